@@ -1,0 +1,193 @@
+"""Connectivity generated in numpy, as one plain object of arrays.
+
+A :class:`Connectivity` holds one projection (pre -> post) as parallel arrays ``pre``, ``post``,
+``weight`` (SI: volts for current synapses, dimensionless for conductances) and ``delay``
+(seconds). Brian2 consumes it through :func:`balanced_models.network.connect`, and the theory
+consumes ``to_dense()`` / :func:`block_matrix`, so a prediction can be computed on the very
+matrix that was simulated.
+
+Index convention of dense matrices: ``J[post, pre]``.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from brian2 import Quantity, get_dimensions, second
+from brian2.units.fundamentalunits import DIMENSIONLESS
+
+from theory.errors import ParameterError, require, require_nonnegative, require_probability
+
+from .validation import check_quantity
+
+__all__ = ["Connectivity", "fixed_indegree", "bernoulli", "indegrees_with_cv", "block_matrix"]
+
+
+@dataclass(frozen=True)
+class Connectivity:
+    """One projection as arrays of equal length (one entry per synapse).
+
+    pre, post : int arrays of presynaptic / postsynaptic indices
+    weight : float array, SI units given by ``weight_dimension`` (volt, or 1)
+    delay : float array in seconds
+    n_pre, n_post : population sizes
+    """
+
+    pre: np.ndarray
+    post: np.ndarray
+    weight: np.ndarray
+    delay: np.ndarray
+    n_pre: int
+    n_post: int
+    weight_dimension: object = DIMENSIONLESS
+
+    def __len__(self):
+        return len(self.pre)
+
+    def in_degrees(self):
+        """Number of inputs of each postsynaptic neuron (length n_post)."""
+        return np.bincount(self.post, minlength=self.n_post)
+
+    def to_dense(self):
+        """Dense weight matrix J[post, pre] in SI units; multapses add up."""
+        J = np.zeros((self.n_post, self.n_pre))
+        np.add.at(J, (self.post, self.pre), self.weight)
+        return J
+
+    def with_weights(self, weight):
+        """A copy with new per-synapse weights (same structure), e.g. for a run_args sweep."""
+        weight = np.broadcast_to(np.asarray(weight, dtype=float), self.pre.shape).copy()
+        return Connectivity(self.pre, self.post, weight, self.delay, self.n_pre, self.n_post,
+                            self.weight_dimension)
+
+
+def block_matrix(rows):
+    """Assemble a network matrix from blocks: ``rows[a][b]`` is the projection b -> a.
+
+    Blocks may be None (no connection). Returns J[post, pre] over all populations.
+    """
+    sizes_post = [next(c.n_post for c in row if c is not None) for row in rows]
+    sizes_pre = [next(rows[a][b].n_pre for a in range(len(rows)) if rows[a][b] is not None)
+                 for b in range(len(rows[0]))]
+    return np.block([[np.zeros((sizes_post[a], sizes_pre[b])) if c is None else c.to_dense()
+                      for b, c in enumerate(row)] for a, row in enumerate(rows)])
+
+
+def indegrees_with_cv(K, cv, n_post, rng, n_pre=None):
+    """Heterogeneous in-degrees: integers with mean K and coefficient of variation cv.
+
+    Drawn from a gamma distribution (which stays non-negative) and rounded; cv = 0 gives K
+    for everyone. With ``n_pre`` given, values are clipped to [0, n_pre].
+    """
+    require("K", K, low=0.0, low_open=True)
+    require_nonnegative("cv", cv)
+    if cv == 0:
+        k = np.full(n_post, int(round(K)))
+    else:
+        shape = 1.0 / cv**2
+        k = np.rint(rng.gamma(shape, K / shape, size=n_post)).astype(int)
+    return np.clip(k, 0, n_pre) if n_pre is not None else k
+
+
+def fixed_indegree(n_pre, n_post, K, weight, *, rng, weight_cv=0.0, weight_distribution="gaussian",
+                   delay=0 * second, autapses=True):
+    """Each postsynaptic neuron gets exactly K distinct presynaptic partners (no multapses).
+
+    Parameters
+    ----------
+    n_pre, n_post : population sizes
+    K : int, or int array of length n_post for per-neuron heterogeneous in-degrees
+        (see :func:`indegrees_with_cv`). Must not exceed the number of allowed partners.
+    weight : Quantity (e.g. 0.1*mV for current synapses) or number (conductance synapses):
+        the mean weight
+    rng : numpy.random.Generator (makes the realisation reproducible)
+    weight_cv : coefficient of variation of the weights (>= 0)
+    weight_distribution : 'gaussian' (w = J (1 + cv xi), signs may flip for cv > 1/3)
+        or 'lognormal' (sign of J kept, mean J and CV cv exactly)
+    delay : Quantity (constant delay) or a pair (low, high) of Quantities: uniform per synapse
+    autapses : allow i -> i when pre and post are the same population (n_pre == n_post)
+    """
+    n_pre, n_post = _check_sizes(n_pre, n_post)
+    allowed = n_pre if autapses or n_pre != n_post else n_pre - 1
+    K = np.broadcast_to(np.asarray(K), (n_post,))
+    if not np.issubdtype(K.dtype, np.integer) and not np.all(K == np.round(K)):
+        raise ParameterError(f"K must be an integer number of inputs; got {K[0]}")
+    K = K.astype(np.int64)
+    require("K", K, low=0, high=allowed, unit=f"(the number of allowed presynaptic partners is "
+            f"{allowed})")
+    pre = _draw_without_replacement(n_pre, K, rng, exclude_self=allowed < n_pre)
+    post = np.repeat(np.arange(n_post), K)
+    return _finish(pre, post, n_pre, n_post, weight, weight_cv, weight_distribution, delay, rng)
+
+
+def bernoulli(n_pre, n_post, p, weight, *, rng, weight_cv=0.0, weight_distribution="gaussian",
+              delay=0 * second, autapses=True):
+    """Every ordered pair (pre, post) is connected independently with probability p.
+
+    Drawn as a binomial in-degree per postsynaptic neuron plus a uniform choice of partners,
+    which has exactly the pairwise-Bernoulli distribution and scales to 10^8 pairs.
+    Other parameters as in :func:`fixed_indegree`.
+    """
+    n_pre, n_post = _check_sizes(n_pre, n_post)
+    require_probability("p", p)
+    allowed = n_pre if autapses or n_pre != n_post else n_pre - 1
+    K = rng.binomial(allowed, p, size=n_post)
+    pre = _draw_without_replacement(n_pre, K, rng, exclude_self=allowed < n_pre)
+    post = np.repeat(np.arange(n_post), K)
+    return _finish(pre, post, n_pre, n_post, weight, weight_cv, weight_distribution, delay, rng)
+
+
+# --------------------------------------------------------------------------------------------
+def _check_sizes(n_pre, n_post):
+    for name, n in (("n_pre", n_pre), ("n_post", n_post)):
+        if int(n) != n or n < 1:
+            raise ParameterError(f"{name} must be a positive integer; got {n}")
+    return int(n_pre), int(n_post)
+
+
+def _draw_without_replacement(n_pre, K, rng, exclude_self):
+    """Concatenated sorted partner lists: K[i] distinct values from range(n_pre) per row i.
+
+    With exclude_self, row i draws from range(n_pre - 1) and indices >= i are shifted up by
+    one, so i never picks itself. Rows with K > n/2 are drawn as complements of a smaller set.
+    """
+    n_choices = n_pre - 1 if exclude_self else n_pre
+    out = np.empty(int(K.sum()), dtype=np.int64)
+    start = 0
+    for i, k in enumerate(K):
+        if k > n_choices // 2:
+            drop = rng.choice(n_choices, n_choices - k, replace=False)
+            mask = np.ones(n_choices, dtype=bool)
+            mask[drop] = False
+            row = np.flatnonzero(mask)
+        else:
+            row = np.sort(rng.choice(n_choices, k, replace=False))
+        if exclude_self:
+            row = row + (row >= i)
+        out[start:start + k] = row
+        start += k
+    return out
+
+
+def _finish(pre, post, n_pre, n_post, weight, weight_cv, weight_distribution, delay, rng):
+    dimension = get_dimensions(weight) if isinstance(weight, Quantity) else DIMENSIONLESS
+    J = float(np.asarray(weight))  # SI value
+    require_nonnegative("weight_cv", weight_cv)
+    n = len(pre)
+    if weight_cv == 0:
+        w = np.full(n, J)
+    elif weight_distribution == "gaussian":
+        w = J * (1.0 + weight_cv * rng.standard_normal(n))
+    elif weight_distribution == "lognormal":
+        s2 = np.log1p(weight_cv**2)
+        w = np.sign(J) * np.exp(np.log(abs(J)) - 0.5 * s2 + np.sqrt(s2) * rng.standard_normal(n))
+    else:
+        raise ParameterError(f"weight_distribution must be 'gaussian' or 'lognormal'; "
+                             f"got {weight_distribution!r}")
+    if isinstance(delay, tuple):
+        low = check_quantity("delay low", delay[0], second, low=0.0)
+        high = check_quantity("delay high", delay[1], second, low=low)
+        d = rng.uniform(low, high, size=n)
+    else:
+        d = np.full(n, check_quantity("delay", delay, second, low=0.0))
+    return Connectivity(pre.astype(np.int32), post.astype(np.int32), w, d, n_pre, n_post,
+                        dimension)

@@ -1,0 +1,52 @@
+"""The one error type for bad parameters, shared by the theory and the Brian2 layer.
+
+The theory package never imports brian2, so this module checks plain numbers only;
+``balanced_models.validation`` adds the checks of physical dimensions on top.
+"""
+
+import numpy as np
+
+
+class ParameterError(ValueError):
+    """A parameter is outside its allowed range or has the wrong dimension.
+
+    The message names the parameter and says what is allowed.
+    """
+
+
+def require(name, value, *, low=None, high=None, low_open=False, high_open=False, unit=""):
+    """Raise ParameterError unless every element of ``value`` lies in the given range.
+
+    ``low``/``high`` of None mean unbounded; ``*_open`` makes the bound exclusive.
+    ``unit`` is only used in the message. Returns ``value`` unchanged.
+    """
+    arr = np.asarray(value, dtype=float)
+    bad = ~np.isfinite(arr)
+    if low is not None:
+        bad |= (arr <= low) if low_open else (arr < low)
+    if high is not None:
+        bad |= (arr >= high) if high_open else (arr > high)
+    if np.any(bad):
+        lo = "-inf" if low is None else f"{low:g}"
+        hi = "inf" if high is None else f"{high:g}"
+        interval = ("(" if low_open or low is None else "[") + f"{lo}, {hi}" + (
+            ")" if high_open or high is None else "]")
+        shown = arr[bad].ravel()[0]
+        raise ParameterError(
+            f"{name} must lie in {interval}{(' ' + unit) if unit else ''}; got {shown:g}")
+    return value
+
+
+def require_positive(name, value, unit=""):
+    """value > 0 (e.g. a time constant or a standard deviation)."""
+    return require(name, value, low=0.0, low_open=True, unit=unit)
+
+
+def require_nonnegative(name, value, unit=""):
+    """value >= 0 (e.g. a rate or a refractory period)."""
+    return require(name, value, low=0.0, unit=unit)
+
+
+def require_probability(name, value):
+    """0 <= value <= 1."""
+    return require(name, value, low=0.0, high=1.0)

@@ -1,0 +1,229 @@
+"""Diffusion theory of the leaky integrate-and-fire neuron driven by white noise.
+
+Membrane: tau_m dV/dt = -(V - mu) + sigma sqrt(tau_m) xi(t), threshold V_th, reset V_r,
+absolute refractory period tau_ref. Here
+
+* ``mu`` (V) is the mean free membrane potential (leak reversal plus mean input),
+* ``sigma`` (V) is the noise amplitude in the Brunel (2000) convention: the free membrane
+  potential has variance sigma**2 / 2. For delta synapses with K inputs of weight J (V) at
+  rate nu (Hz): mu = E_L + tau_m K J nu and sigma**2 = tau_m K J**2 nu
+  (see :func:`diffusion_moments`).
+
+All inputs are plain SI floats or numpy arrays (V, s, Hz) and broadcast against each other.
+Everything is vectorised and numerically stable far below threshold (rates down to 1e-300 Hz
+and beyond, where they underflow to 0) and far above it: all large exponentials are
+combined analytically with erfcx/Dawson functions before they are evaluated.
+
+Exponential synapses with time constant ``tau_s`` << tau_m are handled by the
+Fourcaud & Brunel (2002) shift of threshold and reset by sigma * (alpha/2) sqrt(tau_s/tau_m),
+alpha = sqrt(2) |zeta(1/2)|.
+
+Public functions take physical parameters; the private ``_name`` helpers take reduced
+variables (y = (V - mu)/sigma) so that the numerics can be tested on their own.
+"""
+
+import numpy as np
+from scipy.special import dawsn, erfc, erfcx
+
+from .errors import require, require_nonnegative, require_positive
+
+__all__ = [
+    "ALPHA_SHIFT",
+    "diffusion_moments",
+    "siegert_rate",
+    "rate_derivatives",
+    "isi_cv",
+    "voltage_density",
+]
+
+#: sqrt(2) |zeta(1/2)|, the coefficient of the Fourcaud-Brunel threshold shift.
+ALPHA_SHIFT = float(np.sqrt(2.0) * 1.4603545088095868)  # zeta(1/2) = -1.46035450880958...
+
+_SQRT_PI = float(np.sqrt(np.pi))
+
+
+# --------------------------------------------------------------------------------------------
+# quadrature on arrays of intervals
+# --------------------------------------------------------------------------------------------
+def _gauss_legendre(f, a, b, n):
+    """Integrate f over [a, b] elementwise for arrays a, b (same shape), n nodes.
+
+    f receives an array of shape a.shape + (n,) and must return the same shape.
+    """
+    x, w = np.polynomial.legendre.leggauss(n)
+    a = np.asarray(a, dtype=float)[..., None]
+    b = np.asarray(b, dtype=float)[..., None]
+    half = 0.5 * (b - a)
+    nodes = a + half * (x + 1.0)
+    return np.sum(f(nodes) * w, axis=-1) * half[..., 0]
+
+
+def _integral_erfcx(x, n=64):
+    """H(x) = int_0^x erfcx(v) dv for x >= 0.
+
+    Substituting v = exp(s) - 1 makes the integrand smooth and bounded (H grows like
+    log(x)/sqrt(pi)), so a fixed Gauss-Legendre rule is accurate to ~1e-13 for all x.
+    """
+    x = np.asarray(x, dtype=float)
+
+    def integrand(s):
+        es = np.exp(s)
+        return erfcx(es - 1.0) * es
+
+    return _gauss_legendre(integrand, np.zeros_like(x), np.log1p(x), n)
+
+
+def _scaled_antiderivative(y, M):
+    """G(y) * exp(-M), where G(y) = int_0^y erfcx(-u) du = int_0^y e^{u^2}(1 + erf u) du.
+
+    For y >= 0, erfcx(-u) = 2 e^{u^2} - erfcx(u), so G(y) = 2 e^{y^2} D(y) - H(y) with D the
+    Dawson function; for y < 0, G(y) = -H(|y|). M must be >= y**2 where y > 0.
+    """
+    y = np.asarray(y, dtype=float)
+    pos = np.maximum(y, 0.0)
+    h = _integral_erfcx(np.abs(y))
+    return np.where(
+        y >= 0.0,
+        2.0 * np.exp(pos * pos - M) * dawsn(pos) - h * np.exp(-M),
+        -h * np.exp(-M),
+    )
+
+
+def _reduced_rate(y_th, y_r, tau_ref_over_tau):
+    """Return (nu * tau_m * e^M, M) with M = max(y_th, 0)**2.
+
+    nu = 1 / (tau_ref + tau_m sqrt(pi) [G(y_th) - G(y_r)]) is the Siegert rate; keeping the
+    factor e^M separate lets callers form products such as nu * e^{y_th^2} without overflow.
+    """
+    M = np.maximum(y_th, 0.0) ** 2
+    delta = _scaled_antiderivative(y_th, M) - _scaled_antiderivative(y_r, M)
+    return 1.0 / (tau_ref_over_tau * np.exp(-M) + _SQRT_PI * delta), M
+
+
+def _scaled_erfcx_neg(y, M):
+    """erfcx(-y) * exp(-M) without overflow (M >= y**2 where y > 0)."""
+    y = np.asarray(y, dtype=float)
+    pos = np.maximum(y, 0.0)
+    return np.where(y >= 0.0, np.exp(pos * pos - M) * erfc(-pos), erfcx(np.abs(y)) * np.exp(-M))
+
+
+# --------------------------------------------------------------------------------------------
+# inputs
+# --------------------------------------------------------------------------------------------
+def diffusion_moments(tau_m, weights, counts, rates, E_L=0.0):
+    """Mean ``mu`` (V) and noise amplitude ``sigma`` (V) of Poisson input through delta synapses.
+
+    mu = E_L + tau_m sum_k K_k J_k nu_k, sigma**2 = tau_m sum_k K_k J_k**2 nu_k, summed over the
+    last axis of ``weights`` J_k (V), ``counts`` K_k (number of inputs) and ``rates`` nu_k (Hz).
+    """
+    require_positive("tau_m", tau_m, "s")
+    require_nonnegative("rates", rates, "Hz")
+    require_nonnegative("counts", counts)
+    J = np.asarray(weights, dtype=float)
+    KN = np.asarray(counts, dtype=float) * np.asarray(rates, dtype=float)
+    mu = E_L + tau_m * np.sum(KN * J, axis=-1)
+    sigma = np.sqrt(tau_m * np.sum(KN * J * J, axis=-1))
+    return mu, sigma
+
+
+def _reduced_thresholds(mu, sigma, tau_m, V_th, V_r, tau_ref, tau_s):
+    require_positive("tau_m", tau_m, "s")
+    require_positive("sigma", sigma, "V")
+    require_nonnegative("tau_ref", tau_ref, "s")
+    require_nonnegative("tau_s", tau_s, "s")
+    require("V_th - V_r", np.asarray(V_th) - np.asarray(V_r), low=0.0, low_open=True, unit="V")
+    shift = 0.5 * ALPHA_SHIFT * np.sqrt(np.asarray(tau_s, dtype=float) / tau_m)
+    y_th = (np.asarray(V_th, dtype=float) - mu) / sigma + shift
+    y_r = (np.asarray(V_r, dtype=float) - mu) / sigma + shift
+    y_th, y_r, ref = np.broadcast_arrays(y_th, y_r, np.asarray(tau_ref, dtype=float) / tau_m)
+    return y_th, y_r, ref, shift
+
+
+# --------------------------------------------------------------------------------------------
+# public theory
+# --------------------------------------------------------------------------------------------
+def siegert_rate(mu, sigma, tau_m, V_th, V_r, tau_ref=0.0, tau_s=0.0):
+    """Stationary firing rate (Hz) of the LIF neuron in the diffusion approximation.
+
+    1/nu = tau_ref + tau_m sqrt(pi) int_{y_r}^{y_th} e^{u^2} (1 + erf u) du,
+    y = (V - mu)/sigma (+ the Fourcaud-Brunel shift when tau_s > 0).
+
+    mu, V_th, V_r, sigma in V; tau_m, tau_ref, tau_s in s.
+    """
+    y_th, y_r, ref, _ = _reduced_thresholds(mu, sigma, tau_m, V_th, V_r, tau_ref, tau_s)
+    scaled, M = _reduced_rate(y_th, y_r, ref)
+    return scaled * np.exp(-M) / tau_m
+
+
+def rate_derivatives(mu, sigma, tau_m, V_th, V_r, tau_ref=0.0, tau_s=0.0):
+    """Return (d nu/d mu in Hz/V, d nu/d sigma**2 in Hz/V**2) of :func:`siegert_rate`.
+
+    The derivative with respect to sigma includes the sigma-dependence of the threshold shift
+    for exponential synapses. These are the zero-frequency linear-response coefficients.
+    """
+    y_th, y_r, ref, shift = _reduced_thresholds(mu, sigma, tau_m, V_th, V_r, tau_ref, tau_s)
+    scaled, M = _reduced_rate(y_th, y_r, ref)
+    # nu^2 erfcx(-y) = (nu tau e^M)^2 e^{-M} [erfcx(-y) e^{-M}] / tau^2
+    common = _SQRT_PI * scaled**2 * np.exp(-M) / tau_m / sigma
+    f_th, f_r = _scaled_erfcx_neg(y_th, M), _scaled_erfcx_neg(y_r, M)
+    dnu_dmu = common * (f_th - f_r)
+    dnu_dsigma = common * (f_th * (y_th - shift) - f_r * (y_r - shift))
+    return dnu_dmu, dnu_dsigma / (2.0 * sigma)
+
+
+def _cv_outer_integrand(x, M):
+    """e^{x^2 - 2M} int_{-inf}^x e^{y^2} (1 + erf y)^2 dy, bounded for all x <= sqrt(M) or x < 0."""
+    x = np.asarray(x, dtype=float)
+    n = 48
+
+    def negative_part(y):  # y < 0: e^{x^2 - y^2 - 2M} erfcx(|y|)^2
+        return erfcx(-y) ** 2 * np.exp(x[..., None] ** 2 - y * y - 2.0 * M[..., None])
+
+    def positive_part(y):  # 0 <= y <= x: e^{x^2 + y^2 - 2M} erfc(-y)^2
+        return erfc(-y) ** 2 * np.exp(xp[..., None] ** 2 + y * y - 2.0 * M[..., None])
+
+    top, xp = np.minimum(x, 0.0), np.maximum(x, 0.0)
+    # the negative-y integrand decays like exp(-2|x| t) below its top; 10/|x| is far enough
+    width = np.minimum(6.5, 10.0 / np.maximum(np.abs(top), 1e-300))
+    total = _gauss_legendre(negative_part, top - width, top, n)
+    # the positive-y integrand peaks at y = x with width ~1/(2x): integrate the peak separately
+    split = np.maximum(0.0, xp - 4.0 / np.maximum(xp, 1e-300))
+    positive = (_gauss_legendre(positive_part, split, xp, n)
+                + _gauss_legendre(positive_part, np.zeros_like(xp), split, n))
+    return total + np.where(x > 0.0, positive, 0.0)
+
+
+def isi_cv(mu, sigma, tau_m, V_th, V_r, tau_ref=0.0, tau_s=0.0):
+    """Coefficient of variation of the inter-spike interval (dimensionless).
+
+    CV^2 = 2 pi (nu tau_m)^2 int_{y_r}^{y_th} dx e^{x^2} int_{-inf}^x dy e^{y^2} (1 + erf y)^2
+    (Brunel 2000, appendix A.1). Same arguments and units as :func:`siegert_rate`.
+    Tends to 1 far below threshold (Poisson firing) and to 0 far above it.
+    """
+    y_th, y_r, ref, _ = _reduced_thresholds(mu, sigma, tau_m, V_th, V_r, tau_ref, tau_s)
+    scaled, M = _reduced_rate(y_th, y_r, ref)
+    # the outer integrand peaks at y_th with width ~1/(4 y_th); split off that peak
+    peak_width = np.minimum(4.0, 10.0 / np.maximum(np.abs(y_th), 1e-300))
+    split = np.maximum(y_r, y_th - peak_width)
+    outer = lambda x: _cv_outer_integrand(x, np.broadcast_to(M[..., None], x.shape))
+    integral = _gauss_legendre(outer, split, y_th, 64) + _gauss_legendre(outer, y_r, split, 96)
+    return np.sqrt(2.0 * np.pi * scaled**2 * integral)
+
+
+def voltage_density(V, mu, sigma, tau_m, V_th, V_r, tau_ref=0.0):
+    """Stationary membrane-potential density P(V) in 1/V (Brunel 2000, Eq. 21 with delta synapses).
+
+    P(V) = (2 nu tau_m / sigma) e^{-z^2} int_{max(z, y_r)}^{y_th} e^{u^2} du, z = (V - mu)/sigma,
+    and 0 for V >= V_th. It integrates to 1 - nu tau_ref (the refractory neurons are not in it).
+    ``V`` broadcasts against the parameters.
+    """
+    y_th, y_r, ref, _ = _reduced_thresholds(mu, sigma, tau_m, V_th, V_r, tau_ref, 0.0)
+    scaled, M = _reduced_rate(y_th, y_r, ref)
+    z_raw = (np.asarray(V, dtype=float) - mu) / sigma
+    z = np.minimum(z_raw, y_th)  # above threshold the density is 0; clip to avoid overflow
+    a = np.maximum(z, y_r)
+    # int_a^b e^{u^2} du = e^{b^2} D(b) - e^{a^2} D(a), each term multiplied by e^{-z^2 - M}
+    inner = (np.exp(y_th**2 - z * z - M) * dawsn(y_th)
+             - np.exp(a * a - z * z - M) * dawsn(a))
+    density = 2.0 * scaled / sigma * inner
+    return np.where(z_raw < y_th, density, 0.0)
