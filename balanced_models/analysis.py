@@ -1,0 +1,155 @@
+"""Analysis of recorded activity: plain arrays in, numpy arrays or pandas DataFrames out.
+
+Spike data are given as (indices, times) arrays, times in seconds, for a population of N
+neurons; time windows are [t_start, t_stop) in seconds.
+"""
+
+import numpy as np
+import pandas as pd
+
+from theory.errors import ParameterError, require
+
+__all__ = ["spike_arrays", "firing_rates", "isi_cvs", "spike_statistics", "spike_counts",
+           "count_covariance", "covariance_estimation_variance", "correlation_from_covariance",
+           "pair_statistics", "moments_table"]
+
+
+def spike_arrays(monitor):
+    """(indices, times in s) of a Brian2 SpikeMonitor, as numpy arrays."""
+    return np.asarray(monitor.i[:], dtype=np.int64), np.asarray(monitor.t_[:], dtype=float)
+
+
+def _window(indices, times, t_start, t_stop):
+    require("t_stop - t_start", t_stop - t_start, low=0.0, low_open=True, unit="s")
+    keep = (times >= t_start) & (times < t_stop)
+    return np.asarray(indices)[keep], np.asarray(times)[keep]
+
+
+def firing_rates(indices, times, N, t_start, t_stop):
+    """Per-neuron firing rates (Hz) in [t_start, t_stop)."""
+    i, _ = _window(indices, times, t_start, t_stop)
+    return np.bincount(i, minlength=N)[:N] / (t_stop - t_start)
+
+
+def isi_cvs(indices, times, N, t_start, t_stop, min_intervals=2):
+    """Per-neuron coefficient of variation of the inter-spike intervals in [t_start, t_stop).
+
+    NaN for neurons with fewer than ``min_intervals`` intervals.
+    """
+    i, t = _window(indices, times, t_start, t_stop)
+    order = np.lexsort((t, i))
+    i, t = i[order], t[order]
+    same = i[1:] == i[:-1]
+    isi, owner = np.diff(t)[same], i[1:][same]
+    n = np.bincount(owner, minlength=N)[:N].astype(float)
+    s1 = np.bincount(owner, isi, minlength=N)[:N]
+    s2 = np.bincount(owner, isi * isi, minlength=N)[:N]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = s1 / n
+        var = (s2 - n * mean**2) / (n - 1)
+        cv = np.sqrt(np.maximum(var, 0.0)) / mean
+    return np.where(n >= max(min_intervals, 2), cv, np.nan)
+
+
+def spike_statistics(indices, times, N, t_start, t_stop):
+    """DataFrame with one row per neuron: rate (Hz), cv (ISI CV) and n_spikes."""
+    i, _ = _window(indices, times, t_start, t_stop)
+    return pd.DataFrame({
+        "neuron": np.arange(N),
+        "rate": firing_rates(indices, times, N, t_start, t_stop),
+        "cv": isi_cvs(indices, times, N, t_start, t_stop),
+        "n_spikes": np.bincount(i, minlength=N)[:N],
+    })
+
+
+def spike_counts(indices, times, N, t_start, t_stop, window):
+    """Spike counts in consecutive windows of length ``window`` (s): array (N, n_windows).
+
+    Windows that do not fit completely into [t_start, t_stop) are dropped.
+    """
+    require("window", window, low=0.0, low_open=True, unit="s")
+    n_windows = int(np.floor((t_stop - t_start) / window + 1e-9))
+    if n_windows < 2:
+        raise ParameterError(f"window must fit at least twice into t_stop - t_start "
+                             f"({t_stop - t_start:g} s); got {window:g} s")
+    i, t = _window(indices, times, t_start, t_start + n_windows * window)
+    k = np.minimum(((t - t_start) / window).astype(np.int64), n_windows - 1)
+    counts = np.zeros((N, n_windows))
+    np.add.at(counts, (i, k), 1.0)
+    return counts
+
+
+def count_covariance(indices, times, N, t_start, t_stop, window):
+    """Spike-count covariance matrix (N x N, counts^2) in windows of ``window`` seconds.
+
+    Unbiased sample covariance over the windows. Returns (covariance, n_windows).
+    Divide by ``window`` to get covariance densities (Hz), as in the linear-response theory.
+    """
+    counts = spike_counts(indices, times, N, t_start, t_stop, window)
+    return np.cov(counts), counts.shape[1]
+
+
+def covariance_estimation_variance(covariance, n_windows):
+    """Variance of each estimated covariance from finite data (same units^2 as covariance^2).
+
+    For Gaussian counts, var(c_ij_hat) = (a_i a_j + c_ij^2) / (n - 1), a_i = c_ii (Layer et al.
+    sec. 5). The variance of the estimated covariances across pairs exceeds the true spread by
+    the mean of this over the pairs; subtract it to correct.
+    """
+    a = np.diag(covariance)
+    return (np.outer(a, a) + covariance**2) / (n_windows - 1)
+
+
+def correlation_from_covariance(covariance):
+    """Correlation coefficients r_ij = c_ij / sqrt(c_ii c_jj); NaN where a variance is 0."""
+    a = np.sqrt(np.diag(covariance))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return covariance / np.outer(a, a)
+
+
+def pair_statistics(covariance, n_windows, populations):
+    """Mean and spread of cross-covariances for each pair of populations.
+
+    populations : {name: slice or index array} into the covariance matrix, e.g.
+        {'E': slice(0, 800), 'I': slice(800, 1000)}
+    Returns a DataFrame with one row per pair type ('EE', 'EI', 'II', ...): the number of
+    pairs, mean covariance, raw variance of the covariances, the finite-sample noise
+    (mean estimation variance) and the corrected variance (raw - noise), and the mean
+    correlation coefficient. Only distinct neurons (i != j) count.
+    """
+    noise = covariance_estimation_variance(covariance, n_windows)
+    corr = correlation_from_covariance(covariance)
+    names = list(populations)
+    rows = []
+    for a_pos, a in enumerate(names):
+        for b in names[a_pos:]:
+            ia = np.arange(covariance.shape[0])[populations[a]]
+            ib = np.arange(covariance.shape[0])[populations[b]]
+            block = np.ix_(ia, ib)
+            distinct = ia[:, None] != ib[None, :]
+            if a == b:
+                distinct &= ia[:, None] < ib[None, :]
+            c, nz, r = covariance[block][distinct], noise[block][distinct], corr[block][distinct]
+            rows.append({"pair": a + b, "n_pairs": c.size, "mean_cov": c.mean(),
+                         "var_cov_raw": c.var(), "estimation_noise": nz.mean(),
+                         "var_cov": c.var() - nz.mean(), "mean_corr": np.nanmean(r)})
+    return pd.DataFrame(rows)
+
+
+def moments_table(recorder):
+    """Per-neuron mean and variance of the variables accumulated by a moment recorder.
+
+    Returns a DataFrame with columns neuron, n_bins and, per variable x, x_mean and x_var in
+    SI units (variance over bins, normalised by n_bins).
+    """
+    n = np.asarray(recorder.n_bins[:], dtype=float)
+    if np.any(n == 0):
+        raise RuntimeError("the moment recorder has no completed bins yet (did the run last "
+                           "longer than start + bin_width?)")
+    table = {"neuron": np.arange(len(n)), "n_bins": n}
+    for x in recorder._moment_variables:
+        s1 = np.asarray(getattr(recorder, f"{x}_sum_")[:], dtype=float) / n
+        s2 = np.asarray(getattr(recorder, f"{x}_sumsq_")[:], dtype=float) / n
+        table[f"{x}_mean"] = s1
+        table[f"{x}_var"] = np.maximum(s2 - s1**2, 0.0)
+    return pd.DataFrame(table)

@@ -123,7 +123,7 @@ class Simulation:
         """
         check_quantity("duration", duration, second, low=0.0, low_open=True)
         start = time.perf_counter()
-        self.network.run(duration, report=report, report_period=10 * second)
+        self.network.run(duration, report=report, report_period=10 * second, level=1)
         if self.device_name == "runtime":
             self.timings["run"] = time.perf_counter() - start
             return self

@@ -1,0 +1,142 @@
+"""Parameter and seed sweeps that compile once per network structure.
+
+A sweep has one *structure* (built once by ``build(sim)`` and compiled as C++ standalone) and
+many *points*: dicts of parameter values and a ``seed``. Each point re-runs the compiled binary
+with Brian2 ``run_args`` and its own results directory, in parallel worker processes, and its
+result (a dict of arrays and numbers) is saved atomically in a :class:`PointStore` as soon as it
+finishes. A rerun loads finished points instead of simulating them again, so an interrupted
+sweep resumes where it stopped.
+"""
+
+import hashlib
+import json
+import multiprocessing
+import os
+import shutil
+import tempfile
+import time
+
+import numpy as np
+
+from theory.errors import ParameterError
+
+from .network import Simulation
+
+__all__ = ["PointStore", "point_key", "run_sweep"]
+
+
+def point_key(point, structure=""):
+    """Stable key of a point: a hash of its sorted JSON (and of the structure's name)."""
+    text = json.dumps({"structure": structure, "point": point}, sort_keys=True, default=str)
+    return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+class PointStore:
+    """Finished sweep points on disk, one ``<key>.npz`` each, written atomically."""
+
+    def __init__(self, directory):
+        self.directory = os.path.abspath(directory)
+        os.makedirs(self.directory, exist_ok=True)
+
+    def _path(self, key):
+        return os.path.join(self.directory, f"{key}.npz")
+
+    def load(self, key):
+        """The saved result dict, or None if the point has not finished."""
+        path = self._path(key)
+        if not os.path.exists(path):
+            return None
+        with np.load(path, allow_pickle=False) as data:
+            return {k: (data[k].item() if data[k].ndim == 0 else data[k]) for k in data.files
+                    if k != "__point__"}
+
+    def save(self, key, point, result):
+        """Write ``result`` (dict of arrays/numbers) for ``point``: temp file, then rename."""
+        fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".npz.tmp")
+        os.close(fd)
+        with open(tmp, "wb") as f:
+            np.savez(f, __point__=json.dumps(point, sort_keys=True, default=str),
+                     **{k: np.asarray(v) for k, v in result.items()})
+        os.replace(tmp, self._path(key))
+
+
+# state shared with forked workers (set in the parent right before the pool starts)
+_ACTIVE = {}
+
+
+def _run_point(job):
+    key, point = job
+    sim, handles = _ACTIVE["sim"], _ACTIVE["handles"]
+    results_dir = f"results_{key}"
+    sim.execute(_ACTIVE["run_args"](handles, point), seed=point["seed"],
+                results_directory=results_dir)
+    result = _ACTIVE["extract"](handles, point)
+    if _ACTIVE["store"] is not None:
+        _ACTIVE["store"].save(key, point, result)
+    shutil.rmtree(os.path.join(sim.directory, results_dir), ignore_errors=True)
+    return key, result
+
+
+def run_sweep(build, points, *, duration, run_args, extract, directory, store=None,
+              processes=None, force=False, structure="", dt=None, namespace=None, log=print):
+    """Simulate every point on one compiled network; return the results in the order of points.
+
+    build : callable(sim) -> handles. Creates the Brian2 objects in ``sim`` (a standalone
+        :class:`Simulation`) and returns whatever ``run_args``/``extract`` need.
+    points : list of dicts, each with an integer 'seed' and JSON-serialisable values
+    duration : simulated time of each point (Brian2 Quantity)
+    run_args : callable(handles, point) -> {group.variable: value} for Brian2's run_args
+    extract : callable(handles, point) -> dict of numpy arrays / numbers (what is kept)
+    directory : the standalone project directory (reused: an unchanged structure is not
+        recompiled, and make only rebuilds what changed)
+    store : PointStore (or None to keep nothing on disk)
+    processes : worker processes (default: number of CPUs)
+    force : recompute points even if the store has them
+    structure : a description of the structure (everything build() depends on); it is part
+        of each point's key, so a changed structure never reuses stale points
+    dt : time step (default: Brian2's defaultclock)
+    namespace : external constants the model equations refer to (default: none)
+    """
+    for p in points:
+        if "seed" not in p or int(p["seed"]) != p["seed"]:
+            raise ParameterError(f"every sweep point needs an integer 'seed'; got {p}")
+    # the key covers the point, the structure's name, the duration and the time step
+    identity = f"{structure}|T={float(duration)!r}|dt={float(dt) if dt is not None else None!r}"
+    keys = [point_key(p, identity) for p in points]
+    results = {}
+    if store is not None and not force:
+        for k in keys:
+            saved = store.load(k)
+            if saved is not None:
+                results[k] = saved
+    pending = [(k, p) for k, p in zip(keys, points) if k not in results]
+    if pending:
+        kwargs = {"dt": dt} if dt is not None else {}
+        start = time.perf_counter()
+        sim = Simulation("cpp_standalone", directory=directory, **kwargs)
+        handles = build(sim)
+        sim.network.run(duration, namespace=namespace or {})
+        sim.compile()
+        label = os.path.basename(os.path.normpath(directory))
+        log(f"[sweep {label}] compiled in {time.perf_counter() - start:.1f} s; "
+            f"{len(pending)} points to run, {len(points) - len(pending)} reused")
+        _ACTIVE.update(sim=sim, handles=handles, run_args=run_args, extract=extract,
+                       store=store)
+        n_proc = min(processes or os.cpu_count() or 1, len(pending))
+        start = time.perf_counter()
+        try:
+            if n_proc > 1:
+                with multiprocessing.get_context("fork").Pool(n_proc) as pool:
+                    for done, (k, r) in enumerate(pool.imap_unordered(_run_point, pending), 1):
+                        results[k] = r
+                        log(f"[sweep {label}] {done}/{len(pending)} points "
+                            f"({time.perf_counter() - start:.1f} s)")
+            else:
+                for done, job in enumerate(pending, 1):
+                    k, r = _run_point(job)
+                    results[k] = r
+                    log(f"[sweep {label}] {done}/{len(pending)} points "
+                        f"({time.perf_counter() - start:.1f} s)")
+        finally:
+            _ACTIVE.clear()
+    return [results[k] for k in keys]
