@@ -187,7 +187,7 @@ def _cv_outer_integrand(x, M):
     width = np.minimum(6.5, 10.0 / np.maximum(np.abs(top), 1e-300))
     total = _gauss_legendre(negative_part, top - width, top, n)
     # the positive-y integrand peaks at y = x with width ~1/(2x): integrate the peak separately
-    split = np.maximum(0.0, xp - 4.0 / np.maximum(xp, 1e-300))
+    split = np.maximum(0.0, xp - 20.0 / np.maximum(xp, 1e-300))  # e^{-40} below the split
     positive = (_gauss_legendre(positive_part, split, xp, n)
                 + _gauss_legendre(positive_part, np.zeros_like(xp), split, n))
     return total + np.where(x > 0.0, positive, 0.0)
