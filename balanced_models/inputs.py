@@ -13,7 +13,7 @@ Which one to use:
 """
 
 import numpy as np
-from brian2 import Hz, NeuronGroup, PoissonGroup, PoissonInput, SpikeGeneratorGroup, ms, second
+from brian2 import Hz, NeuronGroup, PoissonGroup, PoissonInput, SpikeGeneratorGroup, ms, second, volt
 
 from theory.errors import ParameterError, require, require_probability
 
@@ -55,7 +55,7 @@ def poisson_input(group, model, channel, K, rate, weight):
     rate = check_quantity("rate", rate, Hz, low=0.0) * Hz
     si_value("weight", weight, model.weight_unit)
     target, factor = model.linear_effect(channel)
-    weight_expr = f"{factor}*{float(weight)!r}" + ("*volt" if model.weight_unit != 1 else "")
+    weight_expr = f"{factor}*{float(weight)!r}" + ("*volt" if model.weight_unit is volt else "")
     return PoissonInput(group, target, int(K), rate, weight=weight_expr)
 
 

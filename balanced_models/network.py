@@ -7,7 +7,7 @@ import tempfile
 import time
 
 import numpy as np
-from brian2 import (Network, Synapses, defaultclock, device, get_device, ms, prefs, second,
+from brian2 import (Network, Synapses, defaultclock, get_device, ms, prefs, second, volt,
                     set_device)
 from brian2 import seed as brian_seed
 from brian2.units.fundamentalunits import DIMENSIONLESS, get_dimensions
@@ -41,7 +41,7 @@ def connect(source, target, connectivity, model, channel, *, name=None):
             f"weight of this connectivity has dimension {connectivity.weight_dimension}, but "
             f"channel {channel!r} of a {model.synapse} model needs {shown} weights")
     unit = model.weight_unit
-    w_decl = "w : volt" if unit != 1 else "w : 1"
+    w_decl = "w : volt" if unit is volt else "w : 1"
     delays = connectivity.delay
     homogeneous = len(delays) == 0 or np.all(delays == delays[0])
     kwargs = {"delay": (delays[0] if len(delays) else 0.0) * second} if homogeneous else {}
