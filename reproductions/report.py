@@ -2,7 +2,8 @@
 
 Everything of one run is written into a staging folder first and moved into ``DIR/PAPER/``
 only when the run finished, so a failed run overwrites nothing already saved. Finished
-simulation points are kept separately (``DIR/PAPER/points/``) as soon as each one finishes.
+simulation points are kept separately (``DIR/PAPER/points/``) as soon as each one finishes,
+and compiled standalone projects in ``DIR/.build/PAPER/``.
 """
 
 import json
@@ -61,6 +62,8 @@ class Report:
         shutil.rmtree(self.staging, ignore_errors=True)
         os.makedirs(self.staging)
         self.points_dir = os.path.join(self.final_dir, "points")
+        #: where compiled standalone projects live (reused by later runs into the same DIR)
+        self.build_dir = os.path.join(out_dir, ".build", paper)
         self.checks, self.figures, self.tables = [], [], []
 
     def add(self, *checks):

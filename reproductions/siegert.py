@@ -24,6 +24,8 @@ allowed for explicitly:
   neuron fires at least MIN_SPIKES_CV spikes on average.
 """
 
+import os
+
 import numpy as np
 import pandas as pd
 from brian2 import Hz, mV, ms, second
@@ -108,7 +110,7 @@ def run(scale, report, processes=None, force=False):
 
     points = [dict(sigma=s * 1e-3, seed=seed) for s in cfg["sigma_mV"] for seed in cfg["seeds"]]
     results = run_sweep(build, points, duration=T * second, run_args=run_args, extract=extract,
-                        directory=f"build/siegert_{scale}", store=PointStore(report.points_dir),
+                        directory=os.path.join(report.build_dir, scale), store=PointStore(report.points_dir),
                         processes=processes, force=force,
                         structure=f"siegert {scale} J={J} tau_ref={TAU_REF} {sorted(cfg.items())}",
                         dt=DT * second)

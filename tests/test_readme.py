@@ -1,0 +1,24 @@
+"""The README's example runs as written."""
+
+import os
+import re
+
+from theory import ALPHA_SHIFT, siegert_rate
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_readme_example_and_theory_run(tmp_path, monkeypatch):
+    text = open(os.path.join(ROOT, "README.md")).read()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    monkeypatch.chdir(tmp_path)
+    namespace = {}
+    exec(blocks[0] + blocks[1], namespace)  # the composed network, then the theory on it
+    assert (tmp_path / "rates.png").exists()
+    # the simulated mean rate lies between the Siegert prediction and the prediction with the
+    # first-order dt/jump threshold shift (see reproductions/siegert.py), +-4 SE over neurons
+    np, rates, mu, sigma = namespace["np"], namespace["rates"], namespace["mu"], namespace["sigma"]
+    delta = 0.5 * ALPHA_SHIFT * (sigma * np.sqrt(0.1e-3 / 0.02) + 0.1e-3)
+    shifted = siegert_rate(mu, sigma, 0.02, 0.02 + delta, 0.01 + delta, 0.002)
+    se = rates.std(ddof=1) / np.sqrt(len(rates))
+    assert shifted.mean() - 4 * se <= rates.mean() <= namespace["predicted"].mean() + 4 * se
