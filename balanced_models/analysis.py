@@ -53,12 +53,12 @@ def isi_cvs(indices, times, N, t_start, t_stop, min_intervals=2):
 
 def spike_statistics(indices, times, N, t_start, t_stop):
     """DataFrame with one row per neuron: rate (Hz), cv (ISI CV) and n_spikes."""
-    i, _ = _window(indices, times, t_start, t_stop)
+    rates = firing_rates(indices, times, N, t_start, t_stop)
     return pd.DataFrame({
         "neuron": np.arange(N),
-        "rate": firing_rates(indices, times, N, t_start, t_stop),
+        "rate": rates,
         "cv": isi_cvs(indices, times, N, t_start, t_stop),
-        "n_spikes": np.bincount(i, minlength=N)[:N],
+        "n_spikes": np.rint(rates * (t_stop - t_start)).astype(int),
     })
 
 

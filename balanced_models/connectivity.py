@@ -53,12 +53,6 @@ class Connectivity:
         np.add.at(J, (self.post, self.pre), self.weight)
         return J
 
-    def with_weights(self, weight):
-        """A copy with new per-synapse weights (same structure), e.g. for a run_args sweep."""
-        weight = np.broadcast_to(np.asarray(weight, dtype=float), self.pre.shape).copy()
-        return Connectivity(self.pre, self.post, weight, self.delay, self.n_pre, self.n_post,
-                            self.weight_dimension)
-
 
 def block_matrix(rows):
     """Assemble a network matrix from blocks: ``rows[a][b]`` is the projection b -> a.

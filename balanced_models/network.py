@@ -102,8 +102,7 @@ class Simulation:
         else:
             self.directory = os.path.abspath(directory or tempfile.mkdtemp(prefix="bm_build_"))
             if get_device().__class__.__name__ == "CPPStandaloneDevice":
-                get_device().reinit()
-                get_device().activate(directory=self.directory, build_on_run=False)
+                get_device().reinit()  # forget the previous standalone network
             set_device("cpp_standalone", directory=self.directory, build_on_run=False)
             prefs.devices.cpp_standalone.openmp_threads = 0
             get_device().insert_code("main", _seed_code(seed))

@@ -7,7 +7,8 @@ from brian2 import Hz, ms, second
 from balanced_models import ParameterError, correlated_spike_trains
 from balanced_models.analysis import (count_covariance, covariance_estimation_variance,
                                       correlation_from_covariance, firing_rates, isi_cvs,
-                                      pair_statistics, spike_counts)
+                                      pair_statistics, spike_counts,
+                                      spike_statistics)
 
 
 def mean_pair_correlation(i, t, N, t0, t1, window):
@@ -61,6 +62,9 @@ def test_rates_and_cvs_of_regular_and_poisson_trains():
     n = len(poi) - 1  # sample CV of exponential intervals: SE ~ 1/sqrt(n)
     assert cv[1] == pytest.approx(1.0, abs=4 / np.sqrt(n))
     assert np.isnan(cv[2])
+    table = spike_statistics(i, t, 3, 0, T)
+    assert list(table["n_spikes"]) == [len(reg), len(poi), 0]
+    assert np.allclose(table["rate"], rates) and table["cv"][1] == cv[1]
 
 
 def test_spike_counts_bins_exactly():
