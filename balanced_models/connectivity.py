@@ -43,6 +43,15 @@ class Connectivity:
     def __len__(self):
         return len(self.pre)
 
+    @classmethod
+    def from_dense(cls, J, delay=0.0, weight_dimension=DIMENSIONLESS):
+        """The non-zero entries of a dense matrix J[post, pre] (SI units), with a constant
+        delay in seconds."""
+        J = np.asarray(J, dtype=float)
+        post, pre = np.nonzero(J)
+        return cls(pre.astype(np.int32), post.astype(np.int32), J[post, pre],
+                   np.full(len(pre), float(delay)), J.shape[1], J.shape[0], weight_dimension)
+
     def in_degrees(self):
         """Number of inputs of each postsynaptic neuron (length n_post)."""
         return np.bincount(self.post, minlength=self.n_post)

@@ -1,0 +1,256 @@
+"""Networks of non-leaky pulse-coupled threshold units (the generalised EHE model of
+Schuenemann, Ernst & Kesseboehmer 2022), with two engines.
+
+Model: potentials u in [0, 1), threshold 1, subtractive reset u -> u - 1, a spike of unit j
+adds W[i, j] >= 0 to unit i (autapses W[j, j] allowed). Between avalanches one unit k, drawn
+with probability p_k, receives a drive increment delta (a constant, or uniform on
+(low, high]). Avalanches are instantaneous: generations of firing until no unit is >= 1.
+Condition C1 (delta_max + max row sum < 1) is enforced, so each unit fires at most once per
+avalanche and an avalanche is its start unit and its assembly (the set of units that fired).
+
+* :func:`simulate_avalanches`: the fast reference engine, numpy, many independent replicas
+  in parallel (successive avalanches of one replica are correlated).
+* :func:`brian2_avalanches`: the same model in Brian2: one clock step per avalanche
+  generation, zero-delay synapses, and a drive that is applied only when the network has
+  been quiet for a full step, so avalanches never overlap. Compiles to C++ standalone.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from brian2 import NeuronGroup, SpikeMonitor, Synapses, linked_var, ms, second
+
+from theory.avalanches import check_weights
+from theory.errors import ParameterError, require, require_probability
+
+from .connectivity import Connectivity, bernoulli
+from .network import Simulation
+
+__all__ = ["Avalanches", "homogeneous_weights", "random_weights", "modular_weights",
+           "simulate_avalanches", "brian2_avalanches"]
+
+
+@dataclass
+class Avalanches:
+    """Recorded avalanches: start unit, assembly (bool matrix, one row per avalanche) and
+    the number of drive events they came from (for the avalanche rate per drive event)."""
+
+    start: np.ndarray
+    assembly: np.ndarray
+    n_drive_events: int
+
+    @property
+    def size(self):
+        return self.assembly.sum(axis=1)
+
+    def masks(self):
+        """Assemblies as integer bit sets (bit j = unit j fired); N <= 62."""
+        N = self.assembly.shape[1]
+        if N > 62:
+            raise ValueError("bit masks need N <= 62")
+        return self.assembly.astype(np.int64) @ (np.int64(1) << np.arange(N, dtype=np.int64))
+
+    def size_distribution(self):
+        """Empirical P(L), L = 0..N."""
+        N = self.assembly.shape[1]
+        return np.bincount(self.size, minlength=N + 1) / len(self.size)
+
+
+# ------------------------------------------------------------------------------------------
+# topologies (W[post, pre])
+# ------------------------------------------------------------------------------------------
+def homogeneous_weights(N, alpha, autapses=True):
+    """All-to-all EHE coupling alpha/N; autapses=False sets the diagonal to 0."""
+    require("alpha", alpha, low=0.0, high=1.0, high_open=True)
+    W = np.full((N, N), alpha / N)
+    if not autapses:
+        np.fill_diagonal(W, 0.0)
+    return W
+
+
+def random_weights(N, p_connect, max_row_sum, *, rng, weight_cv=0.5, autapses=True):
+    """Erdos-Renyi network (each pair with probability p_connect, the core's Bernoulli
+    connectivity) with lognormal weights of CV weight_cv, scaled so the largest row sum is
+    max_row_sum."""
+    require("max_row_sum", max_row_sum, low=0.0, low_open=True, high=1.0, high_open=True)
+    conn = bernoulli(N, N, p_connect, 1.0, rng=rng, weight_cv=weight_cv,
+                     weight_distribution="lognormal", autapses=autapses)
+    W = conn.to_dense()
+    rows = W.sum(axis=1).max()
+    if rows == 0:
+        raise ParameterError("the random network has no connections; increase p_connect")
+    return W * (max_row_sum / rows)
+
+
+def modular_weights(sizes, C):
+    """Block network: W[i, j] = C[a, b] / N for i in block a, j in block b (N = sum(sizes)),
+    within-block autapses included."""
+    C = np.asarray(C, dtype=float)
+    block = np.repeat(np.arange(len(sizes)), sizes)
+    return C[np.ix_(block, block)] / block.size
+
+
+def _drive_law(delta):
+    """(low, high) of the drive increment: a number is a constant, a pair is uniform."""
+    low, high = (delta, delta) if np.isscalar(delta) else delta
+    require("delta", high, low=0.0, low_open=True, high=1.0, high_open=True)
+    require("delta low", low, low=0.0, high=high)
+    return float(low), float(high)
+
+
+def _drive_probabilities(p, N):
+    p = np.full(N, 1.0 / N) if p is None else np.asarray(p, dtype=float)
+    require_probability("p", p)
+    if p.shape != (N,) or abs(p.sum() - 1) > 1e-9:
+        raise ParameterError(f"p must be {N} probabilities summing to 1")
+    return p
+
+
+# ------------------------------------------------------------------------------------------
+# engine (a): numpy, replicas in parallel
+# ------------------------------------------------------------------------------------------
+def simulate_avalanches(W, n_avalanches, *, rng, p=None, delta=(0.0, 0.1), replicas=1000,
+                        max_drive_steps=10**7):
+    """Simulate until ``n_avalanches`` avalanches are recorded.
+
+    Each replica starts uniform in [0, 1)^N and is recorded only after every one of its units
+    has fired once (from then on its state is recurrent, i.e. stationary up to mixing).
+    delta : constant increment, or (low, high) for a uniform one on (low, high]
+    Returns :class:`Avalanches`.
+    """
+    low, high = _drive_law(delta)
+    W = check_weights(W, high)
+    N = len(W)
+    p = _drive_probabilities(p, N)
+    u = rng.random((replicas, N))
+    ready = np.zeros(replicas, dtype=bool)
+    fired_once = np.zeros((replicas, N), dtype=bool)
+    starts, assemblies, drives, count = [], [], 0, 0
+    rows = np.arange(replicas)
+    for _ in range(max_drive_steps):
+        k = rng.choice(N, size=replicas, p=p)
+        u[rows, k] += low + (high - low) * (1.0 - rng.random(replicas))  # in (low, high]
+        drives += int(ready.sum())
+        hit = np.flatnonzero(u[rows, k] >= 1.0)
+        if hit.size:
+            sub = u[hit]
+            fired = np.zeros(sub.shape, dtype=bool)
+            active = sub >= 1.0
+            while active.any():
+                if (fired & active).any():
+                    raise RuntimeError("a unit fired twice in one avalanche (C1 violated)")
+                fired |= active
+                a = active.astype(float)
+                sub += a @ W.T - a
+                active = sub >= 1.0
+            u[hit] = sub
+            keep = ready[hit]
+            starts.append(k[hit][keep])
+            assemblies.append(fired[keep])
+            count += int(keep.sum())
+            fired_once[hit] |= fired
+            ready[hit] = fired_once[hit].all(axis=1)
+            if count >= n_avalanches:
+                break
+    else:
+        raise RuntimeError(f"only {count} avalanches after {max_drive_steps} drive steps")
+    return Avalanches(np.concatenate(starts)[:n_avalanches],
+                      np.concatenate(assemblies)[:n_avalanches], drives)
+
+
+# ------------------------------------------------------------------------------------------
+# engine (b): Brian2
+# ------------------------------------------------------------------------------------------
+def build_brian2_network(sim, W, *, p=None, delta=(0.0, 0.1)):
+    """Create the threshold-unit network in ``sim`` (a :class:`Simulation`); returns the
+    units' NeuronGroup and a SpikeMonitor of it.
+
+    One clock step is one avalanche generation (dt is bookkeeping, not physical time). Each
+    step, if no unit fired in the previous step, one unit drawn from p receives a drive
+    increment at the start of the step; units with v >= 1 fire, deliver W through zero-delay
+    synapses and are reset by subtraction. The recurrent weights are a Connectivity built
+    from W, so autapses are exactly the non-zero diagonal of W.
+    """
+    low, high = _drive_law(delta)
+    W = check_weights(W, high)
+    N = len(W)
+    p = _drive_probabilities(p, N)
+    upper = np.cumsum(p)
+    G = sim.add(NeuronGroup(
+        N, """v : 1
+              p_low : 1 (constant)
+              p_high : 1 (constant)
+              delta_low : 1 (shared, constant)
+              delta_high : 1 (shared, constant)
+              draw : 1 (shared)
+              last_spike_any : second (linked)""",
+        threshold="v >= 1", reset="v -= 1", name="units"))
+    G.p_low, G.p_high = upper - p, upper
+    G.p_high[N - 1] = 1.0 + 1e-12  # a draw in [0, 1) always selects a unit
+    G.delta_low, G.delta_high = low, high
+    G.v = "rand()"
+    # a one-unit group remembers when any unit last fired
+    quiet = sim.add(NeuronGroup(1, "last_spike : second", name="activity"))
+    quiet.last_spike = -1 * second
+    G.last_spike_any = linked_var(quiet, "last_spike", index=np.zeros(N, dtype=int))
+    sim.add(Synapses(G, quiet, on_pre="last_spike_post = t", name="activity_tracker")).connect()
+    conn = Connectivity.from_dense(W)
+    S = sim.add(Synapses(G, G, "w : 1", on_pre="v_post += w", name="pulses"))
+    S.connect(i=conn.pre, j=conn.post)
+    S.w = conn.weight
+    G.run_regularly(
+        """draw = rand()
+           v += int(t - last_spike_any > 1.5*dt)*int(draw >= p_low)*int(draw < p_high)*(delta_low + (delta_high - delta_low)*(1 - rand()))""",
+        when="start", name="drive")
+    return G, sim.add(SpikeMonitor(G, name="unit_spikes"))
+
+
+def avalanches_from_spikes(indices, steps, N, burn_in_steps=0):
+    """Split a spike record (unit indices, integer time steps) into avalanches.
+
+    Spikes in consecutive steps belong to one avalanche (a drive only follows a step without
+    spikes); the start unit is the one that fired in an avalanche's first step. Avalanches
+    that begin before ``burn_in_steps`` are dropped.
+    """
+    order = np.lexsort((indices, steps))
+    indices, steps = np.asarray(indices)[order], np.asarray(steps)[order]
+    new = np.ones(len(steps), dtype=bool)
+    new[1:] = steps[1:] - steps[:-1] > 1
+    label = np.cumsum(new) - 1
+    first = np.flatnonzero(new)
+    n = len(first)
+    assembly = np.zeros((n, N), dtype=bool)
+    assembly[label, indices] = True
+    start = indices[first]
+    if np.any(np.bincount(label)[np.arange(n)] != assembly.sum(axis=1)):
+        raise RuntimeError("a unit fired twice in one avalanche (C1 violated)")
+    if np.any(np.bincount(label[steps == steps[first][label]], minlength=n) != 1):
+        raise RuntimeError("an avalanche began with more than one unit")
+    keep = steps[first] >= burn_in_steps
+    return start[keep], assembly[keep]
+
+
+def brian2_avalanches(W, n_steps, *, seed, p=None, delta=(0.0, 0.1), burn_in_steps=None,
+                      device="cpp_standalone", directory=None):
+    """Run the Brian2 formulation for ``n_steps`` generations and return :class:`Avalanches`.
+
+    burn_in_steps : steps discarded at the start (default 50 N / E[delta] drive events'
+        worth, by which every unit has fired many times)
+    """
+    low, high = _drive_law(delta)
+    W = np.asarray(W, dtype=float)
+    N = len(W)
+    if burn_in_steps is None:
+        burn_in_steps = int(50 * N / (0.5 * (low + high)))
+    if n_steps <= burn_in_steps:
+        raise ParameterError(f"n_steps must exceed burn_in_steps ({burn_in_steps})")
+    sim = Simulation(device, seed=seed, dt=1 * ms, directory=directory)
+    G, spikes = build_brian2_network(sim, W, p=p, delta=delta)
+    sim.run(n_steps * ms)
+    steps = np.rint(np.asarray(spikes.t_[:]) / 1e-3).astype(np.int64)
+    start, assembly = avalanches_from_spikes(np.asarray(spikes.i[:]), steps, N, burn_in_steps)
+    # a drive event happens in every step after burn-in that follows a step without spikes
+    after_spike = np.unique(steps + 1)
+    n_drive = (n_steps - burn_in_steps) - np.count_nonzero(
+        (after_spike >= burn_in_steps) & (after_spike < n_steps))
+    return Avalanches(start, assembly, int(n_drive))
