@@ -27,7 +27,8 @@ from .connectivity import Connectivity, bernoulli
 from .network import Simulation
 
 __all__ = ["Avalanches", "homogeneous_weights", "random_weights", "modular_weights",
-           "simulate_avalanches", "brian2_avalanches"]
+           "default_burn_in", "simulate_avalanches", "build_brian2_network",
+           "avalanches_from_spikes", "brian2_avalanches"]
 
 
 @dataclass
@@ -109,27 +110,46 @@ def _drive_probabilities(p, N):
 # ------------------------------------------------------------------------------------------
 # engine (a): numpy, replicas in parallel
 # ------------------------------------------------------------------------------------------
+def default_burn_in(W, p, delta):
+    """Drive steps after which every unit has fired 30 times on average.
+
+    In the stationary state unit i fires f_i = [(1 - W)^-1 p]_i E[delta] times per drive step
+    (its input, drive plus recurrent pulses, balances its resets), so this is
+    30 / min_i f_i. Thirty threshold crossings of random input mix a unit's phase; the
+    checks against the exact theory test that this suffices.
+    """
+    low, high = _drive_law(delta)
+    f = np.linalg.solve(np.eye(len(W)) - W, p) * 0.5 * (low + high)
+    return int(np.ceil(30.0 / f.min()))
+
+
 def simulate_avalanches(W, n_avalanches, *, rng, p=None, delta=(0.0, 0.1), replicas=1000,
-                        max_drive_steps=10**7):
+                        burn_in_steps=None, max_drive_steps=10**7):
     """Simulate until ``n_avalanches`` avalanches are recorded.
 
-    Each replica starts uniform in [0, 1)^N and is recorded only after every one of its units
-    has fired once (from then on its state is recurrent, i.e. stationary up to mixing).
+    Each replica starts uniform in [0, 1)^N; it is recorded only after ``burn_in_steps``
+    drive steps (default :func:`default_burn_in`) and once every one of its units has fired,
+    so that its state is recurrent and mixed.
     delta : constant increment, or (low, high) for a uniform one on (low, high]
-    Returns :class:`Avalanches`.
+    Returns :class:`Avalanches`; n_drive_events counts the drive events of recorded replicas.
     """
     low, high = _drive_law(delta)
     W = check_weights(W, high)
     N = len(W)
     p = _drive_probabilities(p, N)
+    if burn_in_steps is None:
+        burn_in_steps = default_burn_in(W, p, delta)
     u = rng.random((replicas, N))
     ready = np.zeros(replicas, dtype=bool)
     fired_once = np.zeros((replicas, N), dtype=bool)
     starts, assemblies, drives, count = [], [], 0, 0
     rows = np.arange(replicas)
-    for _ in range(max_drive_steps):
-        k = rng.choice(N, size=replicas, p=p)
+    cumulative = np.cumsum(p)
+    for step in range(max_drive_steps):
+        k = np.minimum(np.searchsorted(cumulative, rng.random(replicas), side="right"), N - 1)
         u[rows, k] += low + (high - low) * (1.0 - rng.random(replicas))  # in (low, high]
+        if step == burn_in_steps:
+            ready = fired_once.all(axis=1)
         drives += int(ready.sum())
         hit = np.flatnonzero(u[rows, k] >= 1.0)
         if hit.size:
@@ -149,7 +169,8 @@ def simulate_avalanches(W, n_avalanches, *, rng, p=None, delta=(0.0, 0.1), repli
             assemblies.append(fired[keep])
             count += int(keep.sum())
             fired_once[hit] |= fired
-            ready[hit] = fired_once[hit].all(axis=1)
+            if step >= burn_in_steps:
+                ready[hit] = fired_once[hit].all(axis=1)
             if count >= n_avalanches:
                 break
     else:

@@ -60,6 +60,16 @@ class PointStore:
         os.replace(tmp, self._path(key))
 
 
+    def cached(self, point, compute, *, structure="", force=False):
+        """The saved result of ``point``, or compute() -> dict, saved before it is returned."""
+        key = point_key(point, structure)
+        result = None if force else self.load(key)
+        if result is None:
+            result = compute()
+            self.save(key, point, result)
+        return result
+
+
 # state shared with forked workers (set in the parent right before the pool starts)
 _ACTIVE = {}
 

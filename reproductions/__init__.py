@@ -7,9 +7,10 @@ and tables to the :class:`~reproductions.report.Report`.
 #: paper name -> module (only papers that exist are listed; ``all`` runs these)
 PAPERS = {
     "siegert": "reproductions.siegert",
+    "schuenemann": "reproductions.schuenemann",
 }
 
 #: papers with an open issue but no module yet (named in the error for a clearer message)
-PLANNED = ("sanzeni", "layer", "schuenemann", "zhu", "akil")
+PLANNED = ("sanzeni", "layer", "zhu", "akil")
 
 SCALES = ("quick", "full")

@@ -1,0 +1,137 @@
+"""Exact avalanche theory (identities, reference values) and both engines against it."""
+
+import numpy as np
+import pytest
+
+from balanced_models import ParameterError
+from balanced_models.avalanches import (avalanches_from_spikes, brian2_avalanches,
+                                        homogeneous_weights, modular_weights, random_weights,
+                                        simulate_avalanches)
+from theory.avalanches import (assembly_distribution, assembly_probability, avalanche_rate,
+                               check_weights, ehe_mean_size, ehe_size_distribution,
+                               expected_dissipation, is_recurrent, modular_statistics,
+                               recurrent_volume, size_distribution, start_distribution)
+
+
+@pytest.mark.parametrize("autapses", [True, False])
+def test_determinant_law_equals_closed_form(autapses):
+    N, alpha = 8, 0.7
+    W = homogeneous_weights(N, alpha, autapses)
+    P = size_distribution(W, np.full(N, 1 / N))
+    assert np.abs(P - ehe_size_distribution(N, alpha, autapses)).max() < 1e-12
+
+
+@pytest.mark.parametrize("N,alpha,p1,mean", [(10, 0.8, 0.36658, 3.5714),
+                                             (100, 0.9, 0.37826, 9.1743)])
+def test_ehe_reference_values(N, alpha, p1, mean):
+    P = ehe_size_distribution(N, alpha)
+    assert P.sum() == pytest.approx(1, abs=1e-12)
+    assert P[1] == pytest.approx(p1, abs=0.5e-5)
+    assert np.dot(np.arange(N + 1), P) == pytest.approx(mean, abs=0.5e-4)
+    assert ehe_mean_size(N, alpha) == pytest.approx(np.dot(np.arange(N + 1), P), rel=1e-12)
+
+
+def test_assembly_law_normalises_and_satisfies_the_flux_identity():
+    rng = np.random.default_rng(4)
+    W = random_weights(6, 0.6, 0.85, rng=rng)
+    p = rng.dirichlet(np.ones(6))
+    pi, c, flux = start_distribution(W, p), W.sum(axis=0), 0.0
+    assert pi.sum() == pytest.approx(1, abs=1e-14)
+    for k in range(6):
+        masks, probs = assembly_distribution(W, k)
+        assert probs.sum() == pytest.approx(1, abs=1e-12) and np.all(probs >= 0)
+        members = (masks[:, None] >> np.arange(6)) & 1
+        flux += pi[k] * np.dot(probs, members @ (1 - c))
+    assert flux == pytest.approx(expected_dissipation(W, p), abs=1e-12)
+    with pytest.raises(ParameterError, match="start unit"):
+        assembly_probability(W, [1, 2], 0)
+
+
+def test_unreachable_assembly_has_probability_zero():
+    W = np.zeros((3, 3))
+    W[1, 0] = 0.5  # 0 -> 1 only
+    assert assembly_probability(W, [0, 2], 0) == 0.0
+    assert assembly_probability(W, [0, 1], 0) > 0
+
+
+def test_composition_sums_equal_full_enumeration():
+    sizes, C = [3, 4], np.array([[1.2, 0.3], [0.2, 1.3]])
+    exact = modular_statistics(sizes, C)
+    W = modular_weights(sizes, C)
+    assert np.abs(exact["size"] - size_distribution(W, np.full(7, 1 / 7))).max() < 1e-12
+    pi = start_distribution(W, np.full(7, 1 / 7))
+    both = 0.0
+    for k in range(7):
+        masks, probs = assembly_distribution(W, k)
+        in1, in2 = (masks & 0b111) > 0, (masks & 0b1111000) > 0
+        both += pi[k] * probs[in1 & in2].sum()
+    assert exact["composition"][1:, 1:].sum() == pytest.approx(both, abs=1e-12)
+
+
+def test_recurrent_set_volume_is_det_one_minus_W():
+    rng = np.random.default_rng(2)
+    W = random_weights(4, 0.7, 0.8, rng=rng)
+    n = 400_000
+    frac = is_recurrent(rng.random((n, 4)), W).mean()
+    vol = recurrent_volume(W)
+    assert frac == pytest.approx(vol, abs=4 * np.sqrt(vol * (1 - vol) / n))
+
+
+def test_bad_weights_are_rejected():
+    with pytest.raises(ParameterError, match="W must lie in"):
+        check_weights([[0.1, -0.1], [0.1, 0.1]])
+    with pytest.raises(ParameterError, match="C1"):
+        check_weights(np.full((3, 3), 0.3), delta_max=0.2)
+    with pytest.raises(ParameterError, match="square"):
+        check_weights(np.zeros((2, 3)))
+    with pytest.raises(ParameterError, match="delta"):
+        simulate_avalanches(np.zeros((2, 2)), 10, rng=np.random.default_rng(), delta=1.5)
+
+
+@pytest.mark.parametrize("autapses", [True, False])
+def test_numpy_engine_follows_its_own_law(autapses):
+    N, alpha = 10, 0.8
+    av = simulate_avalanches(homogeneous_weights(N, alpha, autapses), 500_000,
+                             rng=np.random.default_rng(1), replicas=2000)
+    P = av.size_distribution()
+    assert np.abs(P - ehe_size_distribution(N, alpha, autapses)).max() <= 0.003  # issue
+    assert np.abs(P - ehe_size_distribution(N, alpha, not autapses)).max() > 0.02
+
+
+def test_numpy_engine_assemblies_match_theory_z_scores():
+    rng = np.random.default_rng(9)
+    W = random_weights(5, 0.6, 0.85, rng=rng)
+    p = rng.dirichlet(np.ones(5))
+    av = simulate_avalanches(W, 300_000, rng=rng, p=p, replicas=2000)
+    masks, z = av.masks(), []
+    for k in range(5):
+        sel = masks[av.start == k]
+        th_masks, th_p = assembly_distribution(W, k)
+        counts = np.bincount(sel, minlength=32)[th_masks]
+        ok = (th_p > 0) & (th_p < 1)
+        z += list((counts[ok] - len(sel) * th_p[ok]) / np.sqrt(len(sel) * th_p[ok] * (1 - th_p[ok])))
+    z = np.array(z)
+    assert 0.7 <= np.mean(z**2) <= 1.3 and np.abs(z).max() < 4.5  # issue acceptance
+
+
+def test_avalanches_from_spikes_splits_on_quiet_steps():
+    # avalanche 1: unit 2 at step 5, units 0 and 1 at step 6; avalanche 2: unit 1 at step 9
+    start, assembly = avalanches_from_spikes([2, 0, 1, 1], [5, 6, 6, 9], 3)
+    assert list(start) == [2, 1]
+    assert assembly.tolist() == [[True, True, True], [False, True, False]]
+    start, _ = avalanches_from_spikes([2, 0, 1, 1], [5, 6, 6, 9], 3, burn_in_steps=7)
+    assert list(start) == [1]
+
+
+def test_brian2_engine_matches_theory(tmp_path):
+    N, alpha = 10, 0.8
+    W = homogeneous_weights(N, alpha)
+    av = brian2_avalanches(W, 200_000, seed=3, directory=str(tmp_path))
+    n = len(av.start)
+    P, P_th = av.size_distribution(), ehe_size_distribution(N, alpha)
+    assert n > 5000
+    z = (P - P_th)[1:] / np.sqrt(P_th[1:] * (1 - P_th[1:]) / n)
+    assert np.abs(z).max() < 4.0  # 4 binomial SE per size
+    rate = avalanche_rate(W, np.full(N, 1 / N), 0.05)
+    se = np.sqrt(rate * (1 - rate) / av.n_drive_events)
+    assert n / av.n_drive_events == pytest.approx(rate, abs=5 * se)
