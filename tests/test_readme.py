@@ -22,3 +22,16 @@ def test_readme_example_and_theory_run(tmp_path, monkeypatch):
     shifted = siegert_rate(mu, sigma, 0.02, 0.02 + delta, 0.01 + delta, 0.002)
     se = rates.std(ddof=1) / np.sqrt(len(rates))
     assert shifted.mean() - 4 * se <= rates.mean() <= namespace["predicted"].mean() + 4 * se
+
+
+def test_readme_avalanche_example_runs():
+    text = open(os.path.join(ROOT, "README.md")).read()
+    block = next(b for b in re.findall(r"```python\n(.*?)```", text, re.S)
+                 if "simulate_avalanches" in b)
+    namespace = {}
+    exec(block, namespace)
+    np, av = namespace["np"], namespace["av"]
+    exact = namespace["size_distribution"](namespace["W"], np.full(6, 1 / 6))
+    # 1e5 avalanches: binomial SE <= 0.0016 per size; 0.01 allows for the correlation of
+    # successive avalanches within a replica (about a factor 1.5 in SE) at > 4 SE
+    assert np.abs(av.size_distribution() - exact).max() < 0.01
