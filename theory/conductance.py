@@ -1,0 +1,262 @@
+"""Diffusion theory of conductance-based LIF neurons with instantaneous conductance jumps
+(Sanzeni, Histed & Brunel). All quantities in SI units (s, V, Hz); efficacies dimensionless.
+
+A neuron with leak time constant tau_L and reversal E_L receives K excitatory inputs at rate
+r_E with efficacy a (a jump a (E_E - V)) and gamma K inhibitory inputs at rate r_I with
+efficacy g a. The diffusion approximation (Eqs. 3-5) gives tau dV/dt = -V + mu + sigma(V)
+sqrt(tau) xi with
+
+    1/tau = 1/tau_L + a K (r_E + g gamma r_I)
+    mu = tau [E_L/tau_L + a K (r_E E_E + g gamma r_I E_I)]
+    sigma^2(V) = a^2 K tau [r_E (V - E_E)^2 + g^2 gamma r_I (V - E_I)^2]
+
+* ETC (effective time constant, Eq. 6): sigma(V) -> sigma(mu); rate, CV and P(V) are the
+  LIF formulas of theory.lif with tau, mu, sigma.
+* Multiplicative noise (App. A, A13/A14): the first-passage rate, CV and density of the full
+  V-dependent diffusion, computed on a grid in log space (the exponents are O(1/a)).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import brentq
+from scipy.special import logsumexp
+
+from .errors import ParameterError, require, require_nonnegative, require_positive
+from .lif import isi_cv, siegert_rate, voltage_density
+
+__all__ = ["NeuronParameters", "SANZENI", "effective_parameters", "etc_rate", "etc_cv",
+           "diffusion_rate", "diffusion_cv", "diffusion_density",
+           "etc_density", "multiplicative_rate", "multiplicative_cv", "multiplicative_density",
+           "network_inputs", "network_rates", "strong_coupling_bars", "scaling_family",
+           "current_based_parameters"]
+
+
+@dataclass(frozen=True)
+class NeuronParameters:
+    """Single-neuron parameters (SI): leak, reversals, threshold, reset, refractory period."""
+
+    tau_L: float = 0.020
+    E_L: float = -0.080
+    E_E: float = 0.0
+    E_I: float = -0.075
+    V_th: float = -0.055
+    V_r: float = -0.065
+    tau_rp: float = 0.002
+
+
+#: the paper's parameter table (sec. II)
+SANZENI = NeuronParameters()
+
+
+def effective_parameters(a, K, g, gamma, r_E, r_I, n=SANZENI):
+    """(tau in s, mu in V, sigma2(V) callable in V^2) of the diffusion approximation."""
+    require_positive("a", a)
+    require_positive("K", K)
+    require_nonnegative("g", g)
+    require_nonnegative("gamma", gamma)
+    require_nonnegative("r_E", r_E, "Hz")
+    require_nonnegative("r_I", r_I, "Hz")
+    tau = 1.0 / (1.0 / n.tau_L + a * K * (r_E + g * gamma * r_I))
+    mu = tau * (n.E_L / n.tau_L + a * K * (r_E * n.E_E + g * gamma * r_I * n.E_I))
+
+    def sigma2(V):
+        return a**2 * K * tau * (r_E * (V - n.E_E) ** 2 + g**2 * gamma * r_I * (V - n.E_I) ** 2)
+
+    return tau, mu, sigma2
+
+
+def etc_rate(a, K, g, gamma, r_E, r_I, n=SANZENI):
+    """Firing rate (Hz) in the effective-time-constant approximation (Eq. 10)."""
+    tau, mu, s2 = effective_parameters(a, K, g, gamma, r_E, r_I, n)
+    return siegert_rate(mu, np.sqrt(s2(mu)), tau, n.V_th, n.V_r, n.tau_rp)
+
+
+def etc_cv(a, K, g, gamma, r_E, r_I, n=SANZENI):
+    """ISI CV in the effective-time-constant approximation (Eq. 11)."""
+    tau, mu, s2 = effective_parameters(a, K, g, gamma, r_E, r_I, n)
+    return isi_cv(mu, np.sqrt(s2(mu)), tau, n.V_th, n.V_r, n.tau_rp)
+
+
+def etc_density(V, a, K, g, gamma, r_E, r_I, n=SANZENI):
+    """Membrane-potential density (1/V) of the non-refractory neurons, ETC approximation."""
+    tau, mu, s2 = effective_parameters(a, K, g, gamma, r_E, r_I, n)
+    return voltage_density(V, mu, np.sqrt(s2(mu)), tau, n.V_th, n.V_r, n.tau_rp)
+
+
+# --------------------------------------------------------------------------------------------
+# general one-dimensional diffusion: tau dV/dt = mu - V + sqrt(tau sigma2(V)) xi
+# --------------------------------------------------------------------------------------------
+def _grid(mu, tau, sigma2, V_th, V_r, n_points=6001):
+    """Grid in V from far below mu (where the density is negligible) to V_th, dense near mu,
+    with log W(V) = -Phi(V) = -int_mu^V 2 (mu - V') / sigma2(V') dV' (up to a constant)."""
+    s = np.sqrt(0.5 * sigma2(mu))  # SD of the free membrane potential near mu
+    lo = min(mu, V_r) - 4 * s
+    for _ in range(60):  # extend until the weight below lo is negligible (Phi < -60)
+        V = np.linspace(lo, mu, 2001)
+        phi = _cumulative(2 * (mu - V) / sigma2(V), V)
+        if phi[-1] - phi[0] > 60:
+            break
+        lo = mu - 2 * (mu - lo)
+    # uniform in asinh((V - mu)/s): resolves the peak and the slowly decaying tail
+    t = np.linspace(np.arcsinh((lo - mu) / s), np.arcsinh((V_th - mu) / s), n_points)
+    V = mu + s * np.sinh(t)
+    if not (V[0] < V_r < V[-1]):
+        raise ParameterError("the reset V_r must lie between the lower grid end and V_th")
+    log_w = -_cumulative(2 * (mu - V) / sigma2(V), V)  # -Phi, with Phi(V[0]) = 0
+    return V, log_w
+
+
+def _cumulative(f, x):
+    """Cumulative trapezoid integral of f over x, starting at 0."""
+    return np.concatenate([[0.0], np.cumsum(0.5 * (f[1:] + f[:-1]) * np.diff(x))])
+
+
+def _log_cumulative(log_f, x):
+    """log of the cumulative trapezoid integral of exp(log_f) over x (log 0 = -inf)."""
+    dx = np.diff(x)
+    pieces = np.logaddexp(log_f[1:], log_f[:-1]) + np.log(0.5 * dx)
+    return np.concatenate([[-np.inf], np.logaddexp.accumulate(pieces)])
+
+
+def _first_passage(mu, tau, sigma2, V_th, V_r, tau_ref):
+    """Shared work of rate, CV and density: grid, log W and log of the inner integrals."""
+    V, log_w = _grid(mu, tau, sigma2, V_th, V_r)
+    # P(V) = 2 nu tau / (sigma2(V) W(V)) int_{max(V, V_r)}^{V_th} W(u) du,  W = exp(log_w)
+    log_tail = _log_cumulative(log_w[::-1], -V[::-1])[::-1]  # int_V^{V_th} W
+    log_tail_r = np.interp(V_r, V, log_tail)
+    log_tail_eff = np.where(V >= V_r, log_tail, log_tail_r)
+    log_density_over_nu = np.log(2 * tau / sigma2(V)) - log_w + log_tail_eff
+    return V, log_w, log_density_over_nu
+
+
+def _rate_from(V, log_density_over_nu, tau_ref):
+    log_T = logsumexp(log_density_over_nu[1:] + np.log(0.5 * np.diff(V)))
+    log_T2 = logsumexp(log_density_over_nu[:-1] + np.log(0.5 * np.diff(V)))
+    return 1.0 / (tau_ref + np.exp(np.logaddexp(log_T, log_T2)))
+
+
+def diffusion_rate(mu, tau, sigma2, V_th, V_r, tau_ref=0.0):
+    """Stationary rate (Hz) of tau dV/dt = mu - V + sqrt(tau sigma2(V)) xi with threshold V_th,
+    reset V_r and refractory period tau_ref: 1/nu = tau_ref + int P(V)/nu dV.
+
+    sigma2 : callable, V -> sigma^2(V) in V^2 (a constant function gives the Siegert rate).
+    """
+    V, _, log_p = _first_passage(mu, tau, sigma2, V_th, V_r, tau_ref)
+    return _rate_from(V, log_p, tau_ref)
+
+
+def diffusion_density(V_out, mu, tau, sigma2, V_th, V_r, tau_ref=0.0):
+    """Density (1/V) of the non-refractory neurons at V_out; integrates to 1 - nu tau_ref."""
+    V, _, log_p = _first_passage(mu, tau, sigma2, V_th, V_r, tau_ref)
+    nu = _rate_from(V, log_p, tau_ref)
+    p = nu * np.exp(log_p)
+    return np.where(np.asarray(V_out) < V_th, np.interp(V_out, V, p, left=0.0), 0.0)
+
+
+def diffusion_cv(mu, tau, sigma2, V_th, V_r, tau_ref=0.0):
+    """ISI CV of the same process: the variance of the first-passage time from V_r (plus the
+    dead time, which adds nothing to the variance) over the squared mean ISI.
+
+    Uses E[T] and E[T^2] of the passage time from V_r to V_th through the backward equation:
+    with W = exp(-Phi) and s(V) = 2 tau / sigma2(V),
+    E[T_1](x) = int_x^{V_th} du W(u) int_{-inf}^u s(v)/W(v) dv and
+    E[T_2](x) = 2 int_x^{V_th} du W(u) int_{-inf}^u s(v)/W(v) E[T_1](v) dv.
+    """
+    V, log_w = _grid(mu, tau, sigma2, V_th, V_r)
+    log_s = np.log(2 * tau / sigma2(V))
+
+    def passage_moment(log_g):
+        # int_x^{V_th} du W(u) int_{-inf}^u exp(log_g(v)) dv, returned in log space for all x
+        log_inner = _log_cumulative(log_g, V)
+        integrand = log_w + log_inner
+        return _log_cumulative(integrand[::-1], -V[::-1])[::-1]
+
+    log_T1 = passage_moment(log_s - log_w)
+    log_T2 = np.log(2.0) + passage_moment(log_s - log_w + log_T1)
+    t1 = np.exp(np.interp(V_r, V, log_T1))
+    t2 = np.exp(np.interp(V_r, V, log_T2))
+    return np.sqrt(max(t2 - t1**2, 0.0)) / (t1 + tau_ref)
+
+
+# --------------------------------------------------------------------------------------------
+# the multiplicative-noise (A13/A14) versions for conductance-based neurons
+# --------------------------------------------------------------------------------------------
+def multiplicative_rate(a, K, g, gamma, r_E, r_I, n=SANZENI):
+    """Rate (Hz) with the full V-dependent noise sigma^2(V) (App. A, A13)."""
+    tau, mu, s2 = effective_parameters(a, K, g, gamma, r_E, r_I, n)
+    return diffusion_rate(mu, tau, s2, n.V_th, n.V_r, n.tau_rp)
+
+
+def multiplicative_cv(a, K, g, gamma, r_E, r_I, n=SANZENI):
+    """ISI CV with the full V-dependent noise (A14)."""
+    tau, mu, s2 = effective_parameters(a, K, g, gamma, r_E, r_I, n)
+    return diffusion_cv(mu, tau, s2, n.V_th, n.V_r, n.tau_rp)
+
+
+def multiplicative_density(V, a, K, g, gamma, r_E, r_I, n=SANZENI):
+    """Density (1/V) of the non-refractory neurons with the full V-dependent noise (A12)."""
+    tau, mu, s2 = effective_parameters(a, K, g, gamma, r_E, r_I, n)
+    return diffusion_density(V, mu, tau, s2, n.V_th, n.V_r, n.tau_rp)
+
+
+# --------------------------------------------------------------------------------------------
+# networks and scaling
+# --------------------------------------------------------------------------------------------
+def network_inputs(nu, nu_X):
+    """Presynaptic rates of a neuron in the E/I network with identical populations (Eq. 19):
+    r_E = nu_X + nu (external pool plus E neurons, both with in-degree K), r_I = nu."""
+    return nu_X + nu, nu
+
+
+def network_rates(a, K, g, gamma, nu_X, variant="A13", n=SANZENI, n_scan=120):
+    """All self-consistent rates nu = Phi(r_E = nu_X + nu, r_I = nu), ascending (Hz).
+
+    variant : 'A13' (multiplicative noise) or 'ETC'. Roots are bracketed on a scan of
+    (0, 1/tau_rp) and refined with brentq; the paper plots the largest (active) one.
+    """
+    rate = {"A13": multiplicative_rate, "ETC": etc_rate}.get(variant)
+    if rate is None:
+        raise ParameterError(f"variant must be 'A13' or 'ETC'; got {variant!r}")
+    require_nonnegative("nu_X", nu_X, "Hz")
+
+    def excess(nu):
+        return rate(a, K, g, gamma, *network_inputs(nu, nu_X), n) - nu
+
+    grid = np.concatenate([[1e-6], np.geomspace(1e-3, 0.999 / n.tau_rp, n_scan)])
+    values = np.array([excess(x) for x in grid])
+    roots = [brentq(excess, lo, hi, xtol=1e-10, rtol=1e-10)
+             for lo, hi, f_lo, f_hi in zip(grid[:-1], grid[1:], values[:-1], values[1:])
+             if f_lo * f_hi < 0]
+    return np.array(roots)
+
+
+def strong_coupling_bars(g, gamma, eta, n=SANZENI):
+    """Leak-free bar quantities of Eq. 13 for r_E = nu_X, r_I = eta nu_X:
+    (tau_bar, mu_bar in V, sigma_bar in V, v_bar = (V_th - mu_bar)/sigma_bar)."""
+    x = g * gamma * eta
+    tau_bar = 1.0 / (1.0 + x)
+    mu_bar = tau_bar * (n.E_E + x * n.E_I)
+    sigma_bar = np.sqrt(tau_bar * ((mu_bar - n.E_E) ** 2 + g**2 * gamma * eta * (mu_bar - n.E_I) ** 2))
+    return tau_bar, mu_bar, sigma_bar, (n.V_th - mu_bar) / sigma_bar
+
+
+def scaling_family(K, K0, a0, g, gamma, eta, n=SANZENI):
+    """Efficacy a(K) of Eq. 14 that keeps the Kramers escape rate of Eq. 12 fixed:
+    v_bar^2/a - log(a)/2 - log K = v_bar^2/a0 - log(a0)/2 - log K0 (a ~ v_bar^2 / log K)."""
+    require_positive("K", K)
+    require("a0", a0, low=0.0, low_open=True, high=1.0)
+    v2 = strong_coupling_bars(g, gamma, eta, n)[3] ** 2
+    target = v2 / a0 - 0.5 * np.log(a0) - np.log(K0)
+    f = lambda a, k: v2 / a - 0.5 * np.log(a) - np.log(k) - target
+    # f decreases in a while a < 2 v2 (the relevant branch)
+    return np.array([brentq(f, 1e-12, 2 * v2, args=(k,), xtol=1e-15, rtol=1e-12)
+                     for k in np.atleast_1d(K)]).reshape(np.shape(K))
+
+
+def current_based_parameters(J, K, g, gamma, r_E, r_I, tau=0.020):
+    """(tau, mu, sigma) of the current-based counterpart (Eq. 8), J the E jump in V:
+    mu = tau J K (r_E - g gamma r_I), sigma^2 = tau J^2 K (r_E + g^2 gamma r_I)."""
+    mu = tau * J * K * (r_E - g * gamma * r_I)
+    sigma = np.sqrt(tau * J**2 * K * (r_E + g**2 * gamma * r_I))
+    return tau, mu, sigma
