@@ -10,6 +10,7 @@ import numpy as np
 from brian2 import (Network, Synapses, defaultclock, get_device, ms, prefs, second, volt,
                     set_device)
 from brian2 import seed as brian_seed
+from brian2.devices.device import all_devices
 from brian2.units.fundamentalunits import DIMENSIONLESS, get_dimensions
 
 from theory.errors import ParameterError
@@ -101,8 +102,7 @@ class Simulation:
             self.directory = None
         else:
             self.directory = os.path.abspath(directory or tempfile.mkdtemp(prefix="bm_build_"))
-            if get_device().__class__.__name__ == "CPPStandaloneDevice":
-                get_device().reinit()  # forget the previous standalone network
+            all_devices["cpp_standalone"].reinit()  # forget any previous standalone network
             set_device("cpp_standalone", directory=self.directory, build_on_run=False)
             prefs.devices.cpp_standalone.openmp_threads = 0
             get_device().insert_code("main", _seed_code(seed))
