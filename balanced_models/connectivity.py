@@ -75,19 +75,24 @@ def block_matrix(rows):
                       for b, c in enumerate(row)] for a, row in enumerate(rows)])
 
 
-def indegrees_with_cv(K, cv, n_post, rng, n_pre=None):
+def indegrees_with_cv(K, cv, n_post, rng, n_pre=None, distribution="gamma"):
     """Heterogeneous in-degrees: integers with mean K and coefficient of variation cv.
 
-    Drawn from a gamma distribution (which stays non-negative) and rounded; cv = 0 gives K
-    for everyone. With ``n_pre`` given, values are clipped to [0, n_pre].
+    distribution : 'gamma' (stays non-negative) or 'normal' (clipped at 0), rounded to
+    integers; cv = 0 gives K for everyone. With ``n_pre`` given, values are clipped to
+    [0, n_pre].
     """
     require("K", K, low=0.0, low_open=True)
     require_nonnegative("cv", cv)
     if cv == 0:
         k = np.full(n_post, int(round(K)))
-    else:
+    elif distribution == "gamma":
         shape = 1.0 / cv**2
         k = np.rint(rng.gamma(shape, K / shape, size=n_post)).astype(int)
+    elif distribution == "normal":
+        k = np.maximum(np.rint(rng.normal(K, cv * K, size=n_post)), 0).astype(int)
+    else:
+        raise ParameterError(f"distribution must be 'gamma' or 'normal'; got {distribution!r}")
     return np.clip(k, 0, n_pre) if n_pre is not None else k
 
 

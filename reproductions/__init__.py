@@ -8,9 +8,10 @@ and tables to the :class:`~reproductions.report.Report`.
 PAPERS = {
     "siegert": "reproductions.siegert",
     "schuenemann": "reproductions.schuenemann",
+    "sanzeni": "reproductions.sanzeni",
 }
 
 #: papers with an open issue but no module yet (named in the error for a clearer message)
-PLANNED = ("sanzeni", "layer", "zhu", "akil")
+PLANNED = ("layer", "zhu", "akil")
 
 SCALES = ("quick", "full")

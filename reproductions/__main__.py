@@ -55,7 +55,18 @@ def run_paper(paper, scale, out, processes=None, force=False):
     return summary
 
 
+def _quiet_brian():
+    """Silence two Brian2 warnings that are expected here: synaptic jumps v_post += w (E - v_post)
+    depend on the order of simultaneous events only at O(w^2), and the run namespace may hold
+    local names that shadow nothing the models use."""
+    from brian2 import BrianLogger
+
+    BrianLogger.suppress_name("brian2.codegen.generators.base")
+    BrianLogger.suppress_name("resolution_conflict")
+
+
 def main(argv=None):
+    _quiet_brian()
     try:
         args = _parse(sys.argv[1:] if argv is None else argv)
         os.makedirs(args.out, exist_ok=True)

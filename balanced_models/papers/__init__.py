@@ -1,0 +1,1 @@
+"""Per-paper parameter sets and builders, composed from the core parts."""

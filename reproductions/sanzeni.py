@@ -1,0 +1,342 @@
+"""Sanzeni, Histed & Brunel: strongly coupled conductance-based networks stay irregular only
+if the synaptic efficacy scales as 1/log K.
+
+* Theory (theory.conductance): the 1/log K family a(K) (Eq. 14), and the self-consistent
+  network rates in the effective-time-constant (ETC) and multiplicative-noise (A13)
+  variants, against the brief's reference numbers.
+* Single neurons (100 per condition, independent Poisson input, one compiled network with a
+  time step of 1% of each condition's effective time constant): rate and CV vs K for a
+  fixed, a ~ 1/sqrt(K) and a from Eq. 14.
+* Network (one compiled network per time step; the nu_X sweep and the seeds re-run it with
+  run_args): rate, CV and P(V) against both theory variants, and a dt-convergence check.
+* Heterogeneous in-degree (full scale): rate distribution and quiescent fraction vs CV_K.
+
+Statistical errors of network rates come from independent seeds: the network's population
+activity has slow collective fluctuations, so time blocks of one run understate the error.
+"""
+
+import os
+
+import numpy as np
+import pandas as pd
+from brian2 import Hz, second
+
+from balanced_models.analysis import firing_rates, isi_cvs, moments_table, spike_arrays
+from balanced_models.papers.sanzeni import (NetworkParameters, SingleNeuronBlock,
+                                            build_network, build_single_neurons,
+                                            effective_time_constant)
+from balanced_models.network import Simulation
+from balanced_models.sweeps import PointStore, run_sweep
+from theory.conductance import (SANZENI, effective_parameters, etc_cv, etc_density, etc_rate,
+                                multiplicative_cv, multiplicative_density, multiplicative_rate,
+                                network_inputs, network_rates, scaling_family)
+
+from .report import interval_check, relative_check
+
+G_SINGLE, ETA, GAMMA, A0, K0 = 12.0, 1.8, 0.25, 0.01, 1000
+NETWORK_REFERENCE = [  # (K, a): (A13 Hz, ETC Hz), brief sec. 6 and the issue
+    ((100, 8.8e-3), (58.3, 48.7)), ((1000, 1.6e-3), (36.1, 34.1)), ((10_000, 7.8e-4), (63.8, 58.6))]
+SCALES = {
+    "quick": dict(networks=[dict(K=100, a=8.8e-3, N=1000)], nu_X=[10, 15, 20, 25, 35, 45],
+                  seeds=[1, 2, 3], duration=6.0, burn_in=0.5, dt_fraction=0.01,
+                  single_K=[1000, 10_000], single_duration=2.0, cv_K=[]),
+    "full": dict(networks=[dict(K=100, a=8.8e-3, N=1000), dict(K=1000, a=1.6e-3, N=10_000)],
+                 nu_X=[10, 15, 25, 35, 45, 55], seeds=[1, 2, 3], duration=6.0, burn_in=0.5,
+                 dt_fraction=0.01, single_K=[1000, 3000, 10_000], single_duration=5.0,
+                 cv_K=[0.0, 0.03, 0.07, 0.1, 0.2, 0.3]),
+}
+
+
+def run(scale, report, processes=None, force=False):
+    cfg = SCALES[scale]
+    store = PointStore(report.points_dir)
+    _theory_checks(report)
+    single = _single_neurons(report, cfg, store, force)
+    networks = [_network(report, cfg, net, store, processes, force) for net in cfg["networks"]]
+    hetero = _heterogeneity(report, cfg, store, processes, force) if cfg["cv_K"] else None
+    _figures(report, cfg, single, networks, hetero)
+
+
+def _nanmean(x):
+    """Mean over finite values (NaN if there are none, e.g. CVs of a silent network)."""
+    x = np.asarray(x)
+    return x[np.isfinite(x)].mean() if np.isfinite(x).any() else np.nan
+
+
+# ------------------------------------------------------------------------------------------
+def _theory_checks(report):
+    a = scaling_family(np.array([1e4, 1e5, 1e6]), K0, A0, G_SINGLE, GAMMA, ETA)
+    for K, value, expected in zip((1e4, 1e5, 1e6), a, (6.22e-3, 4.47e-3, 3.48e-3)):
+        report.add(relative_check(f"scaling_a_K{K:.0e}", "a(K) of Eq. 14, g = 12, eta = 1.8, "
+                                  "gamma = 1/4, a(1e3) = 0.01", expected, value, 0.01))
+    rows = []
+    for (K, a), (a13, etc) in NETWORK_REFERENCE:
+        nu_a13 = network_rates(a, K, 20.0, GAMMA, 25.0, "A13")[-1]
+        nu_etc = network_rates(a, K, 20.0, GAMMA, 25.0, "ETC")[-1]
+        report.add(relative_check(f"network_A13_K{K}", f"self-consistent rate (Hz), A13, g = 20, "
+                                  f"nu_X = 25 Hz, K = {K}, a = {a:g}", a13, nu_a13, 0.02))
+        report.add(relative_check(f"network_ETC_K{K}", f"self-consistent rate (Hz), ETC, K = {K}",
+                                  etc, nu_etc, 0.02))
+        rE, rI = network_inputs(nu_a13, 25.0)
+        tau, mu, s2 = effective_parameters(a, K, 20.0, GAMMA, rE, rI)
+        rows.append(dict(K=K, a=a, rate_A13=nu_a13, rate_ETC=nu_etc, tau_ms=tau * 1e3,
+                         mu_mV=mu * 1e3, sigma_mV=np.sqrt(s2(mu)) * 1e3,
+                         cv_A14=multiplicative_cv(a, K, 20.0, GAMMA, rE, rI),
+                         cv_ETC=etc_cv(a, K, 20.0, GAMMA, *network_inputs(nu_etc, 25.0))))
+    report.table(pd.DataFrame(rows), "network_theory.csv")
+
+
+# ------------------------------------------------------------------------------------------
+def _single_neuron_blocks(Ks):
+    blocks = []
+    for K in Ks:
+        a_family = float(scaling_family(K, K0, A0, G_SINGLE, GAMMA, ETA))
+        for name, a in (("fixed", A0), ("sqrt", A0 * np.sqrt(K0 / K)), ("eq14", a_family)):
+            blocks.append((name, SingleNeuronBlock(K=K, a=a, g=G_SINGLE, gamma=GAMMA, eta=ETA)))
+    return blocks
+
+
+def _single_neurons(report, cfg, store, force):
+    blocks = _single_neuron_blocks(cfg["single_K"])
+    T, t0 = cfg["single_duration"], 0.2
+    point = dict(kind="single", K=cfg["single_K"], T=T, dt_fraction=cfg["dt_fraction"], seed=1)
+
+    def simulate():
+        sim = Simulation("cpp_standalone", seed=1,
+                         directory=os.path.join(report.build_dir, "single"))
+        handles = build_single_neurons(sim, [b for _, b in blocks],
+                                       dt_fraction=cfg["dt_fraction"])
+        sim.run(T * second)
+        out = {}
+        for k, (G, spikes, moments) in enumerate(handles):
+            i, t = spike_arrays(spikes)
+            out[f"rate{k}"] = firing_rates(i, t, len(G), t0, T)
+            out[f"cv{k}"] = isi_cvs(i, t, len(G), t0, T)
+        return out
+
+    res = store.cached(point, simulate, force=force)
+    rows = []
+    for k, (name, b) in enumerate(blocks):
+        rE, rI = b.nu_X, b.eta * b.nu_X
+        rates, cvs = res[f"rate{k}"], res[f"cv{k}"]
+        rows.append(dict(scaling=name, K=b.K, a=b.a, rate=rates.mean(),
+                         rate_se=rates.std(ddof=1) / np.sqrt(len(rates)),
+                         cv=_nanmean(cvs),
+                         rate_ETC=etc_rate(b.a, b.K, b.g, b.gamma, rE, rI),
+                         rate_A13=multiplicative_rate(b.a, b.K, b.g, b.gamma, rE, rI),
+                         cv_ETC=etc_cv(b.a, b.K, b.g, b.gamma, rE, rI),
+                         tau_eff_ms=1e3 * effective_time_constant(b.a, b.K, b.g, b.gamma, rE, rI)))
+    table = pd.DataFrame(rows)
+    report.table(table, "single_neuron.csv")
+    if {1000, 10_000} <= set(cfg["single_K"]):
+        def get(name, K, q):
+            return table[(table.scaling == name) & (table.K == K)][q].iloc[0]
+        ratio = {s: get(s, 10_000, "rate") / get(s, 1000, "rate") for s in ("fixed", "sqrt", "eq14")}
+        report.add(interval_check("single_fixed_a_rate_ratio", "rate(K=1e4)/rate(K=1e3), a = 0.01 "
+                                  "fixed: saturates", 3.0, ratio["fixed"], 3.0, np.inf,
+                                  "issue: > 3"))
+        report.add(interval_check("single_fixed_a_cv_falls", "CV(1e4) - CV(1e3), a fixed: firing "
+                                  "becomes regular", 0.0, get("fixed", 10_000, "cv")
+                                  - get("fixed", 1000, "cv"), -np.inf, 0.0, "issue: CV falls"))
+        report.add(interval_check("single_sqrtK_rate_ratio", "rate(1e4)/rate(1e3), a ~ 1/sqrt(K):"
+                                  " silenced", 0.2, ratio["sqrt"], 0.0, 0.2, "issue: < 0.2"))
+        report.add(interval_check("single_eq14_rate_ratio", "rate(1e4)/rate(1e3), a from Eq. 14:"
+                                  " finite", 1.0, ratio["eq14"], 0.5, 3.0, "issue: in [0.5, 3]"))
+        for K in (1000, 10_000):
+            report.add(interval_check(f"single_eq14_cv_K{K}", f"CV at K = {K}, a from Eq. 14: "
+                                      "irregular", 0.75, get("eq14", K, "cv"), 0.75, np.inf,
+                                      "issue: > 0.75"))
+    return table
+
+
+# ------------------------------------------------------------------------------------------
+def _network_sweep(report, cfg, net, dt, points, store, processes, force, tag):
+    K, a, N = net["K"], net["a"], net["N"]
+    p = NetworkParameters(K=K, a=a, N_E=N, N_I=N, N_X=N)
+    T, t0 = cfg["duration"], cfg["burn_in"]
+
+    def build(sim):
+        return build_network(sim, p, np.random.default_rng(1234), record_from=t0)
+
+    def run_args(h, point):
+        return {h["external"].rates: point["nu_X"] * Hz}
+
+    def extract(h, point):
+        i, t = spike_arrays(h["spikes"])
+        m = moments_table(h["moments"])
+        return dict(rate=firing_rates(i, t, 2 * N, t0, T), cv=isi_cvs(i, t, 2 * N, t0, T),
+                    v_mean=m["v_mean"].to_numpy(), v_var=m["v_var"].to_numpy(),
+                    trace=np.asarray(h["traces"].v_[:, int(t0 / 1e-4):]))
+
+    return run_sweep(build, points, duration=T * second, run_args=run_args, extract=extract,
+                     directory=os.path.join(report.build_dir, tag), store=store,
+                     processes=processes, force=force, dt=dt * second,
+                     structure=f"sanzeni network {p} T={T} t0={t0}")
+
+
+def _network(report, cfg, net, store, processes, force):
+    K, a = net["K"], net["a"]
+    # time step: 1% of the effective membrane time constant at the theory's working point
+    nu = network_rates(a, K, 20.0, GAMMA, 25.0, "A13")[-1]
+    tau = effective_time_constant(a, K, 20.0, GAMMA, *network_inputs(nu, 25.0))
+    dt = float(f"{cfg['dt_fraction'] * tau:.2g}")
+    sweep = [dict(nu_X=float(x), seed=1) for x in cfg["nu_X"]]
+    sweep += [dict(nu_X=25.0, seed=s) for s in cfg["seeds"] if s != 1]
+    results = _network_sweep(report, cfg, net, dt, sweep, store, processes, force, f"net_K{K}")
+    by_point = {(pt["nu_X"], pt["seed"]): r for pt, r in zip(sweep, results)}
+    at25 = [by_point[25.0, s] for s in cfg["seeds"]]
+    rate25 = np.array([r["rate"].mean() for r in at25])
+    cv25 = np.array([_nanmean(r["cv"]) for r in at25])
+    rows = []
+    for pt, r in zip(sweep, results):
+        if pt["seed"] != 1:
+            continue
+        nu_X = pt["nu_X"]
+        a13 = network_rates(a, K, 20.0, GAMMA, nu_X, "A13")
+        etc = network_rates(a, K, 20.0, GAMMA, nu_X, "ETC")
+        rows.append(dict(K=K, a=a, nu_X=nu_X, rate=r["rate"].mean(), cv=_nanmean(r["cv"]),
+                         silent_fraction=np.mean(r["rate"] == 0),
+                         v_mean_mV=1e3 * r["v_mean"].mean(),
+                         v_sd_mV=1e3 * np.sqrt(r["v_var"].mean()),
+                         rate_A13=a13[-1] if len(a13) else 0.0,
+                         rate_ETC=etc[-1] if len(etc) else 0.0))
+    table = pd.DataFrame(rows)
+    report.table(table, f"network_K{K}.csv")
+    se = rate25.std(ddof=1) / np.sqrt(len(rate25))
+    if K == 100:
+        report.add(interval_check(
+            "network_rate_K100", f"mean rate (Hz), K = 100, a = 8.8e-3, N = 1000, nu_X = 25 Hz,"
+            f" dt = {dt * 1e6:.3g} us, mean of {len(rate25)} seeds (SE {se:.2f} Hz)", 32.0,
+            rate25.mean(), 28.0, 36.0, "issue: 32 +- 4 Hz"))
+        report.add(interval_check("network_cv_K100", "mean ISI CV, K = 100", 0.775, cv25.mean(),
+                                  0.6, 0.95, "issue: [0.6, 0.95]"))
+        # dt convergence: the same network at half the time step, same seeds
+        half = _network_sweep(report, cfg, net, dt / 2, [dict(nu_X=25.0, seed=s)
+                                                         for s in cfg["seeds"]],
+                              store, processes, force, f"net_K{K}_halfdt")
+        rate_half = np.array([r["rate"].mean() for r in half])
+        se_diff = np.sqrt(rate25.var(ddof=1) / len(rate25) + rate_half.var(ddof=1) / len(rate_half))
+        diff = rate_half.mean() - rate25.mean()
+        report.add(interval_check(
+            "network_dt_convergence_K100", f"rate(dt/2) - rate(dt) (Hz), dt = {dt * 1e6:.3g} us,"
+            f" {len(rate25)} seeds each", 0.0, diff, -3 * se_diff, 3 * se_diff,
+            "+-3 SE of the difference of seed means"))
+        table.attrs["rate_half_dt"] = rate_half
+    if K == 1000:
+        report.add(relative_check("network_rate_K1000", "mean rate (Hz) vs A13, K = 1000, "
+                                  "a = 1.6e-3, N = 1e4", network_rates(a, K, 20.0, GAMMA, 25.0,
+                                                                       "A13")[-1],
+                                  rate25.mean(), 0.10))
+    return dict(K=K, a=a, dt=dt, table=table, rate25=rate25, cv25=cv25,
+                trace=by_point[25.0, 1]["trace"], rate_dist=by_point[25.0, 1]["rate"])
+
+
+def _heterogeneity(report, cfg, store, processes, force):
+    rows = []
+    K, a, N = 1000, 1.6e-3, 10_000
+    for cv_K in cfg["cv_K"]:
+        p = NetworkParameters(K=K, a=a, N_E=N, N_I=N // 4, N_X=N, cv_K=cv_K)
+        T, t0 = 4.0, 0.5
+
+        def build(sim, p=p):
+            return build_network(sim, p, np.random.default_rng(99), record_from=t0)
+
+        def extract(h, point, n=p.N_E + p.N_I):
+            i, t = spike_arrays(h["spikes"])
+            return dict(rate=firing_rates(i, t, n, t0, T), cv=isi_cvs(i, t, n, t0, T))
+
+        (res,) = run_sweep(build, [dict(seed=1)], duration=T * second, run_args=lambda h, pt: {},
+                           extract=extract, directory=os.path.join(report.build_dir, f"hetero{cv_K}"),
+                           store=store, processes=1, force=force, dt=25e-6 * second,
+                           structure=f"sanzeni hetero {p}")
+        r = res["rate"]
+        rows.append(dict(cv_K=cv_K, mean_rate=r.mean(), rel_sd=r.std() / r.mean(),
+                         quiescent_fraction=np.mean(r == 0),  # no spike in T - t0
+                         rates=r))
+    report.table(pd.DataFrame([{k: v for k, v in row.items() if k != "rates"} for row in rows]),
+                 "heterogeneity.csv")
+    return rows
+
+
+# ------------------------------------------------------------------------------------------
+def _figures(report, cfg, single, networks, hetero):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    Ks = np.geomspace(300, 1e5, 25)
+    for c, name in enumerate(("fixed", "sqrt", "eq14")):
+        if name == "fixed":
+            a = np.full_like(Ks, A0)
+        elif name == "sqrt":
+            a = A0 * np.sqrt(K0 / Ks)
+        else:
+            a = scaling_family(Ks, K0, A0, G_SINGLE, GAMMA, ETA)
+        label = {"fixed": "a fixed", "sqrt": "a ~ 1/sqrt(K)", "eq14": "a from Eq. 14 (~1/log K)"}[name]
+        th = np.array([etc_rate(ai, K, G_SINGLE, GAMMA, 25.0, ETA * 25.0) for ai, K in zip(a, Ks)])
+        th13 = np.array([multiplicative_rate(ai, K, G_SINGLE, GAMMA, 25.0, ETA * 25.0)
+                         for ai, K in zip(a, Ks)])
+        th_cv = np.array([etc_cv(ai, K, G_SINGLE, GAMMA, 25.0, ETA * 25.0) for ai, K in zip(a, Ks)])
+        axes[0].plot(Ks, th, color=f"C{c}", label=label)
+        axes[0].plot(Ks, th13, "--", color=f"C{c}")
+        axes[1].plot(Ks, th_cv, color=f"C{c}")
+        sub = single[single.scaling == name]
+        axes[0].errorbar(sub.K, sub.rate.clip(lower=1e-3), 3 * sub.rate_se, fmt="o", color=f"C{c}")
+        axes[1].plot(sub.K, sub.cv, "o", color=f"C{c}")
+    axes[0].set(xscale="log", yscale="log", ylim=(1e-3, 600), xlabel="K", ylabel="rate (Hz)",
+                title="single neuron, nu_X = 25 Hz: ETC (solid), A13 (dashed), simulation (dots)")
+    axes[0].legend(fontsize=7)
+    axes[1].set(xscale="log", xlabel="K", ylabel="ISI CV (ETC theory, simulation)", ylim=(0, 1.2))
+    report.figure(fig, "single_neuron_scaling.png")
+
+    fig, axes = plt.subplots(len(networks), 3, figsize=(14, 3.8 * len(networks)), squeeze=False)
+    for row, net in zip(axes, networks):
+        K, a, t = net["K"], net["a"], net["table"]
+        nu_X = np.linspace(5, max(t.nu_X) + 5, 30)
+        for variant, style in (("A13", "-"), ("ETC", "--")):
+            th = [(lambda r: r[-1] if len(r) else 0.0)(network_rates(a, K, 20.0, GAMMA, x, variant))
+                  for x in nu_X]
+            row[0].plot(nu_X, th, "k" + style, label=variant)
+        row[0].plot(t.nu_X, t.rate, "o", label="simulation (seed 1)")
+        row[0].errorbar([25], [net["rate25"].mean()], [3 * net["rate25"].std(ddof=1)
+                                                        / np.sqrt(len(net["rate25"]))],
+                        fmt="s", color="C3", label="nu_X = 25 Hz, mean of seeds +- 3 SE")
+        row[0].set(xlabel="nu_X (Hz)", ylabel="rate (Hz)", title=f"network, K = {K}, a = {a:g}")
+        row[0].legend(fontsize=7)
+        row[1].plot(t.nu_X, t.cv, "o", label="simulation")
+        cv_th = []
+        for x in t.nu_X:
+            r = network_rates(a, K, 20.0, GAMMA, x, "A13")
+            cv_th.append(multiplicative_cv(a, K, 20.0, GAMMA, *network_inputs(r[-1], x))
+                         if len(r) and r[-1] > 0.1 else np.nan)
+        row[1].plot(t.nu_X, cv_th, "k-", label="A14")
+        row[1].set(xlabel="nu_X (Hz)", ylabel="ISI CV", ylim=(0, 1.2))
+        row[1].legend(fontsize=7)
+        v = net["trace"].ravel()
+        row[2].hist(v * 1e3, bins=80, density=True, color="0.7", label="simulation (20 E cells)")
+        grid = np.linspace(-0.075, SANZENI.V_th, 400)
+        for variant, style, fn, rate_fn in (("A13", "-", multiplicative_density, "A13"),
+                                            ("ETC", "--", etc_density, "ETC")):
+            nu = network_rates(a, K, 20.0, GAMMA, 25.0, rate_fn)[-1]
+            row[2].plot(grid * 1e3, 1e-3 * fn(grid, a, K, 20.0, GAMMA, *network_inputs(nu, 25.0)),
+                        "k" + style, label=f"{variant} (non-refractory)")
+        row[2].set(xlabel="V (mV)", ylabel="P(V) (1/mV)", title="nu_X = 25 Hz")
+        row[2].legend(fontsize=7)
+    report.figure(fig, "network.png")
+
+    if hetero:
+        fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+        for row in hetero:
+            r = row["rates"]
+            axes[0].hist(np.log10(r + 1e-2), bins=60, histtype="step", density=True,
+                         label=f"CV_K = {row['cv_K']:g}")
+        axes[0].set(xlabel="log10(rate + 0.01 Hz)", ylabel="density", title="K = 1000 network")
+        axes[0].legend(fontsize=7)
+        cvs = [row["cv_K"] for row in hetero]
+        axes[1].plot(cvs, [row["quiescent_fraction"] for row in hetero], "o-",
+                     label="quiescent fraction")
+        axes[1].plot(cvs, [row["rel_sd"] for row in hetero], "s-", label="SD/mean of rates")
+        axes[1].set(xlabel="CV_K", title="heterogeneous in-degree")
+        axes[1].legend(fontsize=7)
+        report.figure(fig, "heterogeneity.png")

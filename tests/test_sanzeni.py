@@ -1,0 +1,82 @@
+"""Sanzeni, Histed & Brunel: conductance-based theory against the brief's numbers and exact
+limits, and the network builders."""
+
+import numpy as np
+import pytest
+from brian2 import ms, second
+
+import balanced_models as bm
+from balanced_models.papers.sanzeni import (NetworkParameters, SingleNeuronBlock,
+                                            build_network, build_single_neurons,
+                                            effective_time_constant)
+from theory import isi_cv, siegert_rate
+from theory.conductance import (diffusion_cv, diffusion_rate, multiplicative_density,
+                                multiplicative_rate, network_inputs, network_rates,
+                                scaling_family, strong_coupling_bars)
+
+
+def test_scaling_family_and_bar_quantities():
+    tau_bar, mu_bar, sigma_bar, v_bar = strong_coupling_bars(12, 0.25, 1.8)
+    assert tau_bar == pytest.approx(0.15625) and mu_bar == pytest.approx(-63.28e-3, abs=0.01e-3)
+    assert sigma_bar == pytest.approx(44.90e-3, abs=0.01e-3) and v_bar == pytest.approx(0.1844, abs=1e-4)
+    a = scaling_family(np.array([1e4, 1e5, 1e6]), 1e3, 0.01, 12, 0.25, 1.8)
+    assert a == pytest.approx([6.22e-3, 4.47e-3, 3.48e-3], rel=0.01)  # issue, +-1%
+
+
+@pytest.mark.parametrize("K,a,a13,etc", [(100, 8.8e-3, 58.3, 48.7), (1000, 1.6e-3, 36.1, 34.1)])
+def test_network_rates_match_the_reference_table(K, a, a13, etc):
+    assert network_rates(a, K, 20, 0.25, 25.0, "A13")[-1] == pytest.approx(a13, rel=0.02)
+    assert network_rates(a, K, 20, 0.25, 25.0, "ETC")[-1] == pytest.approx(etc, rel=0.02)
+
+
+@pytest.mark.parametrize("mu,sigma", [(0.015, 0.004), (0.025, 0.003)])
+def test_general_diffusion_reduces_to_siegert_for_additive_noise(mu, sigma):
+    s2 = lambda V: np.full_like(V, sigma**2)
+    args = (mu, 0.02, s2, 0.02, 0.01, 0.002)
+    assert diffusion_rate(*args) == pytest.approx(siegert_rate(mu, sigma, 0.02, 0.02, 0.01, 0.002),
+                                                  rel=1e-4)
+    assert diffusion_cv(*args) == pytest.approx(isi_cv(mu, sigma, 0.02, 0.02, 0.01, 0.002),
+                                                rel=1e-4)
+
+
+def test_multiplicative_density_normalises_to_the_non_refractory_fraction():
+    a, K, g, gamma = 1.6e-3, 1000, 20, 0.25
+    rE, rI = network_inputs(36.1, 25.0)
+    V = np.linspace(-0.09, -0.055, 20001)
+    P = multiplicative_density(V, a, K, g, gamma, rE, rI)
+    nu = multiplicative_rate(a, K, g, gamma, rE, rI)
+    assert np.trapezoid(P, V) == pytest.approx(1 - nu * 0.002, abs=1e-3)
+
+
+def test_network_parameters_are_validated():
+    with pytest.raises(bm.ParameterError, match="K must lie in"):
+        NetworkParameters(K=2000, N_E=1000)
+    with pytest.raises(bm.ParameterError, match="a must lie in"):
+        NetworkParameters(a=1.5)
+    with pytest.raises(bm.ParameterError, match="nu_X"):
+        NetworkParameters(nu_X=-1.0)
+
+
+@pytest.mark.parametrize("variant", [dict(jump="linear"), dict(jump="exact"), dict(tau_S=1e-3)])
+def test_network_builder_realises_the_in_degrees_and_delays(variant):
+    p = NetworkParameters(K=20, a=8.8e-3, N_E=100, N_I=100, N_X=100, **variant)
+    sim = bm.Simulation("runtime", seed=1, dt=0.05 * ms)
+    h = build_network(sim, p, np.random.default_rng(0), record_from=0.01)
+    syn = h["synapses"]
+    assert len(syn["EE"]) == 100 * 20 and len(syn["IE"]) == 100 * 5 and len(syn["XI"]) == 100 * 20
+    assert np.all(np.bincount(syn["XE"].j[:], minlength=100) == 20)
+    assert syn["EI"].delay_[:].max() <= 0.010 and syn["IE"].delay_[:].max() <= 0.001
+    assert np.allclose(syn["IE"].w_[:], 20 * 8.8e-3)
+    sim.run(30 * ms)
+    v = h["neurons"].v_[:]
+    assert np.all((v >= -0.080 - 1e-9) & (v <= -0.055))  # between E_I/E_L and threshold
+
+
+def test_single_neuron_blocks_use_one_percent_of_tau_eff():
+    sim = bm.Simulation("runtime", seed=1)
+    blocks = [SingleNeuronBlock(K=1000, a=0.01, n=5), SingleNeuronBlock(K=10_000, a=0.01, n=5)]
+    handles = build_single_neurons(sim, blocks)
+    for (G, _, _), b in zip(handles, blocks):
+        tau = effective_time_constant(b.a, b.K, b.g, b.gamma, b.nu_X, b.eta * b.nu_X)
+        assert float(G.clock.dt) == pytest.approx(0.01 * tau, rel=1e-9)
+        assert np.all(G.K_drive_i[:] == 250 * b.K / 1000)
