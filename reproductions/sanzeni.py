@@ -43,7 +43,8 @@ SCALES = {
     "full": dict(networks=[dict(K=100, a=8.8e-3, N=1000), dict(K=1000, a=1.6e-3, N=10_000)],
                  nu_X=[10, 15, 25, 35, 45, 55], seeds=[1, 2, 3], duration=6.0, burn_in=0.5,
                  dt_fraction=0.01, single_K=[1000, 3000, 10_000], single_duration=5.0,
-                 cv_K=[0.0, 0.03, 0.07, 0.1, 0.2, 0.3]),
+                 cv_K=[0.0, 0.03, 0.07, 0.1, 0.2, 0.3],
+                 hetero=dict(K=1000, a=1.6e-3, N=10_000, duration=4.0)),
 }
 
 
@@ -232,11 +233,12 @@ def _network(report, cfg, net, store, processes, force):
 
 
 def _heterogeneity(report, cfg, store, processes, force):
+    """Fig. 4 protocol: N_E = N_X = N, N_I = N/4, K = 1000, a = 1.6e-3 (brief sec. 3)."""
     rows = []
-    K, a, N = 1000, 1.6e-3, 10_000
+    h = cfg["hetero"]
+    K, a, N, T, t0 = h["K"], h["a"], h["N"], h["duration"], 0.5
     for cv_K in cfg["cv_K"]:
         p = NetworkParameters(K=K, a=a, N_E=N, N_I=N // 4, N_X=N, cv_K=cv_K)
-        T, t0 = 4.0, 0.5
 
         def build(sim, p=p):
             return build_network(sim, p, np.random.default_rng(99), record_from=t0)
