@@ -222,7 +222,6 @@ def _network(report, cfg, net, store, processes, force):
             "network_dt_convergence_K100", f"rate(dt/2) - rate(dt) (Hz), dt = {dt * 1e6:.3g} us,"
             f" {len(rate25)} seeds each", 0.0, diff, -3 * se_diff, 3 * se_diff,
             "+-3 SE of the difference of seed means"))
-        table.attrs["rate_half_dt"] = rate_half
     if K == 1000:
         report.add(relative_check("network_rate_K1000", "mean rate (Hz) vs A13, K = 1000, "
                                   "a = 1.6e-3, N = 1e4", network_rates(a, K, 20.0, GAMMA, 25.0,

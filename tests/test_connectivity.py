@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from brian2 import mV, ms, second
+from brian2 import mV, ms
 
 from balanced_models import ParameterError, bernoulli, block_matrix, fixed_indegree
 from balanced_models.connectivity import indegrees_with_cv

@@ -8,7 +8,7 @@ independent neurons.
 
 import numpy as np
 import pytest
-from brian2 import Hz, NeuronGroup, mV, ms, second
+from brian2 import Hz, mV, ms, second
 
 import balanced_models as bm
 from balanced_models.analysis import moments_table, spike_arrays

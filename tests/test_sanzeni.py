@@ -3,7 +3,7 @@ limits, and the network builders."""
 
 import numpy as np
 import pytest
-from brian2 import ms, second
+from brian2 import ms
 
 import balanced_models as bm
 from balanced_models.papers.sanzeni import (NetworkParameters, SingleNeuronBlock,

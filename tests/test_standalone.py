@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 import pytest
-from brian2 import Hz, mV, ms, second
+from brian2 import Hz, mV, second
 
 import balanced_models as bm
 from balanced_models.analysis import firing_rates, spike_arrays

@@ -119,7 +119,7 @@ def _log_cumulative(log_f, x):
     return np.concatenate([[-np.inf], np.logaddexp.accumulate(pieces)])
 
 
-def _first_passage(mu, tau, sigma2, V_th, V_r, tau_ref):
+def _first_passage(mu, tau, sigma2, V_th, V_r):
     """Shared work of rate, CV and density: grid, log W and log of the inner integrals."""
     V, log_w = _grid(mu, tau, sigma2, V_th, V_r)
     # P(V) = 2 nu tau / (sigma2(V) W(V)) int_{max(V, V_r)}^{V_th} W(u) du,  W = exp(log_w)
@@ -142,13 +142,13 @@ def diffusion_rate(mu, tau, sigma2, V_th, V_r, tau_ref=0.0):
 
     sigma2 : callable, V -> sigma^2(V) in V^2 (a constant function gives the Siegert rate).
     """
-    V, _, log_p = _first_passage(mu, tau, sigma2, V_th, V_r, tau_ref)
+    V, _, log_p = _first_passage(mu, tau, sigma2, V_th, V_r)
     return _rate_from(V, log_p, tau_ref)
 
 
 def diffusion_density(V_out, mu, tau, sigma2, V_th, V_r, tau_ref=0.0):
     """Density (1/V) of the non-refractory neurons at V_out; integrates to 1 - nu tau_ref."""
-    V, _, log_p = _first_passage(mu, tau, sigma2, V_th, V_r, tau_ref)
+    V, _, log_p = _first_passage(mu, tau, sigma2, V_th, V_r)
     nu = _rate_from(V, log_p, tau_ref)
     p = nu * np.exp(log_p)
     return np.where(np.asarray(V_out) < V_th, np.interp(V_out, V, p, left=0.0), 0.0)

@@ -10,11 +10,10 @@ agree as tau_S -> 0.
 
 from dataclasses import dataclass, field
 
-import numpy as np
 from brian2 import Hz, mV, ms, second
 
 from theory.conductance import SANZENI, NeuronParameters
-from theory.errors import ParameterError, require, require_nonnegative, require_positive
+from theory.errors import require, require_nonnegative, require_positive
 
 from .. import connectivity as conn
 from ..inputs import poisson_sources, set_poisson_drive
