@@ -140,7 +140,8 @@ def moments_table(recorder):
     """Per-neuron mean and variance of the variables accumulated by a moment recorder.
 
     Returns a DataFrame with columns neuron, n_bins and, per variable x, x_mean and x_var in
-    SI units (variance over bins, normalised by n_bins).
+    SI units (variance over bins, normalised by n_bins); per recorded product (x, y) also
+    x_y_cov (covariance) and x_y_absdev (mean |(x - x_ref)(y - y_ref)|).
     """
     n = np.asarray(recorder.n_bins[:], dtype=float)
     if np.any(n == 0):
@@ -152,4 +153,9 @@ def moments_table(recorder):
         s2 = np.asarray(getattr(recorder, f"{x}_sumsq_")[:], dtype=float) / n
         table[f"{x}_mean"] = s1
         table[f"{x}_var"] = np.maximum(s2 - s1**2, 0.0)
+    for x, y in getattr(recorder, "_moment_products", ()):
+        prod = np.asarray(getattr(recorder, f"{x}_{y}_prod_")[:], dtype=float) / n
+        table[f"{x}_{y}_cov"] = prod - table[f"{x}_mean"] * table[f"{y}_mean"]
+        table[f"{x}_{y}_absdev"] = np.asarray(getattr(recorder, f"{x}_{y}_absdev_")[:],
+                                              dtype=float) / n
     return pd.DataFrame(table)

@@ -2,6 +2,8 @@
 moments accumulated inside the simulation, and weights of sampled synapses.
 """
 
+import re
+
 from brian2 import NeuronGroup, SpikeMonitor, StateMonitor, linked_var, ms, second
 from brian2.units.fundamentalunits import DIMENSIONLESS
 
@@ -38,44 +40,85 @@ def weight_monitor(synapses, indices, *, dt, variable="w", name=None):
 
 
 def moment_recorder(group, variables=("v",), *, bin_width=None, start=0 * ms, when="end",
-                    name=None):
-    """Per-neuron running mean and variance of ``variables``, accumulated in the simulation.
+                    clip=None, products=(), name=None):
+    """Per-neuron running moments of ``variables``, accumulated in the simulation.
 
+    variables : names of the group's variables, or {name: expression} of them (e.g.
+        {"v": "v", "g_tot": "g_e + g_i + g_x"})
     Each variable is averaged over bins of ``bin_width`` (default: one time step, i.e. every
-    sample), and the mean and variance over the bins that start at or after ``start`` are
-    accumulated; no trace is stored. ``when`` is the scheduling slot at which the variable is
-    sampled ('end' sees V after the reset). Read the result with
+    sample); the mean and variance over the bins that start at or after ``start`` are
+    accumulated, and no trace is stored. ``when`` is the scheduling slot at which the
+    variables are sampled ('end' sees V after the reset, 'before_resets' sees the value that
+    crossed threshold). clip : {name: (low, high)} clips samples (e.g. a spike at V_th).
+    products : pairs (x, y) of recorded names; accumulates the mean of x*y (for the
+    covariance) and the mean of |(x - x_ref)(y - y_ref)| with per-neuron reference values
+    ``x_ref`` (default 0; set them to the means of a first run, e.g. via run_args, for the
+    mean absolute covariance term). Read the result with
     :func:`balanced_models.analysis.moments_table`.
 
     Returns a NeuronGroup of len(group) recorder units (add it to the network).
     """
+    from brian2.parsing.expressions import parse_expression_dimensions
+    from brian2.utils.stringtools import get_identifiers
+
     t0 = check_quantity("start", start, second, low=0.0)
+    expressions = dict(variables) if isinstance(variables, dict) else {x: x for x in variables}
+    clip = clip or {}
     lines = ["t_record : second (shared, constant)", "bin_width : second (shared, constant)",
              "n_in_bin : 1", "n_bins : 1"]
-    for x in variables:
-        if x not in group.variables:
-            raise ParameterError(f"{group.name!r} has no variable {x!r}")
-        dim = group.variables[x].dim
-        unit, unit2 = _unit_spec(dim), _unit_spec(dim**2)
-        lines += [f"{x}_obs : {unit} (linked)", f"{x}_bin : {unit}", f"{x}_sum : {unit}",
-                  f"{x}_sumsq : {unit2}"]
+    sources = set()
+    dims, samples = {}, {}
+    for x, expr in expressions.items():
+        used = [v for v in get_identifiers(expr) if v in group.variables]
+        unknown = [v for v in get_identifiers(expr) if v not in group.variables]
+        if unknown or not used:
+            raise ParameterError(f"{group.name!r} has no variable {(unknown or [expr])[0]!r}")
+        sources.update(used)
+        dims[x] = parse_expression_dimensions(expr, group.variables)
+        sample = expr
+        for v in used:
+            sample = re.sub(rf"\b{v}\b", f"{v}_src", sample)
+        if x in clip:
+            lines += [f"{x}_low : {_unit_spec(dims[x])} (shared, constant)",
+                      f"{x}_high : {_unit_spec(dims[x])} (shared, constant)"]
+            sample = f"clip({sample}, {x}_low, {x}_high)"
+        samples[x] = sample
+        lines += [f"{x}_bin : {_unit_spec(dims[x])}", f"{x}_sum : {_unit_spec(dims[x])}",
+                  f"{x}_sumsq : {_unit_spec(dims[x] ** 2)}"]
+    for v in sorted(sources):
+        lines.append(f"{v}_src : {_unit_spec(group.variables[v].dim)} (linked)")
+    for x, y in products:
+        if x not in expressions or y not in expressions:
+            raise ParameterError(f"products must pair recorded variables; got {(x, y)}")
+        prod = _unit_spec(dims[x] * dims[y])
+        lines += [f"{x}_{y}_prod : {prod}", f"{x}_{y}_absdev : {prod}"]
+    for z in sorted({z for pair in products for z in pair}):
+        lines.append(f"{z}_ref : {_unit_spec(dims[z])} (constant)")
     R = NeuronGroup(len(group), "\n".join(lines), **name_kwargs(name))
-    for x in variables:
-        setattr(R, f"{x}_obs", linked_var(group, x))
+    for v in sources:
+        setattr(R, f"{v}_src", linked_var(group, v))
+    for x, (low, high) in clip.items():
+        setattr(R, f"{x}_low", low)
+        setattr(R, f"{x}_high", high)
     R.t_record = t0 * second
     bin_dt = group.clock.dt if bin_width is None else bin_width
     check_quantity("bin_width", bin_dt, second, low=0.0, low_open=True)
     R.bin_width = bin_dt
     # close the bin that ended at t (it covers [t - bin_width, t)), then start filling the next
     active = "int(t >= t_record + bin_width - 0.5*dt)"
-    close = [f"{x}_sum += {active}*{x}_bin/clip(n_in_bin, 1, inf)\n"
-             f"{x}_sumsq += {active}*({x}_bin/clip(n_in_bin, 1, inf))**2\n"
-             f"{x}_bin = 0*{x}_bin" for x in variables]
+    mean = {x: f"({x}_bin/clip(n_in_bin, 1, inf))" for x in expressions}
+    close = [f"{x}_sum += {active}*{mean[x]}\n{x}_sumsq += {active}*{mean[x]}**2"
+             for x in expressions]
+    close += [f"{x}_{y}_prod += {active}*{mean[x]}*{mean[y]}\n"
+              f"{x}_{y}_absdev += {active}*abs(({mean[x]} - {x}_ref)*({mean[y]} - {y}_ref))"
+              for x, y in products]
+    close += [f"{x}_bin = 0*{x}_bin" for x in expressions]
     close.append(f"n_bins += {active}*int(n_in_bin > 0)\nn_in_bin = 0")
     R.run_regularly("\n".join(close), dt=bin_dt, when=when, order=10, name=f"{R.name}_close")
-    accumulate = [f"{x}_bin += {x}_obs" for x in variables] + ["n_in_bin += 1"]
+    accumulate = [f"{x}_bin += {samples[x]}" for x in expressions] + ["n_in_bin += 1"]
     R.run_regularly("\n".join(accumulate), when=when, order=11, name=f"{R.name}_accumulate")
-    R._moment_variables = tuple(variables)
+    R._moment_variables = tuple(expressions)
+    R._moment_products = tuple(products)
     return R
 
 

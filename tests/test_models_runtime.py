@@ -203,3 +203,25 @@ def test_drive_rejects_negative_rate_and_wrong_weight_dimension():
         bm.set_poisson_drive(G, model, "e", K=1, rate=1 * Hz, weight=0.1)
     with pytest.raises(bm.ParameterError, match="no Poisson drive"):
         bm.set_poisson_drive(G, model, "i", K=1, rate=1 * Hz, weight=1 * mV)
+
+
+def test_moment_recorder_expressions_products_and_clipping():
+    model = bm.eif("conductance_exp", {"e": {"tau": 5 * ms, "E": 0 * mV},
+                                       "i": {"tau": 5 * ms, "E": -80 * mV}})
+    sim = bm.Simulation("runtime", seed=6)
+    G = sim.add(model.group(20, drive=["e", "i"]))
+    bm.set_poisson_drive(G, model, "e", K=1, rate=2000 * Hz, weight=0.02)
+    bm.set_poisson_drive(G, model, "i", K=1, rate=1000 * Hz, weight=0.02)
+    R = sim.add(bm.moment_recorder(
+        G, {"v": "v", "g_e": "g_e", "g_tot": "g_e + g_i"}, bin_width=1 * ms,
+        when="before_resets", clip={"v": (-100 * mV, -52 * mV)},
+        products=[("v", "g_tot"), ("g_e", "g_e")], start=50 * ms))
+    sim.run(0.3 * second)
+    m = moments_table(R)
+    assert np.allclose(m["g_e_g_e_cov"], m["g_e_var"], rtol=1e-9)
+    assert np.allclose(m["g_e_g_e_absdev"], m["g_e_var"] + m["g_e_mean"] ** 2, rtol=1e-9)
+    # bins [50 ms, 51 ms) ... [298 ms, 299 ms) close inside the run; the one ending at 300 ms
+    # would close after it
+    assert np.all(m["v_mean"] <= -0.052) and np.all(m["n_bins"] == 249)
+    assert np.all(m["g_tot_mean"] > m["g_e_mean"])  # + the inhibitory conductance
+    assert np.isfinite(m["v_g_tot_cov"]).all()
