@@ -13,7 +13,7 @@ Which one to use:
 """
 
 import numpy as np
-from brian2 import Hz, NeuronGroup, PoissonGroup, PoissonInput, SpikeGeneratorGroup, ms, second, volt
+from brian2 import Clock, Hz, NeuronGroup, PoissonGroup, PoissonInput, SpikeGeneratorGroup, ms, second, volt
 
 from theory.errors import ParameterError, require, require_probability
 
@@ -123,8 +123,9 @@ def spike_source(N, indices, times, *, dt, name=None):
     key = bins * N + np.asarray(indices, dtype=np.int64)
     _, first = np.unique(key, return_index=True)
     first = np.sort(first)
+    timing = {"dt": dt} if name is None else {"clock": Clock(dt, name=f"{name}_clock")}
     group = SpikeGeneratorGroup(int(N), np.asarray(indices)[first], bins[first] * step * second,
-                                dt=dt, **name_kwargs(name))
+                                **timing, **name_kwargs(name))
     return group, len(key) - len(first)
 
 

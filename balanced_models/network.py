@@ -92,7 +92,7 @@ class Simulation:
         self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.timings = {}
-        self.network = Network()
+        self.network = Network(name="network")  # fixed names keep rebuilt code identical
         self._compiled = False
         if device == "runtime":
             set_device("runtime")

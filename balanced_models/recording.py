@@ -4,7 +4,7 @@ moments accumulated inside the simulation, and weights of sampled synapses.
 
 import re
 
-from brian2 import NeuronGroup, SpikeMonitor, StateMonitor, linked_var, ms, second
+from brian2 import Clock, NeuronGroup, SpikeMonitor, StateMonitor, linked_var, ms, second
 from brian2.units.fundamentalunits import DIMENSIONLESS
 
 from theory.errors import ParameterError
@@ -114,7 +114,9 @@ def moment_recorder(group, variables=("v",), *, bin_width=None, start=0 * ms, wh
               for x, y in products]
     close += [f"{x}_bin = 0*{x}_bin" for x in expressions]
     close.append(f"n_bins += {active}*int(n_in_bin > 0)\nn_in_bin = 0")
-    R.run_regularly("\n".join(close), dt=bin_dt, when=when, order=10, name=f"{R.name}_close")
+    # a named clock keeps the generated code identical when the same network is rebuilt
+    R.run_regularly("\n".join(close), clock=Clock(bin_dt, name=f"{R.name}_clock"), when=when,
+                    order=10, name=f"{R.name}_close")
     accumulate = [f"{x}_bin += {samples[x]}" for x in expressions] + ["n_in_bin += 1"]
     R.run_regularly("\n".join(accumulate), when=when, order=11, name=f"{R.name}_accumulate")
     R._moment_variables = tuple(expressions)

@@ -9,9 +9,10 @@ PAPERS = {
     "siegert": "reproductions.siegert",
     "schuenemann": "reproductions.schuenemann",
     "sanzeni": "reproductions.sanzeni",
+    "zhu": "reproductions.zhu",
 }
 
 #: papers with an open issue but no module yet (named in the error for a clearer message)
-PLANNED = ("layer", "zhu", "akil")
+PLANNED = ("layer", "akil")
 
 SCALES = ("quick", "full")

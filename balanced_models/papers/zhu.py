@@ -1,0 +1,164 @@
+"""Zhu, Ocker & Rosenbaum: membrane-potential variability vs network size in current- vs
+conductance-based balanced EIF networks, with independent or correlated external input.
+
+Parameters are SI floats (s, V, Hz; conductance weights dimensionless) and become Brian2
+quantities only in :func:`build_network`. Weights are j / sqrt(N): current weights j (mV,
+the charge per spike in units of C_m, i.e. the voltage kick without leak) and conductance
+weights j^g = j / (E_b - V_ref) (the conductance integral per spike in units of C_m), so that
+both models have the same synaptic currents at V = V_ref.
+
+The authors' EIF writes the spike current as Delta_T exp((V - V_T)/Delta_T) per ms (coefficient
+1 with C_m = 1), not g_L Delta_T exp(...). The core EIF uses g_L Delta_T exp((V - V_T')/Delta_T);
+the two agree with V_T' = V_T - Delta_T log(tau_m / 1 ms), which the builder uses.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from brian2 import mV, ms, second
+
+from theory.balanced import mean_field_matrices
+from theory.errors import ParameterError, require, require_probability
+
+from .. import connectivity as conn
+from ..inputs import correlated_spike_trains, spike_source
+from ..network import connect
+from ..neurons import eif
+from ..recording import moment_recorder, spike_monitor
+
+__all__ = ["ZhuParameters", "VARIANTS", "external_spikes", "build_network",
+           "conductance_weights"]
+
+VARIANTS = ("current", "conductance", "surrogate")
+POPULATIONS = ("E", "I")
+SOURCES = ("E", "I", "X")
+
+
+@dataclass(frozen=True)
+class ZhuParameters:
+    """Network size N, input correlation c and the fixed model parameters (SI)."""
+
+    N: int = 1000
+    c: float = 0.0
+    p: float = 0.2
+    q: tuple = (0.8, 0.2)
+    q_x: float = 0.3
+    # unscaled current weights j_ab (mV): rows post (E, I), columns pre (E, I, X)
+    j: tuple = ((17.5, -100.0, 100.0), (60.0, -150.0, 75.0))
+    r_x: float = 10.0
+    jitter: float = 0.005
+    tau_m: float = 0.015
+    E_L: float = -0.072
+    V_T: float = -0.055
+    Delta_T: float = 0.001
+    V_th: float = -0.050
+    V_r: float = -0.075
+    tau_syn: tuple = (0.008, 0.004, 0.010)  # E, I, X
+    E_syn: tuple = (0.0, -0.080, 0.0)  # E, I, X reversal potentials
+    V_ref: float = -0.072
+    duration: float = 5.0
+    burn_in: float = 0.25
+    dt: float = 1e-4
+
+    def __post_init__(self):
+        if int(self.N) != self.N or self.N < 10:
+            raise ParameterError(f"N must be an integer >= 10; got {self.N}")
+        require_probability("c", self.c)
+        require_probability("p", self.p)
+        require("duration - burn_in", self.duration - self.burn_in, low=0.0, low_open=True,
+                unit="s")
+
+    @property
+    def sizes(self):
+        """(N_E, N_I, N_X)."""
+        return (int(round(self.q[0] * self.N)), int(round(self.q[1] * self.N)),
+                int(round(self.q_x * self.N)))
+
+    def mean_field(self, conductance=False):
+        """(W, W_x) of the current weights (mV) or of the conductance weights."""
+        j = np.abs(conductance_weights(self)) if conductance else np.array(self.j)
+        return mean_field_matrices(j[:, :2], j[:, 2], self.p, self.q, self.q_x)
+
+
+def conductance_weights(p):
+    """j^g_ab = j_ab / (E_b - V_ref) (dimensionless; positive for inhibition too), rows post."""
+    j = np.array(p.j, dtype=float)
+    return j / (1e3 * (np.array(p.E_syn) - p.V_ref))[None, :]
+
+
+def external_spikes(p, trial):
+    """The external trains of one trial, shared by all variants: (indices, times in s)."""
+    rng = np.random.default_rng([p.N, int(round(1000 * p.c)), trial, 7])
+    return correlated_spike_trains(p.sizes[2], p.r_x * 1 / second, p.c, p.duration * second,
+                                   jitter=p.jitter * second, rng=rng)
+
+
+def _model(p, synapse, tau_m, E_L):
+    channels = {c: {"tau": t * second, "E": E * 1e3 * mV}
+                for c, t, E in zip(("e", "i", "x"), p.tau_syn, p.E_syn)}
+    V_T = p.V_T - p.Delta_T * np.log(tau_m / 1e-3)  # coefficient-1 exponential (module doc)
+    return eif(synapse, channels, tau_m=tau_m * second, E_L=E_L * 1e3 * mV,
+               V_T=V_T * 1e3 * mV, Delta_T=p.Delta_T * 1e3 * mV, V_th=p.V_th * 1e3 * mV,
+               V_r=p.V_r * 1e3 * mV)
+
+
+def build_network(sim, p, variant, spikes, rng, surrogate=None):
+    """Create one network of the given variant in ``sim``; returns a dict of Brian2 objects.
+
+    spikes : (indices, times) of the external layer (see :func:`external_spikes`)
+    surrogate : for variant 'surrogate', {'E': (tau_eff, E_L_eff), 'I': ...} from a conductance
+        run: tau_eff = 1 / (g_L + <g_e + g_i + g_x>) (s) and E_L_eff = <V> (V) per population
+    Records spikes of all neurons, and per neuron the moments of 1-ms-binned V sampled before
+    the reset and clipped at V_th (so a spike counts as V_th and the reset as V_r), and for
+    the conductance model of g_tot = g_e + g_i + g_x with its covariance with V.
+    All objects have fixed names, so a rebuild with new data regenerates identical code and
+    is not recompiled.
+    """
+    if variant not in VARIANTS:
+        raise ParameterError(f"variant must be one of {VARIANTS}; got {variant!r}")
+    if (variant == "surrogate") != (surrogate is not None):
+        raise ParameterError("the surrogate variant needs surrogate={pop: (tau_eff, E_L_eff)},"
+                             " and only it")
+    N_E, N_I, N_X = p.sizes
+    X, dropped = spike_source(N_X, *spikes, dt=p.dt * second, name="X")
+    sim.add(X)
+    scale = 1 / np.sqrt(p.N)
+    jg = conductance_weights(p)
+    groups, models, out = {}, {}, {"dropped_external_spikes": dropped, "X": X}
+    for a, (pop, n) in enumerate(zip(POPULATIONS, (N_E, N_I))):
+        if variant == "surrogate":
+            tau_eff, E_eff = surrogate[pop]
+            models[pop] = _model(p, "current_exp", tau_eff, E_eff)
+        else:
+            synapse = "current_exp" if variant == "current" else "conductance_exp"
+            models[pop] = _model(p, synapse, p.tau_m, p.E_L)
+        G = sim.add(models[pop].group(n, name=pop))
+        G.v = f"V_r + rand()*({p.V_T * 1e3}*mV - V_r)"  # uniform in [V_r, V_T]
+        groups[pop] = G
+    sources = {"E": (groups["E"], N_E), "I": (groups["I"], N_I), "X": (X, N_X)}
+    for a, post in enumerate(POPULATIONS):
+        for b, pre in enumerate(SOURCES):
+            source, n_pre = sources[pre]
+            if variant == "current":
+                w = p.j[a][b] * scale * mV
+            elif variant == "conductance":
+                w = abs(jg[a, b]) * scale
+            else:  # frozen driving force at the population's mean potential
+                w = jg[a, b] * (1e3 * (p.E_syn[b] - surrogate[post][1])) * scale * mV
+            c = conn.bernoulli(n_pre, len(groups[post]), p.p, w, rng=rng)
+            sim.add(connect(source, groups[post], c, models[post], "eix"[b],
+                            name=f"syn_{pre}{post}"))
+    for pop in POPULATIONS:
+        G = groups[pop]
+        variables = {"v": "v"}
+        products = ()
+        if variant == "conductance":
+            variables["g_tot"] = "g_e + g_i + g_x"
+            products = (("v", "g_tot"),)
+        out[f"moments_{pop}"] = sim.add(moment_recorder(
+            G, variables, bin_width=1 * ms, start=p.burn_in * second, when="before_resets",
+            clip={"v": (-10000 * mV, p.V_th * 1e3 * mV)},
+            products=products, name=f"moments_{pop}"))
+        out[f"spikes_{pop}"] = sim.add(spike_monitor(G, name=f"spikes_{pop}"))
+        out[pop] = G
+    return out

@@ -1,0 +1,62 @@
+"""Balanced-state (large-N) theory of E/I networks with 1/sqrt(N) weights.
+
+Mean-field matrices (index order E, I): W_ab = j_ab p_ab q_b and W_ax = j_ax p_ax q_x, with j the
+unscaled weights, p the connection probabilities and q the population fractions. Rates in Hz.
+"""
+
+import numpy as np
+
+from .errors import ParameterError, require_nonnegative
+
+__all__ = ["mean_field_matrices", "balanced_rates", "conductance_balanced_rates",
+           "effective_time_constants", "correlated_state_correlations"]
+
+
+def mean_field_matrices(j, j_x, p, q, q_x):
+    """W (2x2) and W_x (2,) from unscaled weights j[a][b], j_x[a], probability p (scalar or
+    2x2/2-vectors for W and W_x as a pair) and fractions q = (q_E, q_I), q_x."""
+    j, j_x, q = np.asarray(j, float), np.asarray(j_x, float), np.asarray(q, float)
+    p_rec, p_x = (p, p) if np.isscalar(p) else p
+    return j * np.asarray(p_rec) * q[None, :], j_x * np.asarray(p_x) * q_x
+
+
+def balanced_rates(W, W_x, r_x):
+    """r = -W^-1 W_x r_x: the rates that cancel the O(sqrt N) mean input (Hz).
+
+    Raises ParameterError if the solution is not positive (no balanced state)."""
+    require_nonnegative("r_x", r_x, "Hz")
+    r = -np.linalg.solve(np.asarray(W, float), np.asarray(W_x, float) * r_x)
+    if np.any(r <= 0):
+        raise ParameterError(f"no positive balanced solution: r = {r}")
+    return r
+
+
+def conductance_balanced_rates(Wg, Wg_x, E_syn, E_x, V_mean, r_x):
+    """Balanced rates of a conductance-based network at mean potentials V_mean (V):
+    W(V)_ab = Wg_ab (E_b - V_a), W_x(V)_a = Wg_xa (E_x - V_a), r = -W(V)^-1 W_x(V) r_x.
+
+    Wg, Wg_x are the mean-field matrices of the dimensionless conductance weights; E_syn the
+    reversal potentials (V) of the E and I inputs, E_x that of the external input. The V-g
+    covariance is neglected."""
+    V = np.asarray(V_mean, float)
+    W = np.asarray(Wg, float) * (np.asarray(E_syn, float)[None, :] - V[:, None])
+    W_x = np.asarray(Wg_x, float) * (E_x - V)
+    return -np.linalg.solve(W, W_x * r_x)
+
+
+def effective_time_constants(tau_m, N, Wg, Wg_x, r, r_x):
+    """tau_eff,a = 1 / (1/tau_m + sqrt(N) [Wg r + Wg_x r_x]_a) in s (conductances / C_m)."""
+    g = np.sqrt(N) * (np.asarray(Wg, float) @ np.asarray(r, float)
+                      + np.asarray(Wg_x, float) * r_x)
+    return 1.0 / (1.0 / tau_m + g)
+
+
+def correlated_state_correlations(W, W_x, c, r, r_x, window, fano=1.0):
+    """Order-of-magnitude spike-count correlations of the correlated state (Baker et al. 2019):
+    balance makes population-rate fluctuations track the external ones, dR = -W^-1 W_x dX, whose
+    count covariance is c r_x window. Returns the 2x2 matrix rho_ab for windows of ``window``
+    seconds, assuming count variances fano * r_a * window."""
+    gain = -np.linalg.solve(np.asarray(W, float), np.asarray(W_x, float))
+    cov = np.outer(gain, gain) * c * r_x * window
+    var = fano * np.asarray(r, float) * window
+    return cov / np.sqrt(np.outer(var, var))
