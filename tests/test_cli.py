@@ -61,21 +61,35 @@ def test_a_failed_run_overwrites_nothing(tmp_path, monkeypatch):
     assert sorted(os.listdir(out)) == ["demo"]  # no staging folder left behind
 
 
-def test_quick_reproductions_run_and_pass_their_checks(tmp_path):
+def check_outputs(out, paper):
+    summary_path = out / paper / "summary.json"
+    summary = json.loads(summary_path.read_text())
+    assert summary["paper"] == paper and summary["scale"] == "quick"
+    assert summary["checks"] and all(c["passed"] for c in summary["checks"]), [
+        c for c in summary["checks"] if not c["passed"]]
+    index = (out / "index.md").read_text()
+    for fig in summary["figures"]:
+        assert (out / paper / fig).stat().st_size > 1000
+        assert fig in index
+    if os.path.exists(CHECK_SUMMARY):
+        subprocess.run([sys.executable, CHECK_SUMMARY, str(summary_path)], check=True)
+
+
+# the quick reproductions that fit the default suite (a few minutes each on 2 cores); every
+# check they write must pass, among them sanzeni's dt-convergence check of the K = 100 network
+@pytest.mark.parametrize("paper", ["siegert", "schuenemann", "sanzeni"])
+def test_quick_reproduction_passes_its_checks(tmp_path, paper):
+    result = cli(paper, "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr[-2000:]
+    check_outputs(tmp_path, paper)
+    if paper == "siegert":  # a second run reuses every finished point and compiles nothing
+        again = cli(paper, "--out", str(tmp_path))
+        assert again.returncode == 0 and "compiled" not in again.stdout
+
+
+@pytest.mark.slow
+def test_all_quick_reproductions(tmp_path):
     result = cli("all", "--scale", "quick", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr[-2000:]
-    index = (tmp_path / "index.md").read_text()
     for paper in reproductions.PAPERS:
-        summary_path = tmp_path / paper / "summary.json"
-        summary = json.loads(summary_path.read_text())
-        assert summary["paper"] == paper and summary["scale"] == "quick"
-        assert summary["checks"] and all(c["passed"] for c in summary["checks"]), [
-            c for c in summary["checks"] if not c["passed"]]
-        for fig in summary["figures"]:
-            assert (tmp_path / paper / fig).stat().st_size > 1000
-            assert fig in index
-        if os.path.exists(CHECK_SUMMARY):
-            subprocess.run([sys.executable, CHECK_SUMMARY, str(summary_path)], check=True)
-    # a second run reuses every finished point
-    again = cli("siegert", "--out", str(tmp_path))
-    assert again.returncode == 0 and "compiled" not in again.stdout
+        check_outputs(tmp_path, paper)

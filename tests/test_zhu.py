@@ -1,0 +1,70 @@
+"""Zhu, Ocker & Rosenbaum: balanced-state theory numbers of the brief and the network builder."""
+
+import numpy as np
+import pytest
+from brian2 import ms, second
+
+import balanced_models as bm
+from balanced_models.analysis import moments_table
+from balanced_models.papers.zhu import ZhuParameters, build_network, external_spikes
+from theory.balanced import (balanced_rates, conductance_balanced_rates,
+                             correlated_state_correlations, effective_time_constants)
+
+
+def test_balanced_state_numbers_of_the_brief():
+    p = ZhuParameters()
+    W, W_x = p.mean_field()
+    assert np.allclose(W, [[2.8, -4.0], [9.6, -6.0]]) and np.allclose(W_x, [6.0, 4.5])
+    r = balanced_rates(W, W_x, 10.0)
+    assert r == pytest.approx([8.333, 20.833], abs=1e-3)
+    Wg, Wg_x = p.mean_field(conductance=True)
+    # at V = V_ref the conductance balance is the current balance (the V_ref normalisation)
+    assert conductance_balanced_rates(Wg, Wg_x, p.E_syn[:2], 0.0, [-0.072, -0.072], 10.0) == \
+        pytest.approx(r, rel=1e-12)
+    assert conductance_balanced_rates(Wg, Wg_x, p.E_syn[:2], 0.0, [-0.0649, -0.0655], 10.0) == \
+        pytest.approx([7.2, 9.6], abs=0.06)
+    tau = effective_time_constants(p.tau_m, 1000, Wg, Wg_x, [5.2, 7.0], 10.0)
+    assert 1e3 * tau == pytest.approx([4.76, 3.65], abs=0.01)
+    rho = correlated_state_correlations(W, W_x, 0.2, r, 10.0, 0.25)
+    assert [rho[0, 0], rho[0, 1], rho[1, 1]] == pytest.approx([0.17, 0.26, 0.42], abs=0.01)
+
+
+def test_no_balanced_state_is_an_error():
+    with pytest.raises(bm.ParameterError, match="no positive balanced solution"):
+        balanced_rates([[1.0, -1.0], [1.0, -1.0 + 1e-3]], [1.0, 1.0], 10.0)
+
+
+def test_parameters_are_validated():
+    with pytest.raises(bm.ParameterError, match="c must lie in"):
+        ZhuParameters(c=1.5)
+    with pytest.raises(bm.ParameterError, match="duration - burn_in"):
+        ZhuParameters(duration=0.1, burn_in=0.25)
+
+
+@pytest.mark.parametrize("variant", ["current", "conductance", "surrogate"])
+def test_builder_weights_and_recording(variant):
+    p = ZhuParameters(N=100, duration=0.1, burn_in=0.02)
+    surrogate = {"E": (0.005, -0.063), "I": (0.004, -0.064)} if variant == "surrogate" else None
+    sim = bm.Simulation("runtime", seed=1, dt=p.dt * second)
+    h = build_network(sim, p, variant, external_spikes(p, 0), np.random.default_rng(0),
+                      surrogate=surrogate)
+    syn = {s.name: s for s in sim.network.objects if s.name.startswith("syn_")}
+    w_ie = syn["syn_IE"].w_[:]  # I -> E
+    expected = {"current": -100e-3 / 10, "conductance": 12.5 / 10,
+                "surrogate": 12.5 * (-80 + 63) * 1e-3 / 10}[variant]
+    assert np.allclose(w_ie, expected)
+    sim.run(p.duration * second)
+    m = moments_table(h["moments_E"])
+    assert np.all(m["v_mean"] <= p.V_th) and np.all(m["n_bins"] == 79)
+    if variant == "conductance":
+        assert np.all(m["g_tot_mean"] > 0) and "v_g_tot_cov" in m
+
+
+def test_external_trains_are_shared_across_variants_and_differ_across_trials():
+    p = ZhuParameters(N=200, c=0.2, duration=20.0)
+    a, b, c = external_spikes(p, 0), external_spikes(p, 0), external_spikes(p, 1)
+    assert np.array_equal(a[1], b[1]) and not np.array_equal(a[1][:100], c[1][:100])
+    rate = len(a[0]) / (p.sizes[2] * p.duration)
+    # the shared mother train (rate r_x/c) dominates the fluctuation of the pooled count:
+    # relative SD sqrt(c / (r_x T))
+    assert rate == pytest.approx(p.r_x, rel=4 * np.sqrt(p.c / (p.r_x * p.duration)))
