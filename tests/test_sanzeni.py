@@ -80,3 +80,18 @@ def test_single_neuron_blocks_use_one_percent_of_tau_eff():
         tau = effective_time_constant(b.a, b.K, b.g, b.gamma, b.nu_X, b.eta * b.nu_X)
         assert float(G.clock.dt) == pytest.approx(0.01 * tau, rel=1e-9)
         assert np.all(G.K_drive_i[:] == 250 * b.K / 1000)
+
+
+def test_exponential_conductances_shift_threshold_and_reset_in_etc():
+    from theory import ALPHA_SHIFT
+    from theory.conductance import SANZENI as n, effective_parameters, etc_rate
+
+    a, K, g, gamma, rE, rI, tau_S = 1.6e-3, 1000, 20, 0.25, 61.0, 36.0, 1e-4
+    tau, mu, s2 = effective_parameters(a, K, g, gamma, rE, rI)
+    shift = 0.5 * ALPHA_SHIFT * np.sqrt(s2(mu)) * np.sqrt(tau_S / tau)
+    expected = siegert_rate(mu, np.sqrt(s2(mu)), tau, n.V_th + shift, n.V_r + shift, n.tau_rp)
+    assert etc_rate(a, K, g, gamma, rE, rI, tau_S=tau_S) == pytest.approx(expected, rel=1e-12)
+    slow = network_rates(a, K, g, gamma, 20.0, "ETC", tau_S=tau_S)[-1]
+    assert slow < network_rates(a, K, g, gamma, 20.0, "ETC")[-1]  # filtering lowers the rate
+    with pytest.raises(bm.ParameterError, match="ETC variant only"):
+        network_rates(a, K, g, gamma, 20.0, "A13", tau_S=tau_S)

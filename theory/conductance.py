@@ -66,16 +66,21 @@ def effective_parameters(a, K, g, gamma, r_E, r_I, n=SANZENI):
     return tau, mu, sigma2
 
 
-def etc_rate(a, K, g, gamma, r_E, r_I, n=SANZENI):
-    """Firing rate (Hz) in the effective-time-constant approximation (Eq. 10)."""
+def etc_rate(a, K, g, gamma, r_E, r_I, n=SANZENI, tau_S=0.0):
+    """Firing rate (Hz) in the effective-time-constant approximation (Eq. 10).
+
+    tau_S > 0 (s): exponential conductances with decay tau_S << tau, through the standard
+    Fourcaud-Brunel shift of threshold and reset by (sqrt(2)|zeta(1/2)|/2) sigma sqrt(tau_S/tau)
+    (the brief's reading of App. G, G9; the efficacy a keeps its meaning, see
+    balanced_models.papers.sanzeni)."""
     tau, mu, s2 = effective_parameters(a, K, g, gamma, r_E, r_I, n)
-    return siegert_rate(mu, np.sqrt(s2(mu)), tau, n.V_th, n.V_r, n.tau_rp)
+    return siegert_rate(mu, np.sqrt(s2(mu)), tau, n.V_th, n.V_r, n.tau_rp, tau_S)
 
 
-def etc_cv(a, K, g, gamma, r_E, r_I, n=SANZENI):
-    """ISI CV in the effective-time-constant approximation (Eq. 11)."""
+def etc_cv(a, K, g, gamma, r_E, r_I, n=SANZENI, tau_S=0.0):
+    """ISI CV in the effective-time-constant approximation (Eq. 11); tau_S as in etc_rate."""
     tau, mu, s2 = effective_parameters(a, K, g, gamma, r_E, r_I, n)
-    return isi_cv(mu, np.sqrt(s2(mu)), tau, n.V_th, n.V_r, n.tau_rp)
+    return isi_cv(mu, np.sqrt(s2(mu)), tau, n.V_th, n.V_r, n.tau_rp, tau_S)
 
 
 def etc_density(V, a, K, g, gamma, r_E, r_I, n=SANZENI):
@@ -209,16 +214,22 @@ def network_inputs(nu, nu_X):
     return nu_X + nu, nu
 
 
-def network_rates(a, K, g, gamma, nu_X, variant="A13", n=SANZENI, n_scan=120):
+def network_rates(a, K, g, gamma, nu_X, variant="A13", n=SANZENI, n_scan=120, tau_S=0.0):
     """All self-consistent rates nu = Phi(r_E = nu_X + nu, r_I = nu), ascending (Hz).
 
-    variant : 'A13' (multiplicative noise) or 'ETC'. Roots are bracketed on a scan of
-    (0, 1/tau_rp) and refined with brentq; the paper plots the largest (active) one.
+    variant : 'A13' (multiplicative noise) or 'ETC'; tau_S > 0 (exponential conductances,
+    ETC only) applies the Fourcaud-Brunel shift of :func:`etc_rate`. Roots are bracketed on a
+    scan of (0, 1/tau_rp) and refined with brentq; the paper plots the largest (active) one.
     """
-    rate = {"A13": multiplicative_rate, "ETC": etc_rate}.get(variant)
-    if rate is None:
+    if variant not in ("A13", "ETC"):
         raise ParameterError(f"variant must be 'A13' or 'ETC'; got {variant!r}")
     require_nonnegative("nu_X", nu_X, "Hz")
+    require_nonnegative("tau_S", tau_S, "s")
+    if variant == "A13" and tau_S > 0:
+        raise ParameterError("tau_S > 0 is available for the ETC variant only")
+
+    def rate(*args):
+        return multiplicative_rate(*args) if variant == "A13" else etc_rate(*args, tau_S=tau_S)
 
     def excess(nu):
         return rate(a, K, g, gamma, *network_inputs(nu, nu_X), n) - nu
