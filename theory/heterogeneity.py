@@ -1,0 +1,163 @@
+"""Neuron-resolved linear-response theory of covariances in sparse E/I networks of LIF neurons
+(Layer, Helias & Dahmen). SI units: J in V, rates in Hz, times in s; J[post, pre].
+
+1. Working point: mu_i = tau_m (J nu + J_x nu_x)_i + mu_dc_i, sigma_i^2 = tau_m (J^2 nu +
+   J_x^2 nu_x)_i, nu = Phi(mu, sigma) (Siegert), solved by a damped fixed-point iteration.
+2. Effective connectivity W = diag(alpha) J + diag(beta) J*J, alpha_i = tau_m dnu_i/dmu_i,
+   beta_i = tau_m dnu_i/dsigma_i^2 (zero-frequency linear response).
+3. Covariances of the linear rate model with output noise: C = B D B^T, B = (1 - W)^-1, with D
+   chosen so that diag(C) = a = nu CV^2 (D = (B*B)^-1 a), or one of the variants of sec. 3.4.
+4. Disorder statistics: bulk radius R (from W or from block variances), disorder-averaged mean
+   and variance of covariances, participation ratio.
+"""
+
+import numpy as np
+
+from .errors import ParameterError, require_nonnegative, require_positive
+from .lif import isi_cv, rate_derivatives, siegert_rate
+
+__all__ = ["input_moments", "working_point", "effective_connectivity", "covariances",
+           "block_means_and_variances", "bulk_radius_squared", "mean_covariances",
+           "covariance_variances", "participation_ratio", "external_rates_for_input", "cvs_at"]
+
+
+def input_moments(J, nu, tau_m, J_x=None, nu_x=None, mu_dc=0.0, J2=None):
+    """Per-neuron mean mu (V) and noise amplitude sigma (V) of the input (diffusion approx.).
+
+    J : (N, N) recurrent weights; nu : (N,) rates; J_x : (N, M) external weights with rates
+    nu_x (M,), or None; mu_dc : constant drive tau_m I/C (V), scalar or (N,);
+    J2 : J*J if already computed."""
+    mu = tau_m * (J @ nu) + mu_dc
+    s2 = tau_m * (((J * J) if J2 is None else J2) @ nu)
+    if J_x is not None:
+        mu = mu + tau_m * (J_x @ nu_x)
+        s2 = s2 + tau_m * ((J_x * J_x) @ nu_x)
+    return mu, np.sqrt(s2)
+
+
+def working_point(J, tau_m, V_th, V_r, tau_ref, J_x=None, nu_x=None, mu_dc=0.0, tau_s=0.0,
+                  damping=0.2, tol=1e-10, max_iter=20000, nu0=None):
+    """Self-consistent per-neuron rates nu_i = Phi(mu_i(nu), sigma_i(nu)).
+
+    Damped iteration nu <- (1 - damping) nu + damping Phi; each step is one matrix-vector
+    product and one vectorised Siegert evaluation. Returns dict(nu, mu, sigma, iterations).
+    Raises RuntimeError if it does not converge to |change| < tol (Hz) within max_iter.
+    """
+    require_positive("tau_m", tau_m, "s")
+    require_positive("damping", damping)
+    J = np.asarray(J, dtype=float)
+    J2 = J * J
+    nu = np.full(J.shape[0], 10.0) if nu0 is None else np.asarray(nu0, dtype=float).copy()
+    for it in range(1, max_iter + 1):
+        mu, sigma = input_moments(J, nu, tau_m, J_x, nu_x, mu_dc, J2)
+        new = siegert_rate(mu, sigma, tau_m, V_th, V_r, tau_ref, tau_s)
+        change = np.max(np.abs(new - nu))
+        nu = (1 - damping) * nu + damping * new
+        if change < tol:
+            mu, sigma = input_moments(J, nu, tau_m, J_x, nu_x, mu_dc, J2)
+            return dict(nu=nu, mu=mu, sigma=sigma, iterations=it)
+    raise RuntimeError(f"working point did not converge in {max_iter} iterations "
+                       f"(last change {change:.3g} Hz)")
+
+
+def effective_connectivity(J, wp, tau_m, V_th, V_r, tau_ref, tau_s=0.0):
+    """W = diag(alpha) J + diag(beta) J^2 (dimensionless) at the working point ``wp``;
+    returns (W, alpha in 1/V, beta in 1/V^2)."""
+    d_mu, d_s2 = rate_derivatives(wp["mu"], wp["sigma"], tau_m, V_th, V_r, tau_ref, tau_s)
+    alpha, beta = tau_m * d_mu, tau_m * d_s2
+    J = np.asarray(J, dtype=float)
+    return alpha[:, None] * J + beta[:, None] * J * J, alpha, beta
+
+
+def covariances(W, a, noise="autocovariance"):
+    """Zero-frequency covariances (Hz) of the linear rate model dx = W dx + xi.
+
+    a : per-neuron autocovariance nu CV^2 (Hz)
+    noise : 'autocovariance' (D = (B*B)^-1 a so that diag(C) = a exactly),
+        'spectral_radius' (D = a (1 - R^2) with R^2 the bulk radius of W's block variances
+        given as noise=('spectral_radius', R2)), or an array D given directly.
+    Returns (C, D).
+    """
+    W = np.asarray(W, dtype=float)
+    N = W.shape[0]
+    B = np.linalg.inv(np.eye(N) - W)
+    if isinstance(noise, str) and noise == "autocovariance":
+        D = np.linalg.solve(B * B, a)
+    elif isinstance(noise, tuple) and noise[0] == "spectral_radius":
+        D = np.asarray(a, dtype=float) * (1 - noise[1])
+    elif not isinstance(noise, str):
+        D = np.broadcast_to(np.asarray(noise, dtype=float), (N,))
+    else:
+        raise ParameterError(f"unknown noise model {noise!r}")
+    return (B * D[None, :]) @ B.T, D
+
+
+def block_means_and_variances(W, populations):
+    """Block mean and variance of the entries of W (zeros included) for every pair of
+    populations: returns (M, S) as K x K arrays, M[a, b] = mean of W[a-block, b-block]."""
+    names = list(populations)
+    K = len(names)
+    M, S = np.zeros((K, K)), np.zeros((K, K))
+    for a, pa in enumerate(names):
+        for b, pb in enumerate(names):
+            block = np.asarray(W)[populations[pa]][:, populations[pb]]
+            M[a, b], S[a, b] = block.mean(), block.var()
+    return M, S
+
+
+def bulk_radius_squared(W, populations):
+    """R^2: Perron root of the entry-variance matrix, S_ab N_b, from W's block variances."""
+    _, S = block_means_and_variances(W, populations)
+    sizes = np.array([len(np.arange(np.asarray(W).shape[1])[sl]) for sl in populations.values()])
+    return float(np.max(np.linalg.eigvals(S * sizes[None, :]).real))
+
+
+def mean_covariances(W, a, populations):
+    """Disorder-averaged mean cross-covariance c_ab (Hz) between populations (sec. 3.5):
+    [(1 - Wbar)^-1 Lambda (1 - Wbar)^-T - Lambda]_ab, Wbar_ab = N_b mean(W_ab),
+    Lambda = diag(mean a_a / N_a). Independent of the heterogeneity given the mean a."""
+    M, _ = block_means_and_variances(W, populations)
+    idx = [np.arange(np.asarray(W).shape[0])[sl] for sl in populations.values()]
+    sizes = np.array([len(i) for i in idx])
+    a_bar = np.array([np.mean(np.asarray(a)[i]) for i in idx])
+    W_bar = M * sizes[None, :]
+    inv = np.linalg.inv(np.eye(len(sizes)) - W_bar)
+    Lam = np.diag(a_bar / sizes)
+    return inv @ Lam @ inv.T - Lam
+
+
+def covariance_variances(W, a, populations):
+    """Disorder-averaged variance of cross-covariances (Hz^2) per population pair (sec. 3.5):
+    (s_a a_a^2 + s_b a_b^2)/(1 - R^2) + [sum_c N_c s_c^2 a_c^2]/(1 - R^2)^2, with s_c the
+    variance of the outgoing effective weights of population c (column block variance)."""
+    _, S = block_means_and_variances(W, populations)
+    idx = [np.arange(np.asarray(W).shape[0])[sl] for sl in populations.values()]
+    sizes = np.array([len(i) for i in idx])
+    a_bar = np.array([np.mean(np.asarray(a)[i]) for i in idx])
+    s = np.average(S, axis=0, weights=sizes)  # variance of outgoing weights of each source
+    R2 = float(np.max(np.linalg.eigvals(S * sizes[None, :]).real))
+    shared = np.sum(sizes * s**2 * a_bar**2) / (1 - R2) ** 2
+    direct = (s * a_bar**2)[:, None] + (s * a_bar**2)[None, :]
+    return direct / (1 - R2) + shared
+
+
+def participation_ratio(C):
+    """(tr C)^2 / tr(C^2)."""
+    C = np.asarray(C, dtype=float)
+    return np.trace(C) ** 2 / np.sum(C * C)
+
+
+def external_rates_for_input(mu, sigma, J_exc, J_inh, tau_m, mu_dc=0.0):
+    """Rates (Hz) of one excitatory (weight J_exc) and one inhibitory (J_inh) Poisson source
+    per neuron that give the mean input mu and noise amplitude sigma (V), with recurrent input
+    already subtracted from mu and sigma^2 by the caller if present:
+    tau_m (J_e nu_e + J_i nu_i) = mu - mu_dc, tau_m (J_e^2 nu_e + J_i^2 nu_i) = sigma^2."""
+    A = tau_m * np.array([[J_exc, J_inh], [J_exc**2, J_inh**2]])
+    nu = np.linalg.solve(A, np.array([mu - mu_dc, sigma**2]))
+    require_nonnegative("external rates for this (mu, sigma)", nu, "Hz")
+    return nu
+
+
+def cvs_at(wp, tau_m, V_th, V_r, tau_ref, tau_s=0.0):
+    """Per-neuron ISI CVs at the working point."""
+    return isi_cv(wp["mu"], wp["sigma"], tau_m, V_th, V_r, tau_ref, tau_s)
