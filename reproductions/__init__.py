@@ -10,9 +10,10 @@ PAPERS = {
     "schuenemann": "reproductions.schuenemann",
     "sanzeni": "reproductions.sanzeni",
     "zhu": "reproductions.zhu",
+    "layer": "reproductions.layer",
 }
 
 #: papers with an open issue but no module yet (named in the error for a clearer message)
-PLANNED = ("layer", "akil")
+PLANNED = ("akil",)
 
 SCALES = ("quick", "full")
