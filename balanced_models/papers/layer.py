@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from brian2 import Hz, mV, second
 
-from theory.errors import require, require_nonnegative, require_probability
+from theory.errors import ParameterError, require, require_nonnegative, require_probability
 
 from .. import connectivity as conn
 from ..inputs import set_poisson_drive
@@ -52,7 +52,7 @@ class LayerParameters:
         require_nonnegative("weight_sd", self.weight_sd, "V")
         require("J_E", self.J_E, low=0.0, low_open=True, unit="V")
         if self.rule not in ("fixed_indegree", "bernoulli"):
-            raise ValueError(f"rule must be 'fixed_indegree' or 'bernoulli'; got {self.rule!r}")
+            raise ParameterError(f"rule must be 'fixed_indegree' or 'bernoulli'; got {self.rule!r}")
 
     @property
     def N(self):
