@@ -23,8 +23,9 @@ from balanced_models.analysis import (count_covariance, covariance_estimation_va
 from balanced_models.network import Simulation
 from balanced_models.papers.layer import LayerParameters, build_network, dense_matrix, realise
 from balanced_models.sweeps import PointStore
-from theory.heterogeneity import (block_means_and_variances, bulk_radius_squared, covariances,
-                                  cvs_at, effective_connectivity, mean_covariances,
+from theory.heterogeneity import (block_means_and_variances, bulk_radius_squared,
+                                  covariance_variances, covariances, cvs_at,
+                                  effective_connectivity, mean_covariances,
                                   participation_ratio, working_point)
 
 from .report import interval_check, relative_check
@@ -97,10 +98,12 @@ def _sparse_ei(report, N_E=1600, N_I=400, seeds=(0, 1, 2, 3, 4)):
                     one[f"mean_{pa}{pb}"], one[f"var_{pa}{pb}"] = vals.mean(), vals.var()
                 stats.append(one)
             theory = mean_covariances(W, np.ones(N_E + N_I), pops)
+            theory_var = covariance_variances(W, np.ones(N_E + N_I), pops)
             row = dict(p=p_conn, cv_w=cv_w, realisations=len(seeds),
                        **{k: np.mean([st[k] for st in stats]) for k in stats[0]})
             for a, b in ((0, 0), (0, 1), (1, 1)):
                 row[f"theory_{'EI'[a]}{'EI'[b]}"] = theory[a, b]
+                row[f"theory_var_{'EI'[a]}{'EI'[b]}"] = theory_var[a, b]
             rows.append(row)
             if 0 < row["R2"] <= 0.3:
                 for pair, expected in (("EE", 0.0075), ("EI", 0.003125), ("II", -0.00125)):
@@ -298,7 +301,10 @@ def _figures(report, linear, sparse, th, sim, controls):
         ax.plot(sparse.R2, sparse[f"theory_{pair}"], "_", ms=14, color=color)
         ax.plot(sparse.R2, sparse[f"var_{pair}"], "s", mfc="none", color=color,
                 label=f"var {pair}")
+        order = np.argsort(sparse.R2.to_numpy())
+        ax.plot(sparse.R2.to_numpy()[order], sparse[f"theory_var_{pair}"].to_numpy()[order], ":",
+                color=color)
     ax.set(xscale="log", yscale="symlog", xlabel="R^2 (sweep of p and CV_w)",
-           title="sparse E/I linear model: means flat, variances grow")
+           title="sparse E/I linear model: means flat, variances grow (dotted: sec. 3.5)")
     ax.legend(fontsize=6)
     report.figure(fig, "covariances.png")
