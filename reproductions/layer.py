@@ -264,7 +264,7 @@ def _figures(report, linear, sparse, th, sim, controls):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, 3, figsize=(15, 8.5))
+    fig, axes = plt.subplots(2, 4, figsize=(19, 8.5))
     ax = axes[0, 0]
     ax.hist(sim["rates"], 40, density=True, alpha=0.6, label="simulation")
     ax.hist(th["wp"]["nu"], 40, density=True, histtype="step", color="k", label="theory")
@@ -295,16 +295,21 @@ def _figures(report, linear, sparse, th, sim, controls):
     ax.plot(linear.R, linear.PR_over_N, "o", label="PR/N, D = 1")
     ax.set(xlabel="R", title="participation ratio")
     ax.legend(fontsize=7)
-    ax = axes[1, 2]
+    disordered = sparse[sparse.R2 > 1e-6].sort_values("R2")
     for pair, color in (("EE", "C0"), ("EI", "C1"), ("II", "C2")):
-        ax.plot(sparse.R2, sparse[f"mean_{pair}"], "o", color=color, label=f"mean {pair}")
-        ax.plot(sparse.R2, sparse[f"theory_{pair}"], "_", ms=14, color=color)
-        ax.plot(sparse.R2, sparse[f"var_{pair}"], "s", mfc="none", color=color,
-                label=f"var {pair}")
-        order = np.argsort(sparse.R2.to_numpy())
-        ax.plot(sparse.R2.to_numpy()[order], sparse[f"theory_var_{pair}"].to_numpy()[order], ":",
-                color=color)
-    ax.set(xscale="log", yscale="symlog", xlabel="R^2 (sweep of p and CV_w)",
-           title="sparse E/I linear model: means flat, variances grow (dotted: sec. 3.5)")
-    ax.legend(fontsize=6)
+        axes[1, 2].plot(disordered.R2, disordered[f"mean_{pair}"], "o", color=color,
+                        label=f"{pair} (line: population formula)")
+        axes[1, 2].plot(disordered.R2, disordered[f"theory_{pair}"], "-", color=color)
+        axes[1, 3].plot(disordered.R2, disordered[f"var_{pair}"], "s", mfc="none", color=color,
+                        label=f"{pair} (dotted: sec. 3.5)")
+        axes[1, 3].plot(disordered.R2, disordered[f"theory_var_{pair}"], ":", color=color)
+    axes[1, 2].set(xlabel="R^2 (sweep of p and CV_w)", ylabel="mean cross-covariance",
+                   title="sparse E/I linear model: means do not change")
+    axes[1, 3].set(xscale="log", yscale="log", xlabel="R^2", ylabel="variance of covariances",
+                   title="... their spread grows with R")
+    axes[1, 2].legend(fontsize=6)
+    axes[1, 3].legend(fontsize=6)
+    axes[0, 3].bar(["full", "no structural\nheterogeneity", "no single-neuron\nheterogeneity"],
+                   [controls["full"], controls["no_structure"], controls["no_single"]])
+    axes[0, 3].set(ylabel="std of predicted correlations", title="controls")
     report.figure(fig, "covariances.png")
