@@ -70,7 +70,7 @@ def run(scale, report, processes=None, force=False):
 
 
 def _run_variant(report, store, p, variant, spikes, trial, force, surrogate=None):
-    point = dict(variant=variant, N=p.N, c=p.c, trial=trial, surrogate=surrogate)
+    point = dict(variant=variant, trial=trial, surrogate=surrogate, parameters=repr(p))
 
     def simulate():
         start = time.perf_counter()
