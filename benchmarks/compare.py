@@ -1,0 +1,237 @@
+"""Benchmarks: our builders against a hand-written Brian2 script and NEST, in one run.
+
+    python benchmarks/compare.py [--networks cuba brunel] [--duration 1.0]
+
+Networks (parameters pinned in ../shared/notes/ecosystem.md sec. A.4):
+* CUBA (Vogels & Abbott / Brette et al. 2007 benchmark 2): 4000 LIF neurons, exponential
+  current synapses, p = 0.02.
+* Brunel (2000) model A in the AI state (g = 5, eta = 2): 12 500 LIF neurons, delta synapses,
+  C_E = 1000, C_I = 250 (15.6 M synapses), delay 1.5 ms, V_r = 10 mV, external Poisson input.
+
+Every measurement runs in a fresh process (standalone, one thread): build and compile in a
+new directory (cold), again in the same directory (warm), the simulation, and a re-run with a
+new value (run_args). Peak memory is the maximum resident set of the process and its
+children. NEST (pip install nest-simulator; optional) runs the same networks. Times are
+seconds; ratios are taken within this one run.
+"""
+
+import argparse
+import importlib.util
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+# ------------------------------------------------------------------------------------------
+# one measurement (runs in its own process)
+# ------------------------------------------------------------------------------------------
+def ours(network, duration, directory):
+    from brian2 import Hz, mV, ms, second
+
+    import balanced_models as bm
+    from balanced_models.analysis import spike_arrays
+
+    rng = np.random.default_rng(1)
+    start = time.perf_counter()
+    sim = bm.Simulation("cpp_standalone", directory=directory, seed=1)
+    if network == "cuba":
+        model = bm.lif("current_exp", {"e": {"tau": 5 * ms}, "i": {"tau": 10 * ms}},
+                       tau_m=20 * ms, E_L=-49 * mV, V_th=-50 * mV, V_r=-60 * mV,
+                       refractory=5 * ms)
+        G = sim.add(model.group(4000, name="neurons"))
+        # Brian's example adds we to g_e (V) with dv/dt = (g_e + ...)/tau_m: a kick of
+        # we tau_e / tau_m, which is our weight
+        for pre, n, w, ch in (("E", slice(0, 3200), 1.62 * 5 / 20, "e"),
+                              ("I", slice(3200, 4000), -9.0 * 10 / 20, "i")):
+            c = bm.bernoulli(n.stop - n.start, 4000, 0.02, w * mV, rng=rng)
+            sim.add(bm.connect(G[n], G, c, model, ch, name=f"syn_{pre}"))
+        rerun_var, rerun_value = G.V_r, -58 * mV
+    else:
+        model = bm.lif("delta", tau_m=20 * ms, E_L=0 * mV, V_th=20 * mV, V_r=10 * mV,
+                       refractory=2 * ms)
+        G = sim.add(model.group(12500, drive=["x"], name="neurons"))
+        bm.set_poisson_drive(G, model, "x", K=1000, rate=20 * Hz, weight=0.1 * mV)
+        for pre, n, w in (("E", slice(0, 10000), 0.1), ("I", slice(10000, 12500), -0.5)):
+            c = bm.fixed_indegree(n.stop - n.start, 12500, (n.stop - n.start) // 10, w * mV,
+                                  rng=rng, delay=1.5 * ms)
+            sim.add(bm.connect(G[n], G, c, model, "x", name=f"syn_{pre}"))
+        rerun_var, rerun_value = G.rate_drive_x, 21 * Hz
+    spikes = sim.add(bm.spike_monitor(G, name="spikes"))
+    sim.network.run(duration * second)
+    python_s = time.perf_counter() - start
+    sim.compile()
+    t = time.perf_counter()
+    sim.execute()
+    run_s = time.perf_counter() - t
+    n_spikes = len(spike_arrays(spikes)[0])
+    t = time.perf_counter()
+    sim.execute(run_args={rerun_var: rerun_value}, seed=2)
+    rerun_s = time.perf_counter() - t
+    return dict(python=python_s, compile=sim.timings["build"], run=run_s, rerun=rerun_s,
+                spikes=n_spikes)
+
+
+def hand(network, duration, directory):
+    """The same networks as one would write them directly in Brian2."""
+    from brian2 import (Hz, Network, NeuronGroup, PoissonInput, SpikeMonitor, Synapses,
+                        defaultclock, device, ms, second, seed, set_device)
+
+    start = time.perf_counter()
+    set_device("cpp_standalone", directory=directory, build_on_run=False)
+    defaultclock.dt = 0.1 * ms
+    seed(1)
+    if network == "cuba":
+        G = NeuronGroup(4000, """dv/dt = (ge + gi - (v + 49*mV))/(20*ms) : volt (unless refractory)
+                                 dge/dt = -ge/(5*ms) : volt
+                                 dgi/dt = -gi/(10*ms) : volt""",
+                        threshold="v > -50*mV", reset="v = -60*mV", refractory=5 * ms,
+                        method="exact")
+        G.v = "-60*mV + rand()*10*mV"
+        Se = Synapses(G[:3200], G, on_pre="ge += 1.62*mV")
+        Se.connect(p=0.02)
+        Si = Synapses(G[3200:], G, on_pre="gi += -9*mV")
+        Si.connect(p=0.02)
+    else:
+        G = NeuronGroup(12500, "dv/dt = -v/(20*ms) : volt (unless refractory)",
+                        threshold="v > 20*mV", reset="v = 10*mV", refractory=2 * ms,
+                        method="exact")
+        G.v = "10*mV + rand()*10*mV"
+        clamp = "*int(not_refractory_post)"
+        Se = Synapses(G[:10000], G, on_pre="v_post += 0.1*mV" + clamp, delay=1.5 * ms)
+        Se.connect(i="k for k in sample(N_pre, size=1000)")
+        Si = Synapses(G[10000:], G, on_pre="v_post += -0.5*mV" + clamp, delay=1.5 * ms)
+        Si.connect(i="k for k in sample(N_pre, size=250)")
+        P = PoissonInput(G, "v", 1000, 20 * Hz, weight="0.1*mV*int(not_refractory)")
+    mon = SpikeMonitor(G)
+    objects = [G, Se, Si, mon] + ([P] if network == "brunel" else [])
+    Network(objects).run(duration * second, namespace={})
+    python_s = time.perf_counter() - start
+    t = time.perf_counter()
+    device.build(directory=directory, compile=True, run=False)
+    compile_s = time.perf_counter() - t
+    t = time.perf_counter()
+    device.run(directory=directory, with_output=False)
+    run_s = time.perf_counter() - t
+    return dict(python=python_s, compile=compile_s, run=run_s, rerun=np.nan,
+                spikes=int(mon.num_spikes))
+
+
+MEASURE = {"ours": ours, "hand": hand}
+
+
+def child(args):
+    directory = args.directory or tempfile.mkdtemp(prefix="bm_bench_")
+    result = MEASURE[args.impl](args.network, args.duration, directory)
+    self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    result["peak_MB"] = max(self_rss, child_rss) / 1024
+    print(json.dumps(result))
+
+
+def nest_run(network, duration, directory):
+    """The same networks in NEST (iaf_psc_exp / iaf_psc_delta), one thread."""
+    import nest
+
+    nest.set_verbosity("M_ERROR")
+    nest.ResetKernel()
+    nest.SetKernelStatus({"resolution": 0.1, "local_num_threads": 1, "rng_seed": 1})
+    start = time.perf_counter()
+    if network == "cuba":
+        # C_m = 250 pF: a current weight q (pA) gives the same kick as Brian's we (mV) when
+        # q tau_syn / C_m = we tau_syn / tau_m
+        params = dict(C_m=250.0, tau_m=20.0, E_L=-49.0, V_th=-50.0, V_reset=-60.0,
+                      t_ref=5.0, tau_syn_ex=5.0, tau_syn_in=10.0, I_e=0.0)
+        pop = nest.Create("iaf_psc_exp", 4000, params=params)
+        pop.V_m = nest.random.uniform(-60.0, -50.0)
+        E, I = pop[:3200], pop[3200:]
+        conn = {"rule": "pairwise_bernoulli", "p": 0.02}
+        nest.Connect(E, pop, conn, {"weight": 1.62 * 250.0 / 20.0, "delay": 0.1})
+        nest.Connect(I, pop, conn, {"weight": -9.0 * 250.0 / 20.0, "delay": 0.1})
+    else:
+        params = dict(C_m=1.0, tau_m=20.0, E_L=0.0, V_th=20.0, V_reset=10.0, t_ref=2.0,
+                      V_m=0.0)
+        pop = nest.Create("iaf_psc_delta", 12500, params=params)
+        pop.V_m = nest.random.uniform(10.0, 20.0)
+        E, I = pop[:10000], pop[10000:]
+        nest.Connect(E, pop, {"rule": "fixed_indegree", "indegree": 1000},
+                     {"weight": 0.1, "delay": 1.5})
+        nest.Connect(I, pop, {"rule": "fixed_indegree", "indegree": 250},
+                     {"weight": -0.5, "delay": 1.5})
+        noise = nest.Create("poisson_generator", params={"rate": 20.0 * 1000})
+        nest.Connect(noise, pop, syn_spec={"weight": 0.1, "delay": 1.5})
+    rec = nest.Create("spike_recorder")
+    nest.Connect(pop, rec)
+    build_s = time.perf_counter() - start
+    t = time.perf_counter()
+    nest.Simulate(duration * 1000.0)
+    run_s = time.perf_counter() - t
+    return dict(python=build_s, compile=0.0, run=run_s, rerun=np.nan,
+                spikes=int(rec.n_events))
+
+
+MEASURE["nest"] = nest_run
+
+SYNAPSES = {"cuba": 4000 * 4000 * 0.02, "brunel": 12500 * 1250}
+NEURONS = {"cuba": 4000, "brunel": 12500}
+
+
+def measure(impl, network, duration, directory=None):
+    cmd = [sys.executable, __file__, "--child", impl, network, str(duration)]
+    if directory:
+        cmd.append(directory)
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode:
+        return dict(error=out.stderr.strip().splitlines()[-1])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        impl, network, duration = sys.argv[2], sys.argv[3], float(sys.argv[4])
+        ns = argparse.Namespace(impl=impl, network=network, duration=duration,
+                                directory=sys.argv[5] if len(sys.argv) > 5 else None)
+        child(ns)
+        return
+    p = argparse.ArgumentParser()
+    p.add_argument("--networks", nargs="+", default=["cuba", "brunel"])
+    p.add_argument("--duration", type=float, default=1.0)
+    args = p.parse_args()
+    rows = []
+    for network in args.networks:
+        directory = tempfile.mkdtemp(prefix=f"bm_bench_{network}_")
+        cold = measure("ours", network, args.duration, directory)
+        warm = measure("ours", network, args.duration, directory)  # same dir, new process
+        hand_r = measure("hand", network, args.duration)
+        if importlib.util.find_spec("nest") is not None:
+            nest_r = measure("nest", network, args.duration)
+        else:
+            nest_r = dict(error="nest-simulator not installed")
+        for impl, r in (("ours (cold)", cold), ("ours (warm)", warm), ("hand-written Brian2", hand_r),
+                        ("NEST 3.10", nest_r)):
+            row = dict(network=network, implementation=impl, **r)
+            if "run" in r:
+                row["RTF"] = r["run"] / args.duration
+                # synaptic events: spikes x mean out-degree, per second of wall time
+                row["events_per_s"] = r["spikes"] * SYNAPSES[network] / NEURONS[network] / r["run"]
+            rows.append(row)
+    print(json.dumps(rows, indent=1))
+    for r in rows:
+        if "error" in r:
+            print(f"{r['network']:7s} {r['implementation']:20s} error: {r['error']}")
+            continue
+        print(f"{r['network']:7s} {r['implementation']:20s} python/build {r['python']:6.1f} s"
+              f"  compile {r['compile']:6.1f} s  run {r['run']:6.2f} s  RTF {r['RTF']:6.2f}"
+              f"  re-run {r['rerun']:5.2f} s  events/s {r['events_per_s']:.2e}"
+              f"  peak {r['peak_MB']:7.0f} MB  spikes {r['spikes']}")
+
+
+if __name__ == "__main__":
+    main()
