@@ -32,6 +32,7 @@ from brian2 import NeuronGroup, ms, mV, second, volt
 
 from theory.errors import ParameterError
 
+from ._names import name_kwargs
 from .validation import check_quantity
 
 __all__ = ["NeuronModel", "lif", "eif", "SYNAPSE_TYPES"]
@@ -167,12 +168,12 @@ class NeuronModel:
         """
         if int(N) != N or N < 1:
             raise ParameterError(f"N must be a positive integer; got {N}")
-        kwargs = dict(threshold="v > V_th", reset="v = V_r", method=self._method(), name=name)
+        kwargs = dict(threshold="v > V_th", reset="v = V_r", method=self._method(),
+                      **name_kwargs(name))
         if self.refractory is not None:
             kwargs["refractory"] = "tau_ref"
         if dt is not None:
             kwargs["dt"] = dt
-        kwargs = {k: v for k, v in kwargs.items() if v is not None}
         G = NeuronGroup(int(N), self.equations(drive), **kwargs)
         for name_, value in self.params.items():
             setattr(G, name_, value)

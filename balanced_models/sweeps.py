@@ -134,19 +134,16 @@ def run_sweep(build, points, *, duration, run_args, extract, directory, store=No
                        store=store)
         n_proc = min(processes or os.cpu_count() or 1, len(pending))
         start = time.perf_counter()
+        pool = multiprocessing.get_context("fork").Pool(n_proc) if n_proc > 1 else None
         try:
-            if n_proc > 1:
-                with multiprocessing.get_context("fork").Pool(n_proc) as pool:
-                    for done, (k, r) in enumerate(pool.imap_unordered(_run_point, pending), 1):
-                        results[k] = r
-                        log(f"[sweep {label}] {done}/{len(pending)} points "
-                            f"({time.perf_counter() - start:.1f} s)")
-            else:
-                for done, job in enumerate(pending, 1):
-                    k, r = _run_point(job)
-                    results[k] = r
-                    log(f"[sweep {label}] {done}/{len(pending)} points "
-                        f"({time.perf_counter() - start:.1f} s)")
+            jobs = pool.imap_unordered(_run_point, pending) if pool else map(_run_point, pending)
+            for done, (k, r) in enumerate(jobs, 1):
+                results[k] = r
+                log(f"[sweep {label}] {done}/{len(pending)} points "
+                    f"({time.perf_counter() - start:.1f} s)")
         finally:
+            if pool:
+                pool.terminate()
+                pool.join()
             _ACTIVE.clear()
     return [results[k] for k in keys]

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 from brian2 import second
 
-from balanced_models.analysis import (count_covariance, covariance_estimation_variance,
-                                      firing_rates, isi_cvs, spike_arrays)
+from balanced_models.analysis import (correlation_from_covariance, count_covariance,
+                                      firing_rates, isi_cvs, pair_statistics, spike_arrays)
 from balanced_models.network import Simulation
 from balanced_models.papers.layer import LayerParameters, build_network, dense_matrix, realise
 from balanced_models.sweeps import PointStore
@@ -79,7 +79,6 @@ def _sparse_ei(report, N_E=1600, N_I=400, seeds=(0, 1, 2, 3, 4)):
     per cent (more at larger R), so the claim is tested on the mean over realisations."""
     rows = []
     pops = {"E": slice(0, N_E), "I": slice(N_E, N_E + N_I)}
-    pairs = [("E", "E"), ("E", "I"), ("I", "I")]
     for p_conn in (0.1, 0.2, 0.5, 1.0):
         for cv_w in (0.0, 0.5, 1.0):
             stats = []
@@ -92,10 +91,8 @@ def _sparse_ei(report, N_E=1600, N_I=400, seeds=(0, 1, 2, 3, 4)):
                         1 + cv_w * rng.standard_normal(mask.shape))
                 C, _ = covariances(W, np.ones(N_E + N_I))
                 one = {"R2": bulk_radius_squared(W, pops)}
-                for pa, pb in pairs:
-                    block = C[pops[pa]][:, pops[pb]]
-                    vals = block[~np.eye(*block.shape, dtype=bool)] if pa == pb else block.ravel()
-                    one[f"mean_{pa}{pb}"], one[f"var_{pa}{pb}"] = vals.mean(), vals.var()
+                for _, row in pair_statistics(C, np.inf, pops).iterrows():  # exact C: no noise
+                    one[f"mean_{row.pair}"], one[f"var_{row.pair}"] = row.mean_cov, row.var_cov
                 stats.append(one)
             theory = mean_covariances(W, np.ones(N_E + N_I), pops)
             theory_var = covariance_variances(W, np.ones(N_E + N_I), pops)
@@ -158,22 +155,6 @@ def _example_checks(report, theories):
                  "example_theory.csv")
 
 
-def _pair_stats(C_or_counts_cov, pops, n_windows=None):
-    """Mean and (noise-corrected) variance of cross-covariances per pair type."""
-    out = {}
-    noise = (covariance_estimation_variance(C_or_counts_cov, n_windows)
-             if n_windows is not None else np.zeros_like(C_or_counts_cov))
-    for pa, sa in pops.items():
-        for pb, sb in pops.items():
-            if pb < pa:
-                continue
-            block = C_or_counts_cov[sa][:, sb]
-            nz = noise[sa][:, sb]
-            mask = ~np.eye(*block.shape, dtype=bool) if pa == pb else np.ones(block.shape, bool)
-            out[pa + pb] = (block[mask].mean(), block[mask].var() - nz[mask].mean())
-    return out
-
-
 def _simulation(report, cfg, store, p, theory, force):
     T, bin_width = cfg["duration"], cfg["bin"]
     point = dict(kind="layer_example", seed=cfg["sim_seed"], realisation=theory["seed"], T=T)
@@ -198,15 +179,15 @@ def _simulation(report, cfg, store, p, theory, force):
                               "on the same matrix (the diffusion approximation overestimates "
                               "it here)", th_rate, rates.mean(), 0.20))
     report.add(relative_check("sim_cv", "mean ISI CV vs theory", th_cv, np.nanmean(cvs), 0.05))
-    sim_stats = _pair_stats(cov_density, p.populations, n_windows)
-    th_stats = _pair_stats(theory["C"], p.populations)
-    for pair in sim_stats:
+    sim_stats = pair_statistics(cov_density, n_windows, p.populations).set_index("pair")
+    # the theory has no estimation noise: infinitely many windows
+    th_stats = pair_statistics(theory["C"], np.inf, p.populations).set_index("pair")
+    for pair in sim_stats.index:
         report.add(relative_check(
             f"sim_var_cov_{pair}", f"noise-corrected variance of {pair} covariances (Hz^2), "
-            f"{bin_width} s bins", th_stats[pair][1], sim_stats[pair][1], 0.25))
-    r_sim = cov / np.sqrt(np.outer(np.diag(cov), np.diag(cov)))
-    C = theory["C"]
-    r_th = C / np.sqrt(np.outer(np.diag(C), np.diag(C)))
+            f"{bin_width} s bins", th_stats.var_cov[pair], sim_stats.var_cov[pair], 0.25))
+    r_sim = correlation_from_covariance(cov)
+    r_th = correlation_from_covariance(theory["C"])
     iu = np.triu_indices(p.N, 1)
     ok = np.isfinite(r_sim[iu])
     pearson = np.corrcoef(r_sim[iu][ok], r_th[iu][ok])[0, 1]
@@ -214,8 +195,9 @@ def _simulation(report, cfg, store, p, theory, force):
                               " per-pair correlation coefficients", 0.6 if cfg["duration"] < 500
                               else 0.85, pearson, 0.6 if cfg["duration"] < 500 else 0.85, 1.0,
                               "issue: >= 0.6 (quick), >= 0.85 (full)"))
-    rows = [dict(pair=k, sim_mean=sim_stats[k][0], theory_mean=th_stats[k][0],
-                 sim_var=sim_stats[k][1], theory_var=th_stats[k][1]) for k in sim_stats]
+    rows = [dict(pair=k, sim_mean=sim_stats.mean_cov[k], theory_mean=th_stats.mean_cov[k],
+                 sim_var=sim_stats.var_cov[k], theory_var=th_stats.var_cov[k])
+            for k in sim_stats.index]
     report.table(pd.DataFrame(rows), "simulation_vs_theory.csv")
     return dict(rates=rates, cvs=cvs, r_sim=r_sim[iu], r_th=r_th[iu],
                 wall=res["run_seconds"], build=res["build_seconds"])

@@ -105,10 +105,18 @@ def block_means_and_variances(W, populations):
     return M, S
 
 
+def _sizes_and_means(W, a, populations):
+    """Population sizes and population means of a (None: means not needed)."""
+    idx = [np.arange(np.asarray(W).shape[0])[sl] for sl in populations.values()]
+    sizes = np.array([len(i) for i in idx])
+    a_bar = None if a is None else np.array([np.mean(np.asarray(a)[i]) for i in idx])
+    return sizes, a_bar
+
+
 def bulk_radius_squared(W, populations):
     """R^2: Perron root of the entry-variance matrix, S_ab N_b, from W's block variances."""
     _, S = block_means_and_variances(W, populations)
-    sizes = np.array([len(np.arange(np.asarray(W).shape[1])[sl]) for sl in populations.values()])
+    sizes, _ = _sizes_and_means(W, None, populations)
     return float(np.max(np.linalg.eigvals(S * sizes[None, :]).real))
 
 
@@ -117,9 +125,7 @@ def mean_covariances(W, a, populations):
     [(1 - Wbar)^-1 Lambda (1 - Wbar)^-T - Lambda]_ab, Wbar_ab = N_b mean(W_ab),
     Lambda = diag(mean a_a / N_a). Independent of the heterogeneity given the mean a."""
     M, _ = block_means_and_variances(W, populations)
-    idx = [np.arange(np.asarray(W).shape[0])[sl] for sl in populations.values()]
-    sizes = np.array([len(i) for i in idx])
-    a_bar = np.array([np.mean(np.asarray(a)[i]) for i in idx])
+    sizes, a_bar = _sizes_and_means(W, a, populations)
     W_bar = M * sizes[None, :]
     inv = np.linalg.inv(np.eye(len(sizes)) - W_bar)
     Lam = np.diag(a_bar / sizes)
@@ -131,11 +137,9 @@ def covariance_variances(W, a, populations):
     (s_a a_a^2 + s_b a_b^2)/(1 - R^2) + [sum_c N_c s_c^2 a_c^2]/(1 - R^2)^2, with s_c the
     variance of the outgoing effective weights of population c (column block variance)."""
     _, S = block_means_and_variances(W, populations)
-    idx = [np.arange(np.asarray(W).shape[0])[sl] for sl in populations.values()]
-    sizes = np.array([len(i) for i in idx])
-    a_bar = np.array([np.mean(np.asarray(a)[i]) for i in idx])
+    sizes, a_bar = _sizes_and_means(W, a, populations)
     s = np.average(S, axis=0, weights=sizes)  # variance of outgoing weights of each source
-    R2 = float(np.max(np.linalg.eigvals(S * sizes[None, :]).real))
+    R2 = bulk_radius_squared(W, populations)
     shared = np.sum(sizes * s**2 * a_bar**2) / (1 - R2) ** 2
     direct = (s * a_bar**2)[:, None] + (s * a_bar**2)[None, :]
     return direct / (1 - R2) + shared
