@@ -11,7 +11,7 @@ from theory.errors import ParameterError, require
 
 __all__ = ["spike_arrays", "firing_rates", "isi_cvs", "spike_statistics", "spike_counts",
            "count_covariance", "covariance_estimation_variance", "correlation_from_covariance",
-           "pair_statistics", "moments_table"]
+           "pair_statistics", "mean_pair_covariances", "moments_table"]
 
 
 def spike_arrays(monitor):
@@ -134,6 +134,31 @@ def pair_statistics(covariance, n_windows, populations):
                          "var_cov_raw": c.var(), "estimation_noise": nz.mean(),
                          "var_cov": c.var() - nz.mean(), "mean_corr": np.nanmean(r)})
     return pd.DataFrame(rows)
+
+
+def mean_pair_covariances(counts, populations):
+    """Mean count covariance over distinct pairs for each pair of populations, from the
+    summed counts (O(N x windows) memory, no N x N matrix; for large N).
+
+    counts : (N, n_windows) spike counts (:func:`spike_counts`)
+    populations : {name: slice or index array} into the rows of ``counts``
+    Returns {pair name ('EE', 'EI', ...): mean covariance (counts^2)}: cov(S_a, S_b)/(n_a n_b)
+    for a != b and (var(S_a) - sum_i var(n_i)) / (n_a (n_a - 1)) within a population, with
+    S_a the population's summed count (unbiased sample covariances over the windows).
+    """
+    names = list(populations)
+    rows = np.arange(counts.shape[0])
+    idx = {a: rows[populations[a]] for a in names}
+    sums = np.array([counts[idx[a]].sum(axis=0) for a in names])
+    cov = np.atleast_2d(np.cov(sums))
+    out = {}
+    for k, a in enumerate(names):
+        n_a = len(idx[a])
+        own = np.var(counts[idx[a]], axis=1, ddof=1).sum()
+        out[a + a] = (cov[k, k] - own) / (n_a * (n_a - 1))
+        for m in range(k + 1, len(names)):
+            out[a + names[m]] = cov[k, m] / (n_a * len(idx[names[m]]))
+    return out
 
 
 def moments_table(recorder):

@@ -177,6 +177,10 @@ def _draw_without_replacement(n_pre, K, rng, exclude_self):
 
 
 def _finish(pre, post, n_pre, n_post, weight, weight_cv, weight_distribution, delay, rng):
+    # presynaptic-major order: a spike then reads its synapses' weights and targets from
+    # contiguous memory, which makes Brian2's event propagation several times faster
+    order = np.argsort(pre, kind="stable")
+    pre, post = pre[order], post[order]
     dimension = get_dimensions(weight) if isinstance(weight, Quantity) else DIMENSIONLESS
     J = float(np.asarray(weight))  # SI value
     require_nonnegative("weight_cv", weight_cv)

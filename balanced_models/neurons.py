@@ -21,6 +21,12 @@ Membrane: dv/dt = (E_L - v + mu_ext [+ Delta_T exp((v - V_T)/Delta_T)]) / tau_m 
 spike when v > V_th, reset to V_r, optional refractory period ``tau_ref`` during which v is
 clamped and instantaneous (delta, jump) inputs are ignored.
 
+With ``trace_tau`` set, every neuron also carries one spike trace for plasticity,
+dx_trace/dt = -x_trace/tau_trace, x_trace += 1 at each spike (unit jumps, so its mean is
+tau_trace times the rate). The increment happens in the reset, after the synapses have read the
+trace, so STDP rules (:mod:`balanced_models.plasticity`) see the trace as it stood before
+this step's spikes.
+
 All parameters become variables of the group (shared constants, except the per-neuron
 ``mu_ext``), so they can be inspected, changed before a run, and changed between runs of a
 compiled standalone network through ``run_args`` without recompiling.
@@ -54,6 +60,7 @@ class NeuronModel:
     jump : 'linear' or 'exact' (conductance_jump only)
     method : Brian2 integration method, or None for 'exact' where the membrane is linear
         between spikes (delta / jump LIF) and forward 'euler' otherwise
+    trace_tau : Quantity (time constant of the plasticity trace ``x_trace``) or None
     """
 
     spike: str
@@ -63,6 +70,7 @@ class NeuronModel:
     refractory: object = None
     jump: str = "linear"
     method: str = None
+    trace_tau: object = None
 
     def __post_init__(self):
         if self.spike not in ("lif", "eif"):
@@ -80,6 +88,8 @@ class NeuronModel:
             raise ParameterError("V_th must lie above V_r")
         if self.refractory is not None:
             check_quantity("refractory", self.refractory, second, low=0.0)
+        if self.trace_tau is not None:
+            check_quantity("trace_tau", self.trace_tau, second, low=0.0, low_open=True)
         for c, spec in self.channels.items():
             if not c.isidentifier():
                 raise ParameterError(f"channel names must be identifiers; got {c!r}")
@@ -124,6 +134,9 @@ class NeuronModel:
                              "(shared, constant)")
         if self.refractory is not None:
             lines.append("tau_ref : second (shared, constant)")
+        if self.trace_tau is not None:
+            lines += ["dx_trace/dt = -x_trace/tau_trace : 1",
+                      "tau_trace : second (shared, constant)"]
         for c in drive:
             self._check_channel(c)
             lines += [f"K_drive_{c} : 1 (constant)", f"rate_drive_{c} : Hz (constant)",
@@ -168,7 +181,8 @@ class NeuronModel:
         """
         if int(N) != N or N < 1:
             raise ParameterError(f"N must be a positive integer; got {N}")
-        kwargs = dict(threshold="v > V_th", reset="v = V_r", method=self._method(),
+        reset = "v = V_r" + ("\nx_trace += 1" if self.trace_tau is not None else "")
+        kwargs = dict(threshold="v > V_th", reset=reset, method=self._method(),
                       **name_kwargs(name))
         if self.refractory is not None:
             kwargs["refractory"] = "tau_ref"
@@ -182,6 +196,8 @@ class NeuronModel:
                 setattr(G, f"{key}_{c}", spec[key])
         if self.refractory is not None:
             G.tau_ref = self.refractory
+        if self.trace_tau is not None:
+            G.tau_trace = self.trace_tau
         if v_init == "uniform":
             G.v = "V_r + rand()*(V_th - V_r)"
         elif v_init == "rest":
@@ -208,18 +224,19 @@ class NeuronModel:
 
 
 def lif(synapse="delta", channels=None, *, tau_m=20 * ms, E_L=-70 * mV, V_th=-50 * mV,
-        V_r=-60 * mV, refractory=None, jump="linear", method=None):
+        V_r=-60 * mV, refractory=None, jump="linear", method=None, trace_tau=None):
     """Leaky integrate-and-fire model (see :class:`NeuronModel` for the synapse types).
 
     channels : {name: {'tau': Quantity, 'E': Quantity}}; default e/i with tau 5 ms and
         reversal potentials 0 mV / -80 mV (only the keys the synapse type uses are kept).
     """
     return NeuronModel("lif", synapse, dict(tau_m=tau_m, E_L=E_L, V_th=V_th, V_r=V_r),
-                       _channels(synapse, channels), refractory, jump, method)
+                       _channels(synapse, channels), refractory, jump, method, trace_tau)
 
 
 def eif(synapse="current_exp", channels=None, *, tau_m=15 * ms, E_L=-72 * mV, V_T=-55 * mV,
-        Delta_T=1 * mV, V_th=-50 * mV, V_r=-75 * mV, refractory=None, method=None):
+        Delta_T=1 * mV, V_th=-50 * mV, V_r=-75 * mV, refractory=None, method=None,
+        trace_tau=None):
     """Exponential integrate-and-fire model; V_th is the hard cut-off where spikes are counted.
 
     Defaults are those of Akil et al. and Zhu et al. (tau_m = 15 ms, E_L = -72 mV,
@@ -230,7 +247,7 @@ def eif(synapse="current_exp", channels=None, *, tau_m=15 * ms, E_L=-72 * mV, V_
                              f"'conductance_exp'; got {synapse!r}")
     return NeuronModel("eif", synapse, dict(tau_m=tau_m, E_L=E_L, V_th=V_th, V_r=V_r, V_T=V_T,
                                             Delta_T=Delta_T),
-                       _channels(synapse, channels), refractory, "linear", method)
+                       _channels(synapse, channels), refractory, "linear", method, trace_tau)
 
 
 def _channels(synapse, channels):

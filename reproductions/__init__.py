@@ -11,9 +11,10 @@ PAPERS = {
     "sanzeni": "reproductions.sanzeni",
     "zhu": "reproductions.zhu",
     "layer": "reproductions.layer",
+    "akil": "reproductions.akil",
 }
 
 #: papers with an open issue but no module yet (named in the error for a clearer message)
-PLANNED = ("akil",)
+PLANNED = ()
 
 SCALES = ("quick", "full")

@@ -1,0 +1,422 @@
+"""Akil, Rosenbaum & Josic: STDP in (correlated) balanced networks.
+
+* Theory: balanced rates and covariances, the iSTDP fixed point with and without input
+  correlations, the Kohonen fixed points and saddle-node, the opto three-population case.
+* Static network: rates and 250 ms count covariances against theory, and against N.
+* iSTDP (R5): weights and rates over time, the E-rate histogram collapsing onto rho0.
+* Soft Hebbian (R1): convergence to j_max with the mean-field ODE overlaid.
+* Kohonen (R4): convergence and instability against beta_hat (one compiled network, beta_hat
+  changed by run_args).
+* Full scale only: the manifold of iSTDP fixed points against the initial weight (initial
+  weights set by run_args) and optogenetic stimulation of E1.
+
+Every network structure is compiled once; each run is saved as soon as it finishes.
+Statistics of plastic runs use the second half of the run (as the authors); static runs
+equilibrate within a second and use [2 s, T].
+"""
+
+import os
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+from brian2 import mV, second
+
+from balanced_models.analysis import firing_rates, mean_pair_covariances, spike_arrays, spike_counts
+from balanced_models.papers.akil import AkilParameters, build_network
+from balanced_models.sweeps import PointStore, run_sweep
+from theory.plasticity import (MeanFieldNetwork, homeostatic_fixed_point, kohonen_fixed_points,
+                               kohonen_saddle_node, pinned_rate_weights, soft_hebbian_transient)
+
+from .report import interval_check, relative_check
+
+RHO = 10.0  # Hz, iSTDP target rate
+J_N = -200.0  # mV, iSTDP normaliser (MATLAB value)
+TAU = 0.2  # s, STDP trace
+WINDOW = 0.25  # s, count window
+ISTDP = ("homeostatic", dict(eta=0.01, j_n=J_N, rho=RHO))
+SCALES = {
+    "quick": dict(static_Ns=[1000, 2000], static_T=40.0, N=2000, istdp_T=60.0, istdp_cs=[0.0],
+                  hebb_T=100.0, kohonen_T=100.0, betas=[1.2, 2.0, 3.0, 4.0]),
+    "full": dict(static_Ns=[1000, 2000, 5000, 10000], static_T=40.0, N=2000, istdp_T=120.0,
+                 istdp_cs=[0.0, 0.2], hebb_T=100.0, kohonen_T=200.0,
+                 betas=[1.2, 2.0, 2.4, 3.0, 3.4, 3.6, 4.0],
+                 manifold=dict(N=5000, T=120.0, j0=[-250.0, -200.0, -160.0, -130.0, -100.0,
+                                                    -75.0]),
+                 opto=dict(N=5000, eta=1e-3, window=200.0)),
+}
+
+
+def run(scale, report, processes=None, force=False):
+    cfg = SCALES[scale]
+    store = PointStore(report.points_dir)
+    ctx = dict(report=report, store=store, processes=processes, force=force)
+    theory = _theory(report)
+    static = _static(ctx, cfg)
+    istdp = _istdp(ctx, cfg)
+    hebb = _soft_hebbian(ctx, cfg)
+    kohonen = _kohonen(ctx, cfg)
+    manifold = _manifold(ctx, cfg["manifold"]) if "manifold" in cfg else None
+    opto = _opto(ctx, cfg["opto"]) if "opto" in cfg else None
+    _figures(report, theory, static, istdp, hebb, kohonen, manifold, opto)
+
+
+# ------------------------------------------------------------------------------------------
+def _theory(report):
+    p = AkilParameters()
+    net_inf = replace(p.mean_field(), N=None)
+    r = net_inf.rates()
+    j_ei, r_star = homeostatic_fixed_point(net_inf, 0, 1, RHO, TAU)
+    koh = net_inf.with_weight(0, 1, -100.0)
+    stable = [x for x, s in kohonen_fixed_points(koh, 0, 2.0, TAU) if s]
+    beta_c, _ = kohonen_saddle_node(koh, 0, TAU)
+    cov = replace(net_inf, c=0.1).count_covariances(WINDOW)
+    opto_net = _opto_mean_field(p, stim_rate=5.0)
+    w_on, r_on = pinned_rate_weights(opto_net, {0: RHO, 1: RHO}, [(0, 2), (1, 2)])
+    rounding = "rounding of the brief's value"
+    report.add(
+        relative_check("theory_static_rate_E", "balanced r_E = [-W^-1 W_x r_x]_E (Hz), defaults",
+                       5.82, r[0], 0.001),
+        relative_check("theory_static_rate_I", "balanced r_I (Hz), defaults", 15.88, r[1], 0.001),
+        relative_check("theory_istdp_rate_E", "iSTDP (R5) fixed point r_E (Hz), c = 0", 10.0,
+                       r_star[0], 0.005),
+        relative_check("theory_istdp_j_ei", "iSTDP (R5) fixed point j_EI (mV), c = 0", -119.7,
+                       j_ei, 0.005),
+        relative_check("theory_kohonen_j_star", "Kohonen (R4) stable fixed point j_EE (mV), "
+                       "beta_hat = 2, j_EI = -100", 3.0, stable[0], 0.01),
+        relative_check("theory_kohonen_saddle_node", "Kohonen saddle-node beta_hat (mV), "
+                       "j_EI = -100", 8.04, beta_c, 0.01),
+        relative_check("theory_opto_j_E1I", "opto: leading-order j_E1I (mV) with X2 on "
+                       f"({rounding})", -158.1, w_on[(0, 2)], 0.001),
+        relative_check("theory_opto_rate_I", f"opto: r_I (Hz) with E1, E2 pinned ({rounding})",
+                       23.4, r_on[2], 0.002))
+    for pair, (a, b), ref in (("EE", (0, 0), 0.085), ("EI", (0, 1), 0.231), ("II", (1, 1), 0.631)):
+        report.add(relative_check(f"theory_count_cov_{pair}_c0.1", f"count covariance {pair}, "
+                                  f"250 ms, c = 0.1, N -> inf ({rounding})", ref, cov[a, b],
+                                  0.006))
+    rows = []
+    for c in (0.0, 0.1, 0.2):
+        jj, rr = homeostatic_fixed_point(replace(net_inf, c=c), 0, 1, RHO, TAU)
+        rows.append(dict(quantity="istdp_fixed_point", c=c, j=jj, r_E=rr[0], r_I=rr[1]))
+    for beta in (1.0, 1.2, 2.0, 2.4, 3.0, 3.4, 3.6, 4.0):
+        for x, s in kohonen_fixed_points(koh, 0, beta, TAU):
+            rows.append(dict(quantity="kohonen_fixed_point", beta_hat=beta, j=x, stable=s,
+                             r_E=koh.with_weight(0, 0, x).rates()[0]))
+    rows.append(dict(quantity="kohonen_saddle_node", beta_hat=beta_c))
+    rows.append(dict(quantity="opto_on", j=w_on[(0, 2)], j_E2I=w_on[(1, 2)], r_I=r_on[2]))
+    report.table(pd.DataFrame(rows), "theory.csv")
+    return dict(rates=r, j_ei=j_ei, koh=koh, beta_c=beta_c)
+
+
+def _opto_mean_field(p, stim_rate, offset=None):
+    """Three populations E1, E2 (0.4 N each), I; inputs X (all) and X2 (E1 only)."""
+    j = np.array(p.j, float)
+    f = p.stim_fraction or 0.4
+    rec = [[j[0, 0], j[0, 0], j[0, 1]], [j[0, 0], j[0, 0], j[0, 1]], [j[1, 0], j[1, 0], j[1, 1]]]
+    jx = [[j[0, 2], p.stim_j], [j[0, 2], 0.0], [j[1, 2], 0.0]]
+    return MeanFieldNetwork(tuple(map(tuple, rec)), tuple(map(tuple, jx)), p.p,
+                            (f, p.q[0] - f, p.q[1]), (p.q_x, p.stim_q_x), (p.r_x, stim_rate))
+
+
+# ------------------------------------------------------------------------------------------
+def _sweep(ctx, tag, p, points, run_args=None, stats_start=None):
+    """Run ``points`` on the network of ``p`` (compiled once); returns the measurements."""
+    t0 = p.duration / 2 if stats_start is None else stats_start
+
+    def build(sim):
+        return build_network(sim, p, np.random.default_rng([p.N, 11]))
+
+    return run_sweep(build, points, duration=p.duration * second,
+                     run_args=run_args or (lambda h, pt: {}),
+                     extract=lambda h, pt: _measure(h, p, t0),
+                     directory=os.path.join(ctx["report"].build_dir, tag), store=ctx["store"],
+                     processes=ctx["processes"], force=ctx["force"], dt=p.dt * second,
+                     structure=f"akil {tag} {p!r}")
+
+
+def _measure(h, p, t0):
+    """Rates (per neuron over [t0, T], population time courses in 1 s bins), mean count
+    covariances over [t0, T], and for each plastic projection the sampled weights over time and
+    the final weights (unscaled, mV)."""
+    out, counts, pops = {}, [], {}
+    bins = np.arange(0.0, p.duration + 1e-9, 1.0)
+    monitors = [k for k in ("spikes_E", "spikes_E1", "spikes_E2", "spikes_I") if k in h]
+    for key in monitors:
+        pop = key.split("_")[1]
+        i, t = spike_arrays(h[key])
+        n = h[key].source.N
+        out[f"rates_{pop}"] = firing_rates(i, t, n, t0, p.duration)
+        out[f"early_rates_{pop}"] = firing_rates(i, t, n, 0.0, min(5.0, p.duration))
+        out[f"rate_t_{pop}"] = np.histogram(t, bins)[0] / n
+        start = sum(len(c) for c in counts)
+        counts.append(spike_counts(i, t, n, t0, p.duration, WINDOW))
+        pops[pop] = slice(start, start + n)
+    out.update({f"cov_{k}": v for k, v in
+                mean_pair_covariances(np.concatenate(counts), pops).items()})
+    scale = np.sqrt(p.N) / 1e-3  # J (V) -> j (mV)
+    for proj in p.plasticity:
+        w = np.asarray(h[f"syn_{proj}"].w[:]) * scale
+        out[f"w_final_{proj}"] = w
+        out[f"w_t_{proj}"] = np.asarray(h[f"weights_{proj}"].w) * scale  # (samples, times)
+        out[f"w_post_{proj}"] = h[f"post_{proj}"][h[f"sample_{proj}"]]
+        out[f"w_times_{proj}"] = np.asarray(h[f"weights_{proj}"].t)
+        pre_rates = out.get(f"rates_{proj[1]}")
+        if pre_rates is not None and len(pre_rates) == len(h[proj[1]]):
+            # weight-rate covariance D (sec. 4.1): the realised mean input of the projection
+            # minus mean weight x mean in-degree x mean rate, in the units of W r (mV Hz)
+            post, pre = h[f"post_{proj}"], h[f"pre_{proj}"]
+            n_post = len(h[proj[0]])
+            realised = np.bincount(post, w * pre_rates[pre], minlength=n_post).mean()
+            out[f"D_{proj}"] = (realised - len(w) / n_post * w.mean() * pre_rates.mean()) / p.N
+    return out
+
+
+def _with_j(p, **blocks):
+    j = [list(row) for row in p.j]
+    for name, value in blocks.items():
+        j["EI".index(name[0])]["EIX".index(name[1])] = value
+    return tuple(map(tuple, j))
+
+
+# ------------------------------------------------------------------------------------------
+def _static(ctx, cfg):
+    report = ctx["report"]
+    rows = []
+    for N in cfg["static_Ns"]:
+        p = AkilParameters(N=N, c=0.1, duration=cfg["static_T"], record_weights=0)
+        (res,) = _sweep(ctx, f"static_N{N}", p, [dict(seed=1)], stats_start=2.0)
+        rows.append(dict(N=N, c=0.1, rate_E=res["rates_E"].mean(), rate_I=res["rates_I"].mean(),
+                         **{f"cov_{k}": res[f"cov_{k}"] for k in ("EE", "EI", "II")}))
+    table = pd.DataFrame(rows)
+    report.table(table, "static.csv")
+    net = AkilParameters(c=0.1).mean_field()
+    r = net.rates()
+    row = table[table.N == cfg["N"]].iloc[0]
+    for a, pop in enumerate("EI"):
+        report.add(relative_check(f"static_rate_{pop}_N{cfg['N']}", f"static network, c = 0.1, "
+                                  f"N = {cfg['N']}: mean {pop} rate (Hz) vs balanced theory "
+                                  "(issue: 35%)", r[a], row[f"rate_{pop}"], 0.35))
+    N = cfg["N"]
+    cov = AkilParameters(N=N, c=0.1).mean_field().count_covariances(WINDOW)
+    for pair, (a, b) in (("EE", (0, 0)), ("EI", (0, 1)), ("II", (1, 1))):
+        report.add(interval_check(
+            f"static_count_cov_{pair}_N{N}", f"mean {pair} count covariance (250 ms), "
+            f"c = 0.1, N = {N}, vs T W^-1 W_x C_x W_x^T W^-T", cov[a, b], row[f"cov_{pair}"],
+            cov[a, b] / 2, 2 * cov[a, b], "issue: within a factor 2"))
+    return table
+
+
+def _istdp(ctx, cfg):
+    report = ctx["report"]
+    out = {}
+    for c in cfg["istdp_cs"]:
+        p = AkilParameters(N=cfg["N"], c=c, duration=cfg["istdp_T"], plasticity={"EI": ISTDP})
+        points = [dict(seed=1, eta=0.01)] + ([dict(seed=1, eta=0.0)] if c == 0 else [])
+        res = _sweep(ctx, f"istdp_c{c:g}", p, points,
+                     run_args=lambda h, pt: {h["syn_EI"].eta: pt["eta"] * mV})
+        out[c] = res[0]
+        if c == 0:
+            out["static_c0"] = res[1]
+        rate = res[0]["rates_E"].mean()
+        j_final = res[0]["w_final_EI"].mean()
+        j_th, r_th = homeostatic_fixed_point(replace(p.mean_field(), N=None), 0, 1, RHO, TAU)
+        if c == 0:
+            report.add(
+                interval_check(f"istdp_rate_E_N{p.N}", f"iSTDP eta = 0.01, N = {p.N}, "
+                               f"T = {p.duration:g} s: mean E rate over the second half (Hz)",
+                               RHO, rate, RHO - 0.6, RHO + 0.6, "issue: 10.0 +- 0.6 Hz"),
+                relative_check(f"istdp_j_ei_N{p.N}", f"iSTDP: mean j_EI of all synapses at "
+                               f"T = {p.duration:g} s vs the fixed point", j_th, j_final, 0.05))
+        out[f"theory_{c}"] = (j_th, r_th)
+    return out
+
+
+def _soft_hebbian(ctx, cfg):
+    p = AkilParameters(N=cfg["N"], duration=cfg["hebb_T"],
+                       plasticity={"EE": ("soft_hebbian", dict(eta=0.01, j_max=30.0))})
+    (res,) = _sweep(ctx, "soft_hebbian", p, [dict(seed=1)])
+    ctx["report"].add(relative_check(
+        f"soft_hebbian_j_ee_N{p.N}", f"soft Hebbian (R1) eta = 0.01, N = {p.N}: mean j_EE of all "
+        f"synapses at T = {p.duration:g} s vs j_max", 30.0, res["w_final_EE"].mean(), 0.05))
+    return dict(res=res, p=p)
+
+
+def _kohonen(ctx, cfg):
+    p = AkilParameters(N=cfg["N"], duration=cfg["kohonen_T"], j=_with_j(AkilParameters(),
+                                                                        EE=1.0, EI=-100.0),
+                       plasticity={"EE": ("kohonen", dict(eta=0.01, beta_hat=2.0))})
+    points = [dict(seed=1, beta_hat=b) for b in cfg["betas"]]
+    res = _sweep(ctx, "kohonen", p, points, run_args=lambda h, pt: {
+        h["syn_EE"].beta: pt["beta_hat"] / np.sqrt(p.N) * mV})
+    koh = p.mean_field()
+    rows = []
+    for pt, r in zip(points, res):
+        b = pt["beta_hat"]
+        stable = [x for x, s in kohonen_fixed_points(koh, 0, b, TAU) if s]
+        rate = r["rates_E"].mean()
+        rows.append(dict(beta_hat=b, j_final=r["w_final_EE"].mean(), rate_E=rate,
+                         rate_I=r["rates_I"].mean(), theory_j=stable[0] if stable else np.nan,
+                         identity_j=b * TAU * rate))
+    table = pd.DataFrame(rows)
+    ctx["report"].table(table, "kohonen.csv")
+    return dict(res=res, table=table, p=p)
+
+
+def _manifold(ctx, m):
+    p = AkilParameters(N=m["N"], duration=m["T"], plasticity={"EI": ISTDP})
+    points = [dict(seed=1, j0=j0) for j0 in m["j0"]]
+    res = _sweep(ctx, "manifold", p, points, run_args=lambda h, pt: {
+        h["syn_EI"].w: np.full(len(h["post_EI"]), pt["j0"] / np.sqrt(p.N)) * mV})
+    rows = []
+    for pt, r in zip(points, res):
+        # weight-rate covariance D (sec. 4.1): realised mean I input minus mean weight x mean rate
+        w, r_I, D = r["w_final_EI"], r["rates_I"], r["D_EI"]
+        weights, _ = pinned_rate_weights(p.mean_field(), {0: RHO}, [(0, 1)], offset=[D, 0.0])
+        rows.append(dict(j0=pt["j0"], j_final=w.mean(), rate_E=r["rates_E"].mean(),
+                         rate_I=r_I.mean(), D=D, theory_leading=pinned_rate_weights(
+                             p.mean_field(), {0: RHO}, [(0, 1)])[0][(0, 1)],
+                         theory_corrected=weights[(0, 1)]))
+    table = pd.DataFrame(rows).sort_values("j0")
+    ctx["report"].table(table, "manifold.csv")
+    monotone = float(np.all(np.diff(table.j_final) > 0))
+    ctx["report"].add(interval_check(
+        "manifold_monotone", f"iSTDP, N = {p.N}, T = {p.duration:g} s: final mean j_EI strictly "
+        f"increasing in the initial j_EI over {len(table)} values (1 = yes)", 1.0, monotone,
+        1.0, 1.0, "issue: monotone over >= 5 initial values"))
+    return dict(res=res, table=table)
+
+
+def _opto(ctx, o):
+    T_w = o["window"]
+    p = AkilParameters(N=o["N"], duration=3 * T_w, stim_fraction=0.4, stim_window=(T_w, 2 * T_w),
+                       plasticity={"EI": ("homeostatic", dict(eta=o["eta"], j_n=J_N, rho=RHO))},
+                       record_spikes=500)
+    (res,) = _sweep(ctx, "opto", p, [dict(seed=1)])
+    times = res["w_times_EI"]
+    e1 = res["w_post_EI"] < int(round(0.4 * p.N))
+    w = res["w_t_EI"]
+    j_e1 = w[e1].mean(axis=0)
+    on = np.searchsorted(times, T_w)
+    off = np.searchsorted(times, 2 * T_w) - 1
+    rate_e1 = res["rate_t_E1"][int(1.75 * T_w):int(2 * T_w)].mean()
+    w_on, _ = pinned_rate_weights(_opto_mean_field(p, p.stim_rate), {0: RHO, 1: RHO},
+                                  [(0, 2), (1, 2)])
+    w_off, _ = pinned_rate_weights(_opto_mean_field(p, 0.0), {0: RHO, 1: RHO}, [(0, 2), (1, 2)])
+    ctx["report"].add(
+        interval_check("opto_rate_E1", f"opto: mean E1 rate in the last quarter of the "
+                       f"stimulation (Hz), N = {p.N}, eta = {o['eta']:g}", RHO, rate_e1,
+                       RHO - 1, RHO + 1, "issue: within 1 Hz of rho0"),
+        interval_check("opto_j_E1I_shift", "opto: change of mean j_E1I over the stimulation "
+                       "(mV); expected: leading-order theory", w_on[(0, 2)] - w_off[(0, 2)], j_e1[off] - j_e1[on], -np.inf, -20.0,
+                       "issue: moves by at least -20"))
+    return dict(res=res, p=p, e1=e1)
+
+
+# ------------------------------------------------------------------------------------------
+def _figures(report, theory, static, istdp, hebb, kohonen, manifold, opto):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(1, 3, figsize=(14, 4))
+    r = AkilParameters(c=0.1).mean_field().rates()
+    for a, pop in enumerate("EI"):
+        ax[0].plot(static.N, static[f"rate_{pop}"], "o-", color=f"C{a}", label=f"{pop} sim")
+        ax[0].axhline(r[a], color=f"C{a}", ls="--", label=f"{pop} balanced theory")
+    Ns = np.array(static.N)
+    for k, pair in enumerate(("EE", "EI", "II")):
+        th = [AkilParameters(N=int(N), c=0.1).mean_field().count_covariances(WINDOW)[
+            "EI".index(pair[0]), "EI".index(pair[1])] for N in Ns]
+        ax[1].plot(Ns, static[f"cov_{pair}"], "o-", color=f"C{k}", label=f"{pair} sim")
+        ax[1].plot(Ns, th, "--", color=f"C{k}", label=f"{pair} theory")
+    s0 = istdp.get("static_c0")
+    if s0 is not None:
+        th0 = AkilParameters(N=2000).mean_field().count_covariances(WINDOW)
+        sims = [s0["cov_EE"], s0["cov_EI"], s0["cov_II"]]
+        ax[2].bar(np.arange(3) - 0.2, sims, 0.4, label="sim, c = 0, N = 2000")
+        ax[2].bar(np.arange(3) + 0.2, [th0[0, 0], th0[0, 1], th0[1, 1]], 0.4,
+                  label="shared-input term (theory)")
+        ax[2].set_xticks(range(3), ["EE", "EI", "II"])
+    ax[0].set(xscale="log", xlabel="N", ylabel="rate (Hz)", title="static network, c = 0.1")
+    ax[1].set(xscale="log", xlabel="N", ylabel="count covariance (250 ms)",
+              title="covariances, c = 0.1")
+    ax[2].set(ylabel="count covariance (250 ms)", title="c = 0: O(1/N), not tight (brief 4.2)")
+    for a_ in ax:
+        a_.legend(fontsize=7)
+    report.figure(fig, "static.png")
+
+    fig, ax = plt.subplots(1, 3, figsize=(14, 4))
+    res = istdp[0.0]
+    t = res["w_times_EI"]
+    ax[0].plot(t, res["w_t_EI"][:50].T, color="0.8", lw=0.5)
+    ax[0].plot(t, res["w_t_EI"].mean(axis=0), "k", label="mean of sampled synapses")
+    ax[0].axhline(istdp["theory_0.0"][0], color="r", ls="--", label="fixed point (theory)")
+    ax[0].set(xlabel="time (s)", ylabel="j_EI (mV)", title="iSTDP (R5), eta = 0.01")
+    ax[1].plot(res["rate_t_E"], label="E")
+    ax[1].plot(res["rate_t_I"], label="I")
+    ax[1].axhline(RHO, color="k", ls="--", label="rho0")
+    ax[1].set(xlabel="time (s)", ylabel="rate (Hz)")
+    bins = np.linspace(0, 30, 61)
+    ax[2].hist(res["early_rates_E"], bins, alpha=0.6, label="first 5 s")
+    ax[2].hist(res["rates_E"], bins, alpha=0.6, label="second half")
+    ax[2].axvline(RHO, color="k", ls="--")
+    ax[2].set(xlabel="E rate (Hz)", ylabel="neurons", title="E-rate histogram")
+    for a_ in ax:
+        a_.legend(fontsize=7)
+    report.figure(fig, "istdp.png")
+
+    fig, ax = plt.subplots(1, 3, figsize=(14, 4))
+    res, p = hebb["res"], hebb["p"]
+    t = res["w_times_EE"]
+    ax[0].plot(t, res["w_t_EE"].mean(axis=0), "k", label="simulation (sampled mean)")
+    ode = soft_hebbian_transient(p.mean_field(), 0, 0, p.j[0][0], 30.0, 0.01, TAU, t)
+    ax[0].plot(t, ode, "r--", label="mean-field ODE")
+    ax[0].axhline(30.0, color="0.5", ls=":")
+    ax[0].set(xlabel="time (s)", ylabel="j_EE (mV)", title="soft Hebbian (R1)")
+    ax[0].legend(fontsize=7)
+    tab, kres = kohonen["table"], kohonen["res"]
+    for k, (row, r_) in enumerate(zip(tab.itertuples(), kres)):
+        ax[1].plot(r_["w_times_EE"], r_["w_t_EE"].mean(axis=0), color=f"C{k}",
+                   label=f"beta_hat = {row.beta_hat:g}")
+        ax[1].axhline(row.theory_j, color=f"C{k}", ls="--", lw=0.8)
+    ax[1].set(xlabel="time (s)", ylabel="j_EE (mV)", yscale="log",
+              title="Kohonen (R4): sims and stable fixed points")
+    ax[1].legend(fontsize=7)
+    betas = np.linspace(0.2, theory["beta_c"], 60)
+    branches = [kohonen_fixed_points(theory["koh"], 0, b, TAU) for b in betas]
+    ax[2].plot(betas, [x[0][0] for x in branches], "k-", label="stable (theory)")
+    ax[2].plot(betas, [x[-1][0] for x in branches], "k--", label="unstable (theory)")
+    ax[2].plot(tab.beta_hat, tab.j_final, "o", label="simulation, final")
+    ax[2].plot(tab.beta_hat, tab.identity_j, "x", label="beta_hat tau r_E,sim")
+    ax[2].set(xlabel="beta_hat (mV)", ylabel="j_EE (mV)", ylim=(0, 45),
+              title=f"saddle-node at beta_hat = {theory['beta_c']:.2f}")
+    ax[2].legend(fontsize=7)
+    report.figure(fig, "hebbian_kohonen.png")
+
+    if manifold is not None:
+        fig, ax = plt.subplots(1, 2, figsize=(10, 4))
+        tab = manifold["table"]
+        for r_, j0 in zip(manifold["res"], tab.j0):
+            ax[0].plot(r_["w_times_EI"], r_["w_t_EI"].mean(axis=0), label=f"j0 = {j0:g}")
+        ax[0].set(xlabel="time (s)", ylabel="j_EI (mV)", title="iSTDP from different j0")
+        ax[0].legend(fontsize=7)
+        ax[1].plot(tab.j0, tab.j_final, "o-", label="simulation")
+        ax[1].plot(tab.j0, tab.theory_leading, "k:", label="leading order")
+        ax[1].plot(tab.j0, tab.theory_corrected, "k--", label="with measured D")
+        ax[1].set(xlabel="initial j_EI (mV)", ylabel="final j_EI (mV)", title="manifold")
+        ax[1].legend(fontsize=7)
+        report.figure(fig, "manifold.png")
+    if opto is not None:
+        fig, ax = plt.subplots(1, 2, figsize=(10, 4))
+        res, e1 = opto["res"], opto["e1"]
+        t = res["w_times_EI"]
+        ax[0].plot(t, res["w_t_EI"][e1].mean(axis=0), label="j_E1I")
+        ax[0].plot(t, res["w_t_EI"][~e1].mean(axis=0), label="j_E2I")
+        ax[0].set(xlabel="time (s)", ylabel="j (mV)", title="opto stimulation of E1")
+        for pop in ("E1", "E2", "I"):
+            ax[1].plot(res[f"rate_t_{pop}"], label=pop)
+        ax[1].axhline(RHO, color="k", ls="--")
+        ax[1].set(xlabel="time (s)", ylabel="rate (Hz)")
+        for a_ in ax:
+            a_.legend(fontsize=7)
+        report.figure(fig, "opto.png")

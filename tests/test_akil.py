@@ -1,0 +1,136 @@
+"""Akil, Rosenbaum & Josic: mean-field plasticity theory (brief sec. 4 numbers), the STDP rules'
+synaptic code against hand-computed updates, and validation of rule parameters."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from brian2 import Hz, mV, ms, volt
+
+import balanced_models as bm
+from balanced_models.network import Simulation, connect
+from balanced_models.papers.akil import AkilParameters, stdp_rule
+from balanced_models.plasticity import STDPRule
+from theory.plasticity import (homeostatic_fixed_point, kohonen_fixed_points,
+                               kohonen_saddle_node, pinned_rate_weights, soft_hebbian_transient,
+                               weight_drift)
+
+NET = replace(AkilParameters().mean_field(), N=None)
+
+
+def test_balanced_rates_and_covariances_of_the_brief():
+    assert np.allclose(NET.W, [[2, -3], [9, -5]]) and np.allclose(NET.W_x, [[3.6], [2.7]])
+    assert NET.rates() == pytest.approx([5.8235, 15.8824], abs=1e-4)
+    cov = replace(NET, c=0.1).count_covariances(0.25)
+    assert [cov[0, 0], cov[0, 1], cov[1, 1]] == pytest.approx([0.085, 0.231, 0.631], abs=6e-4)
+    # closed form of the brief: C~_ab = c r_a r_b / r_x
+    r = NET.rates()
+    assert replace(NET, c=0.1).spectral_covariance() == pytest.approx(0.1 * np.outer(r, r) / 10)
+    # c = 0 at finite N: only the shared-input term, O(1/N)
+    assert replace(NET, N=5000).count_covariances(0.25)[0, 0] == pytest.approx(8.5e-4, abs=1e-5)
+    assert np.all(np.isnan(NET.with_weight(0, 1, -50.0).rates()))  # no balanced state
+
+
+def test_istdp_fixed_points_with_and_without_correlations():
+    for c, j_ref, r_ref in ((0.0, -119.66, 10.0), (0.1, -120.88, 9.756), (0.2, -122.10, 9.524)):
+        j, r = homeostatic_fixed_point(replace(NET, c=c), 0, 1, 10.0, 0.2)
+        assert j == pytest.approx(j_ref, abs=0.01) and r[0] == pytest.approx(r_ref, abs=1e-3)
+        # r_E* = rho / (1 + c/(2 tau r_x))
+        assert r[0] == pytest.approx(10.0 / (1 + c / (2 * 0.2 * 10.0)), rel=1e-9)
+
+
+def test_kohonen_fixed_points_and_saddle_node():
+    koh = NET.with_weight(0, 1, -100.0)
+    for beta, ref in ((1.0, 1.446), (1.2, 1.748), (2.0, 3.000), (2.4, 3.657), (4.0, 6.555)):
+        (low, stable), (high, unstable) = kohonen_fixed_points(koh, 0, beta, 0.2)
+        assert low == pytest.approx(ref, abs=1e-3) and stable and not unstable
+        # closed form of the brief: j+- = [45 -+ sqrt(2025 - 252 beta)] / 2
+        assert high == pytest.approx((45 + np.sqrt(2025 - 252 * beta)) / 2, abs=1e-6)
+    beta_c, j_c = kohonen_saddle_node(koh, 0, 0.2)
+    assert beta_c == pytest.approx(2025 / 252, rel=1e-8) and j_c == pytest.approx(22.5, abs=1e-4)
+    assert kohonen_fixed_points(koh, 0, 8.1, 0.2) == []
+
+
+def test_pinned_rates_opto_and_two_rule_fixed_points():
+    w, r = pinned_rate_weights(NET, {0: 10.0, 1: 23.0}, [(0, 1), (1, 1)])
+    assert (w[(0, 1)], w[(1, 1)]) == pytest.approx((-121.74, -254.35), abs=0.01)
+    jj = NET.with_weight(0, 0, 25.0)
+    from reproductions.akil import _opto_mean_field
+    w, r = pinned_rate_weights(_opto_mean_field(AkilParameters(), 5.0), {0: 10.0, 1: 10.0},
+                               [(0, 2), (1, 2)])
+    assert (w[(0, 2)], w[(1, 2)], r[2]) == pytest.approx((-158.12, -119.66, 23.4), abs=0.01)
+    with pytest.raises(bm.ParameterError, match="not determined"):
+        pinned_rate_weights(jj, {0: 10.0}, [])
+
+
+def test_soft_hebbian_transient_relaxes_to_j_max_at_the_predicted_rate():
+    t = np.linspace(0, 100, 5)
+    j = soft_hebbian_transient(NET, 0, 0, 25.0, 30.0, 0.01, 0.2, t)
+    assert j[-1] == pytest.approx(30.0, abs=0.2) and np.all(np.diff(j) > 0)
+    # initial slope: eta tau r_E(25)^2 (j_max - j)
+    r = NET.rates()[0]
+    slope = weight_drift("soft_hebbian", 25.0, r, r, 0.0, 0.2, eta=0.01, j_max=30.0)
+    j_short = soft_hebbian_transient(NET, 0, 0, 25.0, 30.0, 0.01, 0.2, [0, 1e-3])[-1]
+    assert (j_short - 25.0) / 1e-3 == pytest.approx(slope, rel=1e-3)
+    assert slope == pytest.approx(0.01 * 0.2 * r * r * 5.0)
+
+
+def test_rule_parameters_are_validated():
+    with pytest.raises(bm.ParameterError, match="kind must be one of"):
+        STDPRule("oja", 0.1)
+    with pytest.raises(bm.ParameterError, match="exactly the parameters"):
+        STDPRule("kohonen", 0.1, {"w_max": 1 * mV})
+    with pytest.raises(bm.ParameterError, match="rho"):
+        STDPRule("homeostatic", 1 * mV, {"w_norm": -1 * mV, "rho": -5 * Hz})
+    with pytest.raises(bm.ParameterError, match="eta must have the dimension"):
+        STDPRule("homeostatic", 0.01, {"w_norm": -1 * mV, "rho": 5 * Hz}).check_units(volt)
+    with pytest.raises(bm.ParameterError, match="plastic projection"):
+        AkilParameters(plasticity={"XE": ("kohonen", dict(eta=0.1, beta_hat=2.0))})
+    with pytest.raises(bm.ParameterError, match="unknown parameter 'j_maxx'"):
+        stdp_rule("soft_hebbian", dict(eta=0.1, j_maxx=30.0), 100)
+
+
+def _pair(rule, w0):
+    """A pre neuron that spikes at step 0 and drives a post neuron over threshold, so the post
+    neuron spikes at step 1 (runtime, numpy); returns the weight after 3 steps."""
+    sim = Simulation("runtime", dt=0.1 * ms, seed=1)
+    model = bm.lif("delta", refractory=None, trace_tau=20 * ms)
+    pre = sim.add(model.group(1, v_init="rest"))
+    post = sim.add(model.group(1, v_init="rest"))
+    pre.v = -40 * mV  # above V_th = -50 mV: spikes in the first step
+    post.v = -50.5 * mV
+    c = bm.Connectivity(np.array([0]), np.array([0]), np.array([w0]), np.array([0.0]), 1, 1,
+                        mV.dim)
+    S = sim.add(connect(pre, post, c, model, "e", plasticity=rule))
+    spikes = sim.add(bm.spike_monitor(post))
+    sim.run(0.3 * ms)
+    assert np.allclose(np.asarray(spikes.t), [0.1e-3])  # post fired one step after pre
+    return float(S.w[0])
+
+
+def test_rules_apply_the_sec_3_updates_in_order():
+    """Pre at step 0 (post trace 0), post at step 1 (pre trace exp(-dt/tau) after one exact
+    decay step of the LIF model); the spike is delivered with the old weight."""
+    decay = np.exp(-0.1 / 20)
+    w0, eta = 2e-3, 0.1
+    w = _pair(STDPRule("soft_hebbian", eta, {"w_max": 5 * mV}), w0)
+    assert w == pytest.approx(w0 + eta * decay * 5e-3, rel=1e-9)
+    w = _pair(STDPRule("kohonen", eta, {"beta": 1 * mV}), w0)
+    assert w == pytest.approx(w0 * (1 - eta), rel=1e-9)  # potentiation needs a post trace
+    rule = STDPRule("homeostatic", 1e-4 * mV, {"w_norm": 4 * mV, "rho": 10 * Hz})
+    w = _pair(rule, w0)
+    alpha = 2 * 10 * 20e-3
+    w1 = w0 - 1e-7 * (0 - alpha) * (w0 / 4e-3)
+    assert w == pytest.approx(w1 - 1e-7 * decay * (w1 / 4e-3), rel=1e-9)
+    w = _pair(STDPRule("additive", 1e-4 * mV, {"w_min": 0 * mV, "w_max": 3 * mV}), w0)
+    assert w == pytest.approx(w0 + 1e-7 * decay, rel=1e-9)
+
+
+def test_plastic_synapses_need_traces():
+    sim = Simulation("runtime", dt=0.1 * ms)
+    model = bm.lif("delta")
+    G = sim.add(model.group(2))
+    c = bm.Connectivity(np.array([0]), np.array([1]), np.array([1e-3]), np.array([0.0]), 2, 2,
+                        mV.dim)
+    with pytest.raises(bm.ParameterError, match="need traces"):
+        connect(G, G, c, model, "e", plasticity=STDPRule("kohonen", 0.1, {"beta": 1 * mV}))

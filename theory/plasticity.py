@@ -1,0 +1,268 @@
+"""Mean-field theory of STDP in balanced networks (Akil, Rosenbaum & Josic, sec. 4).
+
+Conventions: populations a, b (rows post, columns pre), unscaled weights j = sqrt(N) J in mV,
+rates in Hz, times in s. A network is described by :class:`MeanFieldNetwork`; its balanced rates
+are r = -W^-1 W_x r_x with W_ab = p q_b j_ab (sec. 4.1), and the zero-frequency cross-spectral
+densities of its spike trains follow the input's: C~ = G C_x G^T with G = W^-1 W_x (sec. 4.2).
+A count covariance over a window T (much longer than the correlation times) is T C~.
+
+Weight drifts (sec. 4.3) use the trace averages <x_post S_pre> = tau r_a r_b + K-, <x_pre S_post>
+= tau r_a r_b + K+, with K+ = K- = C~_ab / 2 (covariances narrow and symmetric compared with
+tau). Learning rates are those of :mod:`balanced_models.plasticity` with weights in j units:
+dimensionless for soft Hebbian and Kohonen (beta_hat = sqrt(N) beta in mV), in mV for the
+homeostatic rule (j_n = sqrt(N) w_norm, rho the postsynaptic target rate).
+"""
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+from scipy.integrate import solve_ivp
+from scipy.optimize import brentq, minimize_scalar
+
+from .errors import ParameterError, require, require_nonnegative, require_probability
+
+__all__ = ["MeanFieldNetwork", "weight_drift", "homeostatic_fixed_point", "kohonen_fixed_points",
+           "kohonen_saddle_node", "soft_hebbian_transient", "pinned_rate_weights"]
+
+
+@dataclass(frozen=True)
+class MeanFieldNetwork:
+    """A balanced network's block structure.
+
+    j : (n, n) unscaled recurrent weights (mV), rows post, columns pre
+    j_x : (n, m) unscaled weights from the m external populations (mV)
+    p : connection probability (all blocks)
+    q : (n,) population sizes as fractions of N;  q_x : (m,) the same for the inputs
+    r_x : (m,) input rates (Hz)
+    c : pairwise count correlation of the inputs of the first external population
+    N : network size, or None for the N -> infinity limit (only used for the 1/N_x
+        shared-input covariance at c < 1)
+    """
+
+    j: tuple
+    j_x: tuple
+    p: float
+    q: tuple
+    q_x: tuple
+    r_x: tuple
+    c: float = 0.0
+    N: float = None
+
+    def __post_init__(self):
+        require_probability("p", self.p)
+        require_probability("c", self.c)
+        require_nonnegative("r_x", np.asarray(self.r_x, float), "Hz")
+        n, m = np.shape(self.j)[0], len(self.q_x)
+        if np.shape(self.j) != (n, n) or np.shape(self.j_x) != (n, m) or len(self.q) != n \
+                or len(self.r_x) != m:
+            raise ParameterError("j must be (n, n), j_x (n, m), q (n,), q_x and r_x (m,); got "
+                                 f"{np.shape(self.j)}, {np.shape(self.j_x)}, {len(self.q)}, "
+                                 f"{len(self.q_x)}, {len(self.r_x)}")
+        if self.N is not None:
+            require("N", self.N, low=1.0)
+
+    @property
+    def W(self):
+        return self.p * np.asarray(self.j, float) * np.asarray(self.q, float)[None, :]
+
+    @property
+    def W_x(self):
+        return self.p * np.asarray(self.j_x, float) * np.asarray(self.q_x, float)[None, :]
+
+    def with_weight(self, a, b, value):
+        """A copy with j[a][b] = value."""
+        j = np.array(self.j, float)
+        j[a, b] = value
+        return replace(self, j=tuple(map(tuple, j)))
+
+    def rates(self):
+        """Balanced rates r = -W^-1 W_x r_x (Hz); NaN where the balanced state does not exist
+        (W singular or a non-positive rate)."""
+        try:
+            r = -np.linalg.solve(self.W, self.W_x @ np.asarray(self.r_x, float))
+        except np.linalg.LinAlgError:
+            return np.full(len(self.q), np.nan)
+        return r if np.all(r > 0) else np.full(len(self.q), np.nan)
+
+    def spectral_covariance(self):
+        """Zero-frequency cross-spectral densities C~_ab (Hz) between one neuron of a and one
+        of b: G C_x G^T with G = W^-1 W_x. The input term of external population k is the
+        spectral density of its population mean, r_x (c + (1 - c)/N_x) for the first (the
+        correlated one) and r_x/N_x for the others (0 if N is None)."""
+        G = np.linalg.solve(self.W, self.W_x)
+        r_x = np.asarray(self.r_x, float)
+        inv_nx = np.zeros_like(r_x) if self.N is None else 1.0 / (np.asarray(self.q_x) * self.N)
+        corr = np.zeros_like(r_x)
+        corr[0] = self.c
+        C_x = np.diag(r_x * (corr + (1 - corr) * inv_nx))
+        return G @ C_x @ G.T
+
+    def count_covariances(self, window):
+        """Mean spike-count covariances over windows of ``window`` seconds (T C~)."""
+        require("window", window, low=0.0, low_open=True, unit="s")
+        return window * self.spectral_covariance()
+
+
+def weight_drift(kind, j, r_post, r_pre, C, tau, *, eta, N=None, j_max=None, beta_hat=None,
+                 j_n=None, rho=None):
+    """Mean-field drift dj/dt (per s) of a block of weights j (mV) under one rule.
+
+    r_post, r_pre : rates (Hz);  C : zero-frequency cross-spectral density C~ of the pair (Hz)
+    tau : trace time constant (s);  eta as in the rule (module doc)
+    soft_hebbian: eta [j_max (tau r_a r_b + C/2) - j (tau r_a r_b + C/2)]
+    kohonen:      eta [beta_hat (tau r_a r_b + C/2) - j r_a]
+    homeostatic:  -(eta sqrt(N)/j_n) j [r_b (2 tau r_a - 2 rho tau) + C]
+    additive:     eta sqrt(N) (K+ - K-) = 0 for symmetric covariances (no restoring force)
+    """
+    pair = tau * r_post * r_pre + C / 2
+    if kind == "soft_hebbian":
+        return eta * (j_max - j) * pair
+    if kind == "kohonen":
+        return eta * (beta_hat * pair - j * r_post)
+    if kind == "homeostatic":
+        return -(eta * np.sqrt(N) / j_n) * j * (r_pre * 2 * tau * (r_post - rho) + C)
+    if kind == "additive":
+        return 0.0 * j
+    raise ParameterError(f"kind must be soft_hebbian, kohonen, homeostatic or additive; "
+                         f"got {kind!r}")
+
+
+def _balanced_interval(net, a, b, lo, hi, n=2001):
+    """Sub-intervals of [lo, hi] (values of j[a][b]) on which the balanced state exists."""
+    grid = np.linspace(lo, hi, n)
+    ok = np.array([np.all(np.isfinite(net.with_weight(a, b, x).rates())) for x in grid])
+    return grid, ok
+
+
+def _roots(f, grid, ok):
+    """Roots of f on the grid points where ok, located by sign changes and brentq."""
+    values = np.array([f(x) if k else np.nan for x, k in zip(grid, ok)])
+    roots = [x for x, v in zip(grid, values) if v == 0]
+    for i in range(len(grid) - 1):
+        if values[i] * values[i + 1] < 0:  # False where either is NaN
+            roots.append(brentq(f, grid[i], grid[i + 1], xtol=1e-12))
+    return sorted(roots)
+
+
+def homeostatic_fixed_point(net, post, pre, rho, tau, *, bounds=(-1000.0, 0.0),
+                            include_covariance=True):
+    """Fixed point of the homeostatic rule on the block j[post][pre] (e.g. I->E iSTDP).
+
+    Solves r_pre (2 tau (r_post - rho)) + C~_post,pre = 0 for j[post][pre] within ``bounds``
+    (mV); at c = 0 and N -> infinity this pins r_post = rho, with c > 0 it gives
+    r_post = rho / (1 + c/(2 tau r_x)) (sec. 4.3). Returns (j*, rates at j*).
+    """
+    require("tau", tau, low=0.0, low_open=True, unit="s")
+    require_nonnegative("rho", rho, "Hz")
+
+    def f(x):
+        m = net.with_weight(post, pre, x)
+        r = m.rates()
+        C = m.spectral_covariance()[post, pre] if include_covariance else 0.0
+        return r[pre] * 2 * tau * (r[post] - rho) + C
+
+    grid, ok = _balanced_interval(net, post, pre, *bounds)
+    roots = _roots(f, grid, ok)
+    if len(roots) != 1:
+        raise ParameterError(f"expected one fixed point of j[{post}][{pre}] in {bounds}; "
+                             f"found {len(roots)}")
+    x = roots[0]
+    return x, net.with_weight(post, pre, x).rates()
+
+
+def _kohonen_condition(net, a, tau, beta_hat):
+    def g(x):
+        m = net.with_weight(a, a, x)
+        r = m.rates()[a]
+        C = m.spectral_covariance()[a, a]
+        return beta_hat * (tau * r * r + C / 2) - x * r
+    return g
+
+
+def kohonen_fixed_points(net, a, beta_hat, tau, *, bounds=(0.0, 200.0)):
+    """Fixed points of the Kohonen rule on the recurrent block j[a][a] within ``bounds`` (mV).
+
+    Returns a list of (j*, stable) in increasing j: the lower fixed point is stable, the upper
+    one (if any) unstable (sec. 4.3); stability is the sign of the drift's slope."""
+    require("beta_hat", beta_hat, low=0.0, unit="mV")
+    g = _kohonen_condition(net, a, tau, beta_hat)
+    grid, ok = _balanced_interval(net, a, a, *bounds)
+    out = []
+    for x in _roots(g, grid, ok):
+        h = 1e-5 * max(1.0, abs(x))
+        out.append((x, (g(x + h) - g(x - h)) / (2 * h) < 0))
+    return out
+
+
+def kohonen_saddle_node(net, a, tau, *, bounds=(0.0, 200.0)):
+    """beta_hat at which the two Kohonen fixed points merge (saddle-node bifurcation).
+
+    A fixed point satisfies beta_hat = j r_a / (tau r_a^2 + C~_aa/2); the bifurcation value
+    is the maximum of this over the balanced range of j. Returns (beta_hat_c, j at the merger).
+    """
+    grid, ok = _balanced_interval(net, a, a, *bounds)
+
+    def beta(x):
+        m = net.with_weight(a, a, x)
+        r = m.rates()[a]
+        return x * r / (tau * r * r + m.spectral_covariance()[a, a] / 2)
+
+    values = np.array([beta(x) if k else -np.inf for x, k in zip(grid, ok)])
+    i = int(np.argmax(values))
+    lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
+    res = minimize_scalar(lambda x: -beta(x), bounds=(lo, hi), method="bounded",
+                          options={"xatol": 1e-10})
+    return -res.fun, res.x
+
+
+def soft_hebbian_transient(net, a, b, j0, j_max, eta, tau, times):
+    """The mean-field transient of j[a][b] under the soft Hebbian rule from j0 (mV):
+    dj/dt = eta (j_max - j)(tau r_a(j) r_b(j) + C~_ab(j)/2), rates and covariances from the
+    balanced state at the current weight. Returns j at ``times`` (s)."""
+
+    def rhs(_, y):
+        m = net.with_weight(a, b, y[0])
+        r = m.rates()
+        return [weight_drift("soft_hebbian", y[0], r[a], r[b], m.spectral_covariance()[a, b],
+                             tau, eta=eta, j_max=j_max)]
+
+    times = np.asarray(times, float)
+    sol = solve_ivp(rhs, (times[0], times[-1]), [j0], t_eval=times, rtol=1e-8, atol=1e-10)
+    return sol.y[0]
+
+
+def pinned_rate_weights(net, pinned, plastic, offset=None):
+    """Leading-order homeostatic fixed point (c = 0): the weights that hold the ``pinned``
+    populations at given rates, and the rates of all other populations.
+
+    pinned : {population: rate (Hz)};  plastic : list of (post, pre) blocks, at most one per
+    postsynaptic population. offset : (n,) extra mean input per population in the units of
+    W r (mV Hz), e.g. the measured weight-rate covariance D of sec. 4.1 (default 0).
+    The balance rows without a plastic block, W r + W_x r_x + offset = 0, fix the free rates (there must be as many such rows as free populations); each row with a
+    plastic block then gives its weight. Returns ({(post, pre): j (mV)}, rates (Hz)).
+
+    Example (sec. 4.5): E1 and E2 pinned at rho by I->E1 and I->E2 iSTDP; the I row gives r_I.
+    """
+    n = len(net.q)
+    posts = [a for a, _ in plastic]
+    if len(set(posts)) != len(posts):
+        raise ParameterError("at most one plastic block per postsynaptic population")
+    free = [k for k in range(n) if k not in pinned]
+    rows = [a for a in range(n) if a not in posts]
+    if len(rows) != len(free):
+        raise ParameterError(f"{len(rows)} balance rows without plasticity for {len(free)} "
+                             "free rates: the fixed point is not determined")
+    W, drive = net.W, net.W_x @ np.asarray(net.r_x, float)
+    if offset is not None:
+        drive = drive + np.asarray(offset, float)
+    r = np.zeros(n)
+    for k, v in pinned.items():
+        r[k] = v
+    if free:
+        rhs = -(W[rows] @ r + drive[rows])
+        r[free] = np.linalg.solve(W[np.ix_(rows, free)], rhs)
+    weights = {}
+    for post, pre in plastic:
+        rest = W[post] @ r - W[post, pre] * r[pre] + drive[post]
+        weights[(post, pre)] = -rest / (net.p * net.q[pre] * r[pre])
+    return weights, r
