@@ -22,7 +22,6 @@ def cli(*args, cwd=None):
 
 @pytest.mark.parametrize("args,match", [
     (["nonsense"], "unknown paper 'nonsense'"),
-    (["akil"], "planned, not implemented yet"),
     (["siegert", "--scale", "huge"], "scale must be one of quick, full"),
     (["siegert", "--processes", "0"], "processes must be >= 1"),
     ([], "the following arguments are required: paper"),

@@ -3,6 +3,8 @@
 import os
 import re
 
+import pytest
+
 from theory import ALPHA_SHIFT, siegert_rate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -35,3 +37,17 @@ def test_readme_avalanche_example_runs():
     # 1e5 avalanches: binomial SE <= 0.0016 per size; 0.01 allows for the correlation of
     # successive avalanches within a replica (about a factor 1.5 in SE) at > 4 SE
     assert np.abs(av.size_distribution() - exact).max() < 0.01
+
+
+def test_readme_plasticity_example_runs(tmp_path, monkeypatch):
+    text = open(os.path.join(ROOT, "README.md")).read()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    block = next(b for b in blocks if "homeostatic_fixed_point" in b)
+    monkeypatch.chdir(tmp_path)
+    namespace = {}
+    exec("import numpy as np\nfrom brian2 import mV, second\nimport balanced_models as bm\n"
+         + block, namespace)
+    # the theory's fixed point (brief sec. 4.3: -119.7 mV); after 10 s at eta = 0.01 the mean
+    # weight has moved from -150 mV most of the way (test_akil: -108 mV after 20 s, N = 1000)
+    assert namespace["j_star"] == pytest.approx(-119.7, abs=0.1)
+    assert -135.0 < namespace["j_ei"] < -95.0

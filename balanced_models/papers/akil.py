@@ -105,6 +105,19 @@ class AkilParameters:
                                 p=self.p, q=self.q, q_x=(self.q_x,), r_x=(self.r_x,), c=self.c,
                                 N=self.N)
 
+    def stimulated_mean_field(self, stim_rate=None):
+        """The three-population MeanFieldNetwork of the opto case (sec. 4.5): E1, E2, I with
+        fractions (stim_fraction or 0.4, q_E - that, q_I); inputs X (all) and X2 (E1 only)
+        at stim_rate (default: self.stim_rate; 0 for stimulation off)."""
+        j = np.array(self.j, float)
+        f = self.stim_fraction or 0.4
+        rate = self.stim_rate if stim_rate is None else stim_rate
+        e_row, i_row = [j[0, 0], j[0, 0], j[0, 1]], [j[1, 0], j[1, 0], j[1, 1]]
+        return MeanFieldNetwork((tuple(e_row), tuple(e_row), tuple(i_row)),
+                                ((j[0, 2], self.stim_j), (j[0, 2], 0.0), (j[1, 2], 0.0)),
+                                self.p, (f, self.q[0] - f, self.q[1]),
+                                (self.q_x, self.stim_q_x), (self.r_x, rate))
+
 
 def stdp_rule(kind, params, N):
     """The :class:`STDPRule` of a rule given in unscaled units (module doc) for network size N."""
