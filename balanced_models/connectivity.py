@@ -26,9 +26,12 @@ __all__ = ["Connectivity", "fixed_indegree", "bernoulli", "indegrees_with_cv", "
 class Connectivity:
     """One projection as arrays of equal length (one entry per synapse).
 
-    pre, post : int arrays of presynaptic / postsynaptic indices
+    pre, post : int32 arrays of presynaptic / postsynaptic indices
     weight : float array, SI units given by ``weight_dimension`` (volt, or 1)
     delay : float array in seconds
+
+    The generators return a constant weight or delay as a read-only broadcast view (one value
+    in memory, length n), which matters at 10^7 synapses.
     n_pre, n_post : population sizes
     """
 
@@ -123,7 +126,7 @@ def fixed_indegree(n_pre, n_post, K, weight, *, rng, weight_cv=0.0, weight_distr
     require("K", K, low=0, high=allowed, unit=f"(the number of allowed presynaptic partners is "
             f"{allowed})")
     pre = _draw_without_replacement(n_pre, K, rng, exclude_self=allowed < n_pre)
-    post = np.repeat(np.arange(n_post), K)
+    post = np.repeat(np.arange(n_post, dtype=np.int32), K)
     return _finish(pre, post, n_pre, n_post, weight, weight_cv, weight_distribution, delay, rng)
 
 
@@ -140,7 +143,7 @@ def bernoulli(n_pre, n_post, p, weight, *, rng, weight_cv=0.0, weight_distributi
     allowed = n_pre if autapses or n_pre != n_post else n_pre - 1
     K = rng.binomial(allowed, p, size=n_post)
     pre = _draw_without_replacement(n_pre, K, rng, exclude_self=allowed < n_pre)
-    post = np.repeat(np.arange(n_post), K)
+    post = np.repeat(np.arange(n_post, dtype=np.int32), K)
     return _finish(pre, post, n_pre, n_post, weight, weight_cv, weight_distribution, delay, rng)
 
 
@@ -159,7 +162,7 @@ def _draw_without_replacement(n_pre, K, rng, exclude_self):
     one, so i never picks itself. Rows with K > n/2 are drawn as complements of a smaller set.
     """
     n_choices = n_pre - 1 if exclude_self else n_pre
-    out = np.empty(int(K.sum()), dtype=np.int64)
+    out = np.empty(int(K.sum()), dtype=np.int32)
     start = 0
     for i, k in enumerate(K):
         if k > n_choices // 2:
@@ -180,13 +183,15 @@ def _finish(pre, post, n_pre, n_post, weight, weight_cv, weight_distribution, de
     # presynaptic-major order: a spike then reads its synapses' weights and targets from
     # contiguous memory, which makes Brian2's event propagation several times faster
     order = np.argsort(pre, kind="stable")
-    pre, post = pre[order], post[order]
+    post = post[order]
+    pre = pre[order]
+    del order
     dimension = get_dimensions(weight) if isinstance(weight, Quantity) else DIMENSIONLESS
     J = float(np.asarray(weight))  # SI value
     require_nonnegative("weight_cv", weight_cv)
     n = len(pre)
     if weight_cv == 0:
-        w = np.full(n, J)
+        w = np.broadcast_to(J, (n,))
     elif weight_distribution == "gaussian":
         w = J * (1.0 + weight_cv * rng.standard_normal(n))
     elif weight_distribution == "lognormal":
@@ -200,6 +205,6 @@ def _finish(pre, post, n_pre, n_post, weight, weight_cv, weight_distribution, de
         high = check_quantity("delay high", delay[1], second, low=low)
         d = rng.uniform(low, high, size=n)
     else:
-        d = np.full(n, check_quantity("delay", delay, second, low=0.0))
-    return Connectivity(pre.astype(np.int32), post.astype(np.int32), w, d, n_pre, n_post,
-                        dimension)
+        d = np.broadcast_to(check_quantity("delay", delay, second, low=0.0), (n,))
+    return Connectivity(pre.astype(np.int32, copy=False), post.astype(np.int32, copy=False), w, d,
+                        n_pre, n_post, dimension)

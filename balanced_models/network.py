@@ -35,9 +35,12 @@ _VECTORIZE_FLAGS = ["-ffinite-math-only", "--param=vect-max-version-for-alias-ch
 def connect(source, target, connectivity, model, channel, *, name=None, plasticity=None):
     """Synapses from ``source`` to ``target`` realising ``connectivity`` on ``channel`` of ``model``.
 
-    Each synapse has its own weight ``w`` (unit: ``model.weight_unit``), initialised from the
-    Connectivity in the same order, so ``S.w[k]`` is ``connectivity.weight[k]``. Constant
-    delays become one homogeneous delay; otherwise each synapse keeps its own.
+    The weight ``w`` has unit ``model.weight_unit``. If all weights are equal and the synapses
+    are static, ``w`` is one shared value (no per-synapse array; run_args can change it, so a
+    sweep of the coupling needs no recompilation). Otherwise each synapse has its own ``w``,
+    initialised from the Connectivity in the same order, so ``S.w[k]`` is
+    ``connectivity.weight[k]``. Constant delays become one homogeneous delay; otherwise each
+    synapse keeps its own.
 
     plasticity : an :class:`~balanced_models.plasticity.STDPRule`, or None for static weights.
         Both groups must carry plasticity traces (``trace_tau``); the spike is delivered with
@@ -54,7 +57,9 @@ def connect(source, target, connectivity, model, channel, *, name=None, plastici
             f"weight of this connectivity has dimension {connectivity.weight_dimension}, but "
             f"channel {channel!r} of a {model.synapse} model needs {shown} weights")
     unit = model.weight_unit
-    lines = ["w : volt" if unit is volt else "w : 1"]
+    weights = connectivity.weight
+    shared = plasticity is None and (len(weights) == 0 or bool(np.all(weights == weights[0])))
+    lines = [("w : volt" if unit is volt else "w : 1") + (" (shared, constant)" if shared else "")]
     on_pre = model.increment(channel, "w", post="_post")
     kwargs = {}
     if plasticity is not None:
@@ -73,7 +78,10 @@ def connect(source, target, connectivity, model, channel, *, name=None, plastici
     S = Synapses(source, target, "\n".join(lines), on_pre=on_pre, **name_kwargs(name),
                  **kwargs)
     S.connect(i=connectivity.pre, j=connectivity.post)
-    S.w = connectivity.weight * unit
+    if shared:
+        S.w = (weights[0] if len(weights) else 0.0) * unit
+    else:
+        S.w = weights * unit
     if plasticity is not None:
         plasticity.apply(S)
     if not homogeneous:

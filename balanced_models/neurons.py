@@ -39,6 +39,7 @@ from brian2 import NeuronGroup, ms, mV, second, volt
 from theory.errors import ParameterError
 
 from ._names import name_kwargs
+from .inputs import poisson_count
 from .validation import check_quantity
 
 __all__ = ["NeuronModel", "lif", "eif", "SYNAPSE_TYPES"]
@@ -188,6 +189,8 @@ class NeuronModel:
             kwargs["refractory"] = "tau_ref"
         if dt is not None:
             kwargs["dt"] = dt
+        if drive:
+            kwargs["namespace"] = {"poisson_count": poisson_count}
         G = NeuronGroup(int(N), self.equations(drive), **kwargs)
         for name_, value in self.params.items():
             setattr(G, name_, value)
@@ -205,7 +208,7 @@ class NeuronModel:
         else:
             raise ParameterError(f"v_init must be 'uniform' or 'rest'; got {v_init!r}")
         for c in drive:
-            code = self.increment(c, f"poisson(K_drive_{c}*rate_drive_{c}*dt)*w_drive_{c}")
+            code = self.increment(c, f"poisson_count(K_drive_{c}*rate_drive_{c}*dt)*w_drive_{c}")
             G.run_regularly(code, when="synapses", name=f"{G.name}_drive_{c}")
         return G
 

@@ -1,6 +1,6 @@
 """Benchmarks: our builders against a hand-written Brian2 script and NEST, in one run.
 
-    python benchmarks/compare.py [--networks cuba brunel] [--duration 1.0]
+    python benchmarks/compare.py [--networks cuba brunel] [--duration SECONDS]
 
 Networks (parameters pinned in ../shared/notes/ecosystem.md sec. A.4):
 * CUBA (Vogels & Abbott / Brette et al. 2007 benchmark 2): 4000 LIF neurons, exponential
@@ -10,9 +10,14 @@ Networks (parameters pinned in ../shared/notes/ecosystem.md sec. A.4):
 
 Every measurement runs in a fresh process (standalone, one thread): build and compile in a
 new directory (cold), again in the same directory (warm), the simulation, and a re-run with a
-new value (run_args). Peak memory is the maximum resident set of the process and its
-children. NEST (pip install nest-simulator; optional) runs the same networks. Times are
-seconds; ratios are taken within this one run.
+new value (run_args). Peak memory is the maximum resident set, reported for the Python
+process that builds the network (build_MB) and for the standalone binary that runs it (run_MB,
+measured by running the compiled binary once more from this small parent process, because a
+child forked from the large build process inherits its resident set in ru_maxrss; NEST runs
+inside the Python process). NEST (pip install nest-simulator; optional) runs the
+same networks. Simulated time: 10 s for CUBA (so that the binary's start-up does not dominate
+the events per second) and 1 s for Brunel A, unless --duration is given. Times are seconds;
+ratios are taken within this one run.
 """
 
 import argparse
@@ -130,9 +135,7 @@ MEASURE = {"ours": ours, "hand": hand}
 def child(args):
     directory = args.directory or tempfile.mkdtemp(prefix="bm_bench_")
     result = MEASURE[args.impl](args.network, args.duration, directory)
-    self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    result["peak_MB"] = max(self_rss, child_rss) / 1024
+    result["build_MB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
 
 
@@ -180,17 +183,28 @@ def nest_run(network, duration, directory):
 MEASURE["nest"] = nest_run
 
 SYNAPSES = {"cuba": 4000 * 4000 * 0.02, "brunel": 12500 * 1250}
+DURATION = {"cuba": 10.0, "brunel": 1.0}
 NEURONS = {"cuba": 4000, "brunel": 12500}
 
 
+def binary_peak_MB(directory):
+    """Maximum resident set (MB) of one more run of the compiled standalone binary."""
+    env = dict(os.environ, LD_BIND_NOW="1")
+    proc = subprocess.Popen(["./main"], cwd=directory, env=env, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    return usage.ru_maxrss / 1024 if status == 0 else np.nan
+
+
 def measure(impl, network, duration, directory=None):
-    cmd = [sys.executable, __file__, "--child", impl, network, str(duration)]
-    if directory:
-        cmd.append(directory)
+    directory = directory or tempfile.mkdtemp(prefix=f"bm_bench_{impl}_{network}_")
+    cmd = [sys.executable, __file__, "--child", impl, network, str(duration), directory]
     out = subprocess.run(cmd, capture_output=True, text=True)
     if out.returncode:
         return dict(error=out.stderr.strip().splitlines()[-1])
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["run_MB"] = binary_peak_MB(directory) if impl != "nest" else result["build_MB"]
+    result["peak_MB"] = max(result["build_MB"], result["run_MB"])
+    return result
 
 
 def main():
@@ -202,23 +216,25 @@ def main():
         return
     p = argparse.ArgumentParser()
     p.add_argument("--networks", nargs="+", default=["cuba", "brunel"])
-    p.add_argument("--duration", type=float, default=1.0)
+    p.add_argument("--duration", type=float, default=None,
+                   help="simulated seconds for every network (default: 10 for CUBA, 1 for Brunel)")
     args = p.parse_args()
     rows = []
     for network in args.networks:
+        duration = args.duration or DURATION[network]
         directory = tempfile.mkdtemp(prefix=f"bm_bench_{network}_")
-        cold = measure("ours", network, args.duration, directory)
-        warm = measure("ours", network, args.duration, directory)  # same dir, new process
-        hand_r = measure("hand", network, args.duration)
+        cold = measure("ours", network, duration, directory)
+        warm = measure("ours", network, duration, directory)  # same dir, new process
+        hand_r = measure("hand", network, duration)
         if importlib.util.find_spec("nest") is not None:
-            nest_r = measure("nest", network, args.duration)
+            nest_r = measure("nest", network, duration)
         else:
             nest_r = dict(error="nest-simulator not installed")
         for impl, r in (("ours (cold)", cold), ("ours (warm)", warm), ("hand-written Brian2", hand_r),
                         ("NEST 3.10", nest_r)):
-            row = dict(network=network, implementation=impl, **r)
+            row = dict(network=network, implementation=impl, duration=duration, **r)
             if "run" in r:
-                row["RTF"] = r["run"] / args.duration
+                row["RTF"] = r["run"] / duration
                 # synaptic events: spikes x mean out-degree, per second of wall time
                 row["events_per_s"] = r["spikes"] * SYNAPSES[network] / NEURONS[network] / r["run"]
             rows.append(row)
@@ -230,7 +246,18 @@ def main():
         print(f"{r['network']:7s} {r['implementation']:20s} python/build {r['python']:6.1f} s"
               f"  compile {r['compile']:6.1f} s  run {r['run']:6.2f} s  RTF {r['RTF']:6.2f}"
               f"  re-run {r['rerun']:5.2f} s  events/s {r['events_per_s']:.2e}"
-              f"  peak {r['peak_MB']:7.0f} MB  spikes {r['spikes']}")
+              f"  build {r['build_MB']:5.0f} MB  run {r['run_MB']:5.0f} MB  spikes {r['spikes']}")
+    for network in args.networks:
+        by = {r["implementation"]: r for r in rows if r["network"] == network and "run" in r}
+        ours_r, hand_r, nest_r = (by.get(k) for k in ("ours (warm)", "hand-written Brian2",
+                                                      "NEST 3.10"))
+        if ours_r and hand_r:
+            print(f"{network}: ours / hand-written: run time {ours_r['run'] / hand_r['run']:.2f}, "
+                  f"peak memory {ours_r['peak_MB'] / hand_r['peak_MB']:.2f} (build "
+                  f"{ours_r['build_MB'] / hand_r['build_MB']:.2f}, binary "
+                  f"{ours_r['run_MB'] / hand_r['run_MB']:.2f})")
+        if ours_r and nest_r:
+            print(f"{network}: NEST / ours run time {nest_r['run'] / ours_r['run']:.2f}")
 
 
 if __name__ == "__main__":
