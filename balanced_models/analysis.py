@@ -5,7 +5,6 @@ neurons; time windows are [t_start, t_stop) in seconds.
 """
 
 import numpy as np
-import pandas as pd
 
 from theory.errors import ParameterError, require
 
@@ -54,6 +53,8 @@ def isi_cvs(indices, times, N, t_start, t_stop, min_intervals=2):
 def spike_statistics(indices, times, N, t_start, t_stop):
     """DataFrame with one row per neuron: rate (Hz), cv (ISI CV) and n_spikes."""
     rates = firing_rates(indices, times, N, t_start, t_stop)
+    import pandas as pd  # imported when a table is made: keeps the package import light
+
     return pd.DataFrame({
         "neuron": np.arange(N),
         "rate": rates,
@@ -133,6 +134,8 @@ def pair_statistics(covariance, n_windows, populations):
             rows.append({"pair": a + b, "n_pairs": c.size, "mean_cov": c.mean(),
                          "var_cov_raw": c.var(), "estimation_noise": nz.mean(),
                          "var_cov": c.var() - nz.mean(), "mean_corr": np.nanmean(r)})
+    import pandas as pd
+
     return pd.DataFrame(rows)
 
 
@@ -183,4 +186,6 @@ def moments_table(recorder):
         table[f"{x}_{y}_cov"] = prod - table[f"{x}_mean"] * table[f"{y}_mean"]
         table[f"{x}_{y}_absdev"] = np.asarray(getattr(recorder, f"{x}_{y}_absdev_")[:],
                                               dtype=float) / n
+    import pandas as pd
+
     return pd.DataFrame(table)

@@ -125,9 +125,8 @@ def fixed_indegree(n_pre, n_post, K, weight, *, rng, weight_cv=0.0, weight_distr
     K = K.astype(np.int64)
     require("K", K, low=0, high=allowed, unit=f"(the number of allowed presynaptic partners is "
             f"{allowed})")
-    pre = _draw_without_replacement(n_pre, K, rng, exclude_self=allowed < n_pre)
-    post = np.repeat(np.arange(n_post, dtype=np.int32), K)
-    return _finish(pre, post, n_pre, n_post, weight, weight_cv, weight_distribution, delay, rng)
+    return _finish(n_pre, n_post, K, allowed < n_pre, weight, weight_cv, weight_distribution,
+                   delay, rng)
 
 
 def bernoulli(n_pre, n_post, p, weight, *, rng, weight_cv=0.0, weight_distribution="gaussian",
@@ -142,9 +141,8 @@ def bernoulli(n_pre, n_post, p, weight, *, rng, weight_cv=0.0, weight_distributi
     require_probability("p", p)
     allowed = n_pre if autapses or n_pre != n_post else n_pre - 1
     K = rng.binomial(allowed, p, size=n_post)
-    pre = _draw_without_replacement(n_pre, K, rng, exclude_self=allowed < n_pre)
-    post = np.repeat(np.arange(n_post, dtype=np.int32), K)
-    return _finish(pre, post, n_pre, n_post, weight, weight_cv, weight_distribution, delay, rng)
+    return _finish(n_pre, n_post, K, allowed < n_pre, weight, weight_cv, weight_distribution,
+                   delay, rng)
 
 
 # --------------------------------------------------------------------------------------------
@@ -179,13 +177,49 @@ def _draw_without_replacement(n_pre, K, rng, exclude_self):
     return out
 
 
-def _finish(pre, post, n_pre, n_post, weight, weight_cv, weight_distribution, delay, rng):
+_CHUNK = 1 << 18
+
+
+def _counts(values, n):
+    """np.bincount(values, minlength=n) in chunks (bincount copies its input as int64)."""
+    total = np.zeros(n, dtype=np.int64)
+    for a in range(0, len(values), _CHUNK):
+        total += np.bincount(values[a:a + _CHUNK], minlength=n)
+    return total
+
+
+def _presynaptic_major_targets(pre, K, counts, chunk=_CHUNK):
+    """Targets in presynaptic-major order, stable in the postsynaptic index.
+
+    pre : partner lists in postsynaptic-major order (neuron j owns K[j] consecutive entries);
+    counts : out-degree of each presynaptic neuron (``_counts(pre, n_pre)``).
+    Returns post such that (repeat(arange(n_pre), counts), post) equals (pre, post) sorted by
+    pre with a stable sort, but built chunk by chunk (a counting sort), so the only
+    full-length array besides ``pre`` is the int32 result.
+    """
+    n_pre = len(counts)
+    fill = np.zeros(n_pre, dtype=np.int64)
+    fill[1:] = np.cumsum(counts)[:-1]  # next free slot per presynaptic neuron
+    ends = np.cumsum(K)
+    post = np.empty(len(pre), dtype=np.int32)
+    for a in range(0, len(pre), chunk):
+        block = pre[a:a + chunk]
+        order = np.argsort(block, kind="stable")
+        values = block[order]
+        rank = np.arange(len(block)) - np.searchsorted(values, values, side="left")
+        post[fill[values] + rank] = np.searchsorted(ends, a + order, side="right")
+        fill += np.bincount(block, minlength=n_pre)
+    return post
+
+
+def _finish(n_pre, n_post, K, exclude_self, weight, weight_cv, weight_distribution, delay, rng):
+    pre = _draw_without_replacement(n_pre, K, rng, exclude_self)
     # presynaptic-major order: a spike then reads its synapses' weights and targets from
     # contiguous memory, which makes Brian2's event propagation several times faster
-    order = np.argsort(pre, kind="stable")
-    post = post[order]
-    pre = pre[order]
-    del order
+    counts = _counts(pre, n_pre)
+    post = _presynaptic_major_targets(pre, K, counts)
+    del pre
+    pre = np.repeat(np.arange(n_pre, dtype=np.int32), counts)
     dimension = get_dimensions(weight) if isinstance(weight, Quantity) else DIMENSIONLESS
     J = float(np.asarray(weight))  # SI value
     require_nonnegative("weight_cv", weight_cv)

@@ -2,23 +2,27 @@
 on Brian2's runtime target or on cpp_standalone with a reproducible seed.
 """
 
+import json
 import os
 import tempfile
 import time
 
 import numpy as np
-from brian2 import (Network, Synapses, defaultclock, get_device, ms, prefs, second, volt,
-                    set_device)
+from brian2 import (Function, Network, Synapses, defaultclock, get_device, ms, prefs, second,
+                    volt, set_device)
 from brian2 import seed as brian_seed
+from brian2.codegen.generators import CPPCodeGenerator
+from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
 from brian2.devices.device import all_devices
 from brian2.units.fundamentalunits import DIMENSIONLESS, get_dimensions
 
 from theory.errors import ParameterError
 
 from ._names import name_kwargs
+from .connectivity import _counts
 from .validation import check_quantity
 
-__all__ = ["connect", "Simulation", "SEED_VARIABLE"]
+__all__ = ["connect", "rewrite_connectivity", "Simulation", "SEED_VARIABLE"]
 
 #: Environment variable read by compiled standalone binaries to reseed their random streams.
 SEED_VARIABLE = "BALANCED_MODELS_SEED"
@@ -42,6 +46,12 @@ def connect(source, target, connectivity, model, channel, *, name=None, plastici
     ``connectivity.weight[k]``. Constant delays become one homogeneous delay; otherwise each
     synapse keeps its own.
 
+    In a cpp_standalone project a presynaptic-major Connectivity (as the generators return it)
+    is written to ``<project>/connectivity/`` and the binary reads it while it creates the
+    synapses, so neither the Python process nor the binary keeps extra copies of the index
+    arrays (Brian2's array path keeps several). The compiled code does not depend on the
+    realisation: :func:`rewrite_connectivity` swaps in another one with the same structure.
+
     plasticity : an :class:`~balanced_models.plasticity.STDPRule`, or None for static weights.
         Both groups must carry plasticity traces (``trace_tau``); the spike is delivered with
         the old weight before the presynaptic update.
@@ -58,7 +68,8 @@ def connect(source, target, connectivity, model, channel, *, name=None, plastici
             f"channel {channel!r} of a {model.synapse} model needs {shown} weights")
     unit = model.weight_unit
     weights = connectivity.weight
-    shared = plasticity is None and (len(weights) == 0 or bool(np.all(weights == weights[0])))
+    uniform = len(weights) == 0 or bool(np.all(weights == weights[0]))
+    shared = plasticity is None and uniform
     lines = [("w : volt" if unit is volt else "w : 1") + (" (shared, constant)" if shared else "")]
     on_pre = model.increment(channel, "w", post="_post")
     kwargs = {}
@@ -72,21 +83,129 @@ def connect(source, target, connectivity, model, channel, *, name=None, plastici
         on_pre += "\n" + plasticity.on_pre()
         kwargs["on_post"] = plasticity.on_post()
     delays = connectivity.delay
-    homogeneous = len(delays) == 0 or np.all(delays == delays[0])
+    homogeneous = len(delays) == 0 or bool(np.all(delays == delays[0]))
     if homogeneous:
         kwargs["delay"] = (delays[0] if len(delays) else 0.0) * second
     S = Synapses(source, target, "\n".join(lines), on_pre=on_pre, **name_kwargs(name),
                  **kwargs)
-    S.connect(i=connectivity.pre, j=connectivity.post)
-    if shared:
+    directory = _connectivity_directory()
+    pre = connectivity.pre
+    streamed = directory is not None and bool(np.all(pre[1:] >= pre[:-1]))
+    if streamed:
+        _write_connectivity(directory, S.name, connectivity, per_synapse_weight=not uniform,
+                            per_synapse_delay=not homogeneous)
+        S.namespace = _stream_functions(S.name, unit)
+        S.connect(j=f"bm_post_{S.name}() for k in range(bm_degree_{S.name}(i))")
+    elif len(connectivity):
+        S.connect(i=connectivity.pre, j=connectivity.post)
+    if uniform:
         S.w = (weights[0] if len(weights) else 0.0) * unit
     else:
-        S.w = weights * unit
+        S.w = f"bm_weight_{S.name}()" if streamed else weights * unit
     if plasticity is not None:
         plasticity.apply(S)
     if not homogeneous:
-        S.delay = delays * second
+        if streamed:
+            S.pre.namespace = S.namespace  # the delays belong to the presynaptic pathway
+        S.delay = f"bm_delay_{S.name}()" if streamed else delays * second
     return S
+
+
+def _connectivity_directory():
+    """``<project>/connectivity`` of the current cpp_standalone project, or None."""
+    device = get_device()
+    if not isinstance(device, CPPStandaloneDevice):
+        return None
+    project = device.build_options.get("directory")
+    return None if project is None else os.path.join(os.path.abspath(project), "connectivity")
+
+
+def _write_connectivity(directory, name, connectivity, per_synapse_weight, per_synapse_delay):
+    """Out-degrees (int32, one per presynaptic neuron) and targets (int32, presynaptic-major),
+    plus weights and delays (float64, SI) where they differ between synapses; ``<name>.json``
+    records what the compiled code assumes (sizes, and the shared weight or delay)."""
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, name)
+    _counts(connectivity.pre, connectivity.n_pre).astype(np.int32).tofile(path + "_degree.bin")
+    np.ascontiguousarray(connectivity.post, dtype=np.int32).tofile(path + "_post.bin")
+    layout = dict(n_pre=connectivity.n_pre, n_post=connectivity.n_post)
+    for kind, values, per_synapse in (("weight", connectivity.weight, per_synapse_weight),
+                                      ("delay", connectivity.delay, per_synapse_delay)):
+        if per_synapse:
+            np.ascontiguousarray(values, dtype=np.float64).tofile(path + f"_{kind}.bin")
+        else:
+            layout[kind] = float(values[0]) if len(values) else 0.0
+    with open(path + ".json", "w") as f:
+        json.dump(layout, f)
+
+
+def rewrite_connectivity(synapses, connectivity):
+    """Give a compiled standalone network another realisation of the same projection. Takes
+    effect at the next :meth:`Simulation.execute`, without recompiling.
+
+    The population sizes must be the same. The synapse count may differ. Weights and delays
+    that were per synapse stay per synapse. A shared weight or a homogeneous delay is part of
+    the compiled code, so the new values must be the same constant (change a shared ``w``
+    with run_args instead).
+    """
+    directory = _connectivity_directory()
+    path = None if directory is None else os.path.join(directory, synapses.name)
+    if path is None or not os.path.exists(path + ".json"):
+        raise ParameterError(f"synapses {synapses.name!r} were not created from a streamed "
+                             "connectivity in the current standalone project")
+    with open(path + ".json") as f:
+        layout = json.load(f)
+    if (connectivity.n_pre, connectivity.n_post) != (layout["n_pre"], layout["n_post"]):
+        raise ParameterError(f"connectivity must be {layout['n_pre']} -> {layout['n_post']} "
+                             f"neurons; got {connectivity.n_pre} -> {connectivity.n_post}")
+    pre = connectivity.pre
+    if not np.all(pre[1:] >= pre[:-1]):
+        raise ParameterError("connectivity must be in presynaptic-major order (as the "
+                             "generators return it)")
+    for kind, values in (("weight", connectivity.weight), ("delay", connectivity.delay)):
+        if kind in layout and len(values) and not np.all(values == layout[kind]):
+            raise ParameterError(f"{kind} of {synapses.name!r} is one compiled value "
+                                 f"{layout[kind]!r} (SI); the new connectivity must use it")
+    _write_connectivity(directory, synapses.name, connectivity, "weight" not in layout,
+                        "delay" not in layout)
+
+
+def _stream_functions(name, weight_unit):
+    """Brian2 functions that read the connectivity files of projection ``name`` in order:
+    bm_degree_<name>(i) (the out-degree; called once per presynaptic neuron, in order),
+    bm_post_<name>(), bm_weight_<name>() and bm_delay_<name>() (the next value)."""
+    functions = {}
+    for kind, ctype, unit in (("degree", "int32_t", 1), ("post", "int32_t", 1),
+                              ("weight", "double", weight_unit), ("delay", "double", second)):
+        fname = f"bm_{kind}_{name}"
+        code = f"""
+#include <cstdio>
+#include <cstdlib>
+static {ctype} {fname}(...) {{
+    static std::FILE* file = 0;
+    static {ctype} buffer[65536];
+    static size_t position = 0, filled = 0;
+    if (position == filled) {{
+        if (!file && !(file = std::fopen("connectivity/{name}_{kind}.bin", "rb"))) {{
+            std::fprintf(stderr, "cannot read connectivity/{name}_{kind}.bin\\n");
+            std::exit(1);
+        }}
+        filled = std::fread(buffer, sizeof({ctype}), 65536, file);
+        position = 0;
+        if (filled == 0) {{
+            std::fprintf(stderr, "connectivity/{name}_{kind}.bin ended early\\n");
+            std::exit(1);
+        }}
+    }}
+    return buffer[position++];
+}}
+"""
+        f = Function(pyfunc=None, arg_units=[1] if kind == "degree" else [],
+                     return_unit=unit, return_type="integer" if ctype == "int32_t" else "float",
+                     stateless=False)
+        f.implementations.add_implementation(CPPCodeGenerator, code=code, name=fname)
+        functions[fname] = f
+    return functions
 
 
 class Simulation:

@@ -33,7 +33,10 @@ def state_monitor(group, indices, variables=("v",), *, dt=None, name=None):
 def weight_monitor(synapses, indices, *, dt, variable="w", name=None):
     """StateMonitor of the weights of the synapses ``indices`` (order of the Connectivity),
     sampled every ``dt``."""
-    n = len(synapses) if synapses._connect_called else None
+    try:  # unknown before the run when a standalone binary creates the synapses
+        n = len(synapses) if synapses._connect_called else None
+    except NotImplementedError:
+        n = None
     if n is not None and len(indices) and max(indices) >= n:
         raise ParameterError(f"synapse index {max(indices)} out of range [0, {n - 1}]")
     return StateMonitor(synapses, variable, record=list(indices), dt=dt, **name_kwargs(name))

@@ -65,9 +65,10 @@ def ours(network, duration, directory):
         G = sim.add(model.group(12500, drive=["x"], name="neurons"))
         bm.set_poisson_drive(G, model, "x", K=1000, rate=20 * Hz, weight=0.1 * mV)
         for pre, n, w in (("E", slice(0, 10000), 0.1), ("I", slice(10000, 12500), -0.5)):
-            c = bm.fixed_indegree(n.stop - n.start, 12500, (n.stop - n.start) // 10, w * mV,
-                                  rng=rng, delay=1.5 * ms)
-            sim.add(bm.connect(G[n], G, c, model, "x", name=f"syn_{pre}"))
+            sim.add(bm.connect(G[n], G, bm.fixed_indegree(n.stop - n.start, 12500,
+                                                          (n.stop - n.start) // 10, w * mV,
+                                                          rng=rng, delay=1.5 * ms),
+                               model, "x", name=f"syn_{pre}"))
         rerun_var, rerun_value = G.rate_drive_x, 21 * Hz
     spikes = sim.add(bm.spike_monitor(G, name="spikes"))
     sim.network.run(duration * second)

@@ -110,3 +110,43 @@ def test_poisson_count_has_the_poisson_distribution(tmp_path):
         observed = np.bincount(np.clip(values, lo, hi).astype(int) - lo, minlength=len(cells))
         p = stats.chisquare(observed, expected).pvalue
         assert p > 1e-4, (lam, p)
+
+
+def test_streamed_connectivity_is_realised_exactly_and_can_be_swapped(tmp_path):
+    """Standalone synapses are created from the connectivity files in presynaptic-major
+    order: indices, per-synapse weights and delays equal the Connectivity's. A second
+    realisation (another synapse count) runs from the same binary without recompiling."""
+    from brian2 import ms
+
+    rng = np.random.default_rng(5)
+    sim = bm.Simulation("cpp_standalone", directory=str(tmp_path), seed=1)
+    model = bm.lif("delta", tau_m=20 * ms, E_L=0 * mV, V_th=20 * mV, V_r=10 * mV)
+    G = sim.add(model.group(50, name="g"))
+    H = sim.add(model.group(30, name="h"))
+    jittered = dict(weight_cv=0.3, delay=(1 * ms, 3 * ms))
+    c1 = bm.fixed_indegree(50, 30, 7, 0.2 * mV, rng=rng, **jittered)
+    c2 = bm.bernoulli(50, 50, 0.1, -0.5 * mV, rng=rng, delay=1.5 * ms)
+    S1 = sim.add(bm.connect(G, H, c1, model, "x", name="s1"))
+    S2 = sim.add(bm.connect(G, G, c2, model, "x", name="s2"))
+    sim.run(1 * ms)
+
+    def realised(S, c):
+        assert len(S) == len(c)
+        assert np.array_equal(S.i[:], c.pre) and np.array_equal(S.j[:], c.post)
+        assert np.allclose(np.asarray(S.w_[:]), c.weight, rtol=0, atol=1e-15)
+        assert np.allclose(np.asarray(S.delay_[:]), c.delay, rtol=0, atol=1e-15)
+
+    realised(S1, c1)
+    realised(S2, c2)
+    compiled = os.path.getmtime(os.path.join(str(tmp_path), "main"))
+    c1b = bm.fixed_indegree(50, 30, 9, 0.3 * mV, rng=rng, **jittered)
+    bm.rewrite_connectivity(S1, c1b)
+    sim.execute()
+    realised(S1, c1b)
+    assert os.path.getmtime(os.path.join(str(tmp_path), "main")) == compiled
+    with pytest.raises(bm.ParameterError, match="streamed"):
+        bm.rewrite_connectivity(G, c1b)
+    with pytest.raises(bm.ParameterError, match="compiled value"):
+        bm.rewrite_connectivity(S2, bm.bernoulli(50, 50, 0.1, -0.6 * mV, rng=rng, delay=1.5 * ms))
+    with pytest.raises(bm.ParameterError, match="50 -> 30"):
+        bm.rewrite_connectivity(S1, c2)
