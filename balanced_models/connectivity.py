@@ -57,7 +57,11 @@ class Connectivity:
 
     def in_degrees(self):
         """Number of inputs of each postsynaptic neuron (length n_post)."""
-        return np.bincount(self.post, minlength=self.n_post)
+        return _counts(self.post, self.n_post)
+
+    def out_degrees(self):
+        """Number of outputs of each presynaptic neuron (length n_pre)."""
+        return _counts(self.pre, self.n_pre)
 
     def to_dense(self):
         """Dense weight matrix J[post, pre] in SI units; multapses add up."""

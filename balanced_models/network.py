@@ -19,7 +19,6 @@ from brian2.units.fundamentalunits import DIMENSIONLESS, get_dimensions
 from theory.errors import ParameterError
 
 from ._names import name_kwargs
-from .connectivity import _counts
 from .validation import check_quantity
 
 __all__ = ["connect", "rewrite_connectivity", "Simulation", "SEED_VARIABLE"]
@@ -126,7 +125,7 @@ def _write_connectivity(directory, name, connectivity, per_synapse_weight, per_s
     records what the compiled code assumes (sizes, and the shared weight or delay)."""
     os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, name)
-    _counts(connectivity.pre, connectivity.n_pre).astype(np.int32).tofile(path + "_degree.bin")
+    connectivity.out_degrees().astype(np.int32).tofile(path + "_degree.bin")
     np.ascontiguousarray(connectivity.post, dtype=np.int32).tofile(path + "_post.bin")
     layout = dict(n_pre=connectivity.n_pre, n_post=connectivity.n_post)
     for kind, values, per_synapse in (("weight", connectivity.weight, per_synapse_weight),
