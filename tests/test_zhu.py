@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from brian2 import ms, second
+from brian2 import second
 
 import balanced_models as bm
 from balanced_models.analysis import moments_table

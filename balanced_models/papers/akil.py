@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from brian2 import Hz, mV, second
 
-from theory.errors import ParameterError, require, require_probability
+from theory.errors import ParameterError, require
 from theory.plasticity import MeanFieldNetwork
 
 from .. import connectivity as conn
+from ..ei_parameters import EIXParameters
 from ..inputs import (correlated_spike_trains, poisson_sources, spike_source,
                       windowed_poisson_sources)
 from ..network import connect
@@ -41,8 +42,9 @@ _SCALED = {"j_max": "w_max", "j_min": "w_min", "beta_hat": "beta", "j_n": "w_nor
 
 
 @dataclass(frozen=True)
-class AkilParameters:
-    """Network size N, input correlation c, plasticity and stimulation; defaults of sec. 2.
+class AkilParameters(EIXParameters):
+    """Network size N, input correlation c, plasticity and stimulation; defaults of sec. 2. The
+    shared fields are those of :class:`~balanced_models.ei_parameters.EIXParameters`.
 
     j : rows post (E, I), columns pre (E, I, X), unscaled (mV)
     plasticity : {projection: (kind, {parameter: value})} in unscaled units (module doc)
@@ -55,17 +57,8 @@ class AkilParameters:
     """
 
     N: int = 2000
-    c: float = 0.0
-    p: float = 0.1
-    q: tuple = (0.8, 0.2)
-    q_x: float = 0.2
-    j: tuple = ((25.0, -150.0, 180.0), (112.5, -250.0, 135.0))
-    r_x: float = 10.0
-    tau_syn: tuple = (0.008, 0.004, 0.010)  # E, I, X
     tau_stdp: float = 0.2
-    jitter: float = 0.005
     duration: float = 10.0
-    dt: float = 1e-4
     plasticity: dict = field(default_factory=dict)
     stim_fraction: float = 0.0
     stim_rate: float = 5.0
@@ -77,10 +70,7 @@ class AkilParameters:
     weight_dt: float = 1.0
 
     def __post_init__(self):
-        if int(self.N) != self.N or self.N < 10:
-            raise ParameterError(f"N must be an integer >= 10; got {self.N}")
-        require_probability("c", self.c)
-        require_probability("p", self.p)
+        super().__post_init__()
         require("duration", self.duration, low=0.0, low_open=True, unit="s")
         require("tau_stdp", self.tau_stdp, low=0.0, low_open=True, unit="s")
         require("stim_fraction", self.stim_fraction, low=0.0, high=self.q[0])
@@ -89,12 +79,6 @@ class AkilParameters:
                 raise ParameterError(f"plastic projection must be one of {PROJECTIONS}; "
                                      f"got {proj!r}")
             stdp_rule(kind, params, self.N)  # validates kind and parameters
-
-    @property
-    def sizes(self):
-        """(N_E, N_I, N_X)."""
-        return (int(round(self.q[0] * self.N)), int(round(self.q[1] * self.N)),
-                int(round(self.q_x * self.N)))
 
     def mean_field(self, j=None):
         """The :class:`theory.plasticity.MeanFieldNetwork` of these parameters (E, I; input X),

@@ -18,9 +18,10 @@ import numpy as np
 from brian2 import mV, ms, second
 
 from theory.balanced import mean_field_matrices
-from theory.errors import ParameterError, require, require_probability
+from theory.errors import ParameterError, require
 
 from .. import connectivity as conn
+from ..ei_parameters import EIXParameters
 from ..inputs import correlated_spike_trains, spike_source
 from ..network import connect
 from ..neurons import eif
@@ -35,44 +36,29 @@ SOURCES = ("E", "I", "X")
 
 
 @dataclass(frozen=True)
-class ZhuParameters:
-    """Network size N, input correlation c and the fixed model parameters (SI)."""
+class ZhuParameters(EIXParameters):
+    """Network size N, input correlation c and the fixed model parameters (SI); the shared
+    fields are those of :class:`~balanced_models.ei_parameters.EIXParameters`."""
 
     N: int = 1000
-    c: float = 0.0
     p: float = 0.2
-    q: tuple = (0.8, 0.2)
     q_x: float = 0.3
-    # unscaled current weights j_ab (mV): rows post (E, I), columns pre (E, I, X)
     j: tuple = ((17.5, -100.0, 100.0), (60.0, -150.0, 75.0))
-    r_x: float = 10.0
-    jitter: float = 0.005
     tau_m: float = 0.015
     E_L: float = -0.072
     V_T: float = -0.055
     Delta_T: float = 0.001
     V_th: float = -0.050
     V_r: float = -0.075
-    tau_syn: tuple = (0.008, 0.004, 0.010)  # E, I, X
     E_syn: tuple = (0.0, -0.080, 0.0)  # E, I, X reversal potentials
     V_ref: float = -0.072
     duration: float = 5.0
     burn_in: float = 0.25
-    dt: float = 1e-4
 
     def __post_init__(self):
-        if int(self.N) != self.N or self.N < 10:
-            raise ParameterError(f"N must be an integer >= 10; got {self.N}")
-        require_probability("c", self.c)
-        require_probability("p", self.p)
+        super().__post_init__()
         require("duration - burn_in", self.duration - self.burn_in, low=0.0, low_open=True,
                 unit="s")
-
-    @property
-    def sizes(self):
-        """(N_E, N_I, N_X)."""
-        return (int(round(self.q[0] * self.N)), int(round(self.q[1] * self.N)),
-                int(round(self.q_x * self.N)))
 
     def mean_field(self, conductance=False):
         """(W, W_x) of the current weights (mV) or of the conductance weights."""
