@@ -270,13 +270,13 @@ def _manifold(ctx, m):
     res = _sweep(ctx, "manifold", p, points, run_args=lambda h, pt: {
         h["syn_EI"].w: np.full(len(h["post_EI"]), pt["j0"] / np.sqrt(p.N)) * mV})
     rows = []
+    leading = pinned_rate_weights(p.mean_field(), {0: RHO}, [(0, 1)])[0][(0, 1)]
     for pt, r in zip(points, res):
         # weight-rate covariance D (sec. 4.1): realised mean I input minus mean weight x mean rate
         w, r_I, D = r["w_final_EI"], r["rates_I"], r["D_EI"]
         weights, _ = pinned_rate_weights(p.mean_field(), {0: RHO}, [(0, 1)], offset=[D, 0.0])
         rows.append(dict(j0=pt["j0"], j_final=w.mean(), rate_E=r["rates_E"].mean(),
-                         rate_I=r_I.mean(), D=D, theory_leading=pinned_rate_weights(
-                             p.mean_field(), {0: RHO}, [(0, 1)])[0][(0, 1)],
+                         rate_I=r_I.mean(), D=D, theory_leading=leading,
                          theory_corrected=weights[(0, 1)]))
     table = pd.DataFrame(rows).sort_values("j0")
     ctx["report"].table(table, "manifold.csv")
