@@ -362,13 +362,17 @@ def _spiking_sweep(report, cfg, store, p0, th0, force):
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
     R = np.sqrt(table.R2)
     for pair, color in zip(("EE", "EI", "II"), ("C3", "C2", "C0")):
-        for ax, stat in zip(axes, ("mean_cov", "var_cov")):
-            ax.plot(R, table[f"theory_{stat}_{pair}"], "x", color=color, label=f"{pair} theory")
-            ax.plot(R, table[f"sim_{stat}_{pair}"], "o", mfc="none", color=color,
-                    label=f"{pair} Brian2")
+        axes[0].plot(R, table[f"theory_mean_cov_{pair}"], "x", color=color, label=f"{pair} theory")
+        axes[0].plot(R, table[f"sim_mean_cov_{pair}"], "o", mfc="none", color=color,
+                     label=f"{pair} Brian2")
+    axes[1].plot(R, table.theory_var_cov, "kx", label="theory")
+    axes[1].errorbar(R, table.sim_var_cov, 3 * table.sim_var_cov_se, fmt="o", mfc="none",
+                     color="k", label="Brian2 +- 3 SE")
     axes[0].set(xlabel="bulk radius R", ylabel="mean covariance (Hz)",
                 title="fixed working point")
-    axes[1].set(xlabel="bulk radius R", ylabel="variance of covariances (Hz$^2$)", yscale="log")
+    axes[0].legend(fontsize=7)
+    axes[1].set(xlabel="bulk radius R", ylabel="variance of covariances (Hz$^2$, all pairs)",
+                yscale="log")
     axes[1].legend(fontsize=7)
     fig.tight_layout()
     report.figure(fig, "spiking_sweep.png")
