@@ -31,7 +31,7 @@ def main():
     start = time.perf_counter()
     sim = Simulation("cpp_standalone", seed=1, dt=p.dt * second,
                      directory=tempfile.mkdtemp(prefix="bm_akil_"))
-    prefs.devices.cpp_standalone.openmp_threads = max(args.threads, 0)
+    prefs.devices.cpp_standalone.openmp_threads = args.threads if args.threads > 1 else 0
     h = build_network(sim, p, np.random.default_rng(1))
     sim.network.run(p.duration * second)
     python_s = time.perf_counter() - start
