@@ -83,9 +83,10 @@ def test_run_args_change_input_without_recompiling(compiled):
 
 
 def test_poisson_count_has_the_poisson_distribution(tmp_path):
-    """The C++ table sampler behind the built-in drive, one draw per neuron. Means alternate
-    between neurons, so the cached table is rebuilt at every draw; 12 uses the PTRS fallback.
-    Chi-square goodness of fit per mean, tails pooled into the end cells: p > 1e-4."""
+    """The C++ table sampler behind the built-in drive, one draw per neuron. Neurons with the
+    same mean are consecutive, so all but the first draw of each block come from the table
+    (12 uses Brian2's PTRS sampler). Chi-square goodness of fit per mean, tails pooled into
+    the end cells: p > 1e-4."""
     from brian2 import NeuronGroup, ms
     from scipy import stats
 
@@ -94,12 +95,12 @@ def test_poisson_count_has_the_poisson_distribution(tmp_path):
     sim = bm.Simulation("cpp_standalone", directory=str(tmp_path), seed=3)
     G = sim.add(NeuronGroup(len(means) * n_per, "lam : 1\nk : 1",
                             namespace={"poisson_count": bm.inputs.poisson_count}))
-    G.lam = np.tile(means, n_per)
+    G.lam = np.repeat(means, n_per)
     G.run_regularly("k = poisson_count(lam)")
     sim.run(0.1 * ms)  # one time step: one draw per neuron
-    k = np.asarray(G.k).reshape(n_per, len(means))
-    for col, lam in enumerate(means):
-        values = k[:, col]
+    k = np.asarray(G.k).reshape(len(means), n_per)
+    for row, lam in enumerate(means):
+        values = k[row]
         assert np.all(values == np.round(values)) and values.min() >= 0
         support = np.arange(int(lam + 10 * np.sqrt(lam) + 5))
         cells = support[n_per * stats.poisson.pmf(support, lam) >= 5]
