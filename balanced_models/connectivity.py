@@ -29,10 +29,11 @@ class Connectivity:
     pre, post : int32 arrays of presynaptic / postsynaptic indices
     weight : float array, SI units given by ``weight_dimension`` (volt, or 1)
     delay : float array in seconds
-
-    The generators return a constant weight or delay as a read-only broadcast view (one value
-    in memory, length n), which matters at 10^7 synapses.
     n_pre, n_post : population sizes
+
+    The generators return synapses in presynaptic-major order, and a constant weight or delay
+    as a read-only broadcast view (one value in memory, length n), which matters at 10^7
+    synapses.
     """
 
     pre: np.ndarray
