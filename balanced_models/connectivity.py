@@ -64,6 +64,12 @@ class Connectivity:
         """Number of outputs of each presynaptic neuron (length n_pre)."""
         return _counts(self.pre, self.n_pre)
 
+    @property
+    def presynaptic_major(self):
+        """True if the synapses are ordered by presynaptic index (as the generators return
+        them)."""
+        return bool(np.all(self.pre[1:] >= self.pre[:-1]))
+
     def to_dense(self):
         """Dense weight matrix J[post, pre] in SI units; multapses add up."""
         J = np.zeros((self.n_post, self.n_pre))

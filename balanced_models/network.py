@@ -67,7 +67,7 @@ def connect(source, target, connectivity, model, channel, *, name=None, plastici
             f"channel {channel!r} of a {model.synapse} model needs {shown} weights")
     unit = model.weight_unit
     weights = connectivity.weight
-    uniform = len(weights) == 0 or bool(np.all(weights == weights[0]))
+    uniform = _constant(weights)
     shared = plasticity is None and uniform
     lines = [("w : volt" if unit is volt else "w : 1") + (" (shared, constant)" if shared else "")]
     on_pre = model.increment(channel, "w", post="_post")
@@ -82,14 +82,13 @@ def connect(source, target, connectivity, model, channel, *, name=None, plastici
         on_pre += "\n" + plasticity.on_pre()
         kwargs["on_post"] = plasticity.on_post()
     delays = connectivity.delay
-    homogeneous = len(delays) == 0 or bool(np.all(delays == delays[0]))
+    homogeneous = _constant(delays)
     if homogeneous:
         kwargs["delay"] = (delays[0] if len(delays) else 0.0) * second
     S = Synapses(source, target, "\n".join(lines), on_pre=on_pre, **name_kwargs(name),
                  **kwargs)
     directory = _connectivity_directory()
-    pre = connectivity.pre
-    streamed = directory is not None and bool(np.all(pre[1:] >= pre[:-1]))
+    streamed = directory is not None and connectivity.presynaptic_major
     if streamed:
         _write_connectivity(directory, S.name, connectivity, per_synapse_weight=not uniform,
                             per_synapse_delay=not homogeneous)
@@ -108,6 +107,11 @@ def connect(source, target, connectivity, model, channel, *, name=None, plastici
             S.pre.namespace = S.namespace  # the delays belong to the presynaptic pathway
         S.delay = f"bm_delay_{S.name}()" if streamed else delays * second
     return S
+
+
+def _constant(values):
+    """True if all entries of ``values`` are equal (or there are none)."""
+    return len(values) == 0 or bool(np.all(values == values[0]))
 
 
 def _connectivity_directory():
@@ -157,8 +161,7 @@ def rewrite_connectivity(synapses, connectivity):
     if (connectivity.n_pre, connectivity.n_post) != (layout["n_pre"], layout["n_post"]):
         raise ParameterError(f"connectivity must be {layout['n_pre']} -> {layout['n_post']} "
                              f"neurons; got {connectivity.n_pre} -> {connectivity.n_post}")
-    pre = connectivity.pre
-    if not np.all(pre[1:] >= pre[:-1]):
+    if not connectivity.presynaptic_major:
         raise ParameterError("connectivity must be in presynaptic-major order (as the "
                              "generators return it)")
     for kind, values in (("weight", connectivity.weight), ("delay", connectivity.delay)):
