@@ -148,7 +148,16 @@ def _network_theory(p, seed):
     """Realise the example network and evaluate the neuron-resolved theory on it."""
     start = time.perf_counter()
     connections = realise(p, np.random.default_rng(seed))
-    J = dense_matrix(connections)
+    th = _resolved_theory(p, dense_matrix(connections))
+    return dict(th, seed=seed, connections=connections,
+                R2=bulk_radius_squared(th["W"], p.populations),
+                max_re=float(np.linalg.eigvals(th["W"]).real.max()),
+                seconds=time.perf_counter() - start)
+
+
+def _resolved_theory(p, J):
+    """Neuron-resolved theory on the matrix J[post, pre] (V) with the external input of p:
+    working point, CVs, effective connectivity W = alpha J + beta J^2 and covariances C."""
     J_x, nu_x = p.external()
     args = (p.tau_m, p.V_th, p.V_r, p.tau_ref)
     wp = working_point(J, *args, J_x=J_x, nu_x=nu_x, mu_dc=p.mu_dc, damping=0.5)
@@ -156,10 +165,7 @@ def _network_theory(p, seed):
     W, alpha, beta = effective_connectivity(J, wp, *args)
     a = wp["nu"] * cv**2
     C, D = covariances(W, a)
-    return dict(seed=seed, connections=connections, J=J, wp=wp, cv=cv, W=W, alpha=alpha,
-                beta=beta, a=a, C=C, D=D, R2=bulk_radius_squared(W, p.populations),
-                max_re=float(np.linalg.eigvals(W).real.max()),
-                seconds=time.perf_counter() - start)
+    return dict(J=J, wp=wp, cv=cv, W=W, alpha=alpha, beta=beta, a=a, C=C, D=D)
 
 
 def _example_checks(report, theories):
@@ -255,20 +261,13 @@ def _controls(report, p, th):
     iu = np.triu_indices(p.N, 1)
 
     def corr_std(C):
-        r = C / np.sqrt(np.outer(np.diag(C), np.diag(C)))
-        return r[iu].std()
+        return correlation_from_covariance(C)[iu].std()
 
     full = corr_std(th["C"])
     # no structural heterogeneity: every neuron gets the block-mean weight from every neuron
     M_J, _ = block_means_and_variances(th["J"], pops)
     idx = np.repeat([0, 1], [p.N_E, p.N_I])
-    J_hom = M_J[np.ix_(idx, idx)]
-    J_x, nu_x = p.external()
-    args = (p.tau_m, p.V_th, p.V_r, p.tau_ref)
-    wp = working_point(J_hom, *args, J_x=J_x, nu_x=nu_x, mu_dc=p.mu_dc, damping=0.5)
-    W_hom, _, _ = effective_connectivity(J_hom, wp, *args)
-    C_hom, _ = covariances(W_hom, wp["nu"] * cvs_at(wp, *args) ** 2)
-    no_structure = corr_std(C_hom)
+    no_structure = corr_std(_resolved_theory(p, M_J[np.ix_(idx, idx)])["C"])
     # no single-neuron heterogeneity: population-mean alpha, beta and a on the realised J
     def pop_mean(x):
         return np.concatenate([np.full(sl.stop - sl.start, x[sl].mean()) for sl in pops.values()])
