@@ -51,3 +51,16 @@ def test_readme_plasticity_example_runs(tmp_path, monkeypatch):
     # weight has moved from -150 mV most of the way (test_akil: -108 mV after 20 s, N = 1000)
     assert namespace["j_star"] == pytest.approx(-119.7, abs=0.1)
     assert -135.0 < namespace["j_ei"] < -95.0
+
+
+def test_readme_rewrite_connectivity_example_runs(tmp_path, monkeypatch):
+    text = open(os.path.join(ROOT, "README.md")).read()
+    block = next(b for b in re.findall(r"```python\n(.*?)```", text, re.S)
+                 if "rewrite_connectivity" in b)
+    monkeypatch.chdir(tmp_path)
+    namespace = {}
+    exec(block, namespace)
+    # the second run used the new realisation (test_standalone checks the binary is not rebuilt)
+    np, S, new = namespace["np"], namespace["S"], namespace["new"]
+    assert np.array_equal(S.i[:], new.pre) and np.array_equal(S.j[:], new.post)
+    assert namespace["first"] > 0 and namespace["second_rate"] > 0
