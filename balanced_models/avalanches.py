@@ -15,12 +15,14 @@ avalanche and an avalanche is its start unit and its assembly (the set of units 
   been quiet for a full step, so avalanches never overlap. Compiles to C++ standalone.
 """
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
 from brian2 import NeuronGroup, SpikeMonitor, Synapses, linked_var, ms, second
 
-from theory.avalanches import check_weights
+from theory.avalanches import (MIN_REJECTION_VOLUME, _summed_columns, check_weights,
+                               recurrent_volume, stationary_states)
 from theory.errors import ParameterError, require, require_probability
 
 from .connectivity import Connectivity, bernoulli
@@ -123,56 +125,108 @@ def default_burn_in(W, p, delta):
     return int(np.ceil(30.0 / f.min()))
 
 
+def _relax(sub, WT):
+    """Run the avalanches of the states ``sub`` (modified in place) to the end; returns the
+    assemblies (bool, units that fired).
+
+    Each generation fires every unit at or above threshold; only states whose avalanche is
+    still running are touched, and the pulses are summed over the firing units' columns
+    (a few per state) instead of a dense product.
+    """
+    fired = np.zeros(sub.shape, dtype=bool)
+    live = np.arange(len(sub))
+    active = sub >= 1.0
+    while live.size:
+        if (fired[live] & active).any():
+            raise RuntimeError("a unit fired twice in one avalanche (C1 violated)")
+        fired[live] |= active
+        r, j = np.nonzero(active)  # every live state has at least one firing unit
+        state = sub[live]
+        state[r, j] -= 1.0
+        state += _summed_columns(WT, r, j)
+        sub[live] = state
+        active = state >= 1.0
+        running = active.any(axis=1)
+        live, active = live[running], active[running]
+    return fired
+
+
 def simulate_avalanches(W, n_avalanches, *, rng, p=None, delta=(0.0, 0.1), replicas=1000,
-                        burn_in_steps=None, max_drive_steps=10**7):
+                        initial=None, burn_in_steps=None, max_drive_steps=10**7,
+                        progress=None):
     """Simulate until ``n_avalanches`` avalanches are recorded.
 
-    Each replica starts uniform in [0, 1)^N; it is recorded only after ``burn_in_steps``
-    drive steps (default :func:`default_burn_in`) and once every one of its units has fired,
-    so that its state is recurrent and mixed.
+    Replicas are independent copies of the network driven in parallel (successive avalanches
+    of one replica are correlated).
+
+    Parameters
+    ----------
+    W : array (N, N), W[post, pre] >= 0, condition C1
+    n_avalanches : int
+    rng : numpy.random.Generator
+    p : array (N,), drive probability per unit (default uniform)
     delta : constant increment, or (low, high) for a uniform one on (low, high]
-    Returns :class:`Avalanches`; n_drive_events counts the drive events of recorded replicas.
+    replicas : int
+    initial : "stationary", "burn_in" or None (default: "stationary" when
+        det(1 - W) >= theory.avalanches.MIN_REJECTION_VOLUME, else "burn_in").
+        "stationary" starts every replica from the exact stationary law
+        (:func:`theory.avalanches.stationary_states`) and records from the first drive step.
+        "burn_in" starts uniform in [0, 1)^N and records a replica only after
+        ``burn_in_steps`` drive steps (default :func:`default_burn_in`) and once every one of
+        its units has fired, so that its state is recurrent and mixed.
+    progress : callable(str) or None, told how far the run is at most every 10 s
+
+    Returns
+    -------
+    :class:`Avalanches`; n_drive_events counts the drive events of recorded replicas.
     """
     low, high = _drive_law(delta)
     W = check_weights(W, high)
     N = len(W)
     p = _drive_probabilities(p, N)
-    if burn_in_steps is None:
-        burn_in_steps = default_burn_in(W, p, delta)
-    u = rng.random((replicas, N))
-    ready = np.zeros(replicas, dtype=bool)
+    if initial is None:
+        initial = "stationary" if recurrent_volume(W) >= MIN_REJECTION_VOLUME else "burn_in"
+    if initial == "stationary":
+        u = stationary_states(W, replicas, rng)
+        ready = np.ones(replicas, dtype=bool)
+        burn_in_steps = -1
+    elif initial == "burn_in":
+        if burn_in_steps is None:
+            burn_in_steps = default_burn_in(W, p, delta)
+        u = rng.random((replicas, N))
+        ready = np.zeros(replicas, dtype=bool)
+    else:
+        raise ParameterError(f"initial must be 'stationary', 'burn_in' or None; got {initial!r}")
+    WT = np.ascontiguousarray(W.T)
     fired_once = np.zeros((replicas, N), dtype=bool)
     starts, assemblies, drives, count = [], [], 0, 0
     rows = np.arange(replicas)
     cumulative = np.cumsum(p)
+    clock = time.monotonic()
     for step in range(max_drive_steps):
         k = np.minimum(np.searchsorted(cumulative, rng.random(replicas), side="right"), N - 1)
         u[rows, k] += low + (high - low) * (1.0 - rng.random(replicas))  # in (low, high]
         if step == burn_in_steps:
             ready = fired_once.all(axis=1)
-        drives += int(ready.sum())
+        drives += int(np.count_nonzero(ready))
         hit = np.flatnonzero(u[rows, k] >= 1.0)
         if hit.size:
             sub = u[hit]
-            fired = np.zeros(sub.shape, dtype=bool)
-            active = sub >= 1.0
-            while active.any():
-                if (fired & active).any():
-                    raise RuntimeError("a unit fired twice in one avalanche (C1 violated)")
-                fired |= active
-                a = active.astype(float)
-                sub += a @ W.T - a
-                active = sub >= 1.0
+            fired = _relax(sub, WT)
             u[hit] = sub
             keep = ready[hit]
             starts.append(k[hit][keep])
             assemblies.append(fired[keep])
-            count += int(keep.sum())
-            fired_once[hit] |= fired
-            if step >= burn_in_steps:
-                ready[hit] = fired_once[hit].all(axis=1)
+            count += int(np.count_nonzero(keep))
+            if step <= burn_in_steps or not ready.all():
+                fired_once[hit] |= fired
+                if step >= burn_in_steps:
+                    ready[hit] = fired_once[hit].all(axis=1)
             if count >= n_avalanches:
                 break
+        if progress is not None and time.monotonic() - clock > 10:
+            clock = time.monotonic()
+            progress(f"{count}/{n_avalanches} avalanches after {step + 1} drive steps")
     else:
         raise RuntimeError(f"only {count} avalanches after {max_drive_steps} drive steps")
     return Avalanches(np.concatenate(starts)[:n_avalanches],

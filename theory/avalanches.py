@@ -29,7 +29,7 @@ __all__ = [
     "assembly_probability", "assembly_distribution", "start_distribution", "avalanche_rate",
     "size_distribution", "expected_dissipation", "homogeneous_size_distribution",
     "ehe_size_distribution", "ehe_mean_size", "modular_statistics", "is_recurrent",
-    "recurrent_volume",
+    "recurrent_volume", "stationary_states", "MIN_REJECTION_VOLUME",
 ]
 
 
@@ -227,22 +227,85 @@ def modular_statistics(sizes, C, p=None):
     return dict(size=size, composition=composition, start=start)
 
 
-def is_recurrent(u, W):
+def _summed_columns(WT, rows, cols):
+    """sum_j W[:, j] over the (row, column) pairs, grouped by row: out[g] is the sum of
+    WT[cols[m]] over the pairs m of the g-th distinct row.
+
+    ``rows`` must be sorted (as np.nonzero returns them). Equivalent to ``A @ W.T`` for the
+    boolean matrix A with A[rows, cols] = True, restricted to its non-empty rows, but without
+    BLAS: a handful of active units per row cost O(pairs * N) instead of O(rows * N^2), and no
+    BLAS threads compete with other processes for the cores.
+    """
+    starts = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
+    return np.add.reduceat(WT[cols], starts, axis=0)
+
+
+def is_recurrent(u, W, chunk=20_000):
     """Burning test for states u (shape (N,) or (n_states, N)): True where u is recurrent.
 
     Repeatedly delete every unit j of S with u_j >= sum_{i in S} W[j, i]; u is recurrent iff
     S empties. (Deleting only lowers the others' thresholds, so deleting all at once is
-    equivalent to deleting one at a time.)
+    equivalent to deleting one at a time.) A state leaves the loop as soon as it is decided,
+    and states are processed ``chunk`` at a time to bound memory.
     """
     W = np.asarray(W, dtype=float)
     u = np.atleast_2d(np.asarray(u, dtype=float))
-    S = np.ones(u.shape, dtype=bool)
-    for _ in range(W.shape[0]):
-        burnable = S & (u >= S.astype(float) @ W.T)
-        if not burnable.any():
-            break
-        S &= ~burnable
-    return ~S.any(axis=1)
+    WT = np.ascontiguousarray(W.T)
+    out = np.empty(len(u), dtype=bool)
+    for first in range(0, len(u), chunk):
+        index = np.arange(first, min(first + chunk, len(u)))
+        block, S = u[index], np.ones((len(index), u.shape[1]), dtype=bool)
+        while len(index):
+            burnable = S & (block >= S.astype(float) @ WT)
+            burns = burnable.any(axis=1)
+            # nothing left to delete: the state is decided, recurrent iff S is empty
+            out[index[~burns]] = ~S[~burns].any(axis=1)
+            index, block, S = index[burns], block[burns], S[burns] & ~burnable[burns]
+    return out
+
+
+#: smallest det(1 - W) for which :func:`stationary_states` samples by rejection (on average
+#: 1/det(1 - W) uniform candidates per state)
+MIN_REJECTION_VOLUME = 1e-3
+
+
+def stationary_states(W, n, rng):
+    """n independent states drawn from the stationary law: uniform on the recurrent set.
+
+    Lebesgue measure on the recurrent set R is invariant under the drive-and-relax dynamics
+    (R is a fundamental domain of the lattice (1 - W) Z^N, on which the dynamics is a torus
+    translation), and it is the unique stationary law when the drive increment has a density
+    (brief, sec. 3.3). Uniform candidates in [0, 1)^N are kept when they pass the burning
+    test, so a kept state is exactly uniform on R. Acceptance is det(1 - W); below
+    MIN_REJECTION_VOLUME a ParameterError says to burn in instead.
+
+    Parameters
+    ----------
+    W : array (N, N), W[post, pre] >= 0, condition C1
+    n : int, number of states
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    array (n, N) of potentials in [0, 1)
+    """
+    W = check_weights(W)
+    if int(n) != n or n < 1:
+        raise ParameterError(f"n must be an integer >= 1; got {n}")
+    volume = recurrent_volume(W)
+    if volume < MIN_REJECTION_VOLUME:
+        raise ParameterError(
+            f"det(1 - W) = {volume:.3g} is below {MIN_REJECTION_VOLUME:g}: rejection sampling "
+            "of the stationary state would need more than 1000 candidates per state; start "
+            "from a burn-in instead")
+    kept, have = [], 0
+    while have < n:
+        batch = int(min(2_000_000 // len(W) + 1, 1.2 * (n - have) / volume + 100))
+        u = rng.random((batch, len(W)))
+        u = u[is_recurrent(u, W)]
+        kept.append(u)
+        have += len(u)
+    return np.concatenate(kept)[:n]
 
 
 def recurrent_volume(W):
