@@ -22,6 +22,8 @@ Public functions take physical parameters; the private ``_name`` helpers take re
 variables (y = (V - mu)/sigma) so that the numerics can be tested on their own.
 """
 
+import functools
+
 import numpy as np
 from scipy.special import dawsn, erfc, erfcx
 
@@ -45,12 +47,21 @@ _SQRT_PI = float(np.sqrt(np.pi))
 # --------------------------------------------------------------------------------------------
 # quadrature on arrays of intervals
 # --------------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=None)
+def _legendre_nodes(n):
+    """Gauss-Legendre nodes and weights on [-1, 1] (computed once per n: leggauss(64) alone
+    costs about 1 ms, more than a whole scalar rate evaluation)."""
+    x, w = np.polynomial.legendre.leggauss(n)
+    x.flags.writeable = w.flags.writeable = False
+    return x, w
+
+
 def _gauss_legendre(f, a, b, n):
     """Integrate f over [a, b] elementwise for arrays a, b (same shape), n nodes.
 
     f receives an array of shape a.shape + (n,) and must return the same shape.
     """
-    x, w = np.polynomial.legendre.leggauss(n)
+    x, w = _legendre_nodes(n)
     a = np.asarray(a, dtype=float)[..., None]
     b = np.asarray(b, dtype=float)[..., None]
     half = 0.5 * (b - a)
