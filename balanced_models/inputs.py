@@ -12,19 +12,23 @@ Which one to use:
 * optogenetic-style stimulation -> :func:`windowed_poisson_sources`.
 """
 
+import os
+
 import numpy as np
 from brian2 import (Clock, Function, Hz, NeuronGroup, PoissonGroup, PoissonInput,
-                    SpikeGeneratorGroup, ms, second, volt)
+                    SpikeGeneratorGroup, get_device, ms, second, volt)
 from brian2.codegen.generators import CPPCodeGenerator, CythonCodeGenerator, NumpyCodeGenerator
 from brian2.core.functions import DEFAULT_FUNCTIONS
 
 from theory.errors import ParameterError, require, require_probability
 
 from ._names import name_kwargs
+from .network import project_data_directory
 from .validation import check_quantity, si_value
 
 __all__ = ["poisson_count", "set_poisson_drive", "poisson_input", "poisson_sources",
-           "correlated_spike_trains", "spike_source", "windowed_poisson_sources"]
+           "correlated_spike_trains", "spike_source", "rewrite_spike_trains",
+           "windowed_poisson_sources"]
 
 
 # Poisson counts by inversion with a cached table: the cumulative distribution F(k) of one
@@ -178,16 +182,118 @@ def spike_source(N, indices, times, *, dt, name=None):
 
     Times are moved to the ``dt`` grid; a neuron's second spike in the same step (which
     Brian2 rejects) is dropped. Returns (group, n_dropped).
+
+    In a cpp_standalone project the spikes are not compiled into the binary: they are written
+    to ``<project>/spike_trains/<name>.bin`` and read by the binary before each run, so
+    :func:`rewrite_spike_trains` can give the next :meth:`Simulation.execute` other trains
+    (another trial, another correlation) without recompiling. The group's Python-side spike
+    arrays then hold a one-spike placeholder.
     """
     step = check_quantity("dt", dt, second, low=0.0, low_open=True)
-    bins = np.floor(np.asarray(times) / step + 1e-9).astype(np.int64)
-    key = bins * N + np.asarray(indices, dtype=np.int64)
-    _, first = np.unique(key, return_index=True)
-    first = np.sort(first)
+    require("N", N, low=1)
+    indices, bins, dropped = _spike_bins(N, indices, times, step)
     timing = {"dt": dt} if name is None else {"clock": Clock(dt, name=f"{name}_clock")}
-    group = SpikeGeneratorGroup(int(N), np.asarray(indices)[first], bins[first] * step * second,
-                                **timing, **name_kwargs(name))
-    return group, len(key) - len(first)
+    directory = project_data_directory("spike_trains")
+    if directory is None:
+        group = SpikeGeneratorGroup(int(N), indices, bins * step * second, sorted=True,
+                                    **timing, **name_kwargs(name))
+        return group, dropped
+    group = SpikeGeneratorGroup(int(N), [0], [0] * second, **timing, **name_kwargs(name))
+    get_device().insert_code("before_network_run", _spike_loader_code(group))
+    _write_spike_trains(directory, group, indices, bins, step)
+    return group, dropped
+
+
+def rewrite_spike_trains(group, indices, times):
+    """Give a compiled standalone spike source (from :func:`spike_source`) other spikes; they
+    take effect at the next :meth:`Simulation.execute`, without recompiling. Any number of
+    spikes is allowed. Returns the number of dropped same-step duplicates."""
+    directory = project_data_directory("spike_trains")
+    if directory is None or not os.path.exists(os.path.join(directory, f"{group.name}.bin")):
+        raise ParameterError(f"spike source {group.name!r} was not created by spike_source in "
+                             "the current standalone project")
+    step = float(group.clock.dt_)
+    indices, bins, dropped = _spike_bins(group.N, indices, times, step)
+    _write_spike_trains(directory, group, indices, bins, step)
+    return dropped
+
+
+def _spike_bins(N, indices, times, step):
+    """(indices, time steps) sorted by step then index, without same-step duplicates, and
+    the number of duplicates dropped."""
+    indices = np.asarray(indices)
+    times = np.asarray(times, dtype=float)
+    if indices.shape != times.shape or indices.ndim != 1:
+        raise ParameterError(f"indices and times must be 1-d arrays of one length; got shapes "
+                             f"{indices.shape} and {times.shape}")
+    require("times", times, low=0.0, unit="s")
+    if len(indices) and (np.any(indices != np.round(indices)) or indices.min() < 0
+                         or indices.max() >= N):
+        raise ParameterError(f"indices must be integers in [0, {N - 1}]")
+    indices = indices.astype(np.int64)
+    bins = np.floor(times / step + 1e-9).astype(np.int64)
+    if len(bins) and bins.max() >= 2**31 - 1:
+        raise ParameterError(f"times must be below {(2**31 - 2) * step:g} s at dt = {step:g} s")
+    unique, first = np.unique(bins * N + indices, return_index=True)  # sorted by (step, index)
+    return indices[first], bins[first], len(bins) - len(first)
+
+
+def _write_spike_trains(directory, group, indices, bins, step):
+    """count (int64), then indices (int32), time steps (int32) and times (float64, s)."""
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, f"{group.name}.bin")
+    with open(path + ".tmp", "wb") as f:
+        np.array([len(indices)], dtype=np.int64).tofile(f)
+        indices.astype(np.int32).tofile(f)
+        bins.astype(np.int32).tofile(f)
+        (bins * step).astype(np.float64).tofile(f)
+    os.replace(path + ".tmp", path)
+
+
+def _spike_loader_code(group):
+    """C++ run before each network run: replace the spike arrays of ``group`` by the file's and
+    continue from the first spike not before the group's current time step."""
+    device = get_device()
+
+    def vector(var):
+        return "brian::" + device.get_array_name(group.variables[var], access_data=False)
+
+    index, bins, times, number = (vector(v) for v in
+                                  ("neuron_index", "_timebins", "spike_time", "spike_number"))
+    last = "brian::" + device.get_array_name(group.variables["_lastindex"])
+    now = "brian::" + device.get_array_name(group.clock.variables["timestep"])
+    path = f"spike_trains/{group.name}.bin"
+    return f"""{{
+    std::ifstream _bm_file("{path}", std::ios::binary);
+    int64_t _bm_n = -1;
+    _bm_file.read(reinterpret_cast<char*>(&_bm_n), sizeof(_bm_n));
+    if (!_bm_file || _bm_n < 0) {{
+        std::cerr << "cannot read {path}" << std::endl;
+        std::exit(1);
+    }}
+    {index}.resize(_bm_n);
+    {bins}.resize(_bm_n);
+    {times}.resize(_bm_n);
+    {number}.resize(_bm_n);
+    if (_bm_n > 0) {{
+        _bm_file.read(reinterpret_cast<char*>(&{index}[0]), _bm_n * sizeof(int32_t));
+        _bm_file.read(reinterpret_cast<char*>(&{bins}[0]), _bm_n * sizeof(int32_t));
+        _bm_file.read(reinterpret_cast<char*>(&{times}[0]), _bm_n * sizeof(double));
+        if (!_bm_file) {{
+            std::cerr << "{path} ended early" << std::endl;
+            std::exit(1);
+        }}
+    }}
+    for (int64_t _i = 0; _i < _bm_n; _i++) {number}[_i] = (int32_t)_i;
+    const int64_t _bm_now = {now}[0];
+    int64_t _bm_lo = 0, _bm_hi = _bm_n;
+    while (_bm_lo < _bm_hi) {{
+        const int64_t _bm_mid = (_bm_lo + _bm_hi) / 2;
+        if ({bins}[_bm_mid] < _bm_now) _bm_lo = _bm_mid + 1; else _bm_hi = _bm_mid;
+    }}
+    {last}[0] = (int32_t)_bm_lo;
+}}
+"""
 
 
 def windowed_poisson_sources(N, rate, start, stop, *, name=None):

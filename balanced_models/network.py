@@ -14,7 +14,7 @@ from brian2 import seed as brian_seed
 from brian2.codegen.generators import CPPCodeGenerator
 from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
 from brian2.devices.device import all_devices
-from brian2.units.fundamentalunits import DIMENSIONLESS, get_dimensions
+from brian2.units.fundamentalunits import DIMENSIONLESS, Quantity, get_dimensions
 
 from theory.errors import ParameterError
 
@@ -114,13 +114,20 @@ def _constant(values):
     return len(values) == 0 or bool(np.all(values == values[0]))
 
 
-def _connectivity_directory():
-    """``<project>/connectivity`` of the current cpp_standalone project, or None."""
+def project_data_directory(kind):
+    """``<project>/<kind>`` of the current cpp_standalone project, or None on other devices.
+
+    Data that the compiled binary reads at run time (connectivity, spike trains) lives here,
+    so that new data needs no recompilation."""
     device = get_device()
     if not isinstance(device, CPPStandaloneDevice):
         return None
     project = device.build_options.get("directory")
-    return None if project is None else os.path.join(os.path.abspath(project), "connectivity")
+    return None if project is None else os.path.join(os.path.abspath(project), kind)
+
+
+def _connectivity_directory():
+    return project_data_directory("connectivity")
 
 
 def _write_connectivity(directory, name, connectivity, per_synapse_weight, per_synapse_delay):
@@ -147,9 +154,14 @@ def rewrite_connectivity(synapses, connectivity):
     effect at the next :meth:`Simulation.execute`, without recompiling.
 
     The population sizes must be the same. The synapse count may differ. Weights and delays
-    that were per synapse stay per synapse. A shared weight or a homogeneous delay is part of
-    the compiled code, so the new values must be the same constant (change a shared ``w``
-    with run_args instead).
+    that were per synapse stay per synapse. A homogeneous delay is part of the compiled code,
+    so the new delays must be that constant. A shared weight is a run-time value: if the new
+    connectivity has another uniform weight, it is returned as run_args to pass to the next
+    execute.
+
+    Returns
+    -------
+    dict : run_args ({synapses.w: weight}) the next execute needs; empty if none
     """
     directory = _connectivity_directory()
     path = None if directory is None else os.path.join(directory, synapses.name)
@@ -164,12 +176,22 @@ def rewrite_connectivity(synapses, connectivity):
     if not connectivity.presynaptic_major:
         raise ParameterError("connectivity must be in presynaptic-major order (as the "
                              "generators return it)")
-    for kind, values in (("weight", connectivity.weight), ("delay", connectivity.delay)):
-        if kind in layout and len(values) and not np.all(values == layout[kind]):
-            raise ParameterError(f"{kind} of {synapses.name!r} is one compiled value "
-                                 f"{layout[kind]!r} (SI); the new connectivity must use it")
+    run_args = {}
+    weights, delays = connectivity.weight, connectivity.delay
+    if "weight" in layout and len(weights) and not np.all(weights == layout["weight"]):
+        if not _constant(weights):
+            raise ParameterError(f"weight of {synapses.name!r} is one shared value; the new "
+                                 "connectivity must have one uniform weight")
+        run_args[synapses.w] = Quantity(float(weights[0]), dim=synapses.variables["w"].dim)
+    if "delay" in layout and len(delays) and not np.all(delays == layout["delay"]):
+        raise ParameterError(f"delay of {synapses.name!r} is one compiled value "
+                             f"{layout['delay']!r} s; the new connectivity must use it")
     _write_connectivity(directory, synapses.name, connectivity, "weight" not in layout,
                         "delay" not in layout)
+    if "weight" in layout:  # the compiled (Python-side) value stays the reference
+        with open(path + ".json", "w") as f:
+            json.dump(layout, f)
+    return run_args
 
 
 def _stream_functions(name, weight_unit):

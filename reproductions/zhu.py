@@ -4,9 +4,10 @@ current- vs conductance-based balanced EIF networks, with and without correlated
 For each (N, c, trial) one set of external spike trains drives the current-based network,
 the conductance-based network and the effective-time-constant surrogate built from the
 conductance run. Each run is saved as soon as it finishes. Each (variant, N) is compiled once;
-later trials and c values rebuild it with new data and identical code, which make does not
-recompile. |C| = <|(V - V_i)(g_tot - g_i)|> needs each neuron's means, so the conductance run
-is executed a second time with the same seed and the means of the first as references.
+later trials and c values give the same binary new external spikes, a new connectivity
+realisation and (surrogate) new parameters through files and run_args.
+|C| = <|(V - V_i)(g_tot - g_i)|> needs each neuron's means, so the conductance run is executed
+a second time with the same seed and the means of the first as references.
 
 Tolerances: the issue's acceptance values (from the authors' draft figures, 4-trial means).
 """
@@ -21,7 +22,8 @@ from brian2 import Hz, second, volt
 from balanced_models.analysis import (correlation_from_covariance, firing_rates, moments_table,
                                       spike_arrays, spike_counts)
 from balanced_models.network import Simulation
-from balanced_models.papers.zhu import POPULATIONS, ZhuParameters, build_network, external_spikes
+from balanced_models.papers.zhu import (POPULATIONS, ZhuParameters, build_network,
+                                        external_spikes, load_point)
 from balanced_models.sweeps import PointStore
 from theory.balanced import (balanced_rates, conductance_balanced_rates,
                              correlated_state_correlations, effective_time_constants)
@@ -45,17 +47,23 @@ def run(scale, report, processes=None, force=False):
     store = PointStore(report.points_dir)
     rows = []
     for N in cfg["Ns"]:
-        for c in cfg["cs"]:
-            for trial in range(cfg["trials"][N]):
-                p = ZhuParameters(N=N, c=c)
-                spikes = external_spikes(p, trial)
-                cond = _run_variant(report, store, p, "conductance", spikes, trial, force)
-                rows.append(cond)
-                rows.append(_run_variant(report, store, p, "current", spikes, trial, force))
-                surrogate = {pop: (cond[f"tau_eff_{pop}"], cond[f"v_mean_{pop}"])
-                             for pop in POPULATIONS}
-                rows.append(_run_variant(report, store, p, "surrogate", spikes, trial, force,
-                                         surrogate))
+        points = [(c, trial) for c in cfg["cs"] for trial in range(cfg["trials"][N])]
+        params = {c: ZhuParameters(N=N, c=c) for c in cfg["cs"]}
+        results = {}
+        # one compiled binary per (variant, N) serves every trial and c; the surrogate needs
+        # the conductance runs of the same trial, so the conductance variant goes first
+        for variant in ("conductance", "current", "surrogate"):
+            network = _CompiledNetwork(report, variant, N)
+            for c, trial in points:
+                surrogate = None
+                if variant == "surrogate":
+                    cond = results["conductance", c, trial]
+                    surrogate = {pop: (cond[f"tau_eff_{pop}"], cond[f"v_mean_{pop}"])
+                                 for pop in POPULATIONS}
+                results[variant, c, trial] = _run_variant(network, store, params[c], trial,
+                                                          force, surrogate)
+        rows += [results[variant, c, trial] for c, trial in points
+                 for variant in ("conductance", "current", "surrogate")]
     table = pd.DataFrame(rows)
     report.table(table, "runs.csv")
     summary = table.groupby(["variant", "c", "N"]).agg(
@@ -69,19 +77,41 @@ def run(scale, report, processes=None, force=False):
     _figures(report, summary)
 
 
-def _run_variant(report, store, p, variant, spikes, trial, force, surrogate=None):
+class _CompiledNetwork:
+    """The standalone network of one (variant, N), built and compiled at its first point;
+    later points load their spikes, connectivity and parameters into the same binary."""
+
+    def __init__(self, report, variant, N):
+        self.variant, self.N = variant, N
+        self.directory = os.path.join(report.build_dir, f"{variant}_N{N}")
+        self.sim = self.handles = None
+
+    def load(self, p, spikes, trial, surrogate):
+        """(sim, handles, run_args) ready to execute the point."""
+        rng = np.random.default_rng([p.N, trial, VARIANT_SEEDS[self.variant]])
+        if self.sim is None:
+            self.sim = Simulation("cpp_standalone", seed=1000 + trial, dt=p.dt * second,
+                                  directory=self.directory)
+            self.handles = build_network(self.sim, p, self.variant, spikes, rng,
+                                         surrogate=surrogate)
+            self.sim.network.run(p.duration * second)
+            return self.sim, self.handles, {}
+        return self.sim, self.handles, load_point(self.handles, p, self.variant, spikes, rng,
+                                                  surrogate)
+
+
+def _run_variant(network, store, p, trial, force, surrogate=None):
+    variant = network.variant
     point = dict(variant=variant, trial=trial, surrogate=surrogate, parameters=repr(p))
 
     def simulate():
         start = time.perf_counter()
-        sim = Simulation("cpp_standalone", seed=1000 + trial, dt=p.dt * second,
-                         directory=os.path.join(report.build_dir, f"{variant}_N{p.N}"))
-        rng = np.random.default_rng([p.N, trial, VARIANT_SEEDS[variant]])
-        h = build_network(sim, p, variant, spikes, rng, surrogate=surrogate)
-        sim.run(p.duration * second)
+        compiled = network.sim is not None
+        sim, h, run_args = network.load(p, external_spikes(p, trial), trial, surrogate)
+        sim.execute(run_args=run_args, seed=1000 + trial)
         out = _measures(p, h)
         if variant == "conductance":  # second pass: |C| with the per-neuron means as refs
-            args = {}
+            args = dict(run_args)
             for pop in POPULATIONS:
                 m = moments_table(h[f"moments_{pop}"])
                 R = h[f"moments_{pop}"]
@@ -92,7 +122,7 @@ def _run_variant(report, store, p, variant, spikes, trial, force, surrogate=None
                                      for pop in POPULATIONS])
             out["C_abs"] = absdev.mean() * 1e3 * 1e-3  # V Hz -> mV/ms
         out["seconds"] = time.perf_counter() - start
-        out["build_seconds"] = sim.timings.get("build", np.nan)
+        out["build_seconds"] = 0.0 if compiled else sim.timings.get("build", np.nan)
         return out
 
     res = store.cached(point, simulate, force=force)

@@ -148,6 +148,52 @@ def test_streamed_connectivity_is_realised_exactly_and_can_be_swapped(tmp_path):
     with pytest.raises(bm.ParameterError, match="streamed"):
         bm.rewrite_connectivity(G, c1b)
     with pytest.raises(bm.ParameterError, match="compiled value"):
-        bm.rewrite_connectivity(S2, bm.bernoulli(50, 50, 0.1, -0.6 * mV, rng=rng, delay=1.5 * ms))
+        bm.rewrite_connectivity(S2, bm.bernoulli(50, 50, 0.1, -0.5 * mV, rng=rng, delay=2 * ms))
+    # another shared weight is a run-time value: returned as run_args for the next execute
+    c2b = bm.bernoulli(50, 50, 0.1, -0.6 * mV, rng=rng, delay=1.5 * ms)
+    run_args = bm.rewrite_connectivity(S2, c2b)
+    assert list(run_args) == [S2.w] and float(run_args[S2.w]) == pytest.approx(-0.6e-3)
+    sim.execute(run_args=run_args)
+    assert len(S2) == len(c2b) and float(np.ravel(S2.w_[:])[0]) == pytest.approx(-0.6e-3)
+    assert os.path.getmtime(os.path.join(str(tmp_path), "main")) == compiled
     with pytest.raises(bm.ParameterError, match="50 -> 30"):
         bm.rewrite_connectivity(S1, c2)
+
+
+def test_streamed_spike_trains_play_exactly_and_can_be_swapped(tmp_path):
+    """A standalone spike source reads its trains from a file: the emitted spikes are exactly
+    the given ones (on the dt grid, same-step duplicates dropped), across two run phases, and
+    other trains (another count) run from the same binary without recompiling."""
+    from brian2 import Network, SpikeMonitor, ms
+
+    rng = np.random.default_rng(3)
+    sim = bm.Simulation("cpp_standalone", directory=str(tmp_path), seed=1)
+
+    def trains(n):
+        return rng.integers(0, 20, n), rng.uniform(0, 0.02, n)
+
+    first = trains(300)
+    X, dropped = bm.spike_source(20, *first, dt=0.1 * ms, name="X")
+    monitor = SpikeMonitor(X, name="x_spikes")
+    sim.add(X, monitor)
+    sim.network.run(8 * ms)  # two phases: the second resumes where the first stopped
+    sim.network.run(12 * ms)
+    sim.execute()
+
+    def played(indices, times, n_dropped):
+        steps = np.floor(np.asarray(times) / 1e-4 + 1e-9).astype(int)
+        expected = set(zip(steps.tolist(), np.asarray(indices).tolist()))
+        got = list(zip(np.rint(np.asarray(monitor.t_[:]) / 1e-4).astype(int).tolist(),
+                       np.asarray(monitor.i[:]).tolist()))
+        assert len(got) == len(set(got)) == len(expected) == len(steps) - n_dropped
+        assert set(got) == expected
+
+    played(*first, dropped)
+    compiled = os.path.getmtime(os.path.join(str(tmp_path), "main"))
+    second = trains(520)
+    dropped = bm.rewrite_spike_trains(X, *second)
+    sim.execute()
+    played(*second, dropped)
+    assert os.path.getmtime(os.path.join(str(tmp_path), "main")) == compiled
+    with pytest.raises(bm.ParameterError, match="indices"):
+        bm.rewrite_spike_trains(X, [25], [0.001])

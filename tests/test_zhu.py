@@ -1,11 +1,13 @@
 """Zhu, Ocker & Rosenbaum: balanced-state theory numbers of the brief and the network builder."""
 
+import os
+
 import numpy as np
 import pytest
 from brian2 import second
 
 import balanced_models as bm
-from balanced_models.analysis import moments_table
+from balanced_models.analysis import moments_table, spike_arrays
 from balanced_models.papers.zhu import ZhuParameters, build_network, external_spikes
 from theory.balanced import (balanced_rates, conductance_balanced_rates,
                              correlated_state_correlations, effective_time_constants)
@@ -68,3 +70,37 @@ def test_external_trains_are_shared_across_variants_and_differ_across_trials():
     # the shared mother train (rate r_x/c) dominates the fluctuation of the pooled count:
     # relative SD sqrt(c / (r_x T))
     assert rate == pytest.approx(p.r_x, rel=4 * np.sqrt(p.c / (p.r_x * p.duration)))
+
+
+def test_loaded_point_equals_a_fresh_build(tmp_path):
+    """A compiled network given another trial by load_point (new spikes, connectivity,
+    surrogate parameters and weights; no recompilation) simulates exactly what a network
+    built for that trial from scratch simulates."""
+    from balanced_models.papers.zhu import load_point
+
+    p = ZhuParameters(N=100, c=0.2, duration=0.2, burn_in=0.05)
+    trial0 = {"E": (0.005, -0.063), "I": (0.004, -0.064)}
+    trial1 = {"E": (0.006, -0.061), "I": (0.0035, -0.066)}
+
+    def spikes_of(h):
+        i, t = spike_arrays(h["spikes_E"])
+        return np.asarray(i), np.asarray(t)
+
+    sim = bm.Simulation("cpp_standalone", seed=5, dt=p.dt * second, directory=str(tmp_path / "a"))
+    h = build_network(sim, p, "surrogate", external_spikes(p, 0), np.random.default_rng(0),
+                      surrogate=trial0)
+    sim.run(p.duration * second)
+    binary = os.path.getmtime(tmp_path / "a" / "main")
+    run_args = load_point(h, p, "surrogate", external_spikes(p, 1), np.random.default_rng(1),
+                          surrogate=trial1)
+    sim.execute(run_args=run_args, seed=6)
+    loaded = spikes_of(h)
+    assert os.path.getmtime(tmp_path / "a" / "main") == binary
+
+    sim = bm.Simulation("cpp_standalone", seed=6, dt=p.dt * second, directory=str(tmp_path / "b"))
+    h = build_network(sim, p, "surrogate", external_spikes(p, 1), np.random.default_rng(1),
+                      surrogate=trial1)
+    sim.run(p.duration * second)
+    fresh = spikes_of(h)
+    assert len(fresh[0]) > 20
+    assert np.array_equal(loaded[0], fresh[0]) and np.array_equal(loaded[1], fresh[1])

@@ -22,13 +22,13 @@ from theory.errors import ParameterError, require
 
 from .. import connectivity as conn
 from ..ei_parameters import EIXParameters
-from ..inputs import correlated_spike_trains, spike_source
-from ..network import connect
+from ..inputs import correlated_spike_trains, rewrite_spike_trains, spike_source
+from ..network import connect, rewrite_connectivity
 from ..neurons import eif
 from ..recording import moment_recorder, spike_monitor
 
-__all__ = ["ZhuParameters", "VARIANTS", "external_spikes", "build_network",
-           "conductance_weights"]
+__all__ = ["ZhuParameters", "VARIANTS", "external_spikes", "realise", "build_network",
+           "load_point", "conductance_weights"]
 
 VARIANTS = ("current", "conductance", "surrogate")
 POPULATIONS = ("E", "I")
@@ -88,6 +88,56 @@ def _model(p, synapse, tau_m, E_L):
                V_r=p.V_r * 1e3 * mV)
 
 
+SOURCE_CHANNELS = {"E": "e", "I": "i", "X": "x"}
+
+
+def _population_model(p, variant, pop, surrogate):
+    if variant == "surrogate":
+        tau_eff, E_eff = surrogate[pop]
+        return _model(p, "current_exp", tau_eff, E_eff)
+    synapse = "current_exp" if variant == "current" else "conductance_exp"
+    return _model(p, synapse, p.tau_m, p.E_L)
+
+
+def realise(p, variant, rng, surrogate=None):
+    """The connectivity of every projection, {(pre, post): Connectivity}, pre in E, I, X and
+    post in E, I (Bernoulli with probability p.p; weights scaled by 1/sqrt(N)):
+    current weights j (mV), conductance weights |j^g|, or for the surrogate j^g times the
+    driving force frozen at the population's mean potential."""
+    sizes = dict(zip(SOURCES, p.sizes))
+    scale = 1 / np.sqrt(p.N)
+    jg = conductance_weights(p)
+    out = {}
+    for a, post in enumerate(POPULATIONS):
+        for b, pre in enumerate(SOURCES):
+            if variant == "current":
+                w = p.j[a][b] * scale * mV
+            elif variant == "conductance":
+                w = abs(jg[a, b]) * scale
+            else:  # frozen driving force at the population's mean potential
+                w = jg[a, b] * (1e3 * (p.E_syn[b] - surrogate[post][1])) * scale * mV
+            out[pre, post] = conn.bernoulli(sizes[pre], sizes[post], p.p, w, rng=rng)
+    return out
+
+
+def load_point(h, p, variant, spikes, rng, surrogate=None):
+    """Give a compiled standalone network (the handles of :func:`build_network`) the data of
+    another point: external spikes, a connectivity realisation from ``rng`` and, for the
+    surrogate, the effective membrane parameters and weights. Nothing is recompiled.
+
+    Returns the run_args for the next :meth:`~balanced_models.network.Simulation.execute`.
+    """
+    h["dropped_external_spikes"] = rewrite_spike_trains(h["X"], *spikes)
+    run_args = {}
+    for (pre, post), c in realise(p, variant, rng, surrogate).items():
+        run_args.update(rewrite_connectivity(h[f"{pre}->{post}"], c))
+    if variant == "surrogate":
+        for pop in POPULATIONS:
+            model = _population_model(p, variant, pop, surrogate)
+            run_args.update({getattr(h[pop], name): value for name, value in model.params.items()})
+    return run_args
+
+
 def build_network(sim, p, variant, spikes, rng, surrogate=None):
     """Create one network of the given variant in ``sim``; returns a dict of Brian2 objects.
 
@@ -97,8 +147,10 @@ def build_network(sim, p, variant, spikes, rng, surrogate=None):
     Records spikes of all neurons, and per neuron the moments of 1-ms-binned V sampled before
     the reset and clipped at V_th (so a spike counts as V_th and the reset as V_r), and for
     the conductance model of g_tot = g_e + g_i + g_x with its covariance with V.
-    All objects have fixed names, so a rebuild with new data regenerates identical code and
-    is not recompiled.
+    Handles: the groups ('E', 'I', 'X'), the projections ('E->I' is from E to I), the
+    monitors ('spikes_E', 'moments_E', ...). All objects have fixed names. In standalone mode
+    the spikes and the connectivity are read from files at run time, so
+    :func:`load_point` gives the compiled binary another trial without recompiling.
     """
     if variant not in VARIANTS:
         raise ParameterError(f"variant must be one of {VARIANTS}; got {variant!r}")
@@ -108,32 +160,16 @@ def build_network(sim, p, variant, spikes, rng, surrogate=None):
     N_E, N_I, N_X = p.sizes
     X, dropped = spike_source(N_X, *spikes, dt=p.dt * second, name="X")
     sim.add(X)
-    scale = 1 / np.sqrt(p.N)
-    jg = conductance_weights(p)
     groups, models, out = {}, {}, {"dropped_external_spikes": dropped, "X": X}
-    for a, (pop, n) in enumerate(zip(POPULATIONS, (N_E, N_I))):
-        if variant == "surrogate":
-            tau_eff, E_eff = surrogate[pop]
-            models[pop] = _model(p, "current_exp", tau_eff, E_eff)
-        else:
-            synapse = "current_exp" if variant == "current" else "conductance_exp"
-            models[pop] = _model(p, synapse, p.tau_m, p.E_L)
+    for pop, n in zip(POPULATIONS, (N_E, N_I)):
+        models[pop] = _population_model(p, variant, pop, surrogate)
         G = sim.add(models[pop].group(n, name=pop))
         G.v = f"V_r + rand()*({p.V_T * 1e3}*mV - V_r)"  # uniform in [V_r, V_T]
         groups[pop] = G
-    sources = {"E": (groups["E"], N_E), "I": (groups["I"], N_I), "X": (X, N_X)}
-    for a, post in enumerate(POPULATIONS):
-        for b, pre in enumerate(SOURCES):
-            source, n_pre = sources[pre]
-            if variant == "current":
-                w = p.j[a][b] * scale * mV
-            elif variant == "conductance":
-                w = abs(jg[a, b]) * scale
-            else:  # frozen driving force at the population's mean potential
-                w = jg[a, b] * (1e3 * (p.E_syn[b] - surrogate[post][1])) * scale * mV
-            c = conn.bernoulli(n_pre, len(groups[post]), p.p, w, rng=rng)
-            sim.add(connect(source, groups[post], c, models[post], "eix"[b],
-                            name=f"syn_{pre}{post}"))
+    sources = dict(groups, X=X)
+    for (pre, post), c in realise(p, variant, rng, surrogate).items():
+        out[f"{pre}->{post}"] = sim.add(connect(sources[pre], groups[post], c, models[post],
+                                                SOURCE_CHANNELS[pre], name=f"syn_{pre}{post}"))
     for pop in POPULATIONS:
         G = groups[pop]
         variables = {"v": "v"}
