@@ -25,8 +25,9 @@ from brian2 import mV, second
 from balanced_models.analysis import firing_rates, mean_pair_covariances, spike_arrays, spike_counts
 from balanced_models.papers.akil import AkilParameters, build_network
 from balanced_models.sweeps import PointStore, run_sweep
-from theory.plasticity import (homeostatic_fixed_point, kohonen_fixed_points,
-                               kohonen_saddle_node, pinned_rate_weights, soft_hebbian_transient)
+from theory.plasticity import (homeostatic_fixed_point, kohonen_fixed_point_curve,
+                               kohonen_fixed_points, kohonen_saddle_node, pinned_rate_weights,
+                               soft_hebbian_transient)
 
 from .report import interval_check, relative_check
 
@@ -69,7 +70,7 @@ def _theory(report):
     j_ei, r_star = homeostatic_fixed_point(net_inf, 0, 1, RHO, TAU)
     koh = net_inf.with_weight(0, 1, -100.0)
     stable = [x for x, s in kohonen_fixed_points(koh, 0, 2.0, TAU) if s]
-    beta_c, _ = kohonen_saddle_node(koh, 0, TAU)
+    beta_c, j_c = kohonen_saddle_node(koh, 0, TAU)
     cov = replace(net_inf, c=0.1).count_covariances(WINDOW)
     opto_net = p.stimulated_mean_field(5.0)
     w_on, r_on = pinned_rate_weights(opto_net, {0: RHO, 1: RHO}, [(0, 2), (1, 2)])
@@ -105,7 +106,7 @@ def _theory(report):
     rows.append(dict(quantity="kohonen_saddle_node", beta_hat=beta_c))
     rows.append(dict(quantity="opto_on", j=w_on[(0, 2)], j_E2I=w_on[(1, 2)], r_I=r_on[2]))
     report.table(pd.DataFrame(rows), "theory.csv")
-    return dict(rates=r, j_ei=j_ei, koh=koh, beta_c=beta_c)
+    return dict(rates=r, j_ei=j_ei, koh=koh, beta_c=beta_c, j_c=j_c)
 
 
 # ------------------------------------------------------------------------------------------
@@ -385,10 +386,11 @@ def _figures(report, theory, static, istdp, hebb, kohonen, manifold, opto):
     ax[1].set(xlabel="time (s)", ylabel="j_EE (mV)", yscale="log",
               title="Kohonen (R4): sims and stable fixed points")
     ax[1].legend(fontsize=7)
-    betas = np.linspace(0.2, theory["beta_c"], 60)
-    branches = [kohonen_fixed_points(theory["koh"], 0, b, TAU) for b in betas]
-    ax[2].plot(betas, [x[0][0] for x in branches], "k-", label="stable (theory)")
-    ax[2].plot(betas, [x[-1][0] for x in branches], "k--", label="unstable (theory)")
+    j, beta = kohonen_fixed_point_curve(theory["koh"], 0, TAU)
+    stable = (j <= theory["j_c"]) & (beta >= 0.2)
+    unstable = (j >= theory["j_c"]) & (beta >= 0.2)
+    ax[2].plot(beta[stable], j[stable], "k-", label="stable (theory)")
+    ax[2].plot(beta[unstable], j[unstable], "k--", label="unstable (theory)")
     ax[2].plot(tab.beta_hat, tab.j_final, "o", label="simulation, final")
     ax[2].plot(tab.beta_hat, tab.identity_j, "x", label="beta_hat tau r_E,sim")
     ax[2].set(xlabel="beta_hat (mV)", ylabel="j_EE (mV)", ylim=(0, 45),

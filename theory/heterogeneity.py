@@ -12,6 +12,7 @@
 """
 
 import numpy as np
+import scipy.linalg
 
 from .errors import ParameterError, require_nonnegative, require_positive
 from .lif import isi_cv, rate_derivatives, siegert_rate
@@ -80,16 +81,29 @@ def covariances(W, a, noise="autocovariance"):
     """
     W = np.asarray(W, dtype=float)
     N = W.shape[0]
-    B = np.linalg.inv(np.eye(N) - W)
+    B = scipy.linalg.inv(np.eye(N) - W, overwrite_a=True, check_finite=False)
     if isinstance(noise, str) and noise == "autocovariance":
-        D = np.linalg.solve(B * B, a)
+        D = scipy.linalg.solve(B * B, a, overwrite_a=True, check_finite=False)
     elif isinstance(noise, tuple) and noise[0] == "spectral_radius":
         D = np.asarray(a, dtype=float) * (1 - noise[1])
     elif not isinstance(noise, str):
         D = np.broadcast_to(np.asarray(noise, dtype=float), (N,))
     else:
         raise ParameterError(f"unknown noise model {noise!r}")
-    return (B * D[None, :]) @ B.T, D
+    return _congruence(B, D), D
+
+
+def _congruence(B, D):
+    """B diag(D) B^T. For D >= 0 as the symmetric rank-N update (B sqrt(D))(B sqrt(D))^T
+    (BLAS syrk: half the flops of a general product), mirrored into a full matrix."""
+    if np.all(D >= 0):
+        scaled = B * np.sqrt(D)[None, :]
+        # a C-ordered X is the Fortran-ordered X^T: syrk with trans=1 forms X X^T, no copy
+        C = scipy.linalg.blas.dsyrk(1.0, scaled.T, trans=1, lower=0)
+        upper = np.triu_indices(len(D), 1)
+        C[upper[1], upper[0]] = C[upper]
+        return C
+    return (B * D[None, :]) @ B.T
 
 
 def block_means_and_variances(W, populations):

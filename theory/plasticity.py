@@ -22,7 +22,7 @@ from scipy.optimize import brentq, minimize_scalar
 from .errors import ParameterError, require, require_nonnegative, require_probability
 
 __all__ = ["MeanFieldNetwork", "weight_drift", "homeostatic_fixed_point", "kohonen_fixed_points",
-           "kohonen_saddle_node", "soft_hebbian_transient", "pinned_rate_weights"]
+           "kohonen_fixed_point_curve", "kohonen_saddle_node", "soft_hebbian_transient", "pinned_rate_weights"]
 
 
 @dataclass(frozen=True)
@@ -194,24 +194,32 @@ def kohonen_fixed_points(net, a, beta_hat, tau, *, bounds=(0.0, 200.0)):
     return out
 
 
+def kohonen_fixed_point_curve(net, a, tau, *, bounds=(0.0, 200.0), n=2001):
+    """Every Kohonen fixed point at once: j on a grid of the balanced range within ``bounds``
+    (mV) and the beta_hat (mV) for which j is a fixed point,
+    beta_hat(j) = j r_a / (tau r_a^2 + C~_aa/2). Below the maximum of beta_hat(j) (the
+    saddle-node) the branch is stable, above it unstable. Returns (j, beta_hat) arrays."""
+    grid, ok = _balanced_interval(net, a, a, *bounds, n=n)
+    return grid[ok], np.array([_kohonen_beta(net, a, tau, x) for x in grid[ok]])
+
+
+def _kohonen_beta(net, a, tau, x):
+    m = net.with_weight(a, a, x)
+    r = m.rates()[a]
+    return x * r / (tau * r * r + m.spectral_covariance()[a, a] / 2)
+
+
 def kohonen_saddle_node(net, a, tau, *, bounds=(0.0, 200.0)):
     """beta_hat at which the two Kohonen fixed points merge (saddle-node bifurcation).
 
     A fixed point satisfies beta_hat = j r_a / (tau r_a^2 + C~_aa/2); the bifurcation value
     is the maximum of this over the balanced range of j. Returns (beta_hat_c, j at the merger).
     """
-    grid, ok = _balanced_interval(net, a, a, *bounds)
-
-    def beta(x):
-        m = net.with_weight(a, a, x)
-        r = m.rates()[a]
-        return x * r / (tau * r * r + m.spectral_covariance()[a, a] / 2)
-
-    values = np.array([beta(x) if k else -np.inf for x, k in zip(grid, ok)])
+    grid, values = kohonen_fixed_point_curve(net, a, tau, bounds=bounds)
     i = int(np.argmax(values))
     lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
-    res = minimize_scalar(lambda x: -beta(x), bounds=(lo, hi), method="bounded",
-                          options={"xatol": 1e-10})
+    res = minimize_scalar(lambda x: -_kohonen_beta(net, a, tau, x), bounds=(lo, hi),
+                          method="bounded", options={"xatol": 1e-10})
     return -res.fun, res.x
 
 
