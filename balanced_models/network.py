@@ -4,6 +4,7 @@ on Brian2's runtime target or on cpp_standalone with a reproducible seed.
 
 import json
 import os
+import subprocess
 import tempfile
 import time
 
@@ -33,6 +34,21 @@ SEED_VARIABLE = "BALANCED_MODELS_SEED"
 #: about 7x faster.
 _BRIAN_GCC_FLAGS = list(prefs.codegen.cpp.extra_compile_args_gcc)
 _VECTORIZE_FLAGS = ["-ffinite-math-only", "--param=vect-max-version-for-alias-checks=64"]
+
+#: The standard headers every generated source file includes, compiled once per project into
+#: a precompiled header that gcc reads instead of parsing them again in each of the project's
+#: 20-60 files (``-include`` makes it the first include of every file; where the .gch is
+#: missing or does not match the flags, gcc reads the header as text, with the same result).
+#: Parsing these headers was much of the compile time: building the 48-file Zhu EIF network
+#: (N = 1000) took 19.2-21.9 s without it and 11.9-13.5 s with it (2 cores, idle machine).
+_PCH_HEADER = "bm_pch.h"
+_PCH_FLAGS = ["-include", _PCH_HEADER]
+_PCH_INCLUDES = ("algorithm", "climits", "cmath", "cstdio", "cstdlib", "ctime", "fstream",
+                 "iostream", "map", "random", "set", "string", "vector")
+_PCH_RULE = f"""
+{_PCH_HEADER}.gch: {_PCH_HEADER} makefile
+	$(CXX) $(filter-out -include {_PCH_HEADER},$(CXXFLAGS)) -x c++-header {_PCH_HEADER} -o $@
+"""
 
 
 def connect(source, target, connectivity, model, channel, *, name=None, plasticity=None):
@@ -248,6 +264,9 @@ class Simulation:
         (:meth:`execute`), because the binary reads it from the environment.
     vectorize : compile with the vectorising gcc flags above (default). They assume that no
         model variable becomes NaN or infinite; set False for models that rely on such values.
+    threads : OpenMP threads of the standalone binary (default 1: no OpenMP). Measured with
+        ``benchmarks/compare.py --threads 1 2`` on this package's 2-core machine; see the
+        README's benchmark table before raising it.
 
     Example (standalone, compile once, re-run)::
 
@@ -259,7 +278,7 @@ class Simulation:
     """
 
     def __init__(self, device="runtime", *, directory=None, dt=0.1 * ms, seed=None,
-                 target="numpy", vectorize=True):
+                 target="numpy", vectorize=True, threads=1):
         if device not in ("runtime", "cpp_standalone"):
             raise ParameterError(f"device must be 'runtime' or 'cpp_standalone'; got {device!r}")
         if target not in ("numpy", "cython"):
@@ -267,6 +286,8 @@ class Simulation:
         if seed is not None and (int(seed) != seed or seed < 0):
             raise ParameterError(f"seed must be a non-negative integer; got {seed}")
         check_quantity("dt", dt, second, low=0.0, low_open=True)
+        if isinstance(threads, bool) or int(threads) != threads or threads < 1:
+            raise ParameterError(f"threads must be an integer >= 1; got {threads!r}")
         self.device_name = device
         self.seed = seed
         self.rng = np.random.default_rng(seed)
@@ -283,8 +304,11 @@ class Simulation:
             self.directory = os.path.abspath(directory or tempfile.mkdtemp(prefix="bm_build_"))
             all_devices["cpp_standalone"].reinit()  # forget any previous standalone network
             set_device("cpp_standalone", directory=self.directory, build_on_run=False)
-            prefs.devices.cpp_standalone.openmp_threads = 0
+            prefs.devices.cpp_standalone.openmp_threads = 0 if threads == 1 else int(threads)
             get_device().insert_code("main", _seed_code(seed))
+            # the device's own flags: Brian2 tests each preference flag on its own, and drops
+            # "-include" without its file
+            get_device().extra_compile_args = list(_PCH_FLAGS)
         defaultclock.dt = dt
         prefs.codegen.cpp.extra_compile_args_gcc = _BRIAN_GCC_FLAGS + (
             _VECTORIZE_FLAGS if vectorize else [])
@@ -315,8 +339,11 @@ class Simulation:
             raise RuntimeError("compile() is only for device='cpp_standalone'")
         if not self._compiled:
             start = time.perf_counter()
-            get_device().build(directory=self.directory, compile=True, run=False,
-                               with_output=False)
+            device = get_device()
+            device.build(directory=self.directory, compile=False, run=False,
+                         with_output=False)
+            _precompile_header(self.directory)
+            device.compile_source(self.directory, "gcc", debug=False, clean=False)
             self.timings["build"] = time.perf_counter() - start
             self._compiled = True
         return self
@@ -340,6 +367,22 @@ class Simulation:
                          run_args=run_args or {}, **kwargs)
         self.timings["execute"] = time.perf_counter() - start
         return self
+
+
+def _precompile_header(directory):
+    """Write the project's precompiled header and compile it with the makefile's own flags
+    (a make rule, so it is rebuilt only when the flags change)."""
+    header = os.path.join(directory, _PCH_HEADER)
+    text = "".join(f"#include <{name}>\n" for name in _PCH_INCLUDES)
+    if not os.path.exists(header) or open(header).read() != text:
+        with open(header, "w") as f:
+            f.write(text)
+    rules = os.path.join(directory, "bm_pch.mk")
+    with open(rules, "w") as f:
+        f.write(_PCH_RULE)
+    make = prefs.devices.cpp_standalone.make_cmd_unix
+    subprocess.run([make, "-f", "makefile", "-f", "bm_pch.mk", f"{_PCH_HEADER}.gch"],
+                   cwd=directory, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _seed_code(default_seed):

@@ -50,7 +50,7 @@ def best_of(n, run):
 # ------------------------------------------------------------------------------------------
 # one measurement (runs in its own process)
 # ------------------------------------------------------------------------------------------
-def ours(network, duration, directory):
+def ours(network, duration, directory, threads=1):
     from brian2 import Hz, mV, ms, second
 
     import balanced_models as bm
@@ -58,7 +58,7 @@ def ours(network, duration, directory):
 
     rng = np.random.default_rng(1)
     start = time.perf_counter()
-    sim = bm.Simulation("cpp_standalone", directory=directory, seed=1)
+    sim = bm.Simulation("cpp_standalone", directory=directory, seed=1, threads=threads)
     if network == "cuba":
         model = bm.lif("current_exp", {"e": {"tau": 5 * ms}, "i": {"tau": 10 * ms}},
                        tau_m=20 * ms, E_L=-49 * mV, V_th=-50 * mV, V_r=-60 * mV,
@@ -143,7 +143,8 @@ MEASURE = {"ours": ours, "hand": hand}
 
 def child(args):
     directory = args.directory or tempfile.mkdtemp(prefix="bm_bench_")
-    result = MEASURE[args.impl](args.network, args.duration, directory)
+    kwargs = {"threads": args.threads} if args.impl == "ours" else {}
+    result = MEASURE[args.impl](args.network, args.duration, directory, **kwargs)
     result["build_MB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
 
@@ -204,9 +205,10 @@ def binary_peak_MB(directory):
     return usage.ru_maxrss / 1024 if status == 0 else np.nan
 
 
-def measure(impl, network, duration, directory=None):
+def measure(impl, network, duration, directory=None, threads=1):
     directory = directory or tempfile.mkdtemp(prefix=f"bm_bench_{impl}_{network}_")
-    cmd = [sys.executable, __file__, "--child", impl, network, str(duration), directory]
+    cmd = [sys.executable, __file__, "--child", impl, network, str(duration), directory,
+           str(threads)]
     out = subprocess.run(cmd, capture_output=True, text=True)
     if out.returncode:
         return dict(error=out.stderr.strip().splitlines()[-1])
@@ -220,27 +222,37 @@ def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         impl, network, duration = sys.argv[2], sys.argv[3], float(sys.argv[4])
         ns = argparse.Namespace(impl=impl, network=network, duration=duration,
-                                directory=sys.argv[5] if len(sys.argv) > 5 else None)
+                                directory=sys.argv[5] if len(sys.argv) > 5 else None,
+                                threads=int(sys.argv[6]) if len(sys.argv) > 6 else 1)
         child(ns)
         return
     p = argparse.ArgumentParser()
     p.add_argument("--networks", nargs="+", default=["cuba", "brunel"])
     p.add_argument("--duration", type=float, default=None,
                    help="simulated seconds for every network (default: 10 for CUBA, 1 for Brunel)")
+    p.add_argument("--threads", type=int, nargs="+", default=[1],
+                   help="OpenMP thread counts for our builders: each is measured (warm, best "
+                        "of three), and the first is compared with the other implementations")
+    p.add_argument("--only-ours", action="store_true",
+                   help="skip the hand-written Brian2 script and NEST")
     args = p.parse_args()
     rows = []
     for network in args.networks:
         duration = args.duration or DURATION[network]
         directory = tempfile.mkdtemp(prefix=f"bm_bench_{network}_")
-        cold = measure("ours", network, duration, directory)
-        warm = measure("ours", network, duration, directory)  # same dir, new process
-        hand_r = measure("hand", network, duration)
-        if importlib.util.find_spec("nest") is not None:
-            nest_r = measure("nest", network, duration)
-        else:
-            nest_r = dict(error="nest-simulator not installed")
-        for impl, r in (("ours (cold)", cold), ("ours (warm)", warm), ("hand-written Brian2", hand_r),
-                        ("NEST 3.10", nest_r)):
+        cold = measure("ours", network, duration, directory, args.threads[0])
+        warm = measure("ours", network, duration, directory, args.threads[0])  # same dir
+        measured = [("ours (cold)", cold), ("ours (warm)", warm)]
+        for threads in args.threads[1:]:
+            measured.append((f"ours, {threads} threads", measure(
+                "ours", network, duration, threads=threads)))
+        if not args.only_ours:
+            measured.append(("hand-written Brian2", measure("hand", network, duration)))
+            if importlib.util.find_spec("nest") is not None:
+                measured.append(("NEST 3.10", measure("nest", network, duration)))
+            else:
+                measured.append(("NEST 3.10", dict(error="nest-simulator not installed")))
+        for impl, r in measured:
             row = dict(network=network, implementation=impl, duration=duration, **r)
             if "run" in r:
                 row["RTF"] = r["run"] / duration
@@ -267,6 +279,11 @@ def main():
                   f"{ours_r['run_MB'] / hand_r['run_MB']:.2f})")
         if ours_r and nest_r:
             print(f"{network}: NEST / ours run time {nest_r['run'] / ours_r['run']:.2f}")
+        for threads in args.threads[1:]:
+            more = by.get(f"ours, {threads} threads")
+            if ours_r and more:
+                print(f"{network}: ours, {args.threads[0]} / {threads} threads: run time "
+                      f"{ours_r['run'] / more['run']:.2f}x faster with {threads}")
 
 
 if __name__ == "__main__":

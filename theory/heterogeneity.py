@@ -70,24 +70,30 @@ def effective_connectivity(J, wp, tau_m, V_th, V_r, tau_ref, tau_s=0.0):
     return alpha[:, None] * J + beta[:, None] * J * J, alpha, beta
 
 
-def covariances(W, a, noise="autocovariance"):
+def covariances(W, a, noise="autocovariance", dtype=np.float64):
     """Zero-frequency covariances (Hz) of the linear rate model dx = W dx + xi.
 
     a : per-neuron autocovariance nu CV^2 (Hz)
     noise : 'autocovariance' (D = (B*B)^-1 a so that diag(C) = a exactly),
         'spectral_radius' (D = a (1 - R^2) with R^2 the bulk radius of W's block variances
         given as noise=('spectral_radius', R2)), or an array D given directly.
+    dtype : numpy.float64 (default), or numpy.float32 for statistics over many large
+        realisations: twice as fast, with a relative error of about 1e-7 cond(1 - W) per
+        entry instead of 1e-16 cond(1 - W).
     Returns (C, D).
     """
-    W = np.asarray(W, dtype=float)
+    if dtype not in (np.float64, np.float32):
+        raise ParameterError(f"dtype must be numpy.float64 or numpy.float32; got {dtype!r}")
+    W = np.asarray(W, dtype=dtype)
     N = W.shape[0]
-    B = scipy.linalg.inv(np.eye(N) - W, overwrite_a=True, check_finite=False)
+    B = scipy.linalg.inv(np.eye(N, dtype=dtype) - W, overwrite_a=True, check_finite=False)
     if isinstance(noise, str) and noise == "autocovariance":
-        D = scipy.linalg.solve(B * B, a, overwrite_a=True, check_finite=False)
+        D = scipy.linalg.solve(B * B, np.asarray(a, dtype=dtype), overwrite_a=True,
+                               check_finite=False)
     elif isinstance(noise, tuple) and noise[0] == "spectral_radius":
-        D = np.asarray(a, dtype=float) * (1 - noise[1])
+        D = np.asarray(a, dtype=dtype) * (1 - noise[1])
     elif not isinstance(noise, str):
-        D = np.broadcast_to(np.asarray(noise, dtype=float), (N,))
+        D = np.broadcast_to(np.asarray(noise, dtype=dtype), (N,))
     else:
         raise ParameterError(f"unknown noise model {noise!r}")
     return _congruence(B, D), D
@@ -99,7 +105,8 @@ def _congruence(B, D):
     if np.all(D >= 0):
         scaled = B * np.sqrt(D)[None, :]
         # a C-ordered X is the Fortran-ordered X^T: syrk with trans=1 forms X X^T, no copy
-        C = scipy.linalg.blas.dsyrk(1.0, scaled.T, trans=1, lower=0)
+        syrk = scipy.linalg.blas.ssyrk if B.dtype == np.float32 else scipy.linalg.blas.dsyrk
+        C = syrk(1.0, scaled.T, trans=1, lower=0)
         upper = np.triu_indices(len(D), 1)
         C[upper[1], upper[0]] = C[upper]
         return C
