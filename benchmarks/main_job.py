@@ -10,9 +10,11 @@ script only watches.
 Reported, per paper and for the whole run:
 * wall time: per paper the ``seconds`` of its summary.json (the CLI's own clock around the
   paper), and the whole command's wall time measured here;
-* peak memory: the largest summed resident set of the whole process tree (the CLI, its worker
-  processes and the compiled binaries), sampled every 0.2 s from /proc and attributed to the
-  paper that was running;
+* peak memory: the largest summed proportional set size (PSS) of the whole process tree (the
+  CLI, its worker processes and the compiled binaries), sampled every 0.2 s from /proc and
+  attributed to the paper that was running;
+* cores busy: CPU time of the process tree during the paper over its wall time (2.0 = both
+  cores busy throughout);
 * checks passed / total.
 
 Brian2 caches: standalone builds are in the fresh ``--out``; the runtime-mode Cython cache
@@ -39,8 +41,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 
-def tree_rss_mb(pid):
-    """Summed resident set (MB) of process ``pid`` and all its descendants, from /proc."""
+def tree_pss_mb(pid):
+    """Summed proportional set size (MB) of process ``pid`` and all its descendants, from
+    /proc (PSS: pages shared between forked workers count once in the sum, not per worker)."""
     children = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -56,11 +59,33 @@ def tree_rss_mb(pid):
         p = stack.pop()
         stack += children.get(p, [])
         try:
-            with open(f"/proc/{p}/statm") as f:
-                total += int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                total += next(int(line.split()[1]) for line in f if line.startswith("Pss:"))
+        except (OSError, StopIteration):
+            continue
+    return total / 2**10
+
+
+def tree_cpu_seconds(pid):
+    """CPU time (user + system, s) used so far by process ``pid`` and its descendants: the
+    live processes' own times plus what their finished children left in cutime/cstime."""
+    children, times = {}, {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-    return total / 2**20
+        children.setdefault(int(fields[1]), []).append(int(entry))
+        times[int(entry)] = sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        stack += children.get(p, [])
+        total += times.get(p, 0)
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def machine():
@@ -117,11 +142,12 @@ def main(argv=None):
     proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, bufsize=1)
     peaks, current, lock = {}, ["(start-up)"], threading.Lock()
+    cpu_marks = [0.0]  # tree CPU time at each paper's end
     done = threading.Event()
 
     def sample():
         while not done.is_set():
-            mb = tree_rss_mb(proc.pid)
+            mb = tree_pss_mb(proc.pid)
             with lock:
                 peaks[current[0]] = max(peaks.get(current[0], 0.0), mb)
             done.wait(0.2)
@@ -136,6 +162,7 @@ def main(argv=None):
         sys.stdout.flush()
         m = finished.match(line)
         if m:
+            cpu_marks.append(tree_cpu_seconds(proc.pid))
             with lock:  # the next paper starts now
                 peaks[m.group(1)] = max(peaks.get(m.group(1), 0.0), peaks.pop(current[0], 0.0))
                 current[0] = "(next)"
@@ -147,24 +174,24 @@ def main(argv=None):
         load.terminate()
 
     papers = []
-    for line in lines:
+    for k, line in enumerate(line for line in lines if finished.match(line)):
         m = finished.match(line)
-        if not m:
-            continue
         paper = m.group(1)
         with open(os.path.join(out, paper, "summary.json")) as f:
             summary = json.load(f)
         papers.append(dict(paper=paper, seconds=summary["seconds"],
                            checks_passed=int(m.group(2)), checks=int(m.group(3)),
-                           peak_MB=round(peaks.get(paper, float("nan")), 0)))
+                           peak_MB=round(peaks.get(paper, float("nan")), 0),
+                           cores_busy=round((cpu_marks[k + 1] - cpu_marks[k])
+                                            / summary["seconds"], 2)))
     result = dict(command=" ".join(["python"] + command[1:]), scale=args.scale, cold=True,
                   load=args.load, exit_code=rc, wall_seconds=round(wall, 1), papers=papers,
                   cython_cache_before=cache, machine=machine(),
                   date=time.strftime("%Y-%m-%d %H:%M"))
-    print(f"\n{'paper':12s} {'seconds':>8s} {'peak MB':>8s} checks")
+    print(f"\n{'paper':12s} {'seconds':>8s} {'peak MB':>8s} {'cores':>6s} checks")
     for p in papers:
         print(f"{p['paper']:12s} {p['seconds']:8.0f} {p['peak_MB']:8.0f} "
-              f"{p['checks_passed']}/{p['checks']}")
+              f"{p['cores_busy']:6.2f} {p['checks_passed']}/{p['checks']}")
     print(f"{'whole run':12s} {wall:8.0f}   (exit code {rc}{', with one busy process beside it' if args.load else ''})")
     if args.json:
         with open(args.json, "w") as f:
