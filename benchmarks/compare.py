@@ -282,8 +282,8 @@ def main():
         for threads in args.threads[1:]:
             more = by.get(f"ours, {threads} threads")
             if ours_r and more:
-                print(f"{network}: ours, {args.threads[0]} / {threads} threads: run time "
-                      f"{ours_r['run'] / more['run']:.2f}x faster with {threads}")
+                print(f"{network}: run time with {args.threads[0]} thread(s) / with {threads} "
+                      f"threads: {ours_r['run'] / more['run']:.2f}")
 
 
 if __name__ == "__main__":
