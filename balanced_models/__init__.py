@@ -4,8 +4,9 @@ from theory.errors import ParameterError
 
 from . import analysis, connectivity, inputs, neurons, plasticity, recording
 from .connectivity import Connectivity, bernoulli, block_matrix, fixed_indegree, indegrees_with_cv
-from .inputs import (correlated_spike_trains, poisson_input, poisson_sources, rewrite_spike_trains,
-                     set_poisson_drive, spike_source, windowed_poisson_sources)
+from .inputs import (correlated_spike_trains, poisson_input, poisson_sources,
+                     rewrite_spike_trains, set_poisson_drive, spike_source,
+                     windowed_poisson_sources)
 from .network import Simulation, connect, rewrite_connectivity
 from .neurons import NeuronModel, eif, lif
 from .plasticity import STDPRule
@@ -15,6 +16,7 @@ __all__ = [
     "ParameterError", "analysis", "connectivity", "inputs", "neurons", "plasticity", "recording",
     "Connectivity", "bernoulli", "block_matrix", "fixed_indegree", "indegrees_with_cv",
     "correlated_spike_trains", "poisson_input", "poisson_sources", "set_poisson_drive",
-    "spike_source", "rewrite_spike_trains", "windowed_poisson_sources", "Simulation", "connect", "rewrite_connectivity",
-    "NeuronModel", "eif", "lif", "STDPRule", "moment_recorder", "spike_monitor", "state_monitor", "weight_monitor",
+    "spike_source", "rewrite_spike_trains", "windowed_poisson_sources", "Simulation", "connect",
+    "rewrite_connectivity", "NeuronModel", "eif", "lif", "STDPRule", "moment_recorder",
+    "spike_monitor", "state_monitor", "weight_monitor",
 ]

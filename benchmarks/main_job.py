@@ -41,23 +41,34 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 
-def tree_pss_mb(pid):
-    """Summed proportional set size (MB) of process ``pid`` and all its descendants, from
-    /proc (PSS: pages shared between forked workers count once in the sum, not per worker)."""
-    children = {}
+def process_tree(pid):
+    """{pid: fields of /proc/PID/stat after the command name} of ``pid`` and its
+    descendants."""
+    children, stats = {}, {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
-            children.setdefault(int(fields[1]), []).append(int(entry))
         except OSError:
             continue
-    total, stack = 0, [pid]
+        children.setdefault(int(fields[1]), []).append(int(entry))
+        stats[int(entry)] = fields
+    tree, stack = {}, [pid]
     while stack:
         p = stack.pop()
         stack += children.get(p, [])
+        if p in stats:
+            tree[p] = stats[p]
+    return tree
+
+
+def tree_pss_mb(pid):
+    """Summed proportional set size (MB) of process ``pid`` and all its descendants, from
+    /proc (PSS: pages shared between forked workers count once in the sum, not per worker)."""
+    total = 0
+    for p in process_tree(pid):
         try:
             with open(f"/proc/{p}/smaps_rollup") as f:
                 total += next(int(line.split()[1]) for line in f if line.startswith("Pss:"))
@@ -69,23 +80,9 @@ def tree_pss_mb(pid):
 def tree_cpu_seconds(pid):
     """CPU time (user + system, s) used so far by process ``pid`` and its descendants: the
     live processes' own times plus what their finished children left in cutime/cstime."""
-    children, times = {}, {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry))
-        times[int(entry)] = sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
-    total, stack = 0, [pid]
-    while stack:
-        p = stack.pop()
-        stack += children.get(p, [])
-        total += times.get(p, 0)
-    return total / os.sysconf("SC_CLK_TCK")
+    ticks = sum(sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+                for fields in process_tree(pid).values())
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def machine():
@@ -192,7 +189,8 @@ def main(argv=None):
     for p in papers:
         print(f"{p['paper']:12s} {p['seconds']:8.0f} {p['peak_MB']:8.0f} "
               f"{p['cores_busy']:6.2f} {p['checks_passed']}/{p['checks']}")
-    print(f"{'whole run':12s} {wall:8.0f}   (exit code {rc}{', with one busy process beside it' if args.load else ''})")
+    beside = ", with one busy process beside it" if args.load else ""
+    print(f"{'whole run':12s} {wall:8.0f}   (exit code {rc}{beside})")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(result, f, indent=1)

@@ -30,6 +30,8 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
+from compare import best_of  # noqa: E402  (benchmarks/compare.py)
+
 from balanced_models.papers.layer import LayerParameters, dense_matrix, realise  # noqa: E402
 from theory import isi_cv, rate_derivatives, siegert_rate  # noqa: E402
 from theory.conductance import network_rates  # noqa: E402
@@ -47,15 +49,6 @@ nu = _firing_rates(J, K, d["V_r"], d["V_th"], d["tau_m"], d["tau_ref"], d["J_x"]
                    np.ones_like(d["J_x"]), d["nu_x"], I_ext=d["mu_dc"] / d["tau_m"], C=1.0)
 print(json.dumps(dict(seconds=time.perf_counter() - start, nu=list(map(float, nu)))))
 """
-
-
-def best(n, f):
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def layer_network(N_E, N_I, seed=1):
@@ -92,16 +85,17 @@ def main(argv=None):
     for name, f in (("siegert_rate", siegert_rate), ("rate_derivatives", rate_derivatives),
                     ("isi_cv", isi_cv)):
         f(*scalar)
-        res[f"{name}_scalar_ms"] = 1e3 * best(5, lambda: [f(*scalar) for _ in range(100)]) / 100
+        res[f"{name}_scalar_ms"] = (
+            1e3 * best_of(5, lambda: [f(*scalar) for _ in range(100)]) / 100)
     sanzeni = (0.01, 500, 12.0, 0.25, 5.0)
-    res["etc_network_solve_s"] = best(3, lambda: network_rates(*sanzeni, variant="ETC"))
-    res["etc_tau_S_network_solve_s"] = best(3, lambda: network_rates(*sanzeni, variant="ETC",
-                                                                      tau_S=0.002))
+    res["etc_network_solve_s"] = best_of(3, lambda: network_rates(*sanzeni, variant="ETC"))
+    res["etc_tau_S_network_solve_s"] = best_of(3, lambda: network_rates(
+        *sanzeni, variant="ETC", tau_S=0.002))
     for N_E, N_I in ((800, 200), (160, 40)):
         p, J = layer_network(N_E, N_I)
         N = N_E + N_I
         wp = our_working_point(p, J)
-        res[f"working_point_N{N}_s"] = best(3, lambda: our_working_point(p, J))
+        res[f"working_point_N{N}_s"] = best_of(3, lambda: our_working_point(p, J))
         res[f"working_point_N{N}_iterations"] = wp["iterations"]
         res[f"working_point_N{N}_mean_rate_Hz"] = float(wp["nu"].mean())
         if args.nnmt:

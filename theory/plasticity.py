@@ -22,7 +22,8 @@ from scipy.optimize import brentq, minimize_scalar
 from .errors import ParameterError, require, require_nonnegative, require_probability
 
 __all__ = ["MeanFieldNetwork", "weight_drift", "homeostatic_fixed_point", "kohonen_fixed_points",
-           "kohonen_fixed_point_curve", "kohonen_saddle_node", "soft_hebbian_transient", "pinned_rate_weights"]
+           "kohonen_fixed_point_curve", "kohonen_saddle_node", "soft_hebbian_transient",
+           "pinned_rate_weights"]
 
 
 @dataclass(frozen=True)
