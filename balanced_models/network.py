@@ -286,7 +286,7 @@ class Simulation:
         if seed is not None and (int(seed) != seed or seed < 0):
             raise ParameterError(f"seed must be a non-negative integer; got {seed}")
         check_quantity("dt", dt, second, low=0.0, low_open=True)
-        if isinstance(threads, bool) or int(threads) != threads or threads < 1:
+        if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
             raise ParameterError(f"threads must be an integer >= 1; got {threads!r}")
         self.device_name = device
         self.seed = seed

@@ -199,7 +199,7 @@ def test_streamed_spike_trains_play_exactly_and_can_be_swapped(tmp_path):
         bm.rewrite_spike_trains(X, [25], [0.001])
 
 
-@pytest.mark.parametrize("threads", [0, -1, 1.5, True, "2"])
+@pytest.mark.parametrize("threads", [0, -1, 1.5, True, "2", "abc", None])
 def test_simulation_threads_must_be_a_positive_integer(threads):
     with pytest.raises(bm.ParameterError, match="threads must be an integer >= 1"):
         bm.Simulation("cpp_standalone", threads=threads)
