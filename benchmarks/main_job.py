@@ -1,6 +1,7 @@
 """The main job, timed cold: ``python -m reproductions all --scale quick`` as a new user meets it.
 
-    python benchmarks/main_job.py [--scale quick] [--papers all] [--json FILE] [--load]
+    python benchmarks/main_job.py [--scale quick] [--papers all] [--json FILE] [--keep DIR]
+                                  [--load]
 
 One fresh, empty ``--out`` directory in a new temporary folder, so every standalone project is
 built and compiled from scratch (builds live in ``--out/.build``) and no saved point is
@@ -119,6 +120,8 @@ def main(argv=None):
     parser.add_argument("--scale", default="quick")
     parser.add_argument("--papers", default="all", help="'all' or one paper")
     parser.add_argument("--json", default=None, help="write the results here as JSON")
+    parser.add_argument("--keep", default=None,
+                        help="copy the results (figures, tables, summary.json) to this folder")
     parser.add_argument("--load", action="store_true",
                         help="run one CPU-bound process beside the job")
     args = parser.parse_args(argv)
@@ -194,6 +197,9 @@ def main(argv=None):
     if args.json:
         with open(args.json, "w") as f:
             json.dump(result, f, indent=1)
+    if args.keep:
+        shutil.copytree(out, args.keep, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns(".build", "points"))
     shutil.rmtree(workdir, ignore_errors=True)
     return 0 if rc == 0 else 1
 
