@@ -10,9 +10,10 @@ from balanced_models.papers.sanzeni import (NetworkParameters, SingleNeuronBlock
                                             build_network, build_single_neurons,
                                             effective_time_constant)
 from theory import isi_cv, siegert_rate
-from theory.conductance import (diffusion_cv, diffusion_rate, multiplicative_density,
-                                multiplicative_rate, network_inputs, network_rates,
-                                scaling_family, strong_coupling_bars)
+from theory.conductance import (diffusion_cv, diffusion_rate, multiplicative_cv,
+                                multiplicative_density, multiplicative_rate,
+                                network_inputs, network_rates, scaling_family,
+                                strong_coupling_bars)
 
 
 def test_scaling_family_and_bar_quantities():
@@ -95,3 +96,23 @@ def test_exponential_conductances_shift_threshold_and_reset_in_etc():
     assert slow < network_rates(a, K, g, gamma, 20.0, "ETC")[-1]  # filtering lowers the rate
     with pytest.raises(bm.ParameterError, match="ETC variant only"):
         network_rates(a, K, g, gamma, 20.0, "A13", tau_S=tau_S)
+
+
+@pytest.mark.parametrize("mu", [0.005, -0.02, -0.08, -0.15])
+def test_general_diffusion_cv_stays_finite_where_the_rate_underflows(mu):
+    """Additive noise, far below threshold: the CV of the general (grid) diffusion agrees with
+    the Siegert-based isi_cv quadrature, also at mu = -0.15 V where the rate underflows to 0
+    (it returned NaN there), and tends to 1 (Poisson firing)."""
+    tau, sigma, V_th, V_r, tau_ref = 0.01, 0.004, 0.02, 0.01, 0.002
+    s2 = lambda V: np.full_like(np.asarray(V, dtype=float), sigma**2)  # noqa: E731
+    with np.errstate(over="raise", invalid="raise", divide="raise"):  # underflow is fine
+        cv = diffusion_cv(mu, tau, s2, V_th, V_r, tau_ref)
+        rate = diffusion_rate(mu, tau, s2, V_th, V_r, tau_ref)
+    assert cv == pytest.approx(isi_cv(mu, sigma, tau, V_th, V_r, tau_ref), abs=1e-6)
+    assert rate >= 0.0 and np.isfinite(rate)
+
+
+def test_multiplicative_cv_tends_to_one_where_the_rate_underflows():
+    with np.errstate(over="raise", invalid="raise", divide="raise"):  # underflow is fine
+        assert multiplicative_rate(1e-3, 1000, 20, 0.25, 2.0, 2.0) == 0.0
+        assert multiplicative_cv(1e-3, 1000, 20, 0.25, 2.0, 2.0) == pytest.approx(1.0, abs=1e-9)

@@ -138,7 +138,9 @@ def _first_passage(mu, tau, sigma2, V_th, V_r):
 def _rate_from(V, log_density_over_nu, tau_ref):
     log_T = logsumexp(log_density_over_nu[1:] + np.log(0.5 * np.diff(V)))
     log_T2 = logsumexp(log_density_over_nu[:-1] + np.log(0.5 * np.diff(V)))
-    return 1.0 / (tau_ref + np.exp(np.logaddexp(log_T, log_T2)))
+    # 1 / (tau_ref + T) = e^{-log T} / (1 + tau_ref e^{-log T}): underflows to 0, never inf/inf
+    inverse = np.exp(-np.logaddexp(log_T, log_T2))
+    return inverse / (1.0 + tau_ref * inverse)
 
 
 def diffusion_rate(mu, tau, sigma2, V_th, V_r, tau_ref=0.0):
@@ -179,9 +181,11 @@ def diffusion_cv(mu, tau, sigma2, V_th, V_r, tau_ref=0.0):
 
     log_T1 = passage_moment(log_s - log_w)
     log_T2 = np.log(2.0) + passage_moment(log_s - log_w + log_T1)
-    t1 = np.exp(np.interp(V_r, V, log_T1))
-    t2 = np.exp(np.interp(V_r, V, log_T2))
-    return np.sqrt(max(t2 - t1**2, 0.0)) / (t1 + tau_ref)
+    log_t1, log_t2 = np.interp(V_r, V, log_T1), np.interp(V_r, V, log_T2)
+    # CV = sqrt(t2 - t1^2) / (t1 + tau_ref), in log space so that it stays finite where the
+    # passage times overflow (rates that underflow): it then tends to 1, Poisson firing
+    relative_variance = max(np.expm1(log_t2 - 2.0 * log_t1), 0.0)  # t2 / t1^2 - 1
+    return np.sqrt(relative_variance) / (1.0 + tau_ref * np.exp(-log_t1))
 
 
 # --------------------------------------------------------------------------------------------
