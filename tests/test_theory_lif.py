@@ -1,5 +1,6 @@
 """LIF diffusion theory against independent quadrature and exact identities."""
 
+import re
 import subprocess
 import sys
 
@@ -101,12 +102,14 @@ def test_synaptic_filtering_shifts_threshold_and_reset():
 
 @pytest.mark.parametrize("kwargs,name", [
     (dict(tau_m=-0.01), "tau_m"), (dict(sigma=0.0), "sigma"), (dict(tau_ref=-1e-3), "tau_ref"),
-    (dict(V_r=0.03), "V_th - V_r")])
+    (dict(V_r=0.03), "V_th - V_r"), (dict(mu=np.inf), "mu"), (dict(mu=np.nan), "mu"),
+    (dict(V_th=np.inf), "V_th"), (dict(V_r=-np.inf), "V_r"), (dict(sigma=np.inf), "sigma")])
 def test_bad_parameters_name_themselves(kwargs, name):
     args = dict(mu=0.01, sigma=0.004, tau_m=TAU, V_th=TH, V_r=VR, tau_ref=REF)
     args.update(kwargs)
-    with pytest.raises(ParameterError, match=name):
-        siegert_rate(**args)
+    for function in (siegert_rate, isi_cv, rate_derivatives):
+        with pytest.raises(ParameterError, match=f"^{re.escape(name)} must lie in"):
+            function(**args)
 
 
 def test_theory_never_imports_brian2():

@@ -142,6 +142,9 @@ def _reduced_thresholds(mu, sigma, tau_m, V_th, V_r, tau_ref, tau_s):
     require_positive("sigma", sigma, "V")
     require_nonnegative("tau_ref", tau_ref, "s")
     require_nonnegative("tau_s", tau_s, "s")
+    require("mu", mu, unit="V")  # finite
+    require("V_th", V_th, unit="V")
+    require("V_r", V_r, unit="V")
     require("V_th - V_r", np.asarray(V_th) - np.asarray(V_r), low=0.0, low_open=True, unit="V")
     shift = 0.5 * ALPHA_SHIFT * np.sqrt(np.asarray(tau_s, dtype=float) / tau_m)
     y_th = (np.asarray(V_th, dtype=float) - mu) / sigma + shift
