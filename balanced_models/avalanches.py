@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 from brian2 import NeuronGroup, SpikeMonitor, Synapses, linked_var, ms, second
 
-from theory.avalanches import (MIN_REJECTION_VOLUME, _summed_columns, check_weights,
-                               recurrent_volume, stationary_states)
+from theory.avalanches import (MIN_REJECTION_VOLUME, check_weights, recurrent_volume,
+                               stationary_states)
 from theory.errors import ParameterError, require, require_probability
 
 from .connectivity import Connectivity, bernoulli
@@ -123,6 +123,19 @@ def default_burn_in(W, p, delta):
     low, high = _drive_law(delta)
     f = np.linalg.solve(np.eye(len(W)) - W, p) * 0.5 * (low + high)
     return int(np.ceil(30.0 / f.min()))
+
+
+def _summed_columns(WT, rows, cols):
+    """sum_j W[:, j] over the (row, column) pairs, grouped by row: out[g] is the sum of
+    WT[cols[m]] over the pairs m of the g-th distinct row.
+
+    ``rows`` must be sorted (as np.nonzero returns them). Equivalent to ``A @ W.T`` for the
+    boolean matrix A with A[rows, cols] = True, restricted to its non-empty rows, but without
+    BLAS: a handful of active units per row cost O(pairs * N) instead of O(rows * N^2), and no
+    BLAS threads compete with other processes for the cores.
+    """
+    starts = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
+    return np.add.reduceat(WT[cols], starts, axis=0)
 
 
 def _relax(sub, WT):

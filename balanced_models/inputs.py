@@ -190,7 +190,8 @@ def spike_source(N, indices, times, *, dt, name=None):
     arrays then hold a one-spike placeholder.
     """
     step = check_quantity("dt", dt, second, low=0.0, low_open=True)
-    require("N", N, low=1)
+    if isinstance(N, bool) or not isinstance(N, (int, np.integer)) or N < 1:
+        raise ParameterError(f"N must be an integer >= 1; got {N!r}")
     indices, bins, dropped = _spike_bins(N, indices, times, step)
     timing = {"dt": dt} if name is None else {"clock": Clock(dt, name=f"{name}_clock")}
     directory = project_data_directory("spike_trains")
@@ -205,9 +206,25 @@ def spike_source(N, indices, times, *, dt, name=None):
 
 
 def rewrite_spike_trains(group, indices, times):
-    """Give a compiled standalone spike source (from :func:`spike_source`) other spikes; they
-    take effect at the next :meth:`Simulation.execute`, without recompiling. Any number of
-    spikes is allowed. Returns the number of dropped same-step duplicates."""
+    """Give a compiled standalone spike source other spikes, without recompiling.
+
+    They take effect at the next :meth:`Simulation.execute`. Any number of spikes is allowed;
+    they are moved to the group's dt grid as in :func:`spike_source`.
+
+    Parameters
+    ----------
+    group : SpikeGeneratorGroup
+        A source made by :func:`spike_source` in the current standalone project.
+    indices : array of int
+        Source neuron of each spike, in [0, N).
+    times : array of float
+        Spike times (s), finite and >= 0, one per index.
+
+    Returns
+    -------
+    int
+        The number of same-step duplicates dropped.
+    """
     directory = project_data_directory("spike_trains")
     if directory is None or not os.path.exists(os.path.join(directory, f"{group.name}.bin")):
         raise ParameterError(f"spike source {group.name!r} was not created by spike_source in "

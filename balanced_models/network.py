@@ -12,6 +12,7 @@ import numpy as np
 from brian2 import (Function, Network, Synapses, defaultclock, get_device, ms, prefs, second,
                     volt, set_device)
 from brian2 import seed as brian_seed
+from brian2.codegen.cpp_prefs import get_compiler_and_args
 from brian2.codegen.generators import CPPCodeGenerator
 from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
 from brian2.devices.device import all_devices
@@ -103,7 +104,7 @@ def connect(source, target, connectivity, model, channel, *, name=None, plastici
         kwargs["delay"] = (delays[0] if len(delays) else 0.0) * second
     S = Synapses(source, target, "\n".join(lines), on_pre=on_pre, **name_kwargs(name),
                  **kwargs)
-    directory = _connectivity_directory()
+    directory = project_data_directory("connectivity")
     streamed = directory is not None and connectivity.presynaptic_major
     if streamed:
         _write_connectivity(directory, S.name, connectivity, per_synapse_weight=not uniform,
@@ -142,14 +143,12 @@ def project_data_directory(kind):
     return None if project is None else os.path.join(os.path.abspath(project), kind)
 
 
-def _connectivity_directory():
-    return project_data_directory("connectivity")
-
-
-def _write_connectivity(directory, name, connectivity, per_synapse_weight, per_synapse_delay):
+def _write_connectivity(directory, name, connectivity, per_synapse_weight, per_synapse_delay,
+                        record_layout=True):
     """Out-degrees (int32, one per presynaptic neuron) and targets (int32, presynaptic-major),
-    plus weights and delays (float64, SI) where they differ between synapses; ``<name>.json``
-    records what the compiled code assumes (sizes, and the shared weight or delay)."""
+    plus weights and delays (float64, SI) where they differ between synapses. With
+    ``record_layout`` (at build time), ``<name>.json`` records what the compiled code assumes
+    (sizes, and the shared weight or delay); a rewrite keeps that record."""
     os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, name)
     connectivity.out_degrees().astype(np.int32).tofile(path + "_degree.bin")
@@ -161,8 +160,9 @@ def _write_connectivity(directory, name, connectivity, per_synapse_weight, per_s
             np.ascontiguousarray(values, dtype=np.float64).tofile(path + f"_{kind}.bin")
         else:
             layout[kind] = float(values[0]) if len(values) else 0.0
-    with open(path + ".json", "w") as f:
-        json.dump(layout, f)
+    if record_layout:
+        with open(path + ".json", "w") as f:
+            json.dump(layout, f)
 
 
 def rewrite_connectivity(synapses, connectivity):
@@ -179,7 +179,7 @@ def rewrite_connectivity(synapses, connectivity):
     -------
     dict : run_args ({synapses.w: weight}) the next execute needs; empty if none
     """
-    directory = _connectivity_directory()
+    directory = project_data_directory("connectivity")
     path = None if directory is None else os.path.join(directory, synapses.name)
     if path is None or not os.path.exists(path + ".json"):
         raise ParameterError(f"synapses {synapses.name!r} were not created from a streamed "
@@ -203,10 +203,7 @@ def rewrite_connectivity(synapses, connectivity):
         raise ParameterError(f"delay of {synapses.name!r} is one compiled value "
                              f"{layout['delay']!r} s; the new connectivity must use it")
     _write_connectivity(directory, synapses.name, connectivity, "weight" not in layout,
-                        "delay" not in layout)
-    if "weight" in layout:  # the compiled (Python-side) value stays the reference
-        with open(path + ".json", "w") as f:
-            json.dump(layout, f)
+                        "delay" not in layout, record_layout=False)
     return run_args
 
 
@@ -343,7 +340,8 @@ class Simulation:
             device.build(directory=self.directory, compile=False, run=False,
                          with_output=False)
             _precompile_header(self.directory)
-            device.compile_source(self.directory, "gcc", debug=False, clean=False)
+            compiler, _ = get_compiler_and_args()
+            device.compile_source(self.directory, compiler, debug=False, clean=False)
             self.timings["build"] = time.perf_counter() - start
             self._compiled = True
         return self

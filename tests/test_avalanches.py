@@ -183,3 +183,8 @@ def test_burn_in_and_stationary_starts_agree():
         simulate_avalanches(W, 10, rng=np.random.default_rng(), initial="warm")
     with pytest.raises(ParameterError, match="det"):
         stationary_states(homogeneous_weights(100, 0.9995), 10, np.random.default_rng())
+    for n in (0, 2.5, np.nan, np.inf, "3"):
+        with pytest.raises(ParameterError, match="n must be an integer >= 1"):
+            stationary_states(W, n, np.random.default_rng())
+    with pytest.raises(ParameterError, match="rng must be a numpy.random.Generator"):
+        stationary_states(W, 10, None)

@@ -197,6 +197,8 @@ def test_streamed_spike_trains_play_exactly_and_can_be_swapped(tmp_path):
     assert os.path.getmtime(os.path.join(str(tmp_path), "main")) == compiled
     with pytest.raises(bm.ParameterError, match="indices"):
         bm.rewrite_spike_trains(X, [25], [0.001])
+    with pytest.raises(bm.ParameterError, match="times must lie in"):
+        bm.rewrite_spike_trains(X, [1], [np.nan])
 
 
 @pytest.mark.parametrize("threads", [0, -1, 1.5, True, "2", "abc", None])

@@ -227,19 +227,6 @@ def modular_statistics(sizes, C, p=None):
     return dict(size=size, composition=composition, start=start)
 
 
-def _summed_columns(WT, rows, cols):
-    """sum_j W[:, j] over the (row, column) pairs, grouped by row: out[g] is the sum of
-    WT[cols[m]] over the pairs m of the g-th distinct row.
-
-    ``rows`` must be sorted (as np.nonzero returns them). Equivalent to ``A @ W.T`` for the
-    boolean matrix A with A[rows, cols] = True, restricted to its non-empty rows, but without
-    BLAS: a handful of active units per row cost O(pairs * N) instead of O(rows * N^2), and no
-    BLAS threads compete with other processes for the cores.
-    """
-    starts = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
-    return np.add.reduceat(WT[cols], starts, axis=0)
-
-
 def is_recurrent(u, W, chunk=20_000):
     """Burning test for states u (shape (N,) or (n_states, N)): True where u is recurrent.
 
@@ -290,8 +277,10 @@ def stationary_states(W, n, rng):
     array (n, N) of potentials in [0, 1)
     """
     W = check_weights(W)
-    if int(n) != n or n < 1:
-        raise ParameterError(f"n must be an integer >= 1; got {n}")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ParameterError(f"n must be an integer >= 1; got {n!r}")
+    if not isinstance(rng, np.random.Generator):
+        raise ParameterError(f"rng must be a numpy.random.Generator; got {type(rng).__name__}")
     volume = recurrent_volume(W)
     if volume < MIN_REJECTION_VOLUME:
         raise ParameterError(

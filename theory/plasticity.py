@@ -171,12 +171,18 @@ def homeostatic_fixed_point(net, post, pre, rho, tau, *, bounds=(-1000.0, 0.0),
     return x, net.with_weight(post, pre, x).rates()
 
 
+def _kohonen_terms(net, a, tau, x):
+    """(j r_a, tau r_a^2 + C~_aa/2) at j[a][a] = x: the Kohonen drift on the block is
+    proportional to beta_hat (tau r_a^2 + C~_aa/2) - j r_a."""
+    m = net.with_weight(a, a, x)
+    r = m.rates()[a]
+    return x * r, tau * r * r + m.spectral_covariance()[a, a] / 2
+
+
 def _kohonen_condition(net, a, tau, beta_hat):
     def g(x):
-        m = net.with_weight(a, a, x)
-        r = m.rates()[a]
-        C = m.spectral_covariance()[a, a]
-        return beta_hat * (tau * r * r + C / 2) - x * r
+        loss, gain = _kohonen_terms(net, a, tau, x)
+        return beta_hat * gain - loss
     return g
 
 
@@ -199,15 +205,18 @@ def kohonen_fixed_point_curve(net, a, tau, *, bounds=(0.0, 200.0), n=2001):
     """Every Kohonen fixed point at once: j on a grid of the balanced range within ``bounds``
     (mV) and the beta_hat (mV) for which j is a fixed point,
     beta_hat(j) = j r_a / (tau r_a^2 + C~_aa/2). Below the maximum of beta_hat(j) (the
-    saddle-node) the branch is stable, above it unstable. Returns (j, beta_hat) arrays."""
+    saddle-node) the branch is stable, above it unstable. tau in s; n grid points.
+    Returns (j, beta_hat) arrays."""
+    require("tau", tau, low=0.0, low_open=True, unit="s")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
+        raise ParameterError(f"n must be an integer >= 2; got {n!r}")
     grid, ok = _balanced_interval(net, a, a, *bounds, n=n)
     return grid[ok], np.array([_kohonen_beta(net, a, tau, x) for x in grid[ok]])
 
 
 def _kohonen_beta(net, a, tau, x):
-    m = net.with_weight(a, a, x)
-    r = m.rates()[a]
-    return x * r / (tau * r * r + m.spectral_covariance()[a, a] / 2)
+    loss, gain = _kohonen_terms(net, a, tau, x)
+    return loss / gain
 
 
 def kohonen_saddle_node(net, a, tau, *, bounds=(0.0, 200.0)):

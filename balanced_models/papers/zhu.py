@@ -91,6 +91,14 @@ def _model(p, synapse, tau_m, E_L):
 SOURCE_CHANNELS = {"E": "e", "I": "i", "X": "x"}
 
 
+def _check_variant(variant, surrogate):
+    if variant not in VARIANTS:
+        raise ParameterError(f"variant must be one of {VARIANTS}; got {variant!r}")
+    if (variant == "surrogate") != (surrogate is not None):
+        raise ParameterError("the surrogate variant needs surrogate={pop: (tau_eff, E_L_eff)},"
+                             " and only it")
+
+
 def _population_model(p, variant, pop, surrogate):
     if variant == "surrogate":
         tau_eff, E_eff = surrogate[pop]
@@ -104,6 +112,7 @@ def realise(p, variant, rng, surrogate=None):
     post in E, I (Bernoulli with probability p.p; weights scaled by 1/sqrt(N)):
     current weights j (mV), conductance weights |j^g|, or for the surrogate j^g times the
     driving force frozen at the population's mean potential."""
+    _check_variant(variant, surrogate)
     sizes = dict(zip(SOURCES, p.sizes))
     scale = 1 / np.sqrt(p.N)
     jg = conductance_weights(p)
@@ -152,11 +161,7 @@ def build_network(sim, p, variant, spikes, rng, surrogate=None):
     the spikes and the connectivity are read from files at run time, so
     :func:`load_point` gives the compiled binary another trial without recompiling.
     """
-    if variant not in VARIANTS:
-        raise ParameterError(f"variant must be one of {VARIANTS}; got {variant!r}")
-    if (variant == "surrogate") != (surrogate is not None):
-        raise ParameterError("the surrogate variant needs surrogate={pop: (tau_eff, E_L_eff)},"
-                             " and only it")
+    _check_variant(variant, surrogate)
     N_E, N_I, N_X = p.sizes
     X, dropped = spike_source(N_X, *spikes, dt=p.dt * second, name="X")
     sim.add(X)
