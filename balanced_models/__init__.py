@@ -2,7 +2,13 @@
 
 from theory.errors import ParameterError
 
-from . import analysis, connectivity, inputs, neurons, plasticity, recording
+from . import (analysis, brian2_engine, connectivity, description, inputs, neurons, plasticity,
+               predictions, realisation, recording)
+from .brian2_engine import NetworkHandles, build, load_realisation, simulate
+from .description import (Bernoulli, CorrelatedSource, ExplicitConnections, FixedInDegree,
+                          HeterogeneousInDegree, NetworkDescription, Neuron, Plasticity,
+                          PoissonDrive, PoissonSource, Population, Projection, Recording,
+                          WindowedPoissonSource)
 from .connectivity import Connectivity, bernoulli, block_matrix, fixed_indegree, indegrees_with_cv
 from .inputs import (correlated_spike_trains, poisson_input, poisson_sources,
                      rewrite_spike_trains, set_poisson_drive, spike_source,
@@ -10,10 +16,21 @@ from .inputs import (correlated_spike_trains, poisson_input, poisson_sources,
 from .network import Simulation, connect, rewrite_connectivity
 from .neurons import NeuronModel, eif, lif
 from .plasticity import STDPRule
+from .plotting import plot_rates
+from .predictions import (balanced_prediction, covariance_prediction, diffusion_prediction,
+                          neuron_prediction, population_prediction)
+from .realisation import dense_matrix, realise
 from .recording import moment_recorder, spike_monitor, state_monitor, weight_monitor
 
 __all__ = [
-    "ParameterError", "analysis", "connectivity", "inputs", "neurons", "plasticity", "recording",
+    "ParameterError", "analysis", "brian2_engine", "connectivity", "description", "inputs",
+    "neurons", "plasticity", "predictions", "realisation", "recording",
+    "NetworkDescription", "Neuron", "Population", "Projection", "PoissonDrive", "PoissonSource",
+    "CorrelatedSource", "WindowedPoissonSource", "FixedInDegree", "Bernoulli",
+    "HeterogeneousInDegree", "ExplicitConnections", "Plasticity", "Recording",
+    "realise", "dense_matrix", "build", "simulate", "load_realisation", "NetworkHandles",
+    "diffusion_prediction", "balanced_prediction", "population_prediction",
+    "neuron_prediction", "covariance_prediction", "plot_rates",
     "Connectivity", "bernoulli", "block_matrix", "fixed_indegree", "indegrees_with_cv",
     "correlated_spike_trains", "poisson_input", "poisson_sources", "set_poisson_drive",
     "spike_source", "rewrite_spike_trains", "windowed_poisson_sources", "Simulation", "connect",

@@ -8,13 +8,15 @@ import numpy as np
 
 from .errors import ParameterError, require_nonnegative
 
-__all__ = ["mean_field_matrices", "balanced_rates", "conductance_balanced_rates",
+__all__ = ["mean_field_matrices", "balanced_rates", "linear_balanced_solution",
+           "conductance_balanced_rates",
            "effective_time_constants", "correlated_state_correlations"]
 
 
 def mean_field_matrices(j, j_x, p, q, q_x):
-    """W (2x2) and W_x (2,) from unscaled weights j[a][b], j_x[a], probability p (scalar or
-    2x2/2-vectors for W and W_x as a pair) and fractions q = (q_E, q_I), q_x."""
+    """W (n, n) and W_x from unscaled weights j[a][b] and j_x (n,) or (n, m), connection
+    probability p (scalar, or a pair (p for W, p for W_x) of broadcastable arrays) and
+    population fractions q (n,) and q_x (scalar, or (m,))."""
     j, j_x, q = np.asarray(j, float), np.asarray(j_x, float), np.asarray(q, float)
     p_rec, p_x = (p, p) if np.isscalar(p) else p
     return j * np.asarray(p_rec) * q[None, :], j_x * np.asarray(p_x) * q_x
@@ -23,25 +25,42 @@ def mean_field_matrices(j, j_x, p, q, q_x):
 def balanced_rates(W, W_x, r_x):
     """r = -W^-1 W_x r_x: the rates that cancel the O(sqrt N) mean input (Hz).
 
+    W : (n, n); W_x : (n,) with a scalar r_x, or (n, m) with r_x of length m.
     Raises ParameterError if the solution is not positive (no balanced state)."""
     require_nonnegative("r_x", r_x, "Hz")
-    r = -np.linalg.solve(np.asarray(W, float), np.asarray(W_x, float) * r_x)
+    r = linear_balanced_solution(W, np.asarray(W_x, float) @ np.atleast_1d(np.asarray(r_x, float))
+                                 if np.ndim(W_x) == 2 else np.asarray(W_x, float) * r_x)
     if np.any(r <= 0):
         raise ParameterError(f"no positive balanced solution: r = {r}")
     return r
 
 
+def linear_balanced_solution(W, external_input):
+    """r = -W^-1 I: the rates at which the recurrent input W r cancels the external input I
+    (both per unit of the weights' scale). The one place this linear problem is solved;
+    ``balanced_rates`` and :class:`theory.plasticity.MeanFieldNetwork` call it. Raises
+    numpy's LinAlgError if W is singular."""
+    return -np.linalg.solve(np.asarray(W, float), np.asarray(external_input, float))
+
+
 def conductance_balanced_rates(Wg, Wg_x, E_syn, E_x, V_mean, r_x):
     """Balanced rates of a conductance-based network at mean potentials V_mean (V):
-    W(V)_ab = Wg_ab (E_b - V_a), W_x(V)_a = Wg_xa (E_x - V_a), r = -W(V)^-1 W_x(V) r_x.
+    W(V)_ab = Wg_ab (E_ab - V_a), W_x(V)_a = sum_k Wg_x,ak (E_x,k - V_a) r_x,k,
+    r = -W(V)^-1 W_x(V).
 
     Wg, Wg_x are the mean-field matrices of the dimensionless conductance weights; E_syn the
-    reversal potentials (V) of the E and I inputs, E_x that of the external input. The V-g
-    covariance is neglected."""
+    reversal potentials (V) of the inputs from each population b (length n, or (n, n) when
+    they differ between targets); E_x, r_x those of the external input: scalars with Wg_x of
+    length n, or length m with Wg_x (n, m). The V-g covariance is neglected."""
     V = np.asarray(V_mean, float)
-    W = np.asarray(Wg, float) * (np.asarray(E_syn, float)[None, :] - V[:, None])
-    W_x = np.asarray(Wg_x, float) * (E_x - V)
-    return -np.linalg.solve(W, W_x * r_x)
+    E = np.asarray(E_syn, float)
+    W = np.asarray(Wg, float) * ((E[None, :] if E.ndim == 1 else E) - V[:, None])
+    Wg_x = np.asarray(Wg_x, float)
+    if Wg_x.ndim == 1:
+        drive = Wg_x * (E_x - V) * r_x
+    else:
+        drive = (Wg_x * (np.asarray(E_x, float)[None, :] - V[:, None])) @ np.asarray(r_x, float)
+    return linear_balanced_solution(W, drive)
 
 
 def effective_time_constants(tau_m, N, Wg, Wg_x, r, r_x):

@@ -22,23 +22,27 @@ __all__ = ["input_moments", "working_point", "effective_connectivity", "covarian
            "covariance_variances", "participation_ratio", "external_rates_for_input", "cvs_at"]
 
 
-def input_moments(J, nu, tau_m, J_x=None, nu_x=None, mu_dc=0.0, J2=None):
+def input_moments(J, nu, tau_m, J_x=None, nu_x=None, mu_dc=0.0, J2=None, J_x2=None):
     """Per-neuron mean mu (V) and noise amplitude sigma (V) of the input (diffusion approx.).
 
     J : (N, N) recurrent weights; nu : (N,) rates; J_x : (N, M) external weights with rates
     nu_x (M,), or None; mu_dc : constant drive tau_m I/C (V), scalar or (N,);
-    J2 : J*J if already computed."""
+    J2, J_x2 : the second moments of J and J_x (default J*J and J_x*J_x, the case of one
+    synapse per entry). A population-level model passes J = K J_mean and J2 = K E[J^2]."""
     mu = tau_m * (J @ nu) + mu_dc
     s2 = tau_m * (((J * J) if J2 is None else J2) @ nu)
     if J_x is not None:
         mu = mu + tau_m * (J_x @ nu_x)
-        s2 = s2 + tau_m * ((J_x * J_x) @ nu_x)
+        s2 = s2 + tau_m * (((J_x * J_x) if J_x2 is None else J_x2) @ nu_x)
     return mu, np.sqrt(s2)
 
 
 def working_point(J, tau_m, V_th, V_r, tau_ref, J_x=None, nu_x=None, mu_dc=0.0, tau_s=0.0,
-                  damping=0.2, tol=1e-10, max_iter=20000, nu0=None):
+                  damping=0.2, tol=1e-10, max_iter=20000, nu0=None, J2=None, J_x2=None):
     """Self-consistent per-neuron rates nu_i = Phi(mu_i(nu), sigma_i(nu)).
+
+    The arguments of :func:`input_moments` define the input (J2, J_x2: second moments, for
+    population-level models); the rest are those of :func:`theory.lif.siegert_rate`.
 
     Damped iteration nu <- (1 - damping) nu + damping Phi; each step is one matrix-vector
     product and one vectorised Siegert evaluation. Returns dict(nu, mu, sigma, iterations).
@@ -47,15 +51,15 @@ def working_point(J, tau_m, V_th, V_r, tau_ref, J_x=None, nu_x=None, mu_dc=0.0, 
     require_positive("tau_m", tau_m, "s")
     require_positive("damping", damping)
     J = np.asarray(J, dtype=float)
-    J2 = J * J
+    J2 = J * J if J2 is None else np.asarray(J2, dtype=float)
     nu = np.full(J.shape[0], 10.0) if nu0 is None else np.asarray(nu0, dtype=float).copy()
     for it in range(1, max_iter + 1):
-        mu, sigma = input_moments(J, nu, tau_m, J_x, nu_x, mu_dc, J2)
+        mu, sigma = input_moments(J, nu, tau_m, J_x, nu_x, mu_dc, J2, J_x2)
         new = siegert_rate(mu, sigma, tau_m, V_th, V_r, tau_ref, tau_s)
         change = np.max(np.abs(new - nu))
         nu = (1 - damping) * nu + damping * new
         if change < tol:
-            mu, sigma = input_moments(J, nu, tau_m, J_x, nu_x, mu_dc, J2)
+            mu, sigma = input_moments(J, nu, tau_m, J_x, nu_x, mu_dc, J2, J_x2)
             return dict(nu=nu, mu=mu, sigma=sigma, iterations=it)
     raise RuntimeError(f"working point did not converge in {max_iter} iterations "
                        f"(last change {change:.3g} Hz)")

@@ -19,6 +19,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 from scipy.optimize import brentq, minimize_scalar
 
+from .balanced import linear_balanced_solution, mean_field_matrices
 from .errors import ParameterError, require, require_nonnegative, require_probability
 
 __all__ = ["MeanFieldNetwork", "weight_drift", "homeostatic_fixed_point", "kohonen_fixed_points",
@@ -64,11 +65,11 @@ class MeanFieldNetwork:
 
     @property
     def W(self):
-        return self.p * np.asarray(self.j, float) * np.asarray(self.q, float)[None, :]
+        return mean_field_matrices(self.j, self.j_x, self.p, self.q, self.q_x)[0]
 
     @property
     def W_x(self):
-        return self.p * np.asarray(self.j_x, float) * np.asarray(self.q_x, float)[None, :]
+        return mean_field_matrices(self.j, self.j_x, self.p, self.q, self.q_x)[1]
 
     def with_weight(self, a, b, value):
         """A copy with j[a][b] = value."""
@@ -80,7 +81,7 @@ class MeanFieldNetwork:
         """Balanced rates r = -W^-1 W_x r_x (Hz); NaN where the balanced state does not exist
         (W singular or a non-positive rate)."""
         try:
-            r = -np.linalg.solve(self.W, self.W_x @ np.asarray(self.r_x, float))
+            r = linear_balanced_solution(self.W, self.W_x @ np.asarray(self.r_x, float))
         except np.linalg.LinAlgError:
             return np.full(len(self.q), np.nan)
         return r if np.all(r > 0) else np.full(len(self.q), np.nan)

@@ -1,0 +1,286 @@
+"""Brian2 objects from a :class:`~balanced_models.description.NetworkDescription`.
+
+:func:`build` creates them in a :class:`~balanced_models.network.Simulation` and returns
+:class:`NetworkHandles`, every object named after its population or projection;
+:func:`simulate` builds and runs in one call. The core does the work: one NeuronGroup per
+population (:mod:`~balanced_models.neurons`), one Synapses per projection
+(:func:`~balanced_models.network.connect`: streamed connectivity and shared uniform weights
+in standalone mode), the built-in Poisson drive (changeable by run_args), and spike sources
+streamed from files. So in a compiled standalone network :func:`load_realisation` gives the
+binary another realisation, other correlated trains or other drive values without
+recompiling.
+
+Brian2 names: a population keeps its name ("E"); projection "E->I" is the Synapses "E_to_I";
+monitors are "spikes_E", "states_E" and "weights_E_to_I".
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from brian2 import Hz, defaultclock, second, volt
+
+from theory.errors import ParameterError, require
+
+from .analysis import firing_rates, spike_arrays
+from .description import (CorrelatedSource, NetworkDescription, PoissonSource,
+                          split_projection_name)
+from .inputs import (correlated_spike_trains, poisson_sources, rewrite_spike_trains,
+                     set_poisson_drive, spike_source, windowed_poisson_sources)
+from .network import Simulation, connect, rewrite_connectivity
+from .neurons import NeuronModel
+from .plasticity import STDPRule
+from .realisation import check_seed, realise, stream
+from .recording import spike_monitor, state_monitor, weight_monitor
+
+__all__ = ["NetworkHandles", "build", "simulate", "load_realisation", "neuron_model",
+           "synapses_name", "source_spikes"]
+
+
+def synapses_name(projection):
+    """The Brian2 name of the Synapses of projection ``"A->B"``: ``"A_to_B"``."""
+    source, target = split_projection_name(projection)
+    return f"{source}_to_{target}"
+
+
+def neuron_model(neuron, trace_tau=None):
+    """The :class:`~balanced_models.neurons.NeuronModel` (Brian2 quantities) of a
+    :class:`~balanced_models.description.Neuron` (SI floats); ``trace_tau`` (s) adds the
+    plasticity trace."""
+    params = dict(tau_m=neuron.tau_m * second, E_L=neuron.E_L * volt, V_th=neuron.V_th * volt,
+                  V_r=neuron.V_r * volt)
+    if neuron.spike == "eif":
+        params.update(V_T=neuron.V_T * volt, Delta_T=neuron.Delta_T * volt)
+    channels = {c: {k: v * (second if k == "tau" else volt) for k, v in spec.items()}
+                for c, spec in neuron.channels.items()}
+    return NeuronModel(neuron.spike, neuron.synapse, params, channels,
+                       neuron.tau_ref * second if neuron.tau_ref > 0 else None, neuron.jump,
+                       None, None if trace_tau is None else trace_tau * second)
+
+
+def _stdp_rule(plasticity, weight_unit):
+    eta_unit = weight_unit if plasticity.kind in ("additive", "homeostatic") else 1
+    params = {k: v * (Hz if k == "rho" else weight_unit) for k, v in plasticity.parameters.items()}
+    return STDPRule(plasticity.kind, plasticity.eta * eta_unit, params)
+
+
+def source_spikes(description, name, seed):
+    """(indices, times in s) of the correlated source ``name`` for ``seed`` (its own stream,
+    like a projection's)."""
+    s = description.sources[name]
+    return correlated_spike_trains(s.size, s.rate * Hz, s.c, s.duration * second,
+                                   jitter=s.jitter * second, rng=stream(seed, f"source {name}"))
+
+
+@dataclass
+class NetworkHandles:
+    """The Brian2 objects of one description, by name.
+
+    populations : {name: NeuronGroup};  sources : {name: PoissonGroup or SpikeGeneratorGroup}
+    projections : {"source->target": Synapses};  connectivity : {"source->target":
+    Connectivity} (the realisation the Synapses hold);  spikes, states : {population: monitor};
+    weights : {"source->target": StateMonitor};  weight_samples : {"source->target": synapse
+    indices};  models : {population: NeuronModel};  dropped_spikes : {source: same-step
+    duplicates dropped};  simulation : the Simulation;  seed : the realisation's seed.
+    ``handles["E"]`` and ``handles["E->I"]`` look up populations, sources and projections.
+    """
+
+    description: NetworkDescription
+    simulation: Simulation
+    seed: int
+    connectivity: dict
+    populations: dict = field(default_factory=dict)
+    sources: dict = field(default_factory=dict)
+    projections: dict = field(default_factory=dict)
+    models: dict = field(default_factory=dict)
+    spikes: dict = field(default_factory=dict)
+    states: dict = field(default_factory=dict)
+    weights: dict = field(default_factory=dict)
+    weight_samples: dict = field(default_factory=dict)
+    dropped_spikes: dict = field(default_factory=dict)
+    duration: float = None
+
+    def __getitem__(self, name):
+        for table in (self.populations, self.sources, self.projections):
+            if name in table:
+                return table[name]
+        raise KeyError(f"no population, source or projection {name!r}")
+
+    def spike_trains(self, population):
+        """(indices, times in s) recorded from ``population``."""
+        if population not in self.spikes:
+            raise ParameterError(f"spikes of {population!r} were not recorded; recorded: "
+                                 f"{sorted(self.spikes)}")
+        return spike_arrays(self.spikes[population])
+
+    def rates(self, start=None, stop=None):
+        """{population: per-neuron rates (Hz)} of the recorded neurons in [start, stop) s;
+        default: the last 90 % of the run (the first 10 % is transient)."""
+        start, stop = self._window(start, stop)
+        return {pop: firing_rates(*self.spike_trains(pop), self._recorded(pop), start, stop)
+                for pop in self.spikes}
+
+    def population_rates(self, start=None, stop=None):
+        """Simulated mean rate (Hz) and its standard error over neurons, per population, as
+        a DataFrame indexed by population (columns ``simulated_rate``, ``simulated_rate_se``)."""
+        rates = self.rates(start, stop)
+        return pd.DataFrame({
+            "simulated_rate": {p: r.mean() for p, r in rates.items()},
+            "simulated_rate_se": {p: r.std(ddof=1) / np.sqrt(len(r)) if len(r) > 1 else np.nan
+                                  for p, r in rates.items()}}).rename_axis("population")
+
+    def _recorded(self, pop):
+        n = self.description.recorded_spikes()[pop]
+        return self.description.size(pop) if n is None else n
+
+    def _window(self, start, stop):
+        if self.duration is None and (start is None or stop is None):
+            raise ParameterError("give start and stop (s): the network has not run through "
+                                 "simulate()")
+        stop = self.duration if stop is None else stop
+        start = 0.1 * stop if start is None else start
+        require("stop - start", stop - start, low=0.0, low_open=True, unit="s")
+        return start, stop
+
+
+def build(description, sim, *, seed=None, connectivity=None):
+    """Create the network of ``description`` in ``sim``.
+
+    Parameters
+    ----------
+    description : NetworkDescription
+    sim : Simulation
+        Created first (it selects the device); the objects are added to it.
+    seed : int, optional
+        Seed of the realisation and of the correlated source trains (default: the
+        Simulation's seed; 0 if that is None). Brian2's own random numbers (initial
+        potentials, Poisson drives) follow the Simulation's seed.
+    connectivity : dict, optional
+        A realisation to use instead of ``realise(description, seed)``.
+
+    Returns
+    -------
+    NetworkHandles
+    """
+    if not isinstance(description, NetworkDescription):
+        raise ParameterError(f"description must be a NetworkDescription; got "
+                             f"{type(description).__name__}")
+    if not isinstance(sim, Simulation):
+        raise ParameterError(f"sim must be a Simulation; got {type(sim).__name__}")
+    d = description
+    if abs(float(defaultclock.dt_) - d.dt) > 1e-9 * d.dt:
+        raise ParameterError(f"the Simulation's dt ({float(defaultclock.dt_)} s) must be the "
+                             f"description's dt ({d.dt} s)")
+    if seed is None:
+        seed = 0 if sim.seed is None else sim.seed
+    seed = check_seed(seed)
+    if connectivity is None:
+        connectivity = realise(d, seed)
+    elif set(connectivity) != set(d.projections):
+        raise ParameterError(f"connectivity must have one entry per projection "
+                             f"{sorted(d.projections)}; got {sorted(connectivity)}")
+    h = NetworkHandles(d, sim, seed, connectivity)
+    for pop, p in d.populations.items():
+        model = neuron_model(p.neuron, d.trace_tau(pop))
+        drives = d.drives.get(pop, ())
+        channels = [p.neuron.check_channel(x.channel, f"drives[{pop!r}]") for x in drives]
+        G = sim.add(model.group(p.size, name=pop, drive=channels))
+        low, high = p.v_init if p.v_init is not None else (p.neuron.V_r, p.neuron.V_th)
+        G.v = f"{low!r}*volt + rand()*{high - low!r}*volt"
+        if p.mu_ext:
+            G.mu_ext = p.mu_ext * volt
+        unit = model.weight_unit
+        for x, channel in zip(drives, channels):
+            set_poisson_drive(G, model, channel, K=x.K, rate=x.rate * Hz, weight=x.weight * unit)
+        h.populations[pop], h.models[pop] = G, model
+    for name, s in d.sources.items():
+        if isinstance(s, PoissonSource):
+            X = poisson_sources(s.size, s.rate * Hz, name=name)
+        elif isinstance(s, CorrelatedSource):
+            X, h.dropped_spikes[name] = spike_source(s.size, *source_spikes(d, name, seed),
+                                                     dt=d.dt * second, name=name)
+        else:
+            X = windowed_poisson_sources(s.size, s.rate * Hz, s.start * second, s.stop * second,
+                                         name=name)
+        h.sources[name] = sim.add(X)
+    for name, proj in d.projections.items():
+        source, target = split_projection_name(name)
+        G = h.populations[target]
+        if proj.target_range is not None:
+            G = G[proj.target_range[0]:proj.target_range[1]]
+        model = h.models[target]
+        rule = None if proj.plasticity is None else _stdp_rule(proj.plasticity, model.weight_unit)
+        h.projections[name] = sim.add(connect(h[source], G, connectivity[name], model,
+                                              d.channel(name), name=synapses_name(name),
+                                              plasticity=rule))
+    for pop, n in d.recorded_spikes().items():
+        h.spikes[pop] = sim.add(spike_monitor(h.populations[pop], n, name=f"spikes_{pop}"))
+    for pop, (variables, n, dt) in d.record.states.items():
+        h.states[pop] = sim.add(state_monitor(h.populations[pop], range(n), variables,
+                                              dt=dt * second, name=f"states_{pop}"))
+    for name, (n, dt) in d.record.weights.items():
+        size = len(connectivity[name])
+        sample = np.sort(stream(seed, f"weights {name}").choice(size, min(n, size),
+                                                                 replace=False))
+        h.weight_samples[name] = sample
+        h.weights[name] = sim.add(weight_monitor(h.projections[name], sample, dt=dt * second,
+                                                 name=f"weights_{synapses_name(name)}"))
+    return h
+
+
+def simulate(description, duration, *, seed=0, device="cpp_standalone", directory=None,
+             report=None):
+    """Build ``description`` in a new Simulation and run it for ``duration`` seconds.
+
+    Parameters
+    ----------
+    description : NetworkDescription
+    duration : simulated time (s, > 0)
+    seed : non-negative integer: the realisation and Brian2's random numbers
+    device : 'cpp_standalone' (compiled; the default) or 'runtime'
+    directory : standalone project directory (default: a new temporary one)
+    report : None, or 'text' for progress reports
+
+    Returns
+    -------
+    NetworkHandles
+        With the recorded data; ``handles.population_rates()`` gives the rates.
+    """
+    duration = float(require("duration", duration, low=0.0, low_open=True, unit="s"))
+    sim = Simulation(device, seed=check_seed(seed), dt=description.dt * second,
+                     directory=directory)
+    h = build(description, sim, seed=seed)
+    sim.run(duration * second, report=report)
+    h.duration = duration
+    return h
+
+
+def load_realisation(handles, seed=None, *, connectivity=None):
+    """Give a compiled standalone network another realisation of its description: new
+    connectivity (from ``seed``, or the given ``connectivity``) and new correlated source
+    trains; nothing is recompiled.
+
+    Returns
+    -------
+    dict
+        run_args the next :meth:`~balanced_models.network.Simulation.execute` needs (shared
+        weights that changed); pass them with ``seed`` to execute.
+    """
+    d = handles.description
+    if seed is not None:
+        seed = check_seed(seed)
+    if connectivity is None:
+        if seed is None:
+            raise ParameterError("give a seed or a connectivity")
+        connectivity = realise(d, seed)
+    run_args = {}
+    for name, c in connectivity.items():
+        run_args.update(rewrite_connectivity(handles.projections[name], c))
+    if seed is not None:
+        for name, s in d.sources.items():
+            if isinstance(s, CorrelatedSource):
+                handles.dropped_spikes[name] = rewrite_spike_trains(
+                    handles.sources[name], *source_spikes(d, name, seed))
+        handles.seed = seed
+    handles.connectivity = connectivity
+    return run_args

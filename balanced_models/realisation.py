@@ -1,0 +1,132 @@
+"""The connectivity of a :class:`~balanced_models.description.NetworkDescription`, drawn from a
+seed: the plain arrays that an engine simulates and the theory reads.
+
+Each projection draws from its own random stream, seeded by (seed, CRC-32 of its name), so
+the realisation of one projection does not depend on which other projections exist, and the
+same seed gives bit-identical arrays in every process and on every machine (numpy's PCG64).
+"""
+
+import dataclasses
+import zlib
+
+import numpy as np
+from brian2 import second, volt
+from brian2.units.fundamentalunits import DIMENSIONLESS
+
+from theory.errors import ParameterError
+
+from . import connectivity as conn
+from .description import (Bernoulli, ExplicitConnections, FixedInDegree, HeterogeneousInDegree,
+                          NetworkDescription, split_projection_name)
+
+__all__ = ["realise", "stream", "check_seed", "dense_matrix"]
+
+
+def check_seed(seed):
+    """The seed as an int; ParameterError unless it is a non-negative integer."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ParameterError(f"seed must be a non-negative integer; got {seed!r}")
+    return int(seed)
+
+
+def stream(seed, name):
+    """The random generator of the item ``name`` (a projection, source or monitor) for
+    ``seed``: independent of every other name, identical in every process."""
+    return np.random.default_rng([check_seed(seed), zlib.crc32(name.encode())])
+
+
+def realise(description, seed):
+    """The connectivity of every projection of ``description`` for ``seed``.
+
+    Parameters
+    ----------
+    description : NetworkDescription
+    seed : non-negative integer
+
+    Returns
+    -------
+    dict
+        {"source->target": :class:`~balanced_models.connectivity.Connectivity`}, synapses in
+        source-major order; weights in SI (V for current synapses, dimensionless for
+        conductances), delays in s. With a ``target_range`` the target indices count from the
+        range's start.
+
+    Example
+    -------
+    >>> c = realise(net, seed=1)["E->I"]     # doctest: +SKIP
+    >>> c.to_dense().shape                  # (N_I, N_E), J[post, pre] in V
+    """
+    if not isinstance(description, NetworkDescription):
+        raise ParameterError(f"description must be a NetworkDescription; got "
+                             f"{type(description).__name__}")
+    seed = check_seed(seed)
+    return {name: _realise_projection(description, name, stream(seed, name))
+            for name in description.projections}
+
+
+def _realise_projection(d, name, rng):
+    source, target = split_projection_name(name)
+    proj = d.projections[name]
+    n_source = d.size(source)
+    n_target = d.target_size(name)
+    dimension = volt.dim if d.populations[target].neuron.weight_is_voltage else DIMENSIONLESS
+    rule = proj.rule
+    delay = (tuple(x * second for x in proj.delay) if isinstance(proj.delay, tuple)
+             else proj.delay * second)
+    # autapses exist only when a population projects onto all of itself
+    autapses = proj.autapses or source != target or proj.target_range is not None
+    common = dict(rng=rng, weight_cv=proj.weight_cv, weight_distribution=proj.weight_distribution,
+                  delay=delay, autapses=autapses)
+    if isinstance(rule, FixedInDegree):
+        c = conn.fixed_indegree(n_source, n_target, rule.K, proj.weight, **common)
+    elif isinstance(rule, Bernoulli):
+        c = conn.bernoulli(n_source, n_target, rule.p, proj.weight, **common)
+    elif isinstance(rule, HeterogeneousInDegree):
+        allowed = n_source if autapses or n_source != n_target else n_source - 1
+        K = conn.indegrees_with_cv(rule.K, rule.cv, n_target, rng, n_pre=allowed,
+                                   distribution=rule.distribution)
+        c = conn.fixed_indegree(n_source, n_target, K, proj.weight, **common)
+    elif isinstance(rule, ExplicitConnections):
+        c = _explicit(rule, proj, n_source, n_target, rng)
+    else:  # the description's checks make this unreachable
+        raise ParameterError(f"unknown connection rule {rule!r}")
+    return dataclasses.replace(c, weight_dimension=dimension)
+
+
+def _explicit(rule, proj, n_source, n_target, rng):
+    """An ExplicitConnections rule as a source-major Connectivity."""
+    order = np.argsort(rule.source, kind="stable")
+    n = len(order)
+    if rule.weight is not None:
+        weight = rule.weight[order]
+    elif proj.weight_cv > 0:
+        raise ParameterError("explicit connections with weight_cv > 0: give the per-synapse "
+                             "weights instead")
+    else:
+        weight = np.broadcast_to(proj.weight, (n,))
+    if rule.delay is not None:
+        delay = rule.delay[order]
+    elif isinstance(proj.delay, tuple):
+        delay = rng.uniform(proj.delay[0], proj.delay[1], size=n)
+    else:
+        delay = np.broadcast_to(proj.delay, (n,))
+    return conn.Connectivity(rule.source[order].astype(np.int32),
+                             rule.target[order].astype(np.int32), weight, delay, n_source,
+                             n_target)
+
+
+def dense_matrix(description, connectivity, populations=None):
+    """J[post, pre] (SI) over the neurons of ``populations`` (default: all, in the order of
+    ``description.populations``), assembled from a realisation; blocks without a projection
+    are zero, and a projection with a ``target_range`` fills only its rows."""
+    names = list(description.populations) if populations is None else list(populations)
+    offsets = np.cumsum([0] + [description.size(p) for p in names])
+    start = dict(zip(names, offsets[:-1]))
+    J = np.zeros((offsets[-1], offsets[-1]))
+    for name, c in connectivity.items():
+        source, target = split_projection_name(name)
+        if source in start and target in start:
+            proj = description.projections[name]
+            row0 = start[target] + (proj.target_range[0] if proj.target_range else 0)
+            np.add.at(J, (row0 + c.post, start[source] + c.pre), c.weight)
+    return J
