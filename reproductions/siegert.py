@@ -33,7 +33,8 @@ from brian2 import Hz, mV, ms, second
 import balanced_models as bm
 from balanced_models.analysis import firing_rates, isi_cvs, moments_table, spike_arrays
 from balanced_models.sweeps import PointStore, run_sweep
-from theory import ALPHA_SHIFT, isi_cv, siegert_rate, voltage_density
+from theory import isi_cv, siegert_rate, threshold_shift, voltage_density
+from theory.heterogeneity import external_rates_for_input
 
 from .report import interval_check
 
@@ -51,18 +52,6 @@ MIN_SPIKES = 30  # per neuron on average, for a rate check to be meaningful
 MIN_SPIKES_CV = 100  # per neuron on average, for a CV check (sample-CV bias ~1/n)
 Z = 3.7  # standard errors (Bonferroni over ~100 checks, family-wise false alarm < 2%)
 V_VAR_DT_ALLOWANCE = 0.015  # relative time-step bias of var(V) allowed (see module docstring)
-
-
-def input_rates(mu, sigma):
-    """Excitatory and inhibitory Poisson rates (Hz) that give (mu, sigma) with jumps +-J."""
-    total = sigma**2 / (TAU_M * J**2)
-    diff = mu / (TAU_M * J)
-    return 0.5 * (total + diff), 0.5 * (total - diff)
-
-
-def shift(sigma):
-    """First-order threshold/reset shift (V) from the time step and the jump size."""
-    return 0.5 * ALPHA_SHIFT * (sigma * np.sqrt(DT / TAU_M) + J)
 
 
 def theory(mu, sigma, delta=0.0):
@@ -98,7 +87,8 @@ def run(scale, report, processes=None, force=False):
         return dict(G=G, spikes=spikes, moments=moments, traces=traces)
 
     def run_args(h, point):
-        nu_e, nu_i = input_rates(np.repeat(mus, per_mu), point["sigma"])
+        nu_e, nu_i = external_rates_for_input(np.repeat(mus, per_mu), point["sigma"], J, -J,
+                                              TAU_M)
         return {h["G"].rate_drive_e: nu_e * Hz, h["G"].rate_drive_i: nu_i * Hz}
 
     def extract(h, point):
@@ -121,7 +111,8 @@ def run(scale, report, processes=None, force=False):
         for b, mu in enumerate(mus):
             block = slice(b * per_mu, (b + 1) * per_mu)
             row = dict(sigma_mV=sigma * 1e3, mu_mV=mu * 1e3, seed=point["seed"])
-            exact, shifted = theory(mu, sigma), theory(mu, sigma, shift(sigma))
+            exact = theory(mu, sigma)
+            shifted = theory(mu, sigma, threshold_shift(sigma, TAU_M, DT, J))
             for q in ("rate", "cv", "v_mean", "v_var"):
                 values = res[q][block]
                 values = values[np.isfinite(values)]

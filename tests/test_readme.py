@@ -1,66 +1,132 @@
-"""The README's example runs as written."""
+"""Every Python block of the README runs as written in a fresh interpreter, and its numbers
+are those the text promises.
 
+A block starts a new interpreter unless the paragraph just before it says it continues an
+earlier example (the word "continuing"); then it runs in the interpreter of the block before.
+Each group runs in its own process; after each block the test reads the values it checks.
+"""
+
+import json
 import os
 import re
+import subprocess
+import sys
 
+import numpy as np
 import pytest
 
-from theory import ALPHA_SHIFT, siegert_rate
+from theory import siegert_rate, threshold_shift
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+Z = 4.0  # standard errors allowed for a simulated mean (a handful of checks)
 
 
-def test_readme_example_and_theory_run(tmp_path, monkeypatch):
+def readme_groups():
+    """[[block, ...], ...]: the README's Python blocks grouped into interpreter sessions."""
     text = open(os.path.join(ROOT, "README.md")).read()
-    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
-    monkeypatch.chdir(tmp_path)
-    namespace = {}
-    exec(blocks[0] + blocks[1], namespace)  # the composed network, then the theory on it
-    assert (tmp_path / "rates.png").exists()
-    # the simulated mean rate lies between the Siegert prediction and the prediction with the
-    # first-order dt/jump threshold shift (see reproductions/siegert.py), +-4 SE over neurons
-    np, rates, mu, sigma = namespace["np"], namespace["rates"], namespace["mu"], namespace["sigma"]
-    delta = 0.5 * ALPHA_SHIFT * (sigma * np.sqrt(0.1e-3 / 0.02) + 0.1e-3)
-    shifted = siegert_rate(mu, sigma, 0.02, 0.02 + delta, 0.01 + delta, 0.002)
-    se = rates.std(ddof=1) / np.sqrt(len(rates))
-    assert shifted.mean() - 4 * se <= rates.mean() <= namespace["predicted"].mean() + 4 * se
+    groups, end = [], 0
+    for match in re.finditer(r"```python\n(.*?)```", text, re.S):
+        before = text[end:match.start()].rsplit("\n\n", 2)[-2:]
+        if groups and "continuing" in " ".join(before).lower():
+            groups[-1].append(match.group(1))
+        else:
+            groups.append([match.group(1)])
+        end = match.end()
+    return groups
 
 
-def test_readme_avalanche_example_runs():
-    text = open(os.path.join(ROOT, "README.md")).read()
-    block = next(b for b in re.findall(r"```python\n(.*?)```", text, re.S)
-                 if "simulate_avalanches" in b)
-    namespace = {}
-    exec(block, namespace)
-    np, av = namespace["np"], namespace["av"]
-    exact = namespace["size_distribution"](namespace["W"], np.full(6, 1 / 6))
-    # 1e5 avalanches: binomial SE <= 0.0016 per size; 0.01 allows for the correlation of
-    # successive avalanches within a replica (about a factor 1.5 in SE) at > 4 SE
-    assert np.abs(av.size_distribution() - exact).max() < 0.01
+_RUNNER = """
+import json, sys
+import numpy
+blocks, probes = json.load(sys.stdin)
+namespace = {"__name__": "__main__"}
+for block, probe in zip(blocks, probes):
+    exec(compile(block, "README.md", "exec"), namespace)
+    print("PROBE " + json.dumps({k: eval(v, {**namespace, "_np": numpy}) for k, v in probe.items()}), flush=True)
+"""
 
 
-def test_readme_plasticity_example_runs(tmp_path, monkeypatch):
-    text = open(os.path.join(ROOT, "README.md")).read()
-    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
-    block = next(b for b in blocks if "homeostatic_fixed_point" in b)
-    monkeypatch.chdir(tmp_path)
-    namespace = {}
-    exec("import numpy as np\nfrom brian2 import mV, second\nimport balanced_models as bm\n"
-         + block, namespace)
+def run_group(key, probes, tmp_path):
+    """Run the README group whose first block contains ``key`` in a fresh interpreter;
+    ``probes``: per block, {name: expression} evaluated after it. Returns one dict per block."""
+    group = next(g for g in readme_groups() if key in g[0])
+    assert len(probes) == len(group), f"the group of {key!r} has {len(group)} blocks"
+    out = subprocess.run([sys.executable, "-c", _RUNNER], input=json.dumps([group, probes]),
+                         cwd=tmp_path, capture_output=True, text=True,
+                         env=dict(os.environ, MPLBACKEND="Agg"))
+    assert out.returncode == 0, out.stderr[-3000:]
+    return [json.loads(line[6:]) for line in out.stdout.splitlines() if line.startswith("PROBE ")]
+
+
+def test_every_block_belongs_to_a_checked_group():
+    firsts = [g[0] for g in readme_groups()]
+    keys = ["FixedInDegree(200)", '"I2": bm.Population', "def realisation", "AkilParameters",
+            "simulate_avalanches"]
+    assert len(firsts) == len(keys) and all(any(k in b for b in firsts) for k in keys)
+
+
+def _rates_between_theories(table, tau_m, dt, jump):
+    """The simulated rate of each population lies between the diffusion prediction and the
+    prediction with the first-order time-step and jump shift of threshold and reset (at the
+    population's predicted mu and sigma; ``jump``: the largest jump), +-Z SE."""
+    for pop, row in table.items():
+        delta = threshold_shift(row["sigma"], tau_m, dt, jump)
+        shifted = siegert_rate(row["mu"], row["sigma"], tau_m, 0.02 + delta, 0.01 + delta, 0.002)
+        low = shifted - Z * row["simulated_rate_se"]
+        high = row["diffusion_rate"] + Z * row["simulated_rate_se"]
+        assert low <= row["simulated_rate"] <= high, (pop, row, shifted)
+
+
+def test_brunel_example_and_rerun(tmp_path):
+    table = "bm.population_prediction(net).join(run.population_rates()).T.to_dict()"
+    first, rerun = run_group("FixedInDegree(200)", [
+        {"table": table},
+        {"rates": "run.population_rates()['simulated_rate'].to_dict()",
+         "seed": "run.seed"}], tmp_path)
+    _rates_between_theories(first["table"], 0.02, 1e-4, 0.5e-3)
+    # the re-run (new realisation, drive 110 Hz instead of 100 Hz) raised the rates
+    assert rerun["seed"] == 3
+    assert rerun["rates"]["E"] > first["table"]["E"]["simulated_rate"]
+
+
+def test_readme_brunel_example_is_at_most_ten_lines():
+    group = next(g for g in readme_groups() if "FixedInDegree(200)" in g[0])
+    lines = [line for line in group[0].splitlines() if line.strip()]
+    assert len(lines) <= 10
+
+
+def test_three_population_example(tmp_path):
+    (result,) = run_group('"I2": bm.Population', [
+        {"table": "bm.population_prediction(net).join(run.population_rates()).T.to_dict()",
+         "correlation": "{p: float(_np.corrcoef(neurons.loc[p, 'rate'], r)[0, 1]) "
+                        "for p, r in run.rates().items()}"}], tmp_path)
+    assert (tmp_path / "three_populations.png").exists()
+    _rates_between_theories(result["table"], 0.02, 1e-4, 1e-3)
+    # per neuron: 2 s of simulation give rates with a Poisson SE of sqrt(r / 1.8 s) ~ 1.5-2.4 Hz
+    # (E: r ~ 4 Hz; I: r ~ 10 Hz), against a spread of predicted rates with SD ~ 2.5-4 Hz, so
+    # a perfect theory correlates at >= 1 / sqrt(1 + (2.4/2.5)^2) ~ 0.7; require 0.7
+    assert min(result["correlation"].values()) > 0.7
+
+
+def test_rewrite_connectivity_example(tmp_path):
+    (result,) = run_group("def realisation", [
+        {"same": "bool((S.i[:] == new.pre).all() and (S.j[:] == new.post).all())",
+         "rates": "[first, second_rate]"}], tmp_path)
+    assert result["same"] and min(result["rates"]) > 0
+
+
+def test_plasticity_example(tmp_path):
+    (result,) = run_group("AkilParameters", [{"j_star": "j_star", "j_ei": "j_ei"}], tmp_path)
     # the theory's fixed point (brief sec. 4.3: -119.7 mV); after 10 s at eta = 0.01 the mean
     # weight has moved from -150 mV most of the way (test_akil: -108 mV after 20 s, N = 1000)
-    assert namespace["j_star"] == pytest.approx(-119.7, abs=0.1)
-    assert -135.0 < namespace["j_ei"] < -95.0
+    assert result["j_star"] == pytest.approx(-119.7, abs=0.1)
+    assert -135.0 < result["j_ei"] < -95.0
 
 
-def test_readme_rewrite_connectivity_example_runs(tmp_path, monkeypatch):
-    text = open(os.path.join(ROOT, "README.md")).read()
-    block = next(b for b in re.findall(r"```python\n(.*?)```", text, re.S)
-                 if "rewrite_connectivity" in b)
-    monkeypatch.chdir(tmp_path)
-    namespace = {}
-    exec(block, namespace)
-    # the second run used the new realisation (test_standalone checks the binary is not rebuilt)
-    np, S, new = namespace["np"], namespace["S"], namespace["new"]
-    assert np.array_equal(S.i[:], new.pre) and np.array_equal(S.j[:], new.post)
-    assert namespace["first"] > 0 and namespace["second_rate"] > 0
+def test_avalanche_example(tmp_path):
+    (result,) = run_group("simulate_avalanches", [
+        {"simulated": "av.size_distribution().tolist()",
+         "exact": "size_distribution(W, np.full(6, 1 / 6)).tolist()"}], tmp_path)
+    # 1e5 avalanches: binomial SE <= 0.0016 per size; 0.01 allows for the correlation of
+    # successive avalanches within a replica (about a factor 1.5 in SE) at > 4 SE
+    assert np.abs(np.subtract(result["simulated"], result["exact"])).max() < 0.01

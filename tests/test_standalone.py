@@ -14,19 +14,19 @@ from brian2 import Hz, mV, second
 
 import balanced_models as bm
 from balanced_models.analysis import firing_rates, spike_arrays
-from theory import ALPHA_SHIFT, siegert_rate
+from theory import siegert_rate, threshold_shift
+from theory.heterogeneity import external_rates_for_input
 
 TAU, TH, VR, REF, J, DT = 0.02, 0.02, 0.01, 0.002, 0.05e-3, 0.05e-3
 N, T, T0, Z = 300, 3.0, 0.2, 4.0
 
 
 def drive_rates(mu, sigma):
-    total, diff = sigma**2 / (TAU * J**2), mu / (TAU * J)
-    return 0.5 * (total + diff), 0.5 * (total - diff)
+    return external_rates_for_input(mu, sigma, J, -J, TAU)
 
 
 def expected_interval(mu, sigma, se):
-    delta = 0.5 * ALPHA_SHIFT * (sigma * np.sqrt(DT / TAU) + J)
+    delta = threshold_shift(sigma, TAU, DT, J)
     exact = siegert_rate(mu, sigma, TAU, TH, VR, REF)
     shifted = siegert_rate(mu, sigma, TAU, TH + delta, VR + delta, REF)
     return shifted - Z * se, exact + Z * se

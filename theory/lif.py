@@ -31,6 +31,7 @@ from .errors import require, require_nonnegative, require_positive
 
 __all__ = [
     "ALPHA_SHIFT",
+    "threshold_shift",
     "diffusion_moments",
     "siegert_rate",
     "rate_derivatives",
@@ -151,6 +152,19 @@ def _reduced_thresholds(mu, sigma, tau_m, V_th, V_r, tau_ref, tau_s):
     y_r = (np.asarray(V_r, dtype=float) - mu) / sigma + shift
     y_th, y_r, ref = np.broadcast_arrays(y_th, y_r, np.asarray(tau_ref, dtype=float) / tau_m)
     return y_th, y_r, ref, shift
+
+
+def threshold_shift(sigma, tau_m, dt=0.0, jump=0.0):
+    """First-order shift (V) of threshold and reset that corrects the diffusion theory for a
+    simulation time step ``dt`` (s) and for finite input jumps of size ``jump`` (V):
+    delta = (ALPHA_SHIFT / 2) (sigma sqrt(dt / tau_m) + jump). The rate of a simulated LIF
+    neuron lies between siegert_rate at (V_th, V_r) and at (V_th + delta, V_r + delta), to
+    first order in sqrt(dt / tau_m) and jump / sigma."""
+    require_positive("tau_m", tau_m, "s")
+    require_nonnegative("sigma", sigma, "V")
+    require_nonnegative("dt", dt, "s")
+    require_nonnegative("jump", jump, "V")
+    return 0.5 * ALPHA_SHIFT * (np.asarray(sigma, dtype=float) * np.sqrt(dt / tau_m) + jump)
 
 
 # --------------------------------------------------------------------------------------------
