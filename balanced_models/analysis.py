@@ -11,7 +11,8 @@ from theory.errors import ParameterError, require
 __all__ = ["spike_arrays", "firing_rates", "isi_cvs", "spike_statistics", "spike_counts",
            "count_covariance", "covariance_estimation_variance", "shifted_covariance_spread",
            "correlation_from_covariance",
-           "pair_statistics", "mean_pair_covariances", "moments_table"]
+           "pair_statistics", "mean_pair_covariances", "moments_table",
+           "weight_rate_covariance"]
 
 
 def spike_arrays(monitor):
@@ -229,3 +230,31 @@ def moments_table(recorder):
     import pandas as pd
 
     return pd.DataFrame(table)
+
+
+def weight_rate_covariance(post, pre, weights, pre_rates, n_post):
+    """The part of the mean recurrent input that comes from weights covarying with the
+    presynaptic rates (Akil et al. sec. 4.1, the D of the weight fixed point, times N).
+
+    The realised mean input per postsynaptic neuron, mean_i sum_{k -> i} w_k r_pre(k), minus
+    the product of the means, (synapses / n_post) mean(w) mean(r_pre). Zero when weights and
+    presynaptic rates are independent.
+
+    Parameters
+    ----------
+    post, pre : int arrays, the postsynaptic and presynaptic index of every synapse
+    weights : float array, the weight of every synapse (any unit)
+    pre_rates : float array (Hz), one rate per presynaptic neuron
+    n_post : number of postsynaptic neurons
+
+    Returns
+    -------
+    float
+        In the units of weight x rate.
+    """
+    post, pre = np.asarray(post), np.asarray(pre)
+    w, r = np.asarray(weights, dtype=float), np.asarray(pre_rates, dtype=float)
+    if not (len(post) == len(pre) == len(w)):
+        raise ParameterError("post, pre and weights must have one entry per synapse")
+    realised = np.bincount(post, w * r[pre], minlength=n_post).sum() / n_post
+    return realised - len(w) / n_post * w.mean() * r.mean()

@@ -82,7 +82,8 @@ class NetworkHandles:
     weights : {"source->target": StateMonitor};  weight_samples : {"source->target": synapse
     indices};  models : {population: NeuronModel};  dropped_spikes : {source: same-step
     duplicates dropped};  simulation : the Simulation;  seed : the realisation's seed.
-    ``handles["E"]`` and ``handles["E->I"]`` look up populations, sources and projections.
+    ``handles["E"]`` and ``handles["E->I"]`` look up populations, sources and projections;
+    ``monitors`` holds what a paper builder adds beyond the description's recording.
     """
 
     description: NetworkDescription
@@ -98,6 +99,7 @@ class NetworkHandles:
     weights: dict = field(default_factory=dict)
     weight_samples: dict = field(default_factory=dict)
     dropped_spikes: dict = field(default_factory=dict)
+    monitors: dict = field(default_factory=dict)
     duration: float = None
 
     def __getitem__(self, name):
@@ -117,8 +119,8 @@ class NetworkHandles:
         """{population: per-neuron rates (Hz)} of the recorded neurons in [start, stop) s;
         default: the last 90 % of the run (the first 10 % is transient)."""
         start, stop = self._window(start, stop)
-        return {pop: firing_rates(*self.spike_trains(pop), self._recorded(pop), start, stop)
-                for pop in self.spikes}
+        return {pop: firing_rates(*self.spike_trains(pop), len(self.spikes[pop].source), start,
+                                  stop) for pop in self.spikes}
 
     def population_rates(self, start=None, stop=None):
         """Simulated mean rate (Hz) and its standard error over neurons, per population, as
@@ -128,10 +130,6 @@ class NetworkHandles:
             "simulated_rate": {p: r.mean() for p, r in rates.items()},
             "simulated_rate_se": {p: r.std(ddof=1) / np.sqrt(len(r)) if len(r) > 1 else np.nan
                                   for p, r in rates.items()}}).rename_axis("population")
-
-    def _recorded(self, pop):
-        n = self.description.recorded_spikes()[pop]
-        return self.description.size(pop) if n is None else n
 
     def _window(self, start, stop):
         if self.duration is None and (start is None or stop is None):
@@ -255,32 +253,113 @@ def simulate(description, duration, *, seed=0, device="cpp_standalone", director
     return h
 
 
-def load_realisation(handles, seed=None, *, connectivity=None):
-    """Give a compiled standalone network another realisation of its description: new
-    connectivity (from ``seed``, or the given ``connectivity``) and new correlated source
-    trains; nothing is recompiled.
+def load_realisation(handles, seed=None, *, description=None, connectivity=None):
+    """Give a compiled standalone network another realisation, or the values of another
+    description of the same structure; nothing is recompiled.
+
+    Parameters
+    ----------
+    handles : NetworkHandles
+        Built by :func:`build` in the current standalone project.
+    seed : int, optional
+        Seed of the new realisation and of new correlated source trains.
+    description : NetworkDescription, optional
+        New values (neuron parameters, weights, drives, source rates, plasticity parameters,
+        correlated-source statistics) for the same structure. What the compiled code fixes
+        may not change: population and source sizes and kinds, neuron and synapse types,
+        channels, whether a neuron is refractory, the projections and their rules' kinds,
+        constant delays, initial potentials, stimulation windows are run_args too.
+    connectivity : dict, optional
+        A realisation to load instead of ``realise(description, seed)``.
 
     Returns
     -------
     dict
-        run_args the next :meth:`~balanced_models.network.Simulation.execute` needs (shared
-        weights that changed); pass them with ``seed`` to execute.
+        run_args for the next :meth:`~balanced_models.network.Simulation.execute`; pass
+        them with ``seed`` (Brian2's random numbers) to execute.
     """
-    d = handles.description
+    old = handles.description
+    new = old if description is None else description
+    if not isinstance(new, NetworkDescription):
+        raise ParameterError(f"description must be a NetworkDescription; got "
+                             f"{type(new).__name__}")
     if seed is not None:
         seed = check_seed(seed)
+    run_args = _changed_values(handles, old, new) if new is not old else {}
     if connectivity is None:
         if seed is None:
-            raise ParameterError("give a seed or a connectivity")
-        connectivity = realise(d, seed)
-    run_args = {}
+            if new is old:
+                raise ParameterError("give a seed, a description or a connectivity")
+            seed = handles.seed
+        connectivity = realise(new, seed)
     for name, c in connectivity.items():
         run_args.update(rewrite_connectivity(handles.projections[name], c))
     if seed is not None:
-        for name, s in d.sources.items():
+        for name, s in new.sources.items():
             if isinstance(s, CorrelatedSource):
                 handles.dropped_spikes[name] = rewrite_spike_trains(
-                    handles.sources[name], *source_spikes(d, name, seed))
+                    handles.sources[name], *source_spikes(new, name, seed))
         handles.seed = seed
     handles.connectivity = connectivity
+    handles.description = new
     return run_args
+
+
+def _changed_values(h, old, new):
+    """run_args that turn the compiled network of ``old`` into that of ``new``; ParameterError
+    for any change the compiled code cannot take."""
+    def fixed(what, a, b):
+        if a != b:
+            raise ParameterError(f"{what} is compiled into the network: {a!r} -> {b!r} needs "
+                                 "a new build")
+
+    fixed("the populations", {k: (p.size, p.neuron.spike, p.neuron.synapse,
+                                  sorted(p.neuron.channels), p.neuron.tau_ref > 0, p.v_init)
+                              for k, p in old.populations.items()},
+          {k: (p.size, p.neuron.spike, p.neuron.synapse, sorted(p.neuron.channels),
+               p.neuron.tau_ref > 0, p.v_init) for k, p in new.populations.items()})
+    fixed("the sources", {k: (type(s), s.size) for k, s in old.sources.items()},
+          {k: (type(s), s.size) for k, s in new.sources.items()})
+    fixed("the projections", {k: (type(p.rule), old.channel(k), p.delay if not
+                                  isinstance(p.delay, tuple) else "uniform",
+                                  p.plasticity and p.plasticity.kind, p.target_range)
+                              for k, p in old.projections.items()},
+          {k: (type(p.rule), new.channel(k), p.delay if not isinstance(p.delay, tuple)
+               else "uniform", p.plasticity and p.plasticity.kind, p.target_range)
+           for k, p in new.projections.items()})
+    fixed("the drives", {k: [x.channel for x in v] for k, v in old.drives.items()},
+          {k: [x.channel for x in v] for k, v in new.drives.items()})
+    args = {}
+    for pop, p in new.populations.items():
+        G, model = h.populations[pop], neuron_model(p.neuron, new.trace_tau(pop))
+        for name, value in model.params.items():
+            args[getattr(G, name)] = value
+        for c, spec in model.channels.items():
+            for key, value in spec.items():
+                args[getattr(G, f"{key}_{c}")] = value
+        if model.refractory is not None:
+            args[G.tau_ref] = model.refractory
+        if model.trace_tau is not None:
+            args[G.tau_trace] = model.trace_tau
+        if p.mu_ext != old.populations[pop].mu_ext:
+            args[G.mu_ext] = np.full(p.size, p.mu_ext) * volt
+        unit = model.weight_unit
+        for x in new.drives.get(pop, ()):
+            c = p.neuron.check_channel(x.channel, f"drives[{pop!r}]")
+            args.update({getattr(G, f"K_drive_{c}"): np.full(p.size, x.K),
+                         getattr(G, f"rate_drive_{c}"): np.full(p.size, x.rate) * Hz,
+                         getattr(G, f"w_drive_{c}"): np.full(p.size, x.weight) * unit})
+    for name, s in new.sources.items():
+        X = h.sources[name]
+        if isinstance(s, PoissonSource):
+            args[X.rates] = np.full(s.size, s.rate) * Hz
+        elif not isinstance(s, CorrelatedSource):
+            args.update({X.rate: s.rate * Hz, X.t_start: s.start * second,
+                         X.t_stop: s.stop * second})
+    for name, proj in new.projections.items():
+        if proj.plasticity is not None:
+            S = h.projections[name]
+            rule = _stdp_rule(proj.plasticity, h.models[split_projection_name(name)[1]].weight_unit)
+            args[S.eta] = rule.eta
+            args.update({getattr(S, k): v for k, v in rule.params.items()})
+    return args

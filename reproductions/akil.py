@@ -20,9 +20,10 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-from brian2 import mV, second
+from brian2 import second, volt
 
-from balanced_models.analysis import firing_rates, mean_pair_covariances, spike_arrays, spike_counts
+from balanced_models.analysis import (firing_rates, mean_pair_covariances, spike_arrays,
+                                      spike_counts, weight_rate_covariance)
 from balanced_models.papers.akil import AkilParameters, build_network
 from balanced_models.sweeps import PointStore, run_sweep
 from theory.plasticity import (homeostatic_fixed_point, kohonen_fixed_point_curve,
@@ -32,19 +33,23 @@ from theory.plasticity import (homeostatic_fixed_point, kohonen_fixed_point_curv
 from .report import interval_check, relative_check
 
 RHO = 10.0  # Hz, iSTDP target rate
-J_N = -200.0  # mV, iSTDP normaliser (MATLAB value)
+J_N = -0.200  # V, iSTDP normaliser (MATLAB value)
 TAU = 0.2  # s, STDP trace
 WINDOW = 0.25  # s, count window
-ISTDP = ("homeostatic", dict(eta=0.01, j_n=J_N, rho=RHO))
+ETA_ISTDP = 1e-5  # V (the brief's 0.01 mV)
+ISTDP = ("homeostatic", dict(eta=ETA_ISTDP, j_n=J_N, rho=RHO))
+MV = 1e3  # V -> mV: tables, figures and the brief's reference values are in mV
+SEED = 11  # seed of every network realisation
+J_MAX = 0.030  # V, soft-Hebbian bound
 SCALES = {
     "quick": dict(static_Ns=[1000, 2000], static_T=40.0, N=2000, istdp_T=60.0, istdp_cs=[0.0],
-                  hebb_T=100.0, kohonen_T=100.0, betas=[1.2, 2.0, 3.0, 4.0]),
+                  hebb_T=100.0, kohonen_T=100.0, betas=[1.2e-3, 2.0e-3, 3.0e-3, 4.0e-3]),
     "full": dict(static_Ns=[1000, 2000, 5000, 10000], static_T=40.0, N=2000, istdp_T=120.0,
                  istdp_cs=[0.0, 0.2], hebb_T=100.0, kohonen_T=200.0,
-                 betas=[1.2, 2.0, 2.4, 3.0, 3.4, 3.6, 4.0],
-                 manifold=dict(N=5000, T=120.0, j0=[-250.0, -200.0, -160.0, -130.0, -100.0,
-                                                    -75.0]),
-                 opto=dict(N=5000, eta=1e-3, window=200.0)),
+                 betas=[1.2e-3, 2.0e-3, 2.4e-3, 3.0e-3, 3.4e-3, 3.6e-3, 4.0e-3],
+                 manifold=dict(N=5000, T=120.0, j0=[-0.250, -0.200, -0.160, -0.130, -0.100,
+                                                    -0.075]),
+                 opto=dict(N=5000, eta=1e-6, window=200.0)),
 }
 
 
@@ -68,8 +73,8 @@ def _theory(report):
     net_inf = replace(p.mean_field(), N=None)
     r = net_inf.rates()
     j_ei, r_star = homeostatic_fixed_point(net_inf, 0, 1, RHO, TAU)
-    koh = net_inf.with_weight(0, 1, -100.0)
-    stable = [x for x, s in kohonen_fixed_points(koh, 0, 2.0, TAU) if s]
+    koh = net_inf.with_weight(0, 1, -0.100)
+    stable = [x for x, s in kohonen_fixed_points(koh, 0, 0.002, TAU) if s]
     beta_c, j_c = kohonen_saddle_node(koh, 0, TAU)
     cov = replace(net_inf, c=0.1).count_covariances(WINDOW)
     opto_net = p.stimulated_mean_field(5.0)
@@ -82,13 +87,13 @@ def _theory(report):
         relative_check("theory_istdp_rate_E", "iSTDP (R5) fixed point r_E (Hz), c = 0", 10.0,
                        r_star[0], 0.005),
         relative_check("theory_istdp_j_ei", "iSTDP (R5) fixed point j_EI (mV), c = 0", -119.7,
-                       j_ei, 0.005),
+                       MV * j_ei, 0.005),
         relative_check("theory_kohonen_j_star", "Kohonen (R4) stable fixed point j_EE (mV), "
-                       "beta_hat = 2, j_EI = -100", 3.0, stable[0], 0.01),
+                       "beta_hat = 2, j_EI = -100", 3.0, MV * stable[0], 0.01),
         relative_check("theory_kohonen_saddle_node", "Kohonen saddle-node beta_hat (mV), "
-                       "j_EI = -100", 8.04, beta_c, 0.01),
+                       "j_EI = -100", 8.04, MV * beta_c, 0.01),
         relative_check("theory_opto_j_E1I", "opto: leading-order j_E1I (mV) with X2 on "
-                       f"({rounding})", -158.1, w_on[(0, 2)], 0.001),
+                       f"({rounding})", -158.1, MV * w_on[(0, 2)], 0.001),
         relative_check("theory_opto_rate_I", f"opto: r_I (Hz) with E1, E2 pinned ({rounding})",
                        23.4, r_on[2], 0.002))
     for pair, (a, b), ref in (("EE", (0, 0), 0.085), ("EI", (0, 1), 0.231), ("II", (1, 1), 0.631)):
@@ -98,13 +103,14 @@ def _theory(report):
     rows = []
     for c in (0.0, 0.1, 0.2):
         jj, rr = homeostatic_fixed_point(replace(net_inf, c=c), 0, 1, RHO, TAU)
-        rows.append(dict(quantity="istdp_fixed_point", c=c, j=jj, r_E=rr[0], r_I=rr[1]))
-    for beta in (1.0, 1.2, 2.0, 2.4, 3.0, 3.4, 3.6, 4.0):
+        rows.append(dict(quantity="istdp_fixed_point", c=c, j_mV=MV * jj, r_E=rr[0], r_I=rr[1]))
+    for beta in (1.0e-3, 1.2e-3, 2.0e-3, 2.4e-3, 3.0e-3, 3.4e-3, 3.6e-3, 4.0e-3):
         for x, s in kohonen_fixed_points(koh, 0, beta, TAU):
-            rows.append(dict(quantity="kohonen_fixed_point", beta_hat=beta, j=x, stable=s,
-                             r_E=koh.with_weight(0, 0, x).rates()[0]))
-    rows.append(dict(quantity="kohonen_saddle_node", beta_hat=beta_c))
-    rows.append(dict(quantity="opto_on", j=w_on[(0, 2)], j_E2I=w_on[(1, 2)], r_I=r_on[2]))
+            rows.append(dict(quantity="kohonen_fixed_point", beta_hat_mV=MV * beta, j_mV=MV * x,
+                             stable=s, r_E=koh.with_weight(0, 0, x).rates()[0]))
+    rows.append(dict(quantity="kohonen_saddle_node", beta_hat_mV=MV * beta_c))
+    rows.append(dict(quantity="opto_on", j_mV=MV * w_on[(0, 2)], j_E2I_mV=MV * w_on[(1, 2)],
+                     r_I=r_on[2]))
     report.table(pd.DataFrame(rows), "theory.csv")
     return dict(rates=r, j_ei=j_ei, koh=koh, beta_c=beta_c, j_c=j_c)
 
@@ -115,7 +121,7 @@ def _sweep(ctx, tag, p, points, run_args=None, stats_start=None):
     t0 = p.duration / 2 if stats_start is None else stats_start
 
     def build(sim):
-        return build_network(sim, p, np.random.default_rng([p.N, 11]))
+        return build_network(sim, p, SEED)
 
     return run_sweep(build, points, duration=p.duration * second,
                      run_args=run_args or (lambda h, pt: {}),
@@ -125,17 +131,20 @@ def _sweep(ctx, tag, p, points, run_args=None, stats_start=None):
                      structure=f"akil {tag} {p!r}")
 
 
+def _label(projection):
+    """A projection's name as a key of saved arrays: 'I->E' -> 'I_to_E'."""
+    return projection.replace("->", "_to_")
+
+
 def _measure(h, p, t0):
     """Rates (per neuron over [t0, T], population time courses in 1 s bins), mean count
     covariances over [t0, T], and for each plastic projection the sampled weights over time and
-    the final weights (unscaled, mV)."""
+    the final weights (unscaled, V)."""
     out, counts, pops = {}, [], {}
     bins = np.arange(0.0, p.duration + 1e-9, 1.0)
-    monitors = [k for k in ("spikes_E", "spikes_E1", "spikes_E2", "spikes_I") if k in h]
-    for key in monitors:
-        pop = key.split("_")[1]
-        i, t = spike_arrays(h[key])
-        n = h[key].source.N
+    for pop in [k for k in ("E", "E1", "E2", "I") if k in h.spikes]:
+        i, t = h.spike_trains(pop)
+        n = len(h.spikes[pop].source)
         out[f"rates_{pop}"] = firing_rates(i, t, n, t0, p.duration)
         out[f"early_rates_{pop}"] = firing_rates(i, t, n, 0.0, min(5.0, p.duration))
         out[f"rate_t_{pop}"] = np.histogram(t, bins)[0] / n
@@ -144,30 +153,29 @@ def _measure(h, p, t0):
         pops[pop] = slice(start, start + n)
     out.update({f"cov_{k}": v for k, v in
                 mean_pair_covariances(np.concatenate(counts), pops).items()})
-    scale = np.sqrt(p.N) / 1e-3  # J (V) -> j (mV)
+    scale = np.sqrt(p.N)  # J -> j (V)
     for proj in p.plasticity:
-        w = np.asarray(h[f"syn_{proj}"].w[:]) * scale
-        out[f"w_final_{proj}"] = w
-        out[f"w_t_{proj}"] = np.asarray(h[f"weights_{proj}"].w) * scale  # (samples, times)
-        out[f"w_post_{proj}"] = h[f"post_{proj}"][h[f"sample_{proj}"]]
-        out[f"w_times_{proj}"] = np.asarray(h[f"weights_{proj}"].t)
-        pre_rates = out.get(f"rates_{proj[1]}")
-        if pre_rates is not None and len(pre_rates) == len(h[proj[1]]):
-            # weight-rate covariance D (sec. 4.1): the realised mean input of the projection
-            # minus mean weight x mean in-degree x mean rate, in the units of W r (mV Hz)
-            post, pre = h[f"post_{proj}"], h[f"pre_{proj}"]
-            n_post = len(h[proj[0]])
-            realised = np.bincount(post, w * pre_rates[pre], minlength=n_post).mean()
-            out[f"D_{proj}"] = (realised - len(w) / n_post * w.mean() * pre_rates.mean()) / p.N
-            post_rates = out.get(f"rates_{proj[0]}")
-            out[f"rate_products_{proj}"] = post_rates[post] * pre_rates[pre]
+        key, (pre, post) = _label(proj), proj.split("->")
+        c = h.connectivity[proj]
+        w = np.asarray(h.projections[proj].w_[:]) * scale
+        out[f"w_final_{key}"] = w
+        out[f"w_t_{key}"] = np.asarray(h.weights[proj].w_) * scale  # (samples, times)
+        out[f"w_post_{key}"] = c.post[h.weight_samples[proj]]
+        out[f"w_times_{key}"] = np.asarray(h.weights[proj].t_)
+        pre_rates, post_rates = out.get(f"rates_{pre}"), out.get(f"rates_{post}")
+        if pre_rates is not None and len(pre_rates) == c.n_pre:
+            # weight-rate covariance D (sec. 4.1), in the units of W r (V Hz)
+            out[f"D_{key}"] = weight_rate_covariance(c.post, c.pre, w, pre_rates, c.n_post) / p.N
+            out[f"rate_products_{key}"] = post_rates[c.post] * pre_rates[c.pre]
     return out
 
 
-def _with_j(p, **blocks):
+def _with_j(p, blocks):
+    """p.j with the blocks {"source->target": j (V)} replaced."""
     j = [list(row) for row in p.j]
     for name, value in blocks.items():
-        j["EI".index(name[0])]["EIX".index(name[1])] = value
+        pre, post = name.split("->")
+        j["EI".index(post)]["EIX".index(pre)] = value
     return tuple(map(tuple, j))
 
 
@@ -203,15 +211,16 @@ def _istdp(ctx, cfg):
     report = ctx["report"]
     out = {}
     for c in cfg["istdp_cs"]:
-        p = AkilParameters(N=cfg["N"], c=c, duration=cfg["istdp_T"], plasticity={"EI": ISTDP})
-        points = [dict(seed=1, eta=0.01)] + ([dict(seed=1, eta=0.0)] if c == 0 else [])
+        p = AkilParameters(N=cfg["N"], c=c, duration=cfg["istdp_T"],
+                           plasticity={"I->E": ISTDP})
+        points = [dict(seed=1, eta=ETA_ISTDP)] + ([dict(seed=1, eta=0.0)] if c == 0 else [])
         res = _sweep(ctx, f"istdp_c{c:g}", p, points,
-                     run_args=lambda h, pt: {h["syn_EI"].eta: pt["eta"] * mV})
+                     run_args=lambda h, pt: {h["I->E"].eta: pt["eta"] * volt})
         out[c] = res[0]
         if c == 0:
             out["static_c0"] = res[1]
         rate = res[0]["rates_E"].mean()
-        j_final = res[0]["w_final_EI"].mean()
+        j_final = res[0]["w_final_I_to_E"].mean()
         j_th, r_th = homeostatic_fixed_point(replace(p.mean_field(), N=None), 0, 1, RHO, TAU)
         if c == 0:
             report.add(
@@ -226,60 +235,63 @@ def _istdp(ctx, cfg):
 
 def _soft_hebbian(ctx, cfg):
     p = AkilParameters(N=cfg["N"], duration=cfg["hebb_T"],
-                       plasticity={"EE": ("soft_hebbian", dict(eta=0.01, j_max=30.0))})
+                       plasticity={"E->E": ("soft_hebbian", dict(eta=0.01, j_max=J_MAX))})
     (res,) = _sweep(ctx, "soft_hebbian", p, [dict(seed=1)])
-    j_final = res["w_final_EE"].mean()
+    j_final = res["w_final_E_to_E"].mean()
     ctx["report"].add(relative_check(
-        f"soft_hebbian_j_ee_N{p.N}", f"soft Hebbian (R1) eta = 0.01, N = {p.N}: mean j_EE of all "
-        f"synapses at T = {p.duration:g} s vs j_max", 30.0, j_final, 0.05))
+        f"soft_hebbian_j_ee_N{p.N}", f"soft Hebbian (R1) eta = 0.01, N = {p.N}: mean j_EE (mV) "
+        f"of all synapses at T = {p.duration:g} s vs j_max", MV * J_MAX, MV * j_final, 0.05))
     # diagnostic: each synapse relaxes at its own rate eta tau r_post r_pre (sec. 4.3 per
     # synapse), so synapses between low-rate cells lag behind the population-mean ODE
     T, j0 = p.duration, p.j[0][0]
-    ode = soft_hebbian_transient(p.mean_field(), 0, 0, j0, 30.0, 0.01, TAU, [0.0, T])[-1]
-    per_synapse = 30.0 - (30.0 - j0) * np.exp(-0.01 * TAU * res["rate_products_EE"] * T).mean()
-    ctx["report"].table(pd.DataFrame([dict(T=T, j_final=j_final, ode_population_mean=ode,
-                                           per_synapse_rates=per_synapse,
+    ode = soft_hebbian_transient(p.mean_field(), 0, 0, j0, J_MAX, 0.01, TAU, [0.0, T])[-1]
+    per_synapse = J_MAX - (J_MAX - j0) * np.exp(
+        -0.01 * TAU * res["rate_products_E_to_E"] * T).mean()
+    ctx["report"].table(pd.DataFrame([dict(T=T, j_final_mV=MV * j_final,
+                                           ode_population_mean_mV=MV * ode,
+                                           per_synapse_rates_mV=MV * per_synapse,
                                            rate_E=res["rates_E"].mean())]),
                         "soft_hebbian.csv")
     return dict(res=res, p=p)
 
 
 def _kohonen(ctx, cfg):
-    p = AkilParameters(N=cfg["N"], duration=cfg["kohonen_T"], j=_with_j(AkilParameters(),
-                                                                        EE=1.0, EI=-100.0),
-                       plasticity={"EE": ("kohonen", dict(eta=0.01, beta_hat=2.0))})
+    p = AkilParameters(N=cfg["N"], duration=cfg["kohonen_T"],
+                       j=_with_j(AkilParameters(), {"E->E": 0.001, "I->E": -0.100}),
+                       plasticity={"E->E": ("kohonen", dict(eta=0.01, beta_hat=0.002))})
     points = [dict(seed=1, beta_hat=b) for b in cfg["betas"]]
     res = _sweep(ctx, "kohonen", p, points, run_args=lambda h, pt: {
-        h["syn_EE"].beta: pt["beta_hat"] / np.sqrt(p.N) * mV})
+        h["E->E"].beta: pt["beta_hat"] / np.sqrt(p.N) * volt})
     koh = p.mean_field()
     rows = []
     for pt, r in zip(points, res):
         b = pt["beta_hat"]
         stable = [x for x, s in kohonen_fixed_points(koh, 0, b, TAU) if s]
         rate = r["rates_E"].mean()
-        rows.append(dict(beta_hat=b, j_final=r["w_final_EE"].mean(), rate_E=rate,
-                         rate_I=r["rates_I"].mean(), theory_j=stable[0] if stable else np.nan,
-                         identity_j=b * TAU * rate))
-    table = pd.DataFrame(rows)
+        rows.append(dict(beta_hat=MV * b, j_final=MV * r["w_final_E_to_E"].mean(), rate_E=rate,
+                         rate_I=r["rates_I"].mean(),
+                         theory_j=MV * stable[0] if stable else np.nan,
+                         identity_j=MV * b * TAU * rate))
+    table = pd.DataFrame(rows)  # weights in mV
     ctx["report"].table(table, "kohonen.csv")
     return dict(res=res, table=table, p=p)
 
 
 def _manifold(ctx, m):
-    p = AkilParameters(N=m["N"], duration=m["T"], plasticity={"EI": ISTDP})
+    p = AkilParameters(N=m["N"], duration=m["T"], plasticity={"I->E": ISTDP})
     points = [dict(seed=1, j0=j0) for j0 in m["j0"]]
     res = _sweep(ctx, "manifold", p, points, run_args=lambda h, pt: {
-        h["syn_EI"].w: np.full(len(h["post_EI"]), pt["j0"] / np.sqrt(p.N)) * mV})
+        h["I->E"].w: np.full(len(h.connectivity["I->E"]), pt["j0"] / np.sqrt(p.N)) * volt})
     rows = []
     leading = pinned_rate_weights(p.mean_field(), {0: RHO}, [(0, 1)])[0][(0, 1)]
     for pt, r in zip(points, res):
         # weight-rate covariance D (sec. 4.1): realised mean I input minus mean weight x mean rate
-        w, r_I, D = r["w_final_EI"], r["rates_I"], r["D_EI"]
+        w, r_I, D = r["w_final_I_to_E"], r["rates_I"], r["D_I_to_E"]
         weights, _ = pinned_rate_weights(p.mean_field(), {0: RHO}, [(0, 1)], offset=[D, 0.0])
-        rows.append(dict(j0=pt["j0"], j_final=w.mean(), rate_E=r["rates_E"].mean(),
-                         rate_I=r_I.mean(), D=D, theory_leading=leading,
-                         theory_corrected=weights[(0, 1)]))
-    table = pd.DataFrame(rows).sort_values("j0")
+        rows.append(dict(j0=MV * pt["j0"], j_final=MV * w.mean(), rate_E=r["rates_E"].mean(),
+                         rate_I=r_I.mean(), D=D, theory_leading=MV * leading,
+                         theory_corrected=MV * weights[(0, 1)]))
+    table = pd.DataFrame(rows).sort_values("j0")  # weights in mV, D in V Hz
     ctx["report"].table(table, "manifold.csv")
     monotone = float(np.all(np.diff(table.j_final) > 0))
     ctx["report"].add(interval_check(
@@ -292,12 +304,13 @@ def _manifold(ctx, m):
 def _opto(ctx, o):
     T_w = o["window"]
     p = AkilParameters(N=o["N"], duration=3 * T_w, stim_fraction=0.4, stim_window=(T_w, 2 * T_w),
-                       plasticity={"EI": ("homeostatic", dict(eta=o["eta"], j_n=J_N, rho=RHO))},
+                       plasticity={"I->E": ("homeostatic", dict(eta=o["eta"], j_n=J_N,
+                                                                  rho=RHO))},
                        record_spikes=500)
     (res,) = _sweep(ctx, "opto", p, [dict(seed=1)])
-    times = res["w_times_EI"]
-    e1 = res["w_post_EI"] < int(round(0.4 * p.N))
-    w = res["w_t_EI"]
+    times = res["w_times_I_to_E"]
+    e1 = res["w_post_I_to_E"] < p.n_E1
+    w = MV * res["w_t_I_to_E"]
     j_e1 = w[e1].mean(axis=0)
     on = np.searchsorted(times, T_w)
     off = np.searchsorted(times, 2 * T_w) - 1
@@ -311,7 +324,8 @@ def _opto(ctx, o):
                        f"stimulation (Hz), N = {p.N}, eta = {o['eta']:g}", RHO, rate_e1,
                        RHO - 1, RHO + 1, "issue: within 1 Hz of rho0"),
         interval_check("opto_j_E1I_shift", "opto: change of mean j_E1I over the stimulation "
-                       "(mV); expected: leading-order theory", w_on[(0, 2)] - w_off[(0, 2)], j_e1[off] - j_e1[on], -np.inf, -20.0,
+                       "(mV); expected: leading-order theory", MV * (w_on[(0, 2)] - w_off[(0, 2)]),
+                       j_e1[off] - j_e1[on], -np.inf, -20.0,
                        "issue: moves by at least -20"))
     return dict(res=res, p=p, e1=e1)
 
@@ -351,10 +365,10 @@ def _figures(report, theory, static, istdp, hebb, kohonen, manifold, opto):
 
     fig, ax = plt.subplots(1, 3, figsize=(14, 4))
     res = istdp[0.0]
-    t = res["w_times_EI"]
-    ax[0].plot(t, res["w_t_EI"][:50].T, color="0.8", lw=0.5)
-    ax[0].plot(t, res["w_t_EI"].mean(axis=0), "k", label="mean of sampled synapses")
-    ax[0].axhline(istdp["theory_0.0"][0], color="r", ls="--", label="fixed point (theory)")
+    t = res["w_times_I_to_E"]
+    ax[0].plot(t, MV * res["w_t_I_to_E"][:50].T, color="0.8", lw=0.5)
+    ax[0].plot(t, MV * res["w_t_I_to_E"].mean(axis=0), "k", label="mean of sampled synapses")
+    ax[0].axhline(MV * istdp["theory_0.0"][0], color="r", ls="--", label="fixed point (theory)")
     ax[0].set(xlabel="time (s)", ylabel="j_EI (mV)", title="iSTDP (R5), eta = 0.01")
     ax[1].plot(res["rate_t_E"], label="E")
     ax[1].plot(res["rate_t_I"], label="I")
@@ -371,30 +385,31 @@ def _figures(report, theory, static, istdp, hebb, kohonen, manifold, opto):
 
     fig, ax = plt.subplots(1, 3, figsize=(14, 4))
     res, p = hebb["res"], hebb["p"]
-    t = res["w_times_EE"]
-    ax[0].plot(t, res["w_t_EE"].mean(axis=0), "k", label="simulation (sampled mean)")
-    ode = soft_hebbian_transient(p.mean_field(), 0, 0, p.j[0][0], 30.0, 0.01, TAU, t)
-    ax[0].plot(t, ode, "r--", label="mean-field ODE")
-    ax[0].axhline(30.0, color="0.5", ls=":")
+    t = res["w_times_E_to_E"]
+    ax[0].plot(t, MV * res["w_t_E_to_E"].mean(axis=0), "k", label="simulation (sampled mean)")
+    ode = soft_hebbian_transient(p.mean_field(), 0, 0, p.j[0][0], J_MAX, 0.01, TAU, t)
+    ax[0].plot(t, MV * ode, "r--", label="mean-field ODE")
+    ax[0].axhline(MV * J_MAX, color="0.5", ls=":")
     ax[0].set(xlabel="time (s)", ylabel="j_EE (mV)", title="soft Hebbian (R1)")
     ax[0].legend(fontsize=7)
     tab, kres = kohonen["table"], kohonen["res"]
     for k, (row, r_) in enumerate(zip(tab.itertuples(), kres)):
-        ax[1].plot(r_["w_times_EE"], r_["w_t_EE"].mean(axis=0), color=f"C{k}",
+        ax[1].plot(r_["w_times_E_to_E"], MV * r_["w_t_E_to_E"].mean(axis=0), color=f"C{k}",
                    label=f"beta_hat = {row.beta_hat:g}")
         ax[1].axhline(row.theory_j, color=f"C{k}", ls="--", lw=0.8)
     ax[1].set(xlabel="time (s)", ylabel="j_EE (mV)", yscale="log",
               title="Kohonen (R4): sims and stable fixed points")
     ax[1].legend(fontsize=7)
     j, beta = kohonen_fixed_point_curve(theory["koh"], 0, TAU)
-    stable = (j <= theory["j_c"]) & (beta >= 0.2)
-    unstable = (j >= theory["j_c"]) & (beta >= 0.2)
+    stable = (j <= theory["j_c"]) & (beta >= 0.2e-3)
+    unstable = (j >= theory["j_c"]) & (beta >= 0.2e-3)
+    j, beta = MV * j, MV * beta
     ax[2].plot(beta[stable], j[stable], "k-", label="stable (theory)")
     ax[2].plot(beta[unstable], j[unstable], "k--", label="unstable (theory)")
     ax[2].plot(tab.beta_hat, tab.j_final, "o", label="simulation, final")
     ax[2].plot(tab.beta_hat, tab.identity_j, "x", label="beta_hat tau r_E,sim")
     ax[2].set(xlabel="beta_hat (mV)", ylabel="j_EE (mV)", ylim=(0, 45),
-              title=f"saddle-node at beta_hat = {theory['beta_c']:.2f}")
+              title=f"saddle-node at beta_hat = {MV * theory['beta_c']:.2f} mV")
     ax[2].legend(fontsize=7)
     report.figure(fig, "hebbian_kohonen.png")
 
@@ -402,7 +417,8 @@ def _figures(report, theory, static, istdp, hebb, kohonen, manifold, opto):
         fig, ax = plt.subplots(1, 2, figsize=(10, 4))
         tab = manifold["table"]
         for r_, j0 in zip(manifold["res"], tab.j0):
-            ax[0].plot(r_["w_times_EI"], r_["w_t_EI"].mean(axis=0), label=f"j0 = {j0:g}")
+            ax[0].plot(r_["w_times_I_to_E"], MV * r_["w_t_I_to_E"].mean(axis=0),
+                       label=f"j0 = {j0:g} mV")
         ax[0].set(xlabel="time (s)", ylabel="j_EI (mV)", title="iSTDP from different j0")
         ax[0].legend(fontsize=7)
         ax[1].plot(tab.j0, tab.j_final, "o-", label="simulation")
@@ -414,9 +430,9 @@ def _figures(report, theory, static, istdp, hebb, kohonen, manifold, opto):
     if opto is not None:
         fig, ax = plt.subplots(1, 2, figsize=(10, 4))
         res, e1 = opto["res"], opto["e1"]
-        t = res["w_times_EI"]
-        ax[0].plot(t, res["w_t_EI"][e1].mean(axis=0), label="j_E1I")
-        ax[0].plot(t, res["w_t_EI"][~e1].mean(axis=0), label="j_E2I")
+        t = res["w_times_I_to_E"]
+        ax[0].plot(t, MV * res["w_t_I_to_E"][e1].mean(axis=0), label="j_E1I")
+        ax[0].plot(t, MV * res["w_t_I_to_E"][~e1].mean(axis=0), label="j_E2I")
         ax[0].set(xlabel="time (s)", ylabel="j (mV)", title="opto stimulation of E1")
         for pop in ("E1", "E2", "I"):
             ax[1].plot(res[f"rate_t_{pop}"], label=pop)

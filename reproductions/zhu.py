@@ -20,17 +20,15 @@ import pandas as pd
 from brian2 import Hz, second, volt
 
 from balanced_models.analysis import (correlation_from_covariance, firing_rates, moments_table,
-                                      spike_arrays, spike_counts)
+                                      spike_counts)
 from balanced_models.network import Simulation
-from balanced_models.papers.zhu import (POPULATIONS, ZhuParameters, build_network,
-                                        external_spikes, load_point)
+from balanced_models.papers.zhu import POPULATIONS, ZhuParameters, build_network, load_point
 from balanced_models.sweeps import PointStore
 from theory.balanced import (balanced_rates, conductance_balanced_rates,
                              correlated_state_correlations, effective_time_constants)
 
 from .report import absolute_check, interval_check, relative_check
 
-VARIANT_SEEDS = {"current": 1, "conductance": 2, "surrogate": 3}  # connectivity streams
 SCALES = {
     "quick": dict(Ns=[1000, 2000], trials={1000: 2, 2000: 1}, cs=[0.0, 0.2]),
     "full": dict(Ns=[1000, 2000, 4000, 8000, 15000], trials={n: 4 for n in
@@ -86,17 +84,17 @@ class _CompiledNetwork:
         self.directory = os.path.join(report.build_dir, f"{variant}_N{N}")
         self.sim = self.handles = None
 
-    def load(self, p, spikes, trial, surrogate):
-        """(sim, handles, run_args) ready to execute the point."""
-        rng = np.random.default_rng([p.N, trial, VARIANT_SEEDS[self.variant]])
+    def load(self, p, trial, surrogate):
+        """(sim, handles, run_args) ready to execute the point. The realisation (connectivity
+        and external trains) of a trial is the same for every variant and c."""
+        seed = 1000 + trial
         if self.sim is None:
-            self.sim = Simulation("cpp_standalone", seed=1000 + trial, dt=p.dt * second,
+            self.sim = Simulation("cpp_standalone", seed=seed, dt=p.dt * second,
                                   directory=self.directory)
-            self.handles = build_network(self.sim, p, self.variant, spikes, rng,
-                                         surrogate=surrogate)
+            self.handles = build_network(self.sim, p, self.variant, seed, surrogate=surrogate)
             self.sim.network.run(p.duration * second)
             return self.sim, self.handles, {}
-        return self.sim, self.handles, load_point(self.handles, p, self.variant, spikes, rng,
+        return self.sim, self.handles, load_point(self.handles, p, self.variant, seed,
                                                   surrogate)
 
 
@@ -107,18 +105,18 @@ def _run_variant(network, store, p, trial, force, surrogate=None):
     def simulate():
         start = time.perf_counter()
         compiled = network.sim is not None
-        sim, h, run_args = network.load(p, external_spikes(p, trial), trial, surrogate)
+        sim, h, run_args = network.load(p, trial, surrogate)
         sim.execute(run_args=run_args, seed=1000 + trial)
         out = _measures(p, h)
         if variant == "conductance":  # second pass: |C| with the per-neuron means as refs
             args = dict(run_args)
             for pop in POPULATIONS:
-                m = moments_table(h[f"moments_{pop}"])
-                R = h[f"moments_{pop}"]
+                R = h.monitors[f"moments_{pop}"]
+                m = moments_table(R)
                 args[R.v_ref] = m["v_mean"].to_numpy() * volt
                 args[R.g_tot_ref] = m["g_tot_mean"].to_numpy() * Hz
             sim.execute(run_args=args, seed=1000 + trial)
-            absdev = np.concatenate([moments_table(h[f"moments_{pop}"])["v_g_tot_absdev"]
+            absdev = np.concatenate([moments_table(h.monitors[f"moments_{pop}"])["v_g_tot_absdev"]
                                      for pop in POPULATIONS])
             out["C_abs"] = absdev.mean() * 1e3 * 1e-3  # V Hz -> mV/ms
         out["seconds"] = time.perf_counter() - start
@@ -133,11 +131,11 @@ def _run_variant(network, store, p, trial, force, surrogate=None):
 def _measures(p, h):
     """var(V), mean V, rates, count correlations, tau_eff and the V-g covariance of one run."""
     out = {}
-    moments = {pop: moments_table(h[f"moments_{pop}"]) for pop in POPULATIONS}
+    moments = {pop: moments_table(h.monitors[f"moments_{pop}"]) for pop in POPULATIONS}
     out["var_v"] = 1e6 * np.concatenate([moments[pop]["v_var"] for pop in POPULATIONS]).mean()
     counts = []
     for pop in POPULATIONS:
-        i, t = spike_arrays(h[f"spikes_{pop}"])
+        i, t = h.spike_trains(pop)
         n = len(h[pop])
         out[f"rate_{pop}"] = firing_rates(i, t, n, p.burn_in, p.duration).mean()
         out[f"v_mean_{pop}"] = moments[pop]["v_mean"].mean()

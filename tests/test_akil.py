@@ -19,7 +19,9 @@ NET = replace(AkilParameters().mean_field(), N=None)
 
 
 def test_balanced_rates_and_covariances_of_the_brief():
-    assert np.allclose(NET.W, [[2, -3], [9, -5]]) and np.allclose(NET.W_x, [[3.6], [2.7]])
+    # weights in V: the brief's W = [[2, -3], [9, -5]] mV
+    assert np.allclose(NET.W, [[2e-3, -3e-3], [9e-3, -5e-3]])
+    assert np.allclose(NET.W_x, [[3.6e-3], [2.7e-3]])
     assert NET.rates() == pytest.approx([5.8235, 15.8824], abs=1e-4)
     cov = replace(NET, c=0.1).count_covariances(0.25)
     assert [cov[0, 0], cov[0, 1], cov[1, 1]] == pytest.approx([0.085, 0.231, 0.631], abs=6e-4)
@@ -28,50 +30,52 @@ def test_balanced_rates_and_covariances_of_the_brief():
     assert replace(NET, c=0.1).spectral_covariance() == pytest.approx(0.1 * np.outer(r, r) / 10)
     # c = 0 at finite N: only the shared-input term, O(1/N)
     assert replace(NET, N=5000).count_covariances(0.25)[0, 0] == pytest.approx(8.5e-4, abs=1e-5)
-    assert np.all(np.isnan(NET.with_weight(0, 1, -50.0).rates()))  # no balanced state
+    assert np.all(np.isnan(NET.with_weight(0, 1, -0.050).rates()))  # no balanced state
 
 
 def test_istdp_fixed_points_with_and_without_correlations():
     for c, j_ref, r_ref in ((0.0, -119.66, 10.0), (0.1, -120.88, 9.756), (0.2, -122.10, 9.524)):
         j, r = homeostatic_fixed_point(replace(NET, c=c), 0, 1, 10.0, 0.2)
-        assert j == pytest.approx(j_ref, abs=0.01) and r[0] == pytest.approx(r_ref, abs=1e-3)
+        assert 1e3 * j == pytest.approx(j_ref, abs=0.01) and r[0] == pytest.approx(r_ref, abs=1e-3)
         # r_E* = rho / (1 + c/(2 tau r_x))
         assert r[0] == pytest.approx(10.0 / (1 + c / (2 * 0.2 * 10.0)), rel=1e-9)
 
 
 def test_kohonen_fixed_points_and_saddle_node():
-    koh = NET.with_weight(0, 1, -100.0)
+    koh = NET.with_weight(0, 1, -0.100)
     for beta, ref in ((1.0, 1.446), (1.2, 1.748), (2.0, 3.000), (2.4, 3.657), (4.0, 6.555)):
-        (low, stable), (high, unstable) = kohonen_fixed_points(koh, 0, beta, 0.2)
-        assert low == pytest.approx(ref, abs=1e-3) and stable and not unstable
-        # closed form of the brief: j+- = [45 -+ sqrt(2025 - 252 beta)] / 2
-        assert high == pytest.approx((45 + np.sqrt(2025 - 252 * beta)) / 2, abs=1e-6)
+        (low, stable), (high, unstable) = kohonen_fixed_points(koh, 0, 1e-3 * beta, 0.2)
+        assert 1e3 * low == pytest.approx(ref, abs=1e-3) and stable and not unstable
+        # closed form of the brief (mV): j+- = [45 -+ sqrt(2025 - 252 beta)] / 2
+        assert 1e3 * high == pytest.approx((45 + np.sqrt(2025 - 252 * beta)) / 2, abs=1e-6)
     beta_c, j_c = kohonen_saddle_node(koh, 0, 0.2)
-    assert beta_c == pytest.approx(2025 / 252, rel=1e-8) and j_c == pytest.approx(22.5, abs=1e-4)
-    assert kohonen_fixed_points(koh, 0, 8.1, 0.2) == []
+    assert 1e3 * beta_c == pytest.approx(2025 / 252, rel=1e-8)
+    assert 1e3 * j_c == pytest.approx(22.5, abs=1e-4)
+    assert kohonen_fixed_points(koh, 0, 8.1e-3, 0.2) == []
 
 
 def test_pinned_rates_opto_and_two_rule_fixed_points():
     w, r = pinned_rate_weights(NET, {0: 10.0, 1: 23.0}, [(0, 1), (1, 1)])
-    assert (w[(0, 1)], w[(1, 1)]) == pytest.approx((-121.74, -254.35), abs=0.01)
-    jj = NET.with_weight(0, 0, 25.0)
+    assert (1e3 * w[(0, 1)], 1e3 * w[(1, 1)]) == pytest.approx((-121.74, -254.35), abs=0.01)
+    jj = NET.with_weight(0, 0, 0.025)
     w, r = pinned_rate_weights(AkilParameters().stimulated_mean_field(5.0), {0: 10.0, 1: 10.0},
                                [(0, 2), (1, 2)])
-    assert (w[(0, 2)], w[(1, 2)], r[2]) == pytest.approx((-158.12, -119.66, 23.4), abs=0.01)
+    assert (1e3 * w[(0, 2)], 1e3 * w[(1, 2)], r[2]) == pytest.approx((-158.12, -119.66, 23.4),
+                                                                     abs=0.01)
     with pytest.raises(bm.ParameterError, match="not determined"):
         pinned_rate_weights(jj, {0: 10.0}, [])
 
 
 def test_soft_hebbian_transient_relaxes_to_j_max_at_the_predicted_rate():
     t = np.linspace(0, 100, 5)
-    j = soft_hebbian_transient(NET, 0, 0, 25.0, 30.0, 0.01, 0.2, t)
-    assert j[-1] == pytest.approx(30.0, abs=0.2) and np.all(np.diff(j) > 0)
-    # initial slope: eta tau r_E(25)^2 (j_max - j)
+    j = soft_hebbian_transient(NET, 0, 0, 0.025, 0.030, 0.01, 0.2, t)
+    assert j[-1] == pytest.approx(0.030, abs=0.2e-3) and np.all(np.diff(j) > 0)
+    # initial slope: eta tau r_E(25 mV)^2 (j_max - j)
     r = NET.rates()[0]
-    slope = weight_drift("soft_hebbian", 25.0, r, r, 0.0, 0.2, eta=0.01, j_max=30.0)
-    j_short = soft_hebbian_transient(NET, 0, 0, 25.0, 30.0, 0.01, 0.2, [0, 1e-3])[-1]
-    assert (j_short - 25.0) / 1e-3 == pytest.approx(slope, rel=1e-3)
-    assert slope == pytest.approx(0.01 * 0.2 * r * r * 5.0)
+    slope = weight_drift("soft_hebbian", 0.025, r, r, 0.0, 0.2, eta=0.01, j_max=0.030)
+    j_short = soft_hebbian_transient(NET, 0, 0, 0.025, 0.030, 0.01, 0.2, [0, 1e-3])[-1]
+    assert (j_short - 0.025) / 1e-3 == pytest.approx(slope, rel=1e-3)
+    assert slope == pytest.approx(0.01 * 0.2 * r * r * 0.005)
 
 
 def test_rule_parameters_are_validated():
@@ -84,9 +88,11 @@ def test_rule_parameters_are_validated():
     with pytest.raises(bm.ParameterError, match="eta must have the dimension"):
         STDPRule("homeostatic", 0.01, {"w_norm": -1 * mV, "rho": 5 * Hz}).check_units(volt)
     with pytest.raises(bm.ParameterError, match="plastic projection"):
-        AkilParameters(plasticity={"XE": ("kohonen", dict(eta=0.1, beta_hat=2.0))})
+        AkilParameters(plasticity={"X->E": ("kohonen", dict(eta=0.1, beta_hat=0.002))})
+    with pytest.raises(bm.ParameterError, match="plastic projection"):
+        AkilParameters(plasticity={"EI": ("kohonen", dict(eta=0.1, beta_hat=0.002))})
     with pytest.raises(bm.ParameterError, match="unknown parameter 'j_maxx'"):
-        stdp_rule("soft_hebbian", dict(eta=0.1, j_maxx=30.0), 100)
+        stdp_rule("soft_hebbian", dict(eta=0.1, j_maxx=0.030), 100, 0.2)
 
 
 def _pair(rule, w0):
@@ -140,20 +146,20 @@ def test_istdp_network_moves_rates_to_the_target(tmp_path):
     the brief (sec. 6, Brian2): r_E 4.5 -> 9.0 Hz and j_EI -150 -> -100.5 over 20 s. Allowed:
     +-1 Hz and +-12 mV (one network realisation and seed against another; at N = 1000 the
     per-neuron rates are broad, and the brief's run is a single realisation too)."""
-    from balanced_models.analysis import firing_rates, spike_arrays
+    from balanced_models.analysis import firing_rates
     from balanced_models.papers.akil import build_network
 
     p = AkilParameters(N=1000, duration=20.0, plasticity={
-        "EI": ("homeostatic", dict(eta=0.01, j_n=-200.0, rho=10.0))})
+        "I->E": ("homeostatic", dict(eta=1e-5, j_n=-0.200, rho=10.0))})
     sim = Simulation("cpp_standalone", seed=3, directory=str(tmp_path), dt=p.dt * second)
-    h = build_network(sim, p, np.random.default_rng(3))
+    h = build_network(sim, p, 3)
     sim.run(p.duration * second)
-    i, t = spike_arrays(h["spikes_E"])
+    i, t = h.spike_trains("E")
     early = firing_rates(i, t, 800, 0.0, 2.0).mean()
     late = firing_rates(i, t, 800, 10.0, 20.0).mean()
-    j = np.asarray(h["syn_EI"].w[:]).mean() * np.sqrt(p.N) / 1e-3
+    j = np.asarray(h["I->E"].w_[:]).mean() * np.sqrt(p.N) / 1e-3
     assert early == pytest.approx(4.5, abs=1.0)
     assert late == pytest.approx(9.0, abs=1.0)
     assert j == pytest.approx(-100.5, abs=12.0)
-    w_t = np.asarray(h["weights_EI"].w).mean(axis=0) * np.sqrt(p.N) / 1e-3
+    w_t = np.asarray(h.weights["I->E"].w_).mean(axis=0) * np.sqrt(p.N) / 1e-3
     assert w_t[0] == pytest.approx(-150.0) and len(w_t) == 20  # sampled once per second

@@ -7,8 +7,9 @@ import pytest
 from brian2 import second
 
 import balanced_models as bm
-from balanced_models.analysis import moments_table, spike_arrays
-from balanced_models.papers.zhu import ZhuParameters, build_network, external_spikes
+from balanced_models.analysis import moments_table
+from balanced_models.papers.zhu import ZhuParameters, build_network, description
+from balanced_models.brian2_engine import source_spikes
 from theory.balanced import (balanced_rates, conductance_balanced_rates,
                              correlated_state_correlations, effective_time_constants)
 
@@ -16,7 +17,8 @@ from theory.balanced import (balanced_rates, conductance_balanced_rates,
 def test_balanced_state_numbers_of_the_brief():
     p = ZhuParameters()
     W, W_x = p.mean_field()
-    assert np.allclose(W, [[2.8, -4.0], [9.6, -6.0]]) and np.allclose(W_x, [6.0, 4.5])
+    # weights in V: the brief's W = [[2.8, -4], [9.6, -6]] mV, W_x = [6, 4.5] mV
+    assert np.allclose(W, [[2.8e-3, -4e-3], [9.6e-3, -6e-3]]) and np.allclose(W_x, [6e-3, 4.5e-3])
     r = balanced_rates(W, W_x, 10.0)
     assert r == pytest.approx([8.333, 20.833], abs=1e-3)
     Wg, Wg_x = p.mean_field(conductance=True)
@@ -48,15 +50,13 @@ def test_builder_weights_and_recording(variant):
     p = ZhuParameters(N=100, duration=0.1, burn_in=0.02)
     surrogate = {"E": (0.005, -0.063), "I": (0.004, -0.064)} if variant == "surrogate" else None
     sim = bm.Simulation("runtime", seed=1, dt=p.dt * second)
-    h = build_network(sim, p, variant, external_spikes(p, 0), np.random.default_rng(0),
-                      surrogate=surrogate)
-    syn = {s.name: s for s in sim.network.objects if s.name.startswith("syn_")}
-    w_ie = syn["syn_IE"].w_[:]  # I -> E
+    h = build_network(sim, p, variant, 0, surrogate=surrogate)
+    w_ie = h["I->E"].w_[:]
     expected = {"current": -100e-3 / 10, "conductance": 12.5 / 10,
                 "surrogate": 12.5 * (-80 + 63) * 1e-3 / 10}[variant]
     assert np.allclose(w_ie, expected)
     sim.run(p.duration * second)
-    m = moments_table(h["moments_E"])
+    m = moments_table(h.monitors["moments_E"])
     assert np.all(m["v_mean"] <= p.V_th) and np.all(m["n_bins"] == 79)
     if variant == "conductance":
         assert np.all(m["g_tot_mean"] > 0) and "v_g_tot_cov" in m
@@ -64,7 +64,9 @@ def test_builder_weights_and_recording(variant):
 
 def test_external_trains_are_shared_across_variants_and_differ_across_trials():
     p = ZhuParameters(N=200, c=0.2, duration=20.0)
-    a, b, c = external_spikes(p, 0), external_spikes(p, 0), external_spikes(p, 1)
+    surrogate = {"E": (0.005, -0.063), "I": (0.004, -0.064)}
+    a, b, c = (source_spikes(description(p, variant, s), "X", seed) for variant, s, seed in
+               (("current", None, 0), ("surrogate", surrogate, 0), ("conductance", None, 1)))
     assert np.array_equal(a[1], b[1]) and not np.array_equal(a[1][:100], c[1][:100])
     rate = len(a[0]) / (p.sizes[2] * p.duration)
     # the shared mother train (rate r_x/c) dominates the fluctuation of the pooled count:
@@ -83,23 +85,19 @@ def test_loaded_point_equals_a_fresh_build(tmp_path):
     trial1 = {"E": (0.006, -0.061), "I": (0.0035, -0.066)}
 
     def spikes_of(h):
-        i, t = spike_arrays(h["spikes_E"])
-        return np.asarray(i), np.asarray(t)
+        return h.spike_trains("E")
 
     sim = bm.Simulation("cpp_standalone", seed=5, dt=p.dt * second, directory=str(tmp_path / "a"))
-    h = build_network(sim, p, "surrogate", external_spikes(p, 0), np.random.default_rng(0),
-                      surrogate=trial0)
+    h = build_network(sim, p, "surrogate", 0, surrogate=trial0)
     sim.run(p.duration * second)
     binary = os.path.getmtime(tmp_path / "a" / "main")
-    run_args = load_point(h, p, "surrogate", external_spikes(p, 1), np.random.default_rng(1),
-                          surrogate=trial1)
+    run_args = load_point(h, p, "surrogate", 1, surrogate=trial1)
     sim.execute(run_args=run_args, seed=6)
     loaded = spikes_of(h)
     assert os.path.getmtime(tmp_path / "a" / "main") == binary
 
     sim = bm.Simulation("cpp_standalone", seed=6, dt=p.dt * second, directory=str(tmp_path / "b"))
-    h = build_network(sim, p, "surrogate", external_spikes(p, 1), np.random.default_rng(1),
-                      surrogate=trial1)
+    h = build_network(sim, p, "surrogate", 1, surrogate=trial1)
     sim.run(p.duration * second)
     fresh = spikes_of(h)
     assert len(fresh[0]) > 20

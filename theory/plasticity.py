@@ -1,7 +1,7 @@
 """Mean-field theory of STDP in balanced networks (Akil, Rosenbaum & Josic, sec. 4).
 
-Conventions: populations a, b (rows post, columns pre), unscaled weights j = sqrt(N) J in mV,
-rates in Hz, times in s. A network is described by :class:`MeanFieldNetwork`; its balanced rates
+Conventions: populations a, b (rows post, columns pre), unscaled weights j = sqrt(N) J in V
+(SI; the brief quotes them in mV), rates in Hz, times in s. A network is described by :class:`MeanFieldNetwork`; its balanced rates
 are r = -W^-1 W_x r_x with W_ab = p q_b j_ab (sec. 4.1), and the zero-frequency cross-spectral
 densities of its spike trains follow the input's: C~ = G C_x G^T with G = W^-1 W_x (sec. 4.2).
 A count covariance over a window T (much longer than the correlation times) is T C~.
@@ -9,7 +9,7 @@ A count covariance over a window T (much longer than the correlation times) is T
 Weight drifts (sec. 4.3) use the trace averages <x_post S_pre> = tau r_a r_b + K-, <x_pre S_post>
 = tau r_a r_b + K+, with K+ = K- = C~_ab / 2 (covariances narrow and symmetric compared with
 tau). Learning rates are those of :mod:`balanced_models.plasticity` with weights in j units:
-dimensionless for soft Hebbian and Kohonen (beta_hat = sqrt(N) beta in mV), in mV for the
+dimensionless for soft Hebbian and Kohonen (beta_hat = sqrt(N) beta in V), in V for the
 homeostatic rule (j_n = sqrt(N) w_norm, rho the postsynaptic target rate).
 """
 
@@ -31,8 +31,8 @@ __all__ = ["MeanFieldNetwork", "weight_drift", "homeostatic_fixed_point", "kohon
 class MeanFieldNetwork:
     """A balanced network's block structure.
 
-    j : (n, n) unscaled recurrent weights (mV), rows post, columns pre
-    j_x : (n, m) unscaled weights from the m external populations (mV)
+    j : (n, n) unscaled recurrent weights (V), rows post, columns pre
+    j_x : (n, m) unscaled weights from the m external populations (V)
     p : connection probability (all blocks)
     q : (n,) population sizes as fractions of N;  q_x : (m,) the same for the inputs
     r_x : (m,) input rates (Hz)
@@ -107,7 +107,7 @@ class MeanFieldNetwork:
 
 def weight_drift(kind, j, r_post, r_pre, C, tau, *, eta, N=None, j_max=None, beta_hat=None,
                  j_n=None, rho=None):
-    """Mean-field drift dj/dt (per s) of a block of weights j (mV) under one rule.
+    """Mean-field drift dj/dt (per s) of a block of weights j (V) under one rule.
 
     r_post, r_pre : rates (Hz);  C : zero-frequency cross-spectral density C~ of the pair (Hz)
     tau : trace time constant (s);  eta as in the rule (module doc)
@@ -146,12 +146,12 @@ def _roots(f, grid, ok):
     return sorted(roots)
 
 
-def homeostatic_fixed_point(net, post, pre, rho, tau, *, bounds=(-1000.0, 0.0),
+def homeostatic_fixed_point(net, post, pre, rho, tau, *, bounds=(-1.0, 0.0),
                             include_covariance=True):
     """Fixed point of the homeostatic rule on the block j[post][pre] (e.g. I->E iSTDP).
 
     Solves r_pre (2 tau (r_post - rho)) + C~_post,pre = 0 for j[post][pre] within ``bounds``
-    (mV); at c = 0 and N -> infinity this pins r_post = rho, with c > 0 it gives
+    (V); at c = 0 and N -> infinity this pins r_post = rho, with c > 0 it gives
     r_post = rho / (1 + c/(2 tau r_x)) (sec. 4.3). Returns (j*, rates at j*).
     """
     require("tau", tau, low=0.0, low_open=True, unit="s")
@@ -187,24 +187,24 @@ def _kohonen_condition(net, a, tau, beta_hat):
     return g
 
 
-def kohonen_fixed_points(net, a, beta_hat, tau, *, bounds=(0.0, 200.0)):
-    """Fixed points of the Kohonen rule on the recurrent block j[a][a] within ``bounds`` (mV).
+def kohonen_fixed_points(net, a, beta_hat, tau, *, bounds=(0.0, 0.2)):
+    """Fixed points of the Kohonen rule on the recurrent block j[a][a] within ``bounds`` (V).
 
     Returns a list of (j*, stable) in increasing j: the lower fixed point is stable, the upper
     one (if any) unstable (sec. 4.3); stability is the sign of the drift's slope."""
-    require("beta_hat", beta_hat, low=0.0, unit="mV")
+    require("beta_hat", beta_hat, low=0.0, unit="V")
     g = _kohonen_condition(net, a, tau, beta_hat)
     grid, ok = _balanced_interval(net, a, a, *bounds)
     out = []
     for x in _roots(g, grid, ok):
-        h = 1e-5 * max(1.0, abs(x))
+        h = 1e-5 * max(abs(x), 1e-3)
         out.append((x, (g(x + h) - g(x - h)) / (2 * h) < 0))
     return out
 
 
-def kohonen_fixed_point_curve(net, a, tau, *, bounds=(0.0, 200.0), n=2001):
+def kohonen_fixed_point_curve(net, a, tau, *, bounds=(0.0, 0.2), n=2001):
     """Every Kohonen fixed point at once: j on a grid of the balanced range within ``bounds``
-    (mV) and the beta_hat (mV) for which j is a fixed point,
+    (V) and the beta_hat (V) for which j is a fixed point,
     beta_hat(j) = j r_a / (tau r_a^2 + C~_aa/2). Below the maximum of beta_hat(j) (the
     saddle-node) the branch is stable, above it unstable. tau in s; n grid points.
     Returns (j, beta_hat) arrays."""
@@ -220,7 +220,7 @@ def _kohonen_beta(net, a, tau, x):
     return loss / gain
 
 
-def kohonen_saddle_node(net, a, tau, *, bounds=(0.0, 200.0)):
+def kohonen_saddle_node(net, a, tau, *, bounds=(0.0, 0.2)):
     """beta_hat at which the two Kohonen fixed points merge (saddle-node bifurcation).
 
     A fixed point satisfies beta_hat = j r_a / (tau r_a^2 + C~_aa/2); the bifurcation value
@@ -235,7 +235,7 @@ def kohonen_saddle_node(net, a, tau, *, bounds=(0.0, 200.0)):
 
 
 def soft_hebbian_transient(net, a, b, j0, j_max, eta, tau, times):
-    """The mean-field transient of j[a][b] under the soft Hebbian rule from j0 (mV):
+    """The mean-field transient of j[a][b] under the soft Hebbian rule from j0 (V):
     dj/dt = eta (j_max - j)(tau r_a(j) r_b(j) + C~_ab(j)/2), rates and covariances from the
     balanced state at the current weight. Returns j at ``times`` (s)."""
 
@@ -256,9 +256,9 @@ def pinned_rate_weights(net, pinned, plastic, offset=None):
 
     pinned : {population: rate (Hz)};  plastic : list of (post, pre) blocks, at most one per
     postsynaptic population. offset : (n,) extra mean input per population in the units of
-    W r (mV Hz), e.g. the measured weight-rate covariance D of sec. 4.1 (default 0).
+    W r (V Hz), e.g. the measured weight-rate covariance D of sec. 4.1 (default 0).
     The balance rows without a plastic block, W r + W_x r_x + offset = 0, fix the free rates (there must be as many such rows as free populations); each row with a
-    plastic block then gives its weight. Returns ({(post, pre): j (mV)}, rates (Hz)).
+    plastic block then gives its weight. Returns ({(post, pre): j (V)}, rates (Hz)).
 
     Example (sec. 4.5): E1 and E2 pinned at rho by I->E1 and I->E2 iSTDP; the I row gives r_I.
     """

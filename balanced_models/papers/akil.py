@@ -2,42 +2,40 @@
 synapses, external Poisson input with correlation c, STDP on any projection, and optogenetic
 extra input to a subpopulation of E cells.
 
-Parameters are SI floats (s, Hz) and unscaled weights j in mV; a synapse has J = j / sqrt(N)
-(mV, the charge per spike in units of C_m). Projections are named post-pre as in j_ab: 'EI'
-is I -> E. Plasticity rules are given per projection in the same unscaled units and converted
-to :class:`~balanced_models.plasticity.STDPRule` objects here:
+Parameters are SI floats (s, V, Hz); weights are unscaled, j (V), and a synapse has
+J = j / sqrt(N) (the charge per spike in units of C_m). Projections are named
+"source->target" as everywhere in the package: "I->E" is from I to E (the brief's j_EI).
+Plasticity rules are given per projection in the same unscaled units and become
+:class:`~balanced_models.description.Plasticity` rules of the network description:
 
 ====================  =========================================================================
 kind                  parameters (unscaled)
 ====================  =========================================================================
-``soft_hebbian``      eta (1), j_max (mV)                               R1 (E->E), R7 (E->I)
-``additive``          eta (mV), j_min, j_max (mV)                       R2, R3
-``kohonen``           eta (1), beta_hat (mV)                            R4
-``homeostatic``       eta (mV), j_n (mV), rho (Hz, postsynaptic target)  R5 (EI), R6 (IE), R8 (II)
+``soft_hebbian``      eta (1), j_max (V)                           R1 (E->E), R7 (E->I)
+``additive``          eta (V), j_min, j_max (V)                    R2, R3
+``kohonen``           eta (1), beta_hat (V)                        R4
+``homeostatic``       eta (V), j_n (V), rho (Hz, postsynaptic target)  R5 (I->E), R6, R8
 ====================  =========================================================================
 """
 
 from dataclasses import dataclass, field
 
 import numpy as np
-from brian2 import Hz, mV, second
 
 from theory.errors import ParameterError, require
 from theory.plasticity import MeanFieldNetwork
 
-from .. import connectivity as conn
+from ..brian2_engine import build
+from ..description import (Bernoulli, CorrelatedSource, NetworkDescription, Plasticity,
+                           PoissonSource, Population, Projection, Recording,
+                           WindowedPoissonSource)
 from ..ei_parameters import EIXParameters
-from ..inputs import (correlated_spike_trains, poisson_sources, spike_source,
-                      windowed_poisson_sources)
-from ..network import connect
-from ..neurons import eif
-from ..plasticity import STDPRule
-from ..recording import spike_monitor, weight_monitor
+from ..recording import spike_monitor
 
-__all__ = ["AkilParameters", "PROJECTIONS", "stdp_rule", "build_network"]
+__all__ = ["AkilParameters", "PROJECTIONS", "stdp_rule", "description", "build_network"]
 
 POPULATIONS = ("E", "I")
-PROJECTIONS = ("EE", "EI", "IE", "II")
+PROJECTIONS = ("E->E", "I->E", "E->I", "I->I")
 _SCALED = {"j_max": "w_max", "j_min": "w_min", "beta_hat": "beta", "j_n": "w_norm"}
 
 
@@ -46,14 +44,14 @@ class AkilParameters(EIXParameters):
     """Network size N, input correlation c, plasticity and stimulation; defaults of sec. 2. The
     shared fields are those of :class:`~balanced_models.ei_parameters.EIXParameters`.
 
-    j : rows post (E, I), columns pre (E, I, X), unscaled (mV)
-    plasticity : {projection: (kind, {parameter: value})} in unscaled units (module doc)
+    plasticity : {projection: (kind, {parameter: value})} in unscaled SI units (module doc),
+        e.g. {"I->E": ("homeostatic", dict(eta=1e-5, j_n=-0.2, rho=10.0))}
     stim_fraction : E1 = the first stim_fraction*N E cells get the optogenetic input
         (0: no stimulation); stim_q_x N Poisson sources at stim_rate (Hz), active during
-        stim_window (s), project to E1 with probability p and weight stim_j (mV)
+        stim_window (s), project to E1 with probability p and unscaled weight stim_j (V)
     record_spikes : spikes recorded per population (None: all); with stimulation E1 and E2
         each get this many
-    record_weights : synapses sampled per plastic projection, every weight_dt (s)
+    record_weights : synapses sampled per plastic projection, every weight_dt (s); 0: none
     """
 
     N: int = 2000
@@ -62,7 +60,7 @@ class AkilParameters(EIXParameters):
     plasticity: dict = field(default_factory=dict)
     stim_fraction: float = 0.0
     stim_rate: float = 5.0
-    stim_j: float = 180.0
+    stim_j: float = 0.180
     stim_q_x: float = 0.2
     stim_window: tuple = (0.0, 0.0)
     record_spikes: int = None
@@ -78,11 +76,11 @@ class AkilParameters(EIXParameters):
             if proj not in PROJECTIONS:
                 raise ParameterError(f"plastic projection must be one of {PROJECTIONS}; "
                                      f"got {proj!r}")
-            stdp_rule(kind, params, self.N)  # validates kind and parameters
+            stdp_rule(kind, params, self.N, self.tau_stdp)  # validates kind and parameters
 
     def mean_field(self, j=None):
         """The :class:`theory.plasticity.MeanFieldNetwork` of these parameters (E, I; input X),
-        optionally with other recurrent weights j (2x2, mV)."""
+        optionally with other recurrent weights j (2x2, V, rows post)."""
         jj = np.array(self.j, float)
         rec = jj[:, :2] if j is None else np.asarray(j, float)
         return MeanFieldNetwork(j=tuple(map(tuple, rec)), j_x=tuple((x,) for x in jj[:, 2]),
@@ -102,91 +100,83 @@ class AkilParameters(EIXParameters):
                                 self.p, (f, self.q[0] - f, self.q[1]),
                                 (self.q_x, self.stim_q_x), (self.r_x, rate))
 
+    @property
+    def n_E1(self):
+        """Number of stimulated E cells (E1, the first ones)."""
+        return int(round(self.stim_fraction * self.N))
 
-def stdp_rule(kind, params, N):
-    """The :class:`STDPRule` of a rule given in unscaled units (module doc) for network size N."""
+
+def stdp_rule(kind, params, N, tau):
+    """The :class:`~balanced_models.description.Plasticity` of a rule given in unscaled units
+    (module doc) for network size N and trace time constant ``tau`` (s)."""
     params = dict(params)
     if "eta" not in params:
         raise ParameterError(f"the {kind} rule needs a learning rate 'eta'")
     eta = params.pop("eta")
-    unit = {"additive": mV, "homeostatic": mV}.get(kind, 1)
     scaled = {}
     for name, value in params.items():
         if name == "rho":
-            scaled["rho"] = value * Hz
+            scaled["rho"] = value
         elif name in _SCALED:
-            scaled[_SCALED[name]] = value / np.sqrt(N) * mV
+            scaled[_SCALED[name]] = value / np.sqrt(N)
         else:
             raise ParameterError(f"unknown parameter {name!r} of the {kind} rule; allowed: "
                                  f"eta, rho, {', '.join(_SCALED)}")
-    return STDPRule(kind, eta * unit, scaled)
+    return Plasticity(kind, eta, tau, scaled)
 
 
-def _external(p, rng):
-    N_X = p.sizes[2]
-    if p.c == 0:
-        return poisson_sources(N_X, p.r_x * Hz, name="X"), 0
-    spikes = correlated_spike_trains(N_X, p.r_x * Hz, p.c, p.duration * second,
-                                     jitter=p.jitter * second, rng=rng)
-    return spike_source(N_X, *spikes, dt=p.dt * second, name="X")
-
-
-def build_network(sim, p, rng):
-    """Create the network in ``sim``; returns a dict of handles.
-
-    Handles: groups 'E', 'I', 'X' (and 'X2'); Synapses 'syn_EE', 'syn_EI', ... (named by
-    projection, post-pre); for each plastic projection the sampled synapse indices
-    'sample_<proj>', the postsynaptic indices of all its synapses 'post_<proj>' and presynaptic
-    'pre_<proj>', and the weight monitor 'weights_<proj>'; spike monitors 'spikes_E', 'spikes_I'
-    (with stimulation 'spikes_E1', 'spikes_E2' instead of 'spikes_E'); 'n_E1' and the number of
-    external spikes dropped by the dt grid. All objects have fixed names, so a rebuild with new
-    data regenerates identical code.
-    """
+def description(p):
+    """The :class:`~balanced_models.description.NetworkDescription` of ``p``: E and I EIF
+    populations with exponential current synapses (channels e, i, x), external layer X
+    (Poisson, or correlated trains for c > 0), Bernoulli projections j / sqrt(N), the plastic
+    rules of ``p.plasticity``, and with stimulation the windowed source X2 -> E1 (the first
+    n_E1 E cells). Records the spikes of I (and of E without stimulation: with it the
+    builder records E1 and E2 separately) and the sampled weights of plastic projections."""
     N_E, N_I, N_X = p.sizes
-    channels = {c: {"tau": t * second} for c, t in zip("eix", p.tau_syn)}
-    model = eif("current_exp", channels, trace_tau=p.tau_stdp * second)
-    groups = {pop: sim.add(model.group(n, name=pop)) for pop, n in zip(POPULATIONS, (N_E, N_I))}
-    for G in groups.values():
-        G.v = "V_r + rand()*(V_T - V_r)"
-    X, dropped = _external(p, rng)
-    sim.add(X)
-    h = dict(groups, X=X, model=model, dropped_external_spikes=dropped)
+    neuron = p.neuron("current_exp")
+    populations = {pop: Population(n, neuron, v_init=(p.V_r, p.V_T))
+                   for pop, n in zip(POPULATIONS, (N_E, N_I))}
+    sources = {"X": PoissonSource(N_X, p.r_x) if p.c == 0 else
+               CorrelatedSource(N_X, p.r_x, p.c, p.duration, p.jitter)}
     scale = 1 / np.sqrt(p.N)
-    sources = {"E": groups["E"], "I": groups["I"], "X": X}
+    projections = {}
     for a, post in enumerate(POPULATIONS):
         for b, pre in enumerate(("E", "I", "X")):
-            src = sources[pre]
-            c = conn.bernoulli(len(src), len(groups[post]), p.p, p.j[a][b] * scale * mV,
-                               rng=rng)
-            proj = post + pre
-            rule = None
-            if proj in p.plasticity:
-                rule = stdp_rule(*p.plasticity[proj], p.N)
-            S = sim.add(connect(src, groups[post], c, model, "eix"[b], name=f"syn_{proj}",
-                                plasticity=rule))
-            h[f"syn_{proj}"] = S
-            if rule is not None:
-                n = min(p.record_weights, len(c))
-                sample = np.sort(rng.choice(len(c), size=n, replace=False))
-                h[f"sample_{proj}"], h[f"post_{proj}"], h[f"pre_{proj}"] = sample, c.post, c.pre
-                h[f"weights_{proj}"] = sim.add(weight_monitor(
-                    S, sample, dt=p.weight_dt * second, name=f"weights_{proj}"))
-    n_rec = p.record_spikes
-    E = groups["E"]
-    if p.stim_fraction > 0:
-        n1 = int(round(p.stim_fraction * p.N))
-        n_x2 = int(round(p.stim_q_x * p.N))
-        X2 = sim.add(windowed_poisson_sources(n_x2, p.stim_rate * Hz, p.stim_window[0] * second,
-                                              p.stim_window[1] * second, name="X2"))
-        c2 = conn.bernoulli(n_x2, n1, p.p, p.stim_j * scale * mV, rng=rng)
-        h["syn_E1X2"] = sim.add(connect(X2, E[:n1], c2, model, "x", name="syn_E1X2"))
-        m = n1 if n_rec is None else min(n_rec, n1)
-        h["spikes_E1"] = sim.add(spike_monitor(E[:m], name="spikes_E1"))
-        m = N_E - n1 if n_rec is None else min(n_rec, N_E - n1)
-        h["spikes_E2"] = sim.add(spike_monitor(E[n1:n1 + m], name="spikes_E2"))
-        h["X2"], h["n_E1"] = X2, n1
-    else:
-        h["spikes_E"] = sim.add(spike_monitor(E, n_rec, name="spikes_E"))
-        h["n_E1"] = 0
-    h["spikes_I"] = sim.add(spike_monitor(groups["I"], n_rec, name="spikes_I"))
+            name = f"{pre}->{post}"
+            rule = p.plasticity.get(name)
+            projections[name] = Projection(
+                Bernoulli(p.p), p.j[a][b] * scale, channel="eix"[b],
+                plasticity=None if rule is None else stdp_rule(*rule, p.N, p.tau_stdp))
+    n1 = p.n_E1
+    if n1 > 0:
+        sources["X2"] = WindowedPoissonSource(int(round(p.stim_q_x * p.N)), p.stim_rate,
+                                              *p.stim_window)
+        projections["X2->E"] = Projection(Bernoulli(p.p), p.stim_j * scale, channel="x",
+                                          target_range=(0, n1))
+    spikes = {"I": p.record_spikes and min(p.record_spikes, N_I)}
+    if n1 == 0:
+        spikes["E"] = p.record_spikes and min(p.record_spikes, N_E)
+    weights = {name: (p.record_weights, p.weight_dt) for name in p.plasticity
+               if p.record_weights > 0}
+    return NetworkDescription(populations, projections, sources,
+                              record=Recording(spikes=spikes, weights=weights), dt=p.dt)
+
+
+def build_network(sim, p, seed):
+    """Create the network of :func:`description` in ``sim`` with the realisation of ``seed``.
+
+    Returns the :class:`~balanced_models.brian2_engine.NetworkHandles`: populations "E", "I",
+    sources "X" (and "X2"), projections "E->E", "I->E", ... (source->target), weight
+    monitors and samples of plastic projections, and spike monitors "I" and "E" (with
+    stimulation "E1" and "E2", the stimulated cells and as many unstimulated ones, instead of
+    "E"). All objects have fixed names, so a rebuild with new data regenerates identical code.
+    """
+    h = build(description(p), sim, seed=seed)
+    n1 = p.n_E1
+    if n1 > 0:
+        E, N_E, n_rec = h.populations["E"], p.sizes[0], p.record_spikes
+        m1 = n1 if n_rec is None else min(n_rec, n1)
+        m2 = N_E - n1 if n_rec is None else min(n_rec, N_E - n1)
+        h.spikes["E1"] = sim.add(spike_monitor(E[:m1], name="spikes_E1"))
+        h.spikes["E2"] = sim.add(spike_monitor(E[n1:n1 + m2], name="spikes_E2"))
     return h
