@@ -115,6 +115,21 @@ class NetworkHandles:
                                  f"{sorted(self.spikes)}")
         return spike_arrays(self.spikes[population])
 
+    def network_spike_trains(self):
+        """(indices, times in s) of every population, neurons numbered consecutively in the
+        order of ``description.populations`` (as in :func:`~balanced_models.realisation.dense_matrix`);
+        every neuron's spikes must have been recorded."""
+        indices, times, offset = [], [], 0
+        for pop, population in self.description.populations.items():
+            monitor = self.spikes.get(pop)
+            if monitor is None or len(monitor.source) != population.size:
+                raise ParameterError(f"the spikes of all neurons of {pop!r} were not recorded")
+            i, t = spike_arrays(monitor)
+            indices.append(i + offset)
+            times.append(t)
+            offset += population.size
+        return np.concatenate(indices), np.concatenate(times)
+
     def rates(self, start=None, stop=None):
         """{population: per-neuron rates (Hz)} of the recorded neurons in [start, stop) s;
         default: the last 90 % of the run (the first 10 % is transient)."""

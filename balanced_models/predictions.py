@@ -31,7 +31,7 @@ import pandas as pd
 
 from theory.balanced import conductance_balanced_rates, linear_balanced_solution
 from theory.errors import ParameterError
-from theory.heterogeneity import covariances, effective_connectivity, working_point
+from theory.heterogeneity import resolved_theory, working_point
 from theory.lif import isi_cv
 
 from .description import CURRENT_SYNAPSES, NetworkDescription, split_projection_name
@@ -277,16 +277,15 @@ def neuron_prediction(description, connectivity, *, damping=0.5):
                         index=labels)
 
 
-def covariance_prediction(description, connectivity, *, neurons=None):
+def covariance_prediction(description, connectivity):
     """Zero-frequency covariances (Hz) of the spike trains of a realised network: the
     linear response C = B D B^T around the neuron-resolved working point, with D such that
-    the diagonal is each neuron's rate CV^2 (theory.heterogeneity.covariances). A count
+    the diagonal is each neuron's rate CV^2 (theory.heterogeneity.resolved_theory). A count
     covariance over a long window T is T C.
 
     Parameters
     ----------
     description, connectivity : as for :func:`neuron_prediction`
-    neurons : the table of :func:`neuron_prediction` if already computed
 
     Returns
     -------
@@ -294,11 +293,8 @@ def covariance_prediction(description, connectivity, *, neurons=None):
         N x N, rows and columns indexed by (population, neuron).
     """
     d = _check(description)
-    J, _, _, (tau_m, V_th, V_r, tau_ref, tau_s, _), labels = _neuron_inputs(d, connectivity)
-    if neurons is None:
-        neurons = neuron_prediction(d, connectivity)
-    wp = {"mu": neurons["mu"].to_numpy(), "sigma": neurons["sigma"].to_numpy()}
-    W, _, _ = effective_connectivity(J, wp, tau_m, V_th, V_r, tau_ref, tau_s)
-    a = neurons["rate"].to_numpy() * neurons["cv"].to_numpy() ** 2
-    C, _ = covariances(W, a)
-    return pd.DataFrame(C, index=labels, columns=labels)
+    J, J_x, nu_x, (tau_m, V_th, V_r, tau_ref, tau_s, mu_dc), labels = _neuron_inputs(
+        d, connectivity)
+    theory = resolved_theory(J, tau_m, V_th, V_r, tau_ref, J_x=J_x, nu_x=nu_x, mu_dc=mu_dc,
+                             tau_s=tau_s)
+    return pd.DataFrame(theory["C"], index=labels, columns=labels)

@@ -27,19 +27,19 @@ def main():
     ap.add_argument("--threads", type=int, default=1, help="OpenMP threads (0/1: none)")
     args = ap.parse_args()
     p = AkilParameters(N=args.N, duration=args.duration, record_spikes=200,
-                       plasticity={"EI": ("homeostatic", dict(eta=1e-4, j_n=-200.0, rho=10.0))})
+                       plasticity={"I->E": ("homeostatic", dict(eta=1e-7, j_n=-0.200, rho=10.0))})
     start = time.perf_counter()
     sim = Simulation("cpp_standalone", seed=1, dt=p.dt * second,
                      directory=tempfile.mkdtemp(prefix="bm_akil_"))
     prefs.devices.cpp_standalone.openmp_threads = args.threads if args.threads > 1 else 0
-    h = build_network(sim, p, np.random.default_rng(1))
+    h = build_network(sim, p, 1)
     sim.network.run(p.duration * second)
     python_s = time.perf_counter() - start
     sim.compile()
     sim.execute()
     t = sim.timings
-    j = np.asarray(h["syn_EI"].w[:]).mean() * np.sqrt(p.N) / 1e-3
-    rate = len(h["spikes_E"].t) / len(h["spikes_E"].source) / p.duration
+    j = np.asarray(h["I->E"].w_[:]).mean() * np.sqrt(p.N) / 1e-3
+    rate = len(h.spikes["E"].t) / len(h.spikes["E"].source) / p.duration
     print(f"N = {p.N}, T = {p.duration:g} s, iSTDP on I->E, {args.threads} thread(s)")
     print(f"network construction (Python, incl. connectivity): {python_s:.1f} s")
     print(f"code generation + compilation: {t['build']:.1f} s")

@@ -53,7 +53,7 @@ print(json.dumps(dict(seconds=time.perf_counter() - start, nu=list(map(float, nu
 
 def layer_network(N_E, N_I, seed=1):
     p = LayerParameters(N_E=N_E, N_I=N_I)
-    return p, dense_matrix(realise(p, np.random.default_rng(seed)))
+    return p, dense_matrix(p, realise(p, seed))
 
 
 def our_working_point(p, J):

@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 from brian2 import second, volt
 
-from balanced_models.analysis import (firing_rates, mean_pair_covariances, spike_arrays,
-                                      spike_counts, weight_rate_covariance)
+from balanced_models.analysis import (firing_rates, mean_pair_covariances, spike_counts,
+                                      weight_rate_covariance)
 from balanced_models.papers.akil import AkilParameters, build_network
 from balanced_models.sweeps import PointStore, run_sweep
 from theory.plasticity import (homeostatic_fixed_point, kohonen_fixed_point_curve,

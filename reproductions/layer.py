@@ -23,16 +23,15 @@ from brian2 import second
 
 from balanced_models.analysis import (correlation_from_covariance, count_covariance,
                                       firing_rates, isi_cvs, pair_statistics,
-                                      shifted_covariance_spread, spike_arrays, spike_counts)
+                                      shifted_covariance_spread, spike_counts)
 from balanced_models.network import Simulation
 from balanced_models.papers.layer import LayerParameters, build_network, dense_matrix, realise
 from balanced_models.sweeps import PointStore
-from theory.heterogeneity import (block_means_and_variances, bulk_radius_squared,
-                                  covariance_variances, covariances, cvs_at,
-                                  effective_connectivity, external_rates_for_input,
-                                  mean_covariances, participation_ratio, working_point)
-
 from theory.errors import ParameterError
+from theory.heterogeneity import (block_means_and_variances, bulk_radius_squared,
+                                  covariance_variances, covariances, external_rates_for_input,
+                                  linear_response_connectivity, mean_covariances,
+                                  participation_ratio, resolved_theory)
 
 from .report import interval_check, relative_check
 
@@ -149,8 +148,8 @@ def _sparse_ei(report, N_E=1600, N_I=400, min_realisations=5, max_realisations=8
 def _network_theory(p, seed):
     """Realise the example network and evaluate the neuron-resolved theory on it."""
     start = time.perf_counter()
-    connections = realise(p, np.random.default_rng(seed))
-    th = _resolved_theory(p, dense_matrix(connections))
+    connections = realise(p, seed)
+    th = _resolved_theory(p, dense_matrix(p, connections))
     return dict(th, seed=seed, connections=connections,
                 R2=bulk_radius_squared(th["W"], p.populations),
                 max_re=float(np.linalg.eigvals(th["W"]).real.max()),
@@ -161,13 +160,8 @@ def _resolved_theory(p, J):
     """Neuron-resolved theory on the matrix J[post, pre] (V) with the external input of p:
     working point, CVs, effective connectivity W = alpha J + beta J^2 and covariances C."""
     J_x, nu_x = p.external()
-    args = (p.tau_m, p.V_th, p.V_r, p.tau_ref)
-    wp = working_point(J, *args, J_x=J_x, nu_x=nu_x, mu_dc=p.mu_dc, damping=0.5)
-    cv = cvs_at(wp, *args)
-    W, alpha, beta = effective_connectivity(J, wp, *args)
-    a = wp["nu"] * cv**2
-    C, D = covariances(W, a)
-    return dict(J=J, wp=wp, cv=cv, W=W, alpha=alpha, beta=beta, a=a, C=C, D=D)
+    return dict(resolved_theory(J, p.tau_m, p.V_th, p.V_r, p.tau_ref, J_x=J_x, nu_x=nu_x,
+                                mu_dc=p.mu_dc), J=J)
 
 
 def _example_checks(report, theories):
@@ -209,9 +203,9 @@ def _simulate(report, store, p, connections, T, seed, point, force, directory="e
     def simulate():
         sim = Simulation("cpp_standalone", seed=seed,
                          directory=os.path.join(report.build_dir, directory))
-        G, spikes = build_network(sim, p, connections)
+        handles = build_network(sim, p, connections)
         sim.run(T * second)
-        i, t = spike_arrays(spikes)
+        i, t = handles.network_spike_trains()
         return dict(i=i, t=t, build_seconds=sim.timings["build"],
                     run_seconds=sim.timings["execute"])
 
@@ -274,7 +268,7 @@ def _controls(report, p, th):
     def pop_mean(x):
         return np.concatenate([np.full(sl.stop - sl.start, x[sl].mean()) for sl in pops.values()])
     alpha, beta, a = pop_mean(th["alpha"]), pop_mean(th["beta"]), pop_mean(th["a"])
-    W_same = alpha[:, None] * th["J"] + beta[:, None] * th["J"] ** 2
+    W_same = linear_response_connectivity(th["J"], alpha, beta)
     C_same, _ = covariances(W_same, a)
     no_single = corr_std(C_same)
     report.add(interval_check("control_no_structural_heterogeneity", "std of correlations: full"

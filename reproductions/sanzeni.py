@@ -22,12 +22,12 @@ import pandas as pd
 from brian2 import Hz, second
 
 from balanced_models.analysis import firing_rates, isi_cvs, moments_table, spike_arrays
-from balanced_models.papers.sanzeni import (NetworkParameters, SingleNeuronBlock,
-                                            build_network, build_single_neurons,
-                                            effective_time_constant)
 from balanced_models.network import Simulation
+from balanced_models.papers.sanzeni import (NetworkParameters, SingleNeuronBlock,
+                                            build_network, build_single_neurons)
 from balanced_models.sweeps import PointStore, run_sweep
-from theory.conductance import (SANZENI, effective_parameters, etc_cv, etc_density, etc_rate,
+from theory.conductance import (SANZENI, effective_parameters, effective_time_constant, etc_cv,
+                                etc_density, etc_rate,
                                 multiplicative_cv, multiplicative_density, multiplicative_rate,
                                 network_inputs, network_rates, scaling_family)
 
@@ -153,21 +153,23 @@ def _single_neurons(report, cfg, store, force):
 # ------------------------------------------------------------------------------------------
 def _network_sweep(report, cfg, net, dt, points, store, processes, force, tag):
     K, a, N = net["K"], net["a"], net["N"]
-    p = NetworkParameters(K=K, a=a, N_E=N, N_I=N, N_X=N)
+    p = NetworkParameters(K=K, a=a, N_E=N, N_I=N, N_X=N, dt=dt)
     T, t0 = cfg["duration"], cfg["burn_in"]
 
     def build(sim):
-        return build_network(sim, p, np.random.default_rng(1234), record_from=t0)
+        return build_network(sim, p, 1234, record_from=t0)
 
     def run_args(h, point):
-        return {h["external"].rates: point["nu_X"] * Hz}
+        return {h[x].rates: np.full(N, point["nu_X"]) * Hz for x in ("X_E", "X_I")}
 
     def extract(h, point):
-        i, t = spike_arrays(h["spikes"])
-        m = moments_table(h["moments"])
+        i, t = h.network_spike_trains()
+        v_mean, v_var = (np.concatenate([moments_table(h.monitors[f"moments_{pop}"])[q]
+                                         .to_numpy() for pop in ("E", "I")])
+                         for q in ("v_mean", "v_var"))
         return dict(rate=firing_rates(i, t, 2 * N, t0, T), cv=isi_cvs(i, t, 2 * N, t0, T),
-                    v_mean=m["v_mean"].to_numpy(), v_var=m["v_var"].to_numpy(),
-                    trace=np.asarray(h["traces"].v_[:, int(t0 / 1e-4):]))
+                    v_mean=v_mean, v_var=v_var,
+                    trace=np.asarray(h.states["E"].v_[:, int(t0 / 1e-4):]))
 
     return run_sweep(build, points, duration=T * second, run_args=run_args, extract=extract,
                      directory=os.path.join(report.build_dir, tag), store=store,
@@ -237,13 +239,13 @@ def _heterogeneity(report, cfg, store, processes, force):
     h = cfg["hetero"]
     K, a, N, T, t0 = h["K"], h["a"], h["N"], h["duration"], 0.5
     for cv_K in cfg["cv_K"]:
-        p = NetworkParameters(K=K, a=a, N_E=N, N_I=N // 4, N_X=N, cv_K=cv_K)
+        p = NetworkParameters(K=K, a=a, N_E=N, N_I=N // 4, N_X=N, cv_K=cv_K, dt=25e-6)
 
         def build(sim, p=p):
-            return build_network(sim, p, np.random.default_rng(99), record_from=t0)
+            return build_network(sim, p, 99, record_from=t0)
 
         def extract(h, point, n=p.N_E + p.N_I):
-            i, t = spike_arrays(h["spikes"])
+            i, t = h.network_spike_trains()
             return dict(rate=firing_rates(i, t, n, t0, T), cv=isi_cvs(i, t, n, t0, T))
 
         (res,) = run_sweep(build, [dict(seed=1)], duration=T * second, run_args=lambda h, pt: {},

@@ -14,7 +14,7 @@ ARGS = (0.02, 0.015, 0.0, 0.002)  # tau_m, V_th, V_r, tau_ref
 
 def small_network(seed=0):
     p = LayerParameters(N_E=160, N_I=40)
-    return p, dense_matrix(realise(p, np.random.default_rng(seed)))
+    return p, dense_matrix(p, realise(p, seed))
 
 
 def test_working_point_is_self_consistent_and_matches_population_theory():

@@ -7,8 +7,8 @@ from brian2 import ms
 
 import balanced_models as bm
 from balanced_models.papers.sanzeni import (NetworkParameters, SingleNeuronBlock,
-                                            build_network, build_single_neurons,
-                                            effective_time_constant)
+                                            build_network, build_single_neurons)
+from theory.conductance import effective_time_constant
 from theory import isi_cv, siegert_rate
 from theory.conductance import (diffusion_cv, diffusion_rate, multiplicative_cv,
                                 multiplicative_density, multiplicative_rate,
@@ -60,16 +60,16 @@ def test_network_parameters_are_validated():
 
 @pytest.mark.parametrize("variant", [dict(jump="linear"), dict(jump="exact"), dict(tau_S=1e-3)])
 def test_network_builder_realises_the_in_degrees_and_delays(variant):
-    p = NetworkParameters(K=20, a=8.8e-3, N_E=100, N_I=100, N_X=100, **variant)
+    p = NetworkParameters(K=20, a=8.8e-3, N_E=100, N_I=100, N_X=100, dt=5e-5, **variant)
     sim = bm.Simulation("runtime", seed=1, dt=0.05 * ms)
-    h = build_network(sim, p, np.random.default_rng(0), record_from=0.01)
-    syn = h["synapses"]
-    assert len(syn["EE"]) == 100 * 20 and len(syn["IE"]) == 100 * 5 and len(syn["XI"]) == 100 * 20
-    assert np.all(np.bincount(syn["XE"].j[:], minlength=100) == 20)
-    assert syn["EI"].delay_[:].max() <= 0.010 and syn["IE"].delay_[:].max() <= 0.001
-    assert np.allclose(syn["IE"].w_[:], 20 * 8.8e-3)
+    h = build_network(sim, p, 0, record_from=0.01)
+    assert len(h["E->E"]) == 100 * 20 and len(h["I->E"]) == 100 * 5
+    assert len(h["X_I->I"]) == 100 * 20
+    assert np.all(np.bincount(h["X_E->E"].j[:], minlength=100) == 20)
+    assert h["E->I"].delay_[:].max() <= 0.010 and h["I->E"].delay_[:].max() <= 0.001
+    assert np.allclose(h["I->E"].w_[:], 20 * 8.8e-3)
     sim.run(30 * ms)
-    v = h["neurons"].v_[:]
+    v = np.concatenate([h["E"].v_[:], h["I"].v_[:]])
     assert np.all((v >= -0.080 - 1e-9) & (v <= -0.055))  # between E_I/E_L and threshold
 
 
@@ -90,7 +90,7 @@ def test_exponential_conductances_shift_threshold_and_reset_in_etc():
     a, K, g, gamma, rE, rI, tau_S = 1.6e-3, 1000, 20, 0.25, 61.0, 36.0, 1e-4
     tau, mu, s2 = effective_parameters(a, K, g, gamma, rE, rI)
     shift = 0.5 * ALPHA_SHIFT * np.sqrt(s2(mu)) * np.sqrt(tau_S / tau)
-    expected = siegert_rate(mu, np.sqrt(s2(mu)), tau, n.V_th + shift, n.V_r + shift, n.tau_rp)
+    expected = siegert_rate(mu, np.sqrt(s2(mu)), tau, n.V_th + shift, n.V_r + shift, n.tau_ref)
     assert etc_rate(a, K, g, gamma, rE, rI, tau_S=tau_S) == pytest.approx(expected, rel=1e-12)
     slow = network_rates(a, K, g, gamma, 20.0, "ETC", tau_S=tau_S)[-1]
     assert slow < network_rates(a, K, g, gamma, 20.0, "ETC")[-1]  # filtering lowers the rate

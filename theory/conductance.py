@@ -1,13 +1,13 @@
 """Diffusion theory of conductance-based LIF neurons with instantaneous conductance jumps
 (Sanzeni, Histed & Brunel). All quantities in SI units (s, V, Hz); efficacies dimensionless.
 
-A neuron with leak time constant tau_L and reversal E_L receives K excitatory inputs at rate
+A neuron with leak time constant tau_m and reversal E_L receives K excitatory inputs at rate
 r_E with efficacy a (a jump a (E_E - V)) and gamma K inhibitory inputs at rate r_I with
 efficacy g a. The diffusion approximation (Eqs. 3-5) gives tau dV/dt = -V + mu + sigma(V)
 sqrt(tau) xi with
 
-    1/tau = 1/tau_L + a K (r_E + g gamma r_I)
-    mu = tau [E_L/tau_L + a K (r_E E_E + g gamma r_I E_I)]
+    1/tau = 1/tau_m + a K (r_E + g gamma r_I)
+    mu = tau [E_L/tau_m + a K (r_E E_E + g gamma r_I E_I)]
     sigma^2(V) = a^2 K tau [r_E (V - E_E)^2 + g^2 gamma r_I (V - E_I)^2]
 
 * ETC (effective time constant, Eq. 6): sigma(V) -> sigma(mu); rate, CV and P(V) are the
@@ -25,8 +25,8 @@ from scipy.special import logsumexp
 from .errors import ParameterError, require, require_nonnegative, require_positive
 from .lif import isi_cv, siegert_rate, voltage_density
 
-__all__ = ["NeuronParameters", "SANZENI", "effective_parameters", "etc_rate", "etc_cv",
-           "diffusion_rate", "diffusion_cv", "diffusion_density",
+__all__ = ["NeuronParameters", "SANZENI", "effective_time_constant", "effective_parameters",
+           "etc_rate", "etc_cv", "diffusion_rate", "diffusion_cv", "diffusion_density",
            "etc_density", "multiplicative_rate", "multiplicative_cv", "multiplicative_density",
            "network_inputs", "network_rates", "strong_coupling_bars", "scaling_family",
            "current_based_parameters"]
@@ -36,17 +36,23 @@ __all__ = ["NeuronParameters", "SANZENI", "effective_parameters", "etc_rate", "e
 class NeuronParameters:
     """Single-neuron parameters (SI): leak, reversals, threshold, reset, refractory period."""
 
-    tau_L: float = 0.020
+    tau_m: float = 0.020
     E_L: float = -0.080
     E_E: float = 0.0
     E_I: float = -0.075
     V_th: float = -0.055
     V_r: float = -0.065
-    tau_rp: float = 0.002
+    tau_ref: float = 0.002
 
 
 #: the paper's parameter table (sec. II)
 SANZENI = NeuronParameters()
+
+
+def effective_time_constant(a, K, g, gamma, r_E, r_I, n=SANZENI):
+    """1/tau = 1/tau_m + a K (r_E + g gamma r_I) (s): the membrane time constant shortened by
+    the mean conductance of K excitatory inputs at r_E and gamma K inhibitory ones at r_I."""
+    return 1.0 / (1.0 / n.tau_m + a * K * (r_E + g * gamma * r_I))
 
 
 def effective_parameters(a, K, g, gamma, r_E, r_I, n=SANZENI):
@@ -57,8 +63,8 @@ def effective_parameters(a, K, g, gamma, r_E, r_I, n=SANZENI):
     require_nonnegative("gamma", gamma)
     require_nonnegative("r_E", r_E, "Hz")
     require_nonnegative("r_I", r_I, "Hz")
-    tau = 1.0 / (1.0 / n.tau_L + a * K * (r_E + g * gamma * r_I))
-    mu = tau * (n.E_L / n.tau_L + a * K * (r_E * n.E_E + g * gamma * r_I * n.E_I))
+    tau = effective_time_constant(a, K, g, gamma, r_E, r_I, n)
+    mu = tau * (n.E_L / n.tau_m + a * K * (r_E * n.E_E + g * gamma * r_I * n.E_I))
 
     def sigma2(V):
         return a**2 * K * tau * (r_E * (V - n.E_E) ** 2 + g**2 * gamma * r_I * (V - n.E_I) ** 2)
@@ -74,19 +80,19 @@ def etc_rate(a, K, g, gamma, r_E, r_I, n=SANZENI, tau_S=0.0):
     (the brief's reading of App. G, G9; the efficacy a keeps its meaning, see
     balanced_models.papers.sanzeni)."""
     tau, mu, s2 = effective_parameters(a, K, g, gamma, r_E, r_I, n)
-    return siegert_rate(mu, np.sqrt(s2(mu)), tau, n.V_th, n.V_r, n.tau_rp, tau_S)
+    return siegert_rate(mu, np.sqrt(s2(mu)), tau, n.V_th, n.V_r, n.tau_ref, tau_S)
 
 
 def etc_cv(a, K, g, gamma, r_E, r_I, n=SANZENI, tau_S=0.0):
     """ISI CV in the effective-time-constant approximation (Eq. 11); tau_S as in etc_rate."""
     tau, mu, s2 = effective_parameters(a, K, g, gamma, r_E, r_I, n)
-    return isi_cv(mu, np.sqrt(s2(mu)), tau, n.V_th, n.V_r, n.tau_rp, tau_S)
+    return isi_cv(mu, np.sqrt(s2(mu)), tau, n.V_th, n.V_r, n.tau_ref, tau_S)
 
 
 def etc_density(V, a, K, g, gamma, r_E, r_I, n=SANZENI):
     """Membrane-potential density (1/V) of the non-refractory neurons, ETC approximation."""
     tau, mu, s2 = effective_parameters(a, K, g, gamma, r_E, r_I, n)
-    return voltage_density(V, mu, np.sqrt(s2(mu)), tau, n.V_th, n.V_r, n.tau_rp)
+    return voltage_density(V, mu, np.sqrt(s2(mu)), tau, n.V_th, n.V_r, n.tau_ref)
 
 
 # --------------------------------------------------------------------------------------------
@@ -194,19 +200,19 @@ def diffusion_cv(mu, tau, sigma2, V_th, V_r, tau_ref=0.0):
 def multiplicative_rate(a, K, g, gamma, r_E, r_I, n=SANZENI):
     """Rate (Hz) with the full V-dependent noise sigma^2(V) (App. A, A13)."""
     tau, mu, s2 = effective_parameters(a, K, g, gamma, r_E, r_I, n)
-    return diffusion_rate(mu, tau, s2, n.V_th, n.V_r, n.tau_rp)
+    return diffusion_rate(mu, tau, s2, n.V_th, n.V_r, n.tau_ref)
 
 
 def multiplicative_cv(a, K, g, gamma, r_E, r_I, n=SANZENI):
     """ISI CV with the full V-dependent noise (A14)."""
     tau, mu, s2 = effective_parameters(a, K, g, gamma, r_E, r_I, n)
-    return diffusion_cv(mu, tau, s2, n.V_th, n.V_r, n.tau_rp)
+    return diffusion_cv(mu, tau, s2, n.V_th, n.V_r, n.tau_ref)
 
 
 def multiplicative_density(V, a, K, g, gamma, r_E, r_I, n=SANZENI):
     """Density (1/V) of the non-refractory neurons with the full V-dependent noise (A12)."""
     tau, mu, s2 = effective_parameters(a, K, g, gamma, r_E, r_I, n)
-    return diffusion_density(V, mu, tau, s2, n.V_th, n.V_r, n.tau_rp)
+    return diffusion_density(V, mu, tau, s2, n.V_th, n.V_r, n.tau_ref)
 
 
 # --------------------------------------------------------------------------------------------
@@ -223,7 +229,7 @@ def network_rates(a, K, g, gamma, nu_X, variant="A13", n=SANZENI, n_scan=120, ta
 
     variant : 'A13' (multiplicative noise) or 'ETC'; tau_S > 0 (exponential conductances,
     ETC only) applies the Fourcaud-Brunel shift of :func:`etc_rate`. Roots are bracketed on a
-    scan of (0, 1/tau_rp) and refined with brentq; the paper plots the largest (active) one.
+    scan of (0, 1/tau_ref) and refined with brentq; the paper plots the largest (active) one.
     """
     if variant not in ("A13", "ETC"):
         raise ParameterError(f"variant must be 'A13' or 'ETC'; got {variant!r}")
@@ -238,7 +244,7 @@ def network_rates(a, K, g, gamma, nu_X, variant="A13", n=SANZENI, n_scan=120, ta
     def excess(nu):
         return rate(a, K, g, gamma, *network_inputs(nu, nu_X), n) - nu
 
-    grid = np.concatenate([[1e-6], np.geomspace(1e-3, 0.999 / n.tau_rp, n_scan)])
+    grid = np.concatenate([[1e-6], np.geomspace(1e-3, 0.999 / n.tau_ref, n_scan)])
     values = np.array([excess(x) for x in grid])
     roots = [brentq(excess, lo, hi, xtol=1e-10, rtol=1e-10)
              for lo, hi, f_lo, f_hi in zip(grid[:-1], grid[1:], values[:-1], values[1:])

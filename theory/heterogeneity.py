@@ -17,7 +17,8 @@ import scipy.linalg
 from .errors import ParameterError, require_nonnegative, require_positive
 from .lif import isi_cv, rate_derivatives, siegert_rate
 
-__all__ = ["input_moments", "working_point", "effective_connectivity", "covariances",
+__all__ = ["input_moments", "working_point", "effective_connectivity",
+           "linear_response_connectivity", "resolved_theory", "covariances",
            "block_means_and_variances", "bulk_radius_squared", "mean_covariances",
            "covariance_variances", "participation_ratio", "external_rates_for_input", "cvs_at"]
 
@@ -70,8 +71,30 @@ def effective_connectivity(J, wp, tau_m, V_th, V_r, tau_ref, tau_s=0.0):
     returns (W, alpha in 1/V, beta in 1/V^2)."""
     d_mu, d_s2 = rate_derivatives(wp["mu"], wp["sigma"], tau_m, V_th, V_r, tau_ref, tau_s)
     alpha, beta = tau_m * d_mu, tau_m * d_s2
+    return linear_response_connectivity(J, alpha, beta), alpha, beta
+
+
+def linear_response_connectivity(J, alpha, beta):
+    """W = diag(alpha) J + diag(beta) J*J: the effective connectivity of neurons with mean
+    gains alpha (1/V) and variance gains beta (1/V^2) on the weights J[post, pre] (V)."""
     J = np.asarray(J, dtype=float)
-    return alpha[:, None] * J + beta[:, None] * J * J, alpha, beta
+    return np.asarray(alpha)[:, None] * J + np.asarray(beta)[:, None] * J * J
+
+
+def resolved_theory(J, tau_m, V_th, V_r, tau_ref, J_x=None, nu_x=None, mu_dc=0.0, tau_s=0.0,
+                    damping=0.5):
+    """The whole neuron-resolved theory on one matrix J[post, pre] (V): the working point, the
+    ISI CVs, the effective connectivity and the covariances with autocovariance noise.
+
+    Arguments as for :func:`working_point`. Returns dict(wp, cv, W, alpha, beta, a, C, D):
+    a = nu CV^2 (Hz) is the output noise and C (Hz) the zero-frequency covariances."""
+    wp = working_point(J, tau_m, V_th, V_r, tau_ref, J_x=J_x, nu_x=nu_x, mu_dc=mu_dc,
+                       tau_s=tau_s, damping=damping)
+    cv = cvs_at(wp, tau_m, V_th, V_r, tau_ref, tau_s)
+    W, alpha, beta = effective_connectivity(J, wp, tau_m, V_th, V_r, tau_ref, tau_s)
+    a = wp["nu"] * cv**2
+    C, D = covariances(W, a)
+    return dict(wp=wp, cv=cv, W=W, alpha=alpha, beta=beta, a=a, C=C, D=D)
 
 
 def covariances(W, a, noise="autocovariance", dtype=np.float64):

@@ -1,7 +1,8 @@
 """Layer, Helias & Dahmen: sparse E/I networks of LIF neurons with delta synapses, whose
 covariances are predicted neuron by neuron from the realised connectivity.
 
-Parameters are SI floats (s, V, Hz). :func:`realise` draws the connectivity once; the same
+Parameters are SI floats (s, V, Hz). :func:`description` declares the network once;
+:func:`realise` draws its connectivity from a seed, and the same
 :class:`~balanced_models.connectivity.Connectivity` objects feed :func:`build_network` and,
 through :func:`dense_matrix`, the theory (theory.heterogeneity).
 """
@@ -9,17 +10,15 @@ through :func:`dense_matrix`, the theory (theory.heterogeneity).
 from dataclasses import dataclass
 
 import numpy as np
-from brian2 import Hz, mV, second
-
 from theory.errors import ParameterError, require, require_nonnegative, require_probability
 
-from .. import connectivity as conn
-from ..inputs import set_poisson_drive
-from ..network import connect
-from ..neurons import lif
-from ..recording import spike_monitor
+from ..brian2_engine import build
+from ..description import (Bernoulli, FixedInDegree, NetworkDescription, Neuron, PoissonDrive,
+                           Population, Projection)
+from ..realisation import dense_matrix as dense_matrix_of
+from ..realisation import realise as realise_description
 
-__all__ = ["LayerParameters", "realise", "dense_matrix", "build_network"]
+__all__ = ["LayerParameters", "description", "realise", "dense_matrix", "build_network"]
 
 
 @dataclass(frozen=True)
@@ -68,39 +67,39 @@ class LayerParameters:
                 np.array(self.nu_ext, dtype=float))
 
 
-def realise(p, rng):
-    """The connectivity {'E': E -> all, 'I': I -> all} (post index over all N neurons)."""
-    out = {}
+def description(p):
+    """The :class:`~balanced_models.description.NetworkDescription` of ``p``: LIF populations E
+    and I with delta synapses and a refractory clamp (inputs dropped while refractory, as in
+    NEST), constant drive mu_dc, initial potentials uniform in [0, V_th]; every projection
+    "E->E", "E->I", "I->E", "I->I" with fixed in-degree p N_source (or Bernoulli p), weights
+    J_E (E) and -g J_E (I) with Gaussian jitter of SD weight_sd, delay ``delay``; and per
+    neuron two independent Poisson inputs of rates nu_ext and weights (J_E, -g J_E) as the
+    built-in drive (channels e and i; changeable by run_args). Spikes of all neurons."""
+    neuron = Neuron(tau_m=p.tau_m, E_L=0.0, V_th=p.V_th, V_r=p.V_r, tau_ref=p.tau_ref)
+    populations = {pop: Population(n, neuron, mu_ext=p.mu_dc, v_init=(0.0, p.V_th))
+                   for pop, n in (("E", p.N_E), ("I", p.N_I))}
+    projections = {}
     for pre, n_pre, J in (("E", p.N_E, p.J_E), ("I", p.N_I, -p.g * p.J_E)):
-        cv = p.weight_sd / abs(J)
-        if p.rule == "fixed_indegree":
-            out[pre] = conn.fixed_indegree(n_pre, p.N, int(round(p.p * n_pre)), J * 1e3 * mV,
-                                           rng=rng, weight_cv=cv, delay=p.delay * second)
-        else:
-            out[pre] = conn.bernoulli(n_pre, p.N, p.p, J * 1e3 * mV, rng=rng, weight_cv=cv,
-                                      delay=p.delay * second)
-    return out
+        rule = (FixedInDegree(int(round(p.p * n_pre))) if p.rule == "fixed_indegree"
+                else Bernoulli(p.p))
+        projection = Projection(rule, J, weight_cv=p.weight_sd / abs(J), delay=p.delay)
+        projections.update({f"{pre}->E": projection, f"{pre}->I": projection})
+    drive = (PoissonDrive(1, p.nu_ext[0], p.J_E, channel="e"),
+             PoissonDrive(1, p.nu_ext[1], -p.g * p.J_E, channel="i"))
+    return NetworkDescription(populations, projections, drives={"E": drive, "I": drive})
 
 
-def dense_matrix(connections):
-    """J[post, pre] (V) over all neurons, E columns first."""
-    return np.hstack([connections["E"].to_dense(), connections["I"].to_dense()])
+def realise(p, seed):
+    """The connectivity of every projection of :func:`description`, for ``seed``."""
+    return realise_description(description(p), seed)
 
 
-def build_network(sim, p, connections, *, name="neurons"):
-    """The LIF network in ``sim`` with the given connectivity; returns (group, spike monitor).
+def dense_matrix(p, connectivity):
+    """J[post, pre] (V) over all neurons, E first, of a realisation."""
+    return dense_matrix_of(description(p), connectivity)
 
-    Delta synapses, refractory clamp (inputs dropped while refractory, as in NEST), and the
-    external Poisson input as the model's built-in drive (changeable by run_args).
-    """
-    model = lif("delta", tau_m=p.tau_m * second, E_L=0 * mV, V_th=p.V_th * 1e3 * mV,
-                V_r=p.V_r * 1e3 * mV, refractory=p.tau_ref * second)
-    G = sim.add(model.group(p.N, drive=["e", "i"], name=name))
-    G.mu_ext = p.mu_dc * 1e3 * mV
-    G.v = f"rand()*{p.V_th * 1e3}*mV"
-    set_poisson_drive(G, model, "e", K=1, rate=p.nu_ext[0] * Hz, weight=p.J_E * 1e3 * mV)
-    set_poisson_drive(G, model, "i", K=1, rate=p.nu_ext[1] * Hz,
-                      weight=-p.g * p.J_E * 1e3 * mV)
-    sim.add(connect(G[:p.N_E], G, connections["E"], model, "e", name="syn_E"))
-    sim.add(connect(G[p.N_E:], G, connections["I"], model, "i", name="syn_I"))
-    return G, sim.add(spike_monitor(G, name="spikes"))
+
+def build_network(sim, p, connectivity):
+    """The network of :func:`description` in ``sim`` with the given realisation; returns its
+    :class:`~balanced_models.brian2_engine.NetworkHandles`."""
+    return build(description(p), sim, connectivity=connectivity)

@@ -1,7 +1,7 @@
 """Sanzeni, Histed & Brunel: strongly coupled conductance-based LIF networks.
 
 Parameters are SI floats (s, V, Hz; efficacies dimensionless), the same numbers the theory
-(theory.conductance) takes; they become Brian2 quantities only in the builders below.
+(theory.conductance) takes; :func:`description` declares the network with them.
 Efficacy convention: an input of efficacy a makes the jump a (E - V) (linear, the default)
 or V -> E + (V - E) e^{-a} (jump='exact'); with exponential conductances (tau_S > 0) the
 conductance integral per spike is the same a (g/C_m jumps by a/tau_S), so both variants
@@ -10,19 +10,19 @@ agree as tau_S -> 0.
 
 from dataclasses import dataclass, field
 
-from brian2 import Hz, mV, ms, second
+from brian2 import Hz, second
 
-from theory.conductance import SANZENI, NeuronParameters
+from theory.conductance import SANZENI, NeuronParameters, effective_time_constant
 from theory.errors import require, require_nonnegative, require_positive
 
-from .. import connectivity as conn
-from ..inputs import poisson_sources, set_poisson_drive
-from ..network import connect
-from ..neurons import lif
-from ..recording import moment_recorder, spike_monitor, state_monitor
+from ..brian2_engine import build, neuron_model
+from ..description import (FixedInDegree, HeterogeneousInDegree, NetworkDescription, Neuron,
+                           PoissonSource, Population, Projection, Recording)
+from ..inputs import set_poisson_drive
+from ..recording import moment_recorder, spike_monitor
 
-__all__ = ["NetworkParameters", "neuron_model", "build_network", "SingleNeuronBlock",
-           "build_single_neurons", "effective_time_constant"]
+__all__ = ["NetworkParameters", "network_neuron", "description", "build_network",
+           "SingleNeuronBlock", "build_single_neurons"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class NetworkParameters:
     delay_E, delay_I : E and I delays are uniform on [0, delay_E] and [0, delay_I] (s)
     jump : 'linear' or 'exact' (instantaneous jumps); tau_S > 0 selects exponential
         conductances with decay tau_S (s)
+    dt : simulation time step (s)
     """
 
     K: int = 100
@@ -53,6 +54,7 @@ class NetworkParameters:
     jump: str = "linear"
     tau_S: float = 0.0
     neuron: NeuronParameters = field(default=SANZENI)
+    dt: float = 1e-4
 
     def __post_init__(self):
         require("a", self.a, low=0.0, low_open=True, high=1.0, high_open=True)
@@ -63,61 +65,63 @@ class NetworkParameters:
         require_nonnegative("tau_S", self.tau_S, "s")
         require_nonnegative("delay_E", self.delay_E, "s")
         require_nonnegative("delay_I", self.delay_I, "s")
+        require_positive("dt", self.dt, "s")
         require("K", self.K, low=1, high=min(self.N_E, self.N_X),
                 unit="(at most the E and external population sizes)")
         require("gamma K", self.gamma * self.K, low=1, high=self.N_I,
                 unit="(at most N_I)")
 
 
-def neuron_model(p):
-    """The conductance-based LIF model (channels e for E and X inputs, i for I inputs)."""
+def network_neuron(p):
+    """The conductance-based LIF :class:`~balanced_models.description.Neuron` (channel e for
+    E and X inputs, i for I inputs; exponential conductances when tau_S > 0)."""
     n = p.neuron
-    kw = dict(tau_m=n.tau_L * second, E_L=n.E_L * 1e3 * mV, V_th=n.V_th * 1e3 * mV,
-              V_r=n.V_r * 1e3 * mV, refractory=n.tau_rp * second)
     if p.tau_S > 0:
-        return lif("conductance_exp", {"e": {"tau": p.tau_S * second, "E": n.E_E * 1e3 * mV},
-                                       "i": {"tau": p.tau_S * second, "E": n.E_I * 1e3 * mV}},
-                   **kw)
-    return lif("conductance_jump", {"e": {"E": n.E_E * 1e3 * mV}, "i": {"E": n.E_I * 1e3 * mV}},
-               jump=p.jump, **kw)
+        synapse, channels = "conductance_exp", {"e": {"tau": p.tau_S, "E": n.E_E},
+                                                "i": {"tau": p.tau_S, "E": n.E_I}}
+    else:
+        synapse, channels = "conductance_jump", {"e": {"E": n.E_E}, "i": {"E": n.E_I}}
+    return Neuron(synapse=synapse, tau_m=n.tau_m, E_L=n.E_L, V_th=n.V_th, V_r=n.V_r,
+                  tau_ref=n.tau_ref, channels=channels, jump=p.jump)
 
 
-def effective_time_constant(a, K, g, gamma, r_E, r_I, tau_L=SANZENI.tau_L):
-    """1/tau = 1/tau_L + a K (r_E + g gamma r_I) (s), the scale the time step must resolve."""
-    return 1.0 / (1.0 / tau_L + a * K * (r_E + g * gamma * r_I))
+def description(p, *, n_traces=20, trace_dt=0.1e-3):
+    """The :class:`~balanced_models.description.NetworkDescription` of ``p``.
 
-
-def build_network(sim, p, rng, *, record_from=0.5, n_traces=20, trace_dt=0.1e-3):
-    """Create the network in ``sim``; returns a dict of the Brian2 objects.
-
-    Neurons are one group (E = first N_E, I = the rest); the external pools are one
-    PoissonGroup (first N_X feed E, the rest feed I) whose ``rates`` can be changed by
-    run_args. Records all spikes, per-neuron moments of V after ``record_from`` seconds and
-    V traces of ``n_traces`` E neurons every ``trace_dt`` seconds.
+    Populations E and I; external pools X_E -> E and X_I -> I of N_X Poisson units each
+    (rates changeable by run_args); K inputs from E and X and gamma K from I per neuron
+    (fixed, or normal with CV cv_K), efficacies a and g a; E and I delays uniform on
+    [0, delay_E] and [0, delay_I]. Records all spikes and V of the first ``n_traces`` E
+    neurons every ``trace_dt`` seconds.
     """
-    model = neuron_model(p)
-    N = p.N_E + p.N_I
-    G = sim.add(model.group(N, name="neurons"))
-    X = sim.add(poisson_sources(2 * p.N_X, p.nu_X * Hz, name="external"))
-    targets = {"E": slice(0, p.N_E), "I": slice(p.N_E, N)}
+    cell = network_neuron(p)
     K_I = int(round(p.gamma * p.K))
-    synapses = {}
-    for post, sl in targets.items():
-        n_post = sl.stop - sl.start
-        degrees = {s: conn.indegrees_with_cv(k, p.cv_K, n_post, rng, n_pre=n_pre,
-                                             distribution="normal")
-                   for s, k, n_pre in (("E", p.K, p.N_E), ("I", K_I, p.N_I), ("X", p.K, p.N_X))}
-        pools = {"E": (G[:p.N_E], p.N_E, p.a, (0 * ms, p.delay_E * second), "e"),
-                 "I": (G[p.N_E:], p.N_I, p.g * p.a, (0 * ms, p.delay_I * second), "i"),
-                 "X": (X[:p.N_X] if post == "E" else X[p.N_X:], p.N_X, p.a, 0 * ms, "e")}
-        for pre, (source, n_pre, w, delay, channel) in pools.items():
-            c = conn.fixed_indegree(n_pre, n_post, degrees[pre], w, rng=rng, delay=delay)
-            synapses[pre + post] = sim.add(connect(source, G[sl], c, model, channel,
-                                                   name=f"syn_{pre}{post}"))
-    return dict(model=model, neurons=G, external=X, synapses=synapses,
-                spikes=sim.add(spike_monitor(G)),
-                moments=sim.add(moment_recorder(G, ["v"], start=record_from * second)),
-                traces=sim.add(state_monitor(G, range(n_traces), dt=trace_dt * second)))
+
+    def rule(K):
+        return HeterogeneousInDegree(K, p.cv_K, "normal") if p.cv_K > 0 else FixedInDegree(K)
+
+    projections = {}
+    for post in ("E", "I"):
+        projections.update({
+            f"E->{post}": Projection(rule(p.K), p.a, delay=(0.0, p.delay_E), channel="e"),
+            f"I->{post}": Projection(rule(K_I), p.g * p.a, delay=(0.0, p.delay_I), channel="i"),
+            f"X_{post}->{post}": Projection(rule(p.K), p.a, channel="e")})
+    return NetworkDescription(
+        populations={"E": Population(p.N_E, cell), "I": Population(p.N_I, cell)},
+        projections=projections,
+        sources={"X_E": PoissonSource(p.N_X, p.nu_X), "X_I": PoissonSource(p.N_X, p.nu_X)},
+        record=Recording(states={"E": (("v",), n_traces, trace_dt)}), dt=p.dt)
+
+
+def build_network(sim, p, seed, *, record_from=0.5, n_traces=20, trace_dt=0.1e-3):
+    """Create the network of :func:`description` in ``sim`` with the realisation of ``seed``;
+    returns its :class:`~balanced_models.brian2_engine.NetworkHandles`, with per-neuron moments
+    of V after ``record_from`` seconds in ``monitors["moments_E"]`` and ``["moments_I"]``."""
+    h = build(description(p, n_traces=n_traces, trace_dt=trace_dt), sim, seed=seed)
+    for pop in ("E", "I"):
+        h.monitors[f"moments_{pop}"] = sim.add(moment_recorder(
+            h.populations[pop], ["v"], start=record_from * second, name=f"moments_{pop}"))
+    return h
 
 
 @dataclass(frozen=True)
@@ -140,12 +144,11 @@ def build_single_neurons(sim, blocks, *, dt_fraction=0.01, record_from=0.2, jump
     rate is very sensitive to dt), driven by the built-in independent Poisson drive.
     Returns a list of (group, spike monitor, moment recorder)."""
     require_positive("dt_fraction", dt_fraction)
-    p = NetworkParameters(neuron=neuron, jump=jump)
-    model = neuron_model(p)
+    model = neuron_model(network_neuron(NetworkParameters(neuron=neuron, jump=jump)))
     out = []
     for b, blk in enumerate(blocks):
         tau = effective_time_constant(blk.a, blk.K, blk.g, blk.gamma, blk.nu_X,
-                                      blk.eta * blk.nu_X, neuron.tau_L)
+                                      blk.eta * blk.nu_X, neuron)
         G = sim.add(model.group(blk.n, drive=["e", "i"], name=f"block{b}",
                                 dt=dt_fraction * tau * second))
         set_poisson_drive(G, model, "e", K=blk.K, rate=blk.nu_X * Hz, weight=blk.a)
