@@ -8,6 +8,11 @@ Networks (parameters pinned in ../shared/notes/ecosystem.md sec. A.4):
 * Brunel (2000) model A in the AI state (g = 5, eta = 2): 12 500 LIF neurons, delta synapses,
   C_E = 1000, C_I = 250 (15.6 M synapses), delay 1.5 ms, V_r = 10 mV, external Poisson input.
 
+Implementations: "ours" declares each network as a NetworkDescription and builds it with
+balanced_models.build (E and I populations, one Synapses per projection); "core parts" wires
+the same network by hand from the core (one group, one Synapses per source population), the
+path the description must not slow down; "hand-written Brian2" is a plain Brian2 script.
+
 Every measurement runs in a fresh process (standalone, one thread): build and compile in a
 new directory (cold), again in the same directory (warm), the simulation, and a re-run with a
 new value (run_args); standalone runs are the best of three. Peak memory is the maximum
@@ -50,11 +55,68 @@ def best_of(n, run):
 # ------------------------------------------------------------------------------------------
 # one measurement (runs in its own process)
 # ------------------------------------------------------------------------------------------
+def _timed_run(sim, duration, start, spikes, rerun_args):
+    """Compile, run (best of REPEATS) and re-run with new values; the measured times."""
+    from brian2 import second
+
+    sim.network.run(duration * second)
+    python_s = time.perf_counter() - start
+    sim.compile()
+    run_s = best_of(REPEATS, sim.execute)
+    n_spikes = sum(len(m.i[:]) for m in spikes)
+    t = time.perf_counter()
+    sim.execute(run_args=rerun_args, seed=2)
+    rerun_s = time.perf_counter() - t
+    return dict(python=python_s, compile=sim.timings["build"], run=run_s, rerun=rerun_s,
+                spikes=n_spikes)
+
+
+def description(network):
+    """The network as a NetworkDescription (what a user writes)."""
+    import balanced_models as bm
+
+    if network == "cuba":
+        cell = bm.Neuron(synapse="current_exp", tau_m=0.02, E_L=-0.049, V_th=-0.050,
+                         V_r=-0.060, tau_ref=0.005,
+                         channels={"e": {"tau": 0.005}, "i": {"tau": 0.010}})
+        # Brian's example adds we to g_e (V) with dv/dt = (g_e + ...)/tau_m: a kick of
+        # we tau_e / tau_m, which is our weight
+        exc = bm.Projection(bm.Bernoulli(0.02), 1.62e-3 * 5 / 20, channel="e")
+        inh = bm.Projection(bm.Bernoulli(0.02), -9.0e-3 * 10 / 20, channel="i")
+        sizes, drives = (3200, 800), {}
+    else:
+        cell = bm.Neuron(tau_m=0.02, E_L=0.0, V_th=0.020, V_r=0.010, tau_ref=0.002)
+        exc = bm.Projection(bm.FixedInDegree(1000), 0.1e-3, delay=1.5e-3)
+        inh = bm.Projection(bm.FixedInDegree(250), -0.5e-3, delay=1.5e-3)
+        sizes = (10000, 2500)
+        drives = dict.fromkeys(["E", "I"], bm.PoissonDrive(1000, 20.0, 0.1e-3))
+    return bm.NetworkDescription(
+        {"E": bm.Population(sizes[0], cell), "I": bm.Population(sizes[1], cell)},
+        {"E->E": exc, "E->I": exc, "I->E": inh, "I->I": inh}, drives=drives)
+
+
 def ours(network, duration, directory, threads=1):
-    from brian2 import Hz, mV, ms, second
+    """The network from a NetworkDescription (balanced_models.build)."""
+    from brian2 import Hz, mV
 
     import balanced_models as bm
-    from balanced_models.analysis import spike_arrays
+
+    start = time.perf_counter()
+    sim = bm.Simulation("cpp_standalone", directory=directory, seed=1, threads=threads)
+    h = bm.build(description(network), sim, seed=1)
+    if network == "cuba":
+        rerun = {h["E"].V_r: -58 * mV, h["I"].V_r: -58 * mV}
+    else:
+        rerun = {h[pop].rate_drive_x: 21 * Hz for pop in ("E", "I")}
+    return _timed_run(sim, duration, start, h.spikes.values(), rerun)
+
+
+def core(network, duration, directory, threads=1):
+    """The same network wired by hand from the core parts (one group, one Synapses per
+    source population): the path the description must not slow down."""
+    from brian2 import Hz, mV, ms
+
+    import balanced_models as bm
 
     rng = np.random.default_rng(1)
     start = time.perf_counter()
@@ -83,16 +145,7 @@ def ours(network, duration, directory, threads=1):
                                model, "x", name=f"syn_{pre}"))
         rerun_var, rerun_value = G.rate_drive_x, 21 * Hz
     spikes = sim.add(bm.spike_monitor(G, name="spikes"))
-    sim.network.run(duration * second)
-    python_s = time.perf_counter() - start
-    sim.compile()
-    run_s = best_of(REPEATS, sim.execute)
-    n_spikes = len(spike_arrays(spikes)[0])
-    t = time.perf_counter()
-    sim.execute(run_args={rerun_var: rerun_value}, seed=2)
-    rerun_s = time.perf_counter() - t
-    return dict(python=python_s, compile=sim.timings["build"], run=run_s, rerun=rerun_s,
-                spikes=n_spikes)
+    return _timed_run(sim, duration, start, [spikes], {rerun_var: rerun_value})
 
 
 def hand(network, duration, directory):
@@ -138,12 +191,12 @@ def hand(network, duration, directory):
                 spikes=int(mon.num_spikes))
 
 
-MEASURE = {"ours": ours, "hand": hand}
+MEASURE = {"ours": ours, "core": core, "hand": hand}
 
 
 def child(args):
     directory = args.directory or tempfile.mkdtemp(prefix="bm_bench_")
-    kwargs = {"threads": args.threads} if args.impl == "ours" else {}
+    kwargs = {"threads": args.threads} if args.impl in ("ours", "core") else {}
     result = MEASURE[args.impl](args.network, args.duration, directory, **kwargs)
     result["build_MB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
@@ -243,6 +296,10 @@ def main():
         cold = measure("ours", network, duration, directory, args.threads[0])
         warm = measure("ours", network, duration, directory, args.threads[0])  # same dir
         measured = [("ours (cold)", cold), ("ours (warm)", warm)]
+        core_directory = tempfile.mkdtemp(prefix=f"bm_bench_core_{network}_")
+        measure("core", network, duration, core_directory, args.threads[0])  # compile
+        measured.append(("core parts (warm)", measure("core", network, duration,
+                                                      core_directory, args.threads[0])))
         for threads in args.threads[1:]:
             measured.append((f"ours, {threads} threads", measure(
                 "ours", network, duration, threads=threads)))
@@ -270,8 +327,15 @@ def main():
               f"  build {r['build_MB']:5.0f} MB  run {r['run_MB']:5.0f} MB  spikes {r['spikes']}")
     for network in args.networks:
         by = {r["implementation"]: r for r in rows if r["network"] == network and "run" in r}
-        ours_r, hand_r, nest_r = (by.get(k) for k in ("ours (warm)", "hand-written Brian2",
-                                                      "NEST 3.10"))
+        ours_r, hand_r, nest_r, core_r = (by.get(k) for k in (
+            "ours (warm)", "hand-written Brian2", "NEST 3.10", "core parts (warm)"))
+        if ours_r and core_r:
+            print(f"{network}: description / core parts: run time "
+                  f"{ours_r['run'] / core_r['run']:.3f}, peak memory "
+                  f"{ours_r['peak_MB'] / core_r['peak_MB']:.3f} (build "
+                  f"{ours_r['build_MB'] / core_r['build_MB']:.3f}, binary "
+                  f"{ours_r['run_MB'] / core_r['run_MB']:.3f}), Python build "
+                  f"{ours_r['python'] / core_r['python']:.3f}")
         if ours_r and hand_r:
             print(f"{network}: ours / hand-written: run time {ours_r['run'] / hand_r['run']:.2f}, "
                   f"peak memory {ours_r['peak_MB'] / hand_r['peak_MB']:.2f} (build "

@@ -301,8 +301,8 @@ def _sweep_parameters(p, nu, p_conn, cv_w):
     if var_ext <= 0:
         raise ParameterError(f"p = {p_conn}, CV_w = {cv_w}: the recurrent input variance alone "
                          "exceeds the example's working point")
-    nu_ext = external_rates_for_input(mu_ext, np.sqrt(var_ext), J_E, -p.g * J_E, tau, p.mu_dc)
-    return LayerParameters(p=p_conn, J_E=J_E, weight_sd=cv_w * J_E, nu_ext=tuple(nu_ext))
+    r_x = external_rates_for_input(mu_ext, np.sqrt(var_ext), J_E, -p.g * J_E, tau, p.mu_dc)
+    return LayerParameters(p=p_conn, J_E=J_E, weight_sd=cv_w * J_E, r_x=tuple(r_x))
 
 
 def _spiking_sweep(report, cfg, store, p0, th0, force):
@@ -330,8 +330,8 @@ def _spiking_sweep(report, cfg, store, p0, th0, force):
         null_pooled = (null.mul(w, axis=0)).sum()
         se, bias = null_pooled.std(ddof=1), null_pooled.mean()
         th_var, sim_var = float((w * th_stats.var_cov).sum()), float((w * sim_stats.var_cov).sum())
-        row = dict(p=p_conn, cv_w=cv_w, J_E_mV=p.J_E * 1e3, nu_ext_E=p.nu_ext[0],
-                   nu_ext_I=p.nu_ext[1], R2=th["R2"], theory_rate=th["wp"]["nu"].mean(),
+        row = dict(p=p_conn, cv_w=cv_w, J_E_mV=p.J_E * 1e3, nu_ext_E=p.r_x[0],
+                   nu_ext_I=p.r_x[1], R2=th["R2"], theory_rate=th["wp"]["nu"].mean(),
                    sim_rate=firing_rates(i, t, p.N, T_INIT, T).mean(),
                    estimation_noise=float((w * sim_stats.estimation_noise).sum()),
                    sim_var_cov=sim_var, theory_var_cov=th_var, sim_var_cov_se=se,

@@ -7,7 +7,7 @@ if the synaptic efficacy scales as 1/log K.
 * Single neurons (100 per condition, independent Poisson input, one compiled network with a
   time step of 1% of each condition's effective time constant): rate and CV vs K for a
   fixed, a ~ 1/sqrt(K) and a from Eq. 14.
-* Network (one compiled network per time step; the nu_X sweep and the seeds re-run it with
+* Network (one compiled network per time step; the r_x sweep and the seeds re-run it with
   run_args): rate, CV and P(V) against both theory variants, and a dt-convergence check.
 * Heterogeneous in-degree (full scale): rate distribution and quiescent fraction vs CV_K.
 
@@ -37,11 +37,11 @@ G_SINGLE, ETA, GAMMA, A0, K0 = 12.0, 1.8, 0.25, 0.01, 1000
 NETWORK_REFERENCE = [  # (K, a): (A13 Hz, ETC Hz), brief sec. 6 and the issue
     ((100, 8.8e-3), (58.3, 48.7)), ((1000, 1.6e-3), (36.1, 34.1)), ((10_000, 7.8e-4), (63.8, 58.6))]
 SCALES = {
-    "quick": dict(networks=[dict(K=100, a=8.8e-3, N=1000)], nu_X=[10, 15, 20, 25, 35, 45],
+    "quick": dict(networks=[dict(K=100, a=8.8e-3, N=1000)], r_x=[10, 15, 20, 25, 35, 45],
                   seeds=[1, 2, 3], duration=6.0, burn_in=0.5, dt_fraction=0.01,
                   single_K=[1000, 10_000], single_duration=2.0, cv_K=[]),
     "full": dict(networks=[dict(K=100, a=8.8e-3, N=1000), dict(K=1000, a=1.6e-3, N=10_000)],
-                 nu_X=[10, 15, 25, 35, 45, 55], seeds=[1, 2, 3], duration=6.0, burn_in=0.5,
+                 r_x=[10, 15, 25, 35, 45, 55], seeds=[1, 2, 3], duration=6.0, burn_in=0.5,
                  dt_fraction=0.01, single_K=[1000, 3000, 10_000], single_duration=5.0,
                  cv_K=[0.0, 0.03, 0.07, 0.1, 0.2, 0.3],
                  hetero=dict(K=1000, a=1.6e-3, N=10_000, duration=4.0)),
@@ -75,7 +75,7 @@ def _theory_checks(report):
         nu_a13 = network_rates(a, K, 20.0, GAMMA, 25.0, "A13")[-1]
         nu_etc = network_rates(a, K, 20.0, GAMMA, 25.0, "ETC")[-1]
         report.add(relative_check(f"network_A13_K{K}", f"self-consistent rate (Hz), A13, g = 20, "
-                                  f"nu_X = 25 Hz, K = {K}, a = {a:g}", a13, nu_a13, 0.02))
+                                  f"r_x = 25 Hz, K = {K}, a = {a:g}", a13, nu_a13, 0.02))
         report.add(relative_check(f"network_ETC_K{K}", f"self-consistent rate (Hz), ETC, K = {K}",
                                   etc, nu_etc, 0.02))
         rE, rI = network_inputs(nu_a13, 25.0)
@@ -118,7 +118,7 @@ def _single_neurons(report, cfg, store, force):
     res = store.cached(point, simulate, force=force)
     rows = []
     for k, (name, b) in enumerate(blocks):
-        rE, rI = b.nu_X, b.eta * b.nu_X
+        rE, rI = b.r_x, b.eta * b.r_x
         rates, cvs = res[f"rate{k}"], res[f"cv{k}"]
         rows.append(dict(scaling=name, K=b.K, a=b.a, rate=rates.mean(),
                          rate_se=rates.std(ddof=1) / np.sqrt(len(rates)),
@@ -160,7 +160,7 @@ def _network_sweep(report, cfg, net, dt, points, store, processes, force, tag):
         return build_network(sim, p, 1234, record_from=t0)
 
     def run_args(h, point):
-        return {h[x].rates: np.full(N, point["nu_X"]) * Hz for x in ("X_E", "X_I")}
+        return {h[x].rates: np.full(N, point["r_x"]) * Hz for x in ("X_E", "X_I")}
 
     def extract(h, point):
         i, t = h.network_spike_trains()
@@ -183,10 +183,10 @@ def _network(report, cfg, net, store, processes, force):
     nu = network_rates(a, K, 20.0, GAMMA, 25.0, "A13")[-1]
     tau = effective_time_constant(a, K, 20.0, GAMMA, *network_inputs(nu, 25.0))
     dt = float(f"{cfg['dt_fraction'] * tau:.2g}")
-    sweep = [dict(nu_X=float(x), seed=1) for x in cfg["nu_X"]]
-    sweep += [dict(nu_X=25.0, seed=s) for s in cfg["seeds"] if s != 1]
+    sweep = [dict(r_x=float(x), seed=1) for x in cfg["r_x"]]
+    sweep += [dict(r_x=25.0, seed=s) for s in cfg["seeds"] if s != 1]
     results = _network_sweep(report, cfg, net, dt, sweep, store, processes, force, f"net_K{K}")
-    by_point = {(pt["nu_X"], pt["seed"]): r for pt, r in zip(sweep, results)}
+    by_point = {(pt["r_x"], pt["seed"]): r for pt, r in zip(sweep, results)}
     at25 = [by_point[25.0, s] for s in cfg["seeds"]]
     rate25 = np.array([r["rate"].mean() for r in at25])
     cv25 = np.array([_nanmean(r["cv"]) for r in at25])
@@ -194,10 +194,10 @@ def _network(report, cfg, net, store, processes, force):
     for pt, r in zip(sweep, results):
         if pt["seed"] != 1:
             continue
-        nu_X = pt["nu_X"]
-        a13 = network_rates(a, K, 20.0, GAMMA, nu_X, "A13")
-        etc = network_rates(a, K, 20.0, GAMMA, nu_X, "ETC")
-        rows.append(dict(K=K, a=a, nu_X=nu_X, rate=r["rate"].mean(), cv=_nanmean(r["cv"]),
+        r_x = pt["r_x"]
+        a13 = network_rates(a, K, 20.0, GAMMA, r_x, "A13")
+        etc = network_rates(a, K, 20.0, GAMMA, r_x, "ETC")
+        rows.append(dict(K=K, a=a, r_x=r_x, rate=r["rate"].mean(), cv=_nanmean(r["cv"]),
                          silent_fraction=np.mean(r["rate"] == 0),
                          v_mean_mV=1e3 * r["v_mean"].mean(),
                          v_sd_mV=1e3 * np.sqrt(r["v_var"].mean()),
@@ -208,13 +208,13 @@ def _network(report, cfg, net, store, processes, force):
     se = rate25.std(ddof=1) / np.sqrt(len(rate25))
     if K == 100:
         report.add(interval_check(
-            "network_rate_K100", f"mean rate (Hz), K = 100, a = 8.8e-3, N = 1000, nu_X = 25 Hz,"
+            "network_rate_K100", f"mean rate (Hz), K = 100, a = 8.8e-3, N = 1000, r_x = 25 Hz,"
             f" dt = {dt * 1e6:.3g} us, mean of {len(rate25)} seeds (SE {se:.2f} Hz)", 32.0,
             rate25.mean(), 28.0, 36.0, "issue: 32 +- 4 Hz"))
         report.add(interval_check("network_cv_K100", "mean ISI CV, K = 100", 0.775, cv25.mean(),
                                   0.6, 0.95, "issue: [0.6, 0.95]"))
         # dt convergence: the same network at half the time step, same seeds
-        half = _network_sweep(report, cfg, net, dt / 2, [dict(nu_X=25.0, seed=s)
+        half = _network_sweep(report, cfg, net, dt / 2, [dict(r_x=25.0, seed=s)
                                                          for s in cfg["seeds"]],
                               store, processes, force, f"net_K{K}_halfdt")
         rate_half = np.array([r["rate"].mean() for r in half])
@@ -288,7 +288,7 @@ def _figures(report, cfg, single, networks, hetero):
         axes[0].errorbar(sub.K, sub.rate.clip(lower=1e-3), 3 * sub.rate_se, fmt="o", color=f"C{c}")
         axes[1].plot(sub.K, sub.cv, "o", color=f"C{c}")
     axes[0].set(xscale="log", yscale="log", ylim=(1e-3, 600), xlabel="K", ylabel="rate (Hz)",
-                title="single neuron, nu_X = 25 Hz: ETC (solid), A13 (dashed), simulation (dots)")
+                title="single neuron, r_x = 25 Hz: ETC (solid), A13 (dashed), simulation (dots)")
     axes[0].legend(fontsize=7)
     axes[1].set(xscale="log", xlabel="K", ylabel="ISI CV (ETC theory, simulation)", ylim=(0, 1.2))
     report.figure(fig, "single_neuron_scaling.png")
@@ -296,25 +296,25 @@ def _figures(report, cfg, single, networks, hetero):
     fig, axes = plt.subplots(len(networks), 3, figsize=(14, 3.8 * len(networks)), squeeze=False)
     for row, net in zip(axes, networks):
         K, a, t = net["K"], net["a"], net["table"]
-        nu_X = np.linspace(5, max(t.nu_X) + 5, 30)
+        r_x = np.linspace(5, max(t.r_x) + 5, 30)
         for variant, style in (("A13", "-"), ("ETC", "--")):
             th = [(lambda r: r[-1] if len(r) else 0.0)(network_rates(a, K, 20.0, GAMMA, x, variant))
-                  for x in nu_X]
-            row[0].plot(nu_X, th, "k" + style, label=variant)
-        row[0].plot(t.nu_X, t.rate, "o", label="simulation (seed 1)")
+                  for x in r_x]
+            row[0].plot(r_x, th, "k" + style, label=variant)
+        row[0].plot(t.r_x, t.rate, "o", label="simulation (seed 1)")
         row[0].errorbar([25], [net["rate25"].mean()], [3 * net["rate25"].std(ddof=1)
                                                         / np.sqrt(len(net["rate25"]))],
-                        fmt="s", color="C3", label="nu_X = 25 Hz, mean of seeds +- 3 SE")
-        row[0].set(xlabel="nu_X (Hz)", ylabel="rate (Hz)", title=f"network, K = {K}, a = {a:g}")
+                        fmt="s", color="C3", label="r_x = 25 Hz, mean of seeds +- 3 SE")
+        row[0].set(xlabel="r_x (Hz)", ylabel="rate (Hz)", title=f"network, K = {K}, a = {a:g}")
         row[0].legend(fontsize=7)
-        row[1].plot(t.nu_X, t.cv, "o", label="simulation")
+        row[1].plot(t.r_x, t.cv, "o", label="simulation")
         cv_th = []
-        for x in t.nu_X:
+        for x in t.r_x:
             r = network_rates(a, K, 20.0, GAMMA, x, "A13")
             cv_th.append(multiplicative_cv(a, K, 20.0, GAMMA, *network_inputs(r[-1], x))
                          if len(r) and r[-1] > 0.1 else np.nan)
-        row[1].plot(t.nu_X, cv_th, "k-", label="A14")
-        row[1].set(xlabel="nu_X (Hz)", ylabel="ISI CV", ylim=(0, 1.2))
+        row[1].plot(t.r_x, cv_th, "k-", label="A14")
+        row[1].set(xlabel="r_x (Hz)", ylabel="ISI CV", ylim=(0, 1.2))
         row[1].legend(fontsize=7)
         v = net["trace"].ravel()
         row[2].hist(v * 1e3, bins=80, density=True, color="0.7", label="simulation (20 E cells)")
@@ -324,7 +324,7 @@ def _figures(report, cfg, single, networks, hetero):
             nu = network_rates(a, K, 20.0, GAMMA, 25.0, rate_fn)[-1]
             row[2].plot(grid * 1e3, 1e-3 * fn(grid, a, K, 20.0, GAMMA, *network_inputs(nu, 25.0)),
                         "k" + style, label=f"{variant} (non-refractory)")
-        row[2].set(xlabel="V (mV)", ylabel="P(V) (1/mV)", title="nu_X = 25 Hz")
+        row[2].set(xlabel="V (mV)", ylabel="P(V) (1/mV)", title="r_x = 25 Hz")
         row[2].legend(fontsize=7)
     report.figure(fig, "network.png")
 

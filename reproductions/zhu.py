@@ -26,6 +26,7 @@ from balanced_models.papers.zhu import POPULATIONS, ZhuParameters, build_network
 from balanced_models.sweeps import PointStore
 from theory.balanced import (balanced_rates, conductance_balanced_rates,
                              correlated_state_correlations, effective_time_constants)
+from theory.conductance import conductance_time_constant
 
 from .report import absolute_check, interval_check, relative_check
 
@@ -141,7 +142,8 @@ def _measures(p, h):
         out[f"v_mean_{pop}"] = moments[pop]["v_mean"].mean()
         counts.append(spike_counts(i, t, n, 0.0, p.duration, 0.25)[:, 1:-1])
         if "g_tot_mean" in moments[pop]:
-            out[f"tau_eff_{pop}"] = 1.0 / (1.0 / p.tau_m + moments[pop]["g_tot_mean"].mean())
+            out[f"tau_eff_{pop}"] = conductance_time_constant(
+                p.tau_m, moments[pop]["g_tot_mean"].mean())
             out[f"cov_v_g_{pop}"] = moments[pop]["v_g_tot_cov"].mean() * 1e3 * 1e-3  # mV/ms
         else:
             out[f"tau_eff_{pop}"] = np.nan

@@ -223,3 +223,20 @@ def test_engine_builds_named_handles_and_records(tmp_path):
     assert h.states["I"].v.shape == (3, 200)
     with pytest.raises(bm.ParameterError, match="dt"):
         bm.build(brunel(dt=5e-5), bm.Simulation("runtime", seed=1))
+
+
+def test_load_realisation_refuses_what_is_compiled_in():
+    d = brunel()
+    sim = bm.Simulation("runtime", seed=1)
+    h = bm.build(d, sim)
+    bigger = bm.NetworkDescription({"E": bm.Population(401, CELL), "I": d.populations["I"]},
+                                   d.projections, drives=d.drives)
+    with pytest.raises(bm.ParameterError, match="populations is compiled"):
+        bm.load_realisation(h, 2, description=bigger)
+    other_delay = {k: bm.Projection(p.rule, p.weight, delay=2e-3) for k, p in
+                   d.projections.items()}
+    with pytest.raises(bm.ParameterError, match="projections is compiled"):
+        bm.load_realisation(h, 2, description=bm.NetworkDescription(
+            d.populations, other_delay, drives=d.drives))
+    with pytest.raises(bm.ParameterError, match="give a seed"):
+        bm.load_realisation(h)

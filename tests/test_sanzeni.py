@@ -54,8 +54,8 @@ def test_network_parameters_are_validated():
         NetworkParameters(K=2000, N_E=1000)
     with pytest.raises(bm.ParameterError, match="a must lie in"):
         NetworkParameters(a=1.5)
-    with pytest.raises(bm.ParameterError, match="nu_X"):
-        NetworkParameters(nu_X=-1.0)
+    with pytest.raises(bm.ParameterError, match="r_x"):
+        NetworkParameters(r_x=-1.0)
 
 
 @pytest.mark.parametrize("variant", [dict(jump="linear"), dict(jump="exact"), dict(tau_S=1e-3)])
@@ -78,7 +78,7 @@ def test_single_neuron_blocks_use_one_percent_of_tau_eff():
     blocks = [SingleNeuronBlock(K=1000, a=0.01, n=5), SingleNeuronBlock(K=10_000, a=0.01, n=5)]
     handles = build_single_neurons(sim, blocks)
     for (G, _, _), b in zip(handles, blocks):
-        tau = effective_time_constant(b.a, b.K, b.g, b.gamma, b.nu_X, b.eta * b.nu_X)
+        tau = effective_time_constant(b.a, b.K, b.g, b.gamma, b.r_x, b.eta * b.r_x)
         assert float(G.clock.dt) == pytest.approx(0.01 * tau, rel=1e-9)
         assert np.all(G.K_drive_i[:] == 250 * b.K / 1000)
 

@@ -6,6 +6,7 @@ unscaled weights, p the connection probabilities and q the population fractions.
 
 import numpy as np
 
+from .conductance import conductance_time_constant
 from .errors import ParameterError, require_nonnegative
 
 __all__ = ["mean_field_matrices", "balanced_rates", "linear_balanced_solution",
@@ -67,7 +68,7 @@ def effective_time_constants(tau_m, N, Wg, Wg_x, r, r_x):
     """tau_eff,a = 1 / (1/tau_m + sqrt(N) [Wg r + Wg_x r_x]_a) in s (conductances / C_m)."""
     g = np.sqrt(N) * (np.asarray(Wg, float) @ np.asarray(r, float)
                       + np.asarray(Wg_x, float) * r_x)
-    return 1.0 / (1.0 / tau_m + g)
+    return conductance_time_constant(tau_m, g)
 
 
 def correlated_state_correlations(W, W_x, c, r, r_x, window, fano=1.0):
@@ -75,7 +76,7 @@ def correlated_state_correlations(W, W_x, c, r, r_x, window, fano=1.0):
     balance makes population-rate fluctuations track the external ones, dR = -W^-1 W_x dX, whose
     count covariance is c r_x window. Returns the 2x2 matrix rho_ab for windows of ``window``
     seconds, assuming count variances fano * r_a * window."""
-    gain = -np.linalg.solve(np.asarray(W, float), np.asarray(W_x, float))
+    gain = linear_balanced_solution(W, W_x)
     cov = np.outer(gain, gain) * c * r_x * window
     var = fano * np.asarray(r, float) * window
     return cov / np.sqrt(np.outer(var, var))

@@ -25,7 +25,8 @@ from scipy.special import logsumexp
 from .errors import ParameterError, require, require_nonnegative, require_positive
 from .lif import isi_cv, siegert_rate, voltage_density
 
-__all__ = ["NeuronParameters", "SANZENI", "effective_time_constant", "effective_parameters",
+__all__ = ["NeuronParameters", "SANZENI", "conductance_time_constant",
+           "effective_time_constant", "effective_parameters",
            "etc_rate", "etc_cv", "diffusion_rate", "diffusion_cv", "diffusion_density",
            "etc_density", "multiplicative_rate", "multiplicative_cv", "multiplicative_density",
            "network_inputs", "network_rates", "strong_coupling_bars", "scaling_family",
@@ -49,10 +50,16 @@ class NeuronParameters:
 SANZENI = NeuronParameters()
 
 
+def conductance_time_constant(tau_m, conductance):
+    """1 / (1/tau_m + g) (s): the membrane time constant tau_m (s) shortened by a mean total
+    synaptic conductance g (in units of the membrane capacitance, Hz)."""
+    return 1.0 / (1.0 / tau_m + np.asarray(conductance, dtype=float))
+
+
 def effective_time_constant(a, K, g, gamma, r_E, r_I, n=SANZENI):
     """1/tau = 1/tau_m + a K (r_E + g gamma r_I) (s): the membrane time constant shortened by
     the mean conductance of K excitatory inputs at r_E and gamma K inhibitory ones at r_I."""
-    return 1.0 / (1.0 / n.tau_m + a * K * (r_E + g * gamma * r_I))
+    return conductance_time_constant(n.tau_m, a * K * (r_E + g * gamma * r_I))
 
 
 def effective_parameters(a, K, g, gamma, r_E, r_I, n=SANZENI):
@@ -218,14 +225,14 @@ def multiplicative_density(V, a, K, g, gamma, r_E, r_I, n=SANZENI):
 # --------------------------------------------------------------------------------------------
 # networks and scaling
 # --------------------------------------------------------------------------------------------
-def network_inputs(nu, nu_X):
+def network_inputs(nu, r_x):
     """Presynaptic rates of a neuron in the E/I network with identical populations (Eq. 19):
-    r_E = nu_X + nu (external pool plus E neurons, both with in-degree K), r_I = nu."""
-    return nu_X + nu, nu
+    r_E = r_x + nu (external pool plus E neurons, both with in-degree K), r_I = nu."""
+    return r_x + nu, nu
 
 
-def network_rates(a, K, g, gamma, nu_X, variant="A13", n=SANZENI, n_scan=120, tau_S=0.0):
-    """All self-consistent rates nu = Phi(r_E = nu_X + nu, r_I = nu), ascending (Hz).
+def network_rates(a, K, g, gamma, r_x, variant="A13", n=SANZENI, n_scan=120, tau_S=0.0):
+    """All self-consistent rates nu = Phi(r_E = r_x + nu, r_I = nu), ascending (Hz).
 
     variant : 'A13' (multiplicative noise) or 'ETC'; tau_S > 0 (exponential conductances,
     ETC only) applies the Fourcaud-Brunel shift of :func:`etc_rate`. Roots are bracketed on a
@@ -233,7 +240,7 @@ def network_rates(a, K, g, gamma, nu_X, variant="A13", n=SANZENI, n_scan=120, ta
     """
     if variant not in ("A13", "ETC"):
         raise ParameterError(f"variant must be 'A13' or 'ETC'; got {variant!r}")
-    require_nonnegative("nu_X", nu_X, "Hz")
+    require_nonnegative("r_x", r_x, "Hz")
     require_nonnegative("tau_S", tau_S, "s")
     if variant == "A13" and tau_S > 0:
         raise ParameterError("tau_S > 0 is available for the ETC variant only")
@@ -242,7 +249,7 @@ def network_rates(a, K, g, gamma, nu_X, variant="A13", n=SANZENI, n_scan=120, ta
         return multiplicative_rate(*args) if variant == "A13" else etc_rate(*args, tau_S=tau_S)
 
     def excess(nu):
-        return rate(a, K, g, gamma, *network_inputs(nu, nu_X), n) - nu
+        return rate(a, K, g, gamma, *network_inputs(nu, r_x), n) - nu
 
     grid = np.concatenate([[1e-6], np.geomspace(1e-3, 0.999 / n.tau_ref, n_scan)])
     values = np.array([excess(x) for x in grid])
@@ -253,7 +260,7 @@ def network_rates(a, K, g, gamma, nu_X, variant="A13", n=SANZENI, n_scan=120, ta
 
 
 def strong_coupling_bars(g, gamma, eta, n=SANZENI):
-    """Leak-free bar quantities of Eq. 13 for r_E = nu_X, r_I = eta nu_X:
+    """Leak-free bar quantities of Eq. 13 for r_E = r_x, r_I = eta r_x:
     (tau_bar, mu_bar in V, sigma_bar in V, v_bar = (V_th - mu_bar)/sigma_bar)."""
     x = g * gamma * eta
     tau_bar = 1.0 / (1.0 + x)

@@ -201,11 +201,14 @@ def participation_ratio(C):
 
 def external_rates_for_input(mu, sigma, J_exc, J_inh, tau_m, mu_dc=0.0):
     """Rates (Hz) of one excitatory (weight J_exc) and one inhibitory (J_inh) Poisson source
-    per neuron that give the mean input mu and noise amplitude sigma (V), with recurrent input
+    per neuron that give the mean input mu and noise amplitude sigma (V; scalars or arrays
+    that broadcast, giving rates of that shape after the first axis), with recurrent input
     already subtracted from mu and sigma^2 by the caller if present:
     tau_m (J_e nu_e + J_i nu_i) = mu - mu_dc, tau_m (J_e^2 nu_e + J_i^2 nu_i) = sigma^2."""
     A = tau_m * np.array([[J_exc, J_inh], [J_exc**2, J_inh**2]])
-    nu = np.linalg.solve(A, np.array([mu - mu_dc, sigma**2]))
+    rhs = np.array(np.broadcast_arrays(np.asarray(mu, dtype=float) - mu_dc,
+                                       np.asarray(sigma, dtype=float) ** 2))
+    nu = np.linalg.solve(A, rhs)
     require_nonnegative("external rates for this (mu, sigma)", nu, "Hz")
     return nu
 

@@ -91,7 +91,7 @@ class MeanFieldNetwork:
         of b: G C_x G^T with G = W^-1 W_x. The input term of external population k is the
         spectral density of its population mean, r_x (c + (1 - c)/N_x) for the first (the
         correlated one) and r_x/N_x for the others (0 if N is None)."""
-        G = np.linalg.solve(self.W, self.W_x)
+        G = linear_balanced_solution(self.W, self.W_x)  # -W^-1 W_x; the sign drops out
         r_x = np.asarray(self.r_x, float)
         inv_nx = np.zeros_like(r_x) if self.N is None else 1.0 / (np.asarray(self.q_x) * self.N)
         corr = np.zeros_like(r_x)

@@ -28,7 +28,7 @@ class LayerParameters:
     J_E (V) and g: E weights J_E, I weights -g J_E; weight_sd: SD (V) of the Gaussian jitter
     added to every synapse (E and I alike); p: connection probability (fixed in-degree
     p N_b, or Bernoulli); external: two independent Poisson inputs per neuron with rates
-    nu_ext (Hz) and weights (J_E, -g J_E); mu_dc: constant drive tau_m I/C (V).
+    r_x (Hz) and weights (J_E, -g J_E); mu_dc: constant drive tau_m I/C (V).
     """
 
     N_E: int = 800
@@ -38,7 +38,7 @@ class LayerParameters:
     J_E: float = 0.8e-3
     g: float = 5.0
     weight_sd: float = 0.16e-3
-    nu_ext: tuple = (1017.73, 220.58)
+    r_x: tuple = (1017.73, 220.58)
     mu_dc: float = 0.020
     tau_m: float = 0.020
     V_th: float = 0.015
@@ -64,7 +64,7 @@ class LayerParameters:
     def external(self):
         """(J_x (N, 2) in V, nu_x (2,) in Hz) for the theory."""
         return (np.tile([self.J_E, -self.g * self.J_E], (self.N, 1)),
-                np.array(self.nu_ext, dtype=float))
+                np.array(self.r_x, dtype=float))
 
 
 def description(p):
@@ -73,7 +73,7 @@ def description(p):
     NEST), constant drive mu_dc, initial potentials uniform in [0, V_th]; every projection
     "E->E", "E->I", "I->E", "I->I" with fixed in-degree p N_source (or Bernoulli p), weights
     J_E (E) and -g J_E (I) with Gaussian jitter of SD weight_sd, delay ``delay``; and per
-    neuron two independent Poisson inputs of rates nu_ext and weights (J_E, -g J_E) as the
+    neuron two independent Poisson inputs of rates r_x and weights (J_E, -g J_E) as the
     built-in drive (channels e and i; changeable by run_args). Spikes of all neurons."""
     neuron = Neuron(tau_m=p.tau_m, E_L=0.0, V_th=p.V_th, V_r=p.V_r, tau_ref=p.tau_ref)
     populations = {pop: Population(n, neuron, mu_ext=p.mu_dc, v_init=(0.0, p.V_th))
@@ -84,8 +84,8 @@ def description(p):
                 else Bernoulli(p.p))
         projection = Projection(rule, J, weight_cv=p.weight_sd / abs(J), delay=p.delay)
         projections.update({f"{pre}->E": projection, f"{pre}->I": projection})
-    drive = (PoissonDrive(1, p.nu_ext[0], p.J_E, channel="e"),
-             PoissonDrive(1, p.nu_ext[1], -p.g * p.J_E, channel="i"))
+    drive = (PoissonDrive(1, p.r_x[0], p.J_E, channel="e"),
+             PoissonDrive(1, p.r_x[1], -p.g * p.J_E, channel="i"))
     return NetworkDescription(populations, projections, drives={"E": drive, "I": drive})
 
 

@@ -32,7 +32,7 @@ class NetworkParameters:
     K : excitatory in-degree (also the external one); gamma K inhibitory inputs
     a : efficacy of E and X inputs; g a of I inputs
     N_E, N_I : population sizes; N_X : size of each external pool (X->E and X->I)
-    nu_X : rate of the external Poisson units (Hz)
+    r_x : rate of the external Poisson units (Hz)
     cv_K : CV of the in-degrees across neurons (normal, rounded; 0 = fixed in-degree)
     delay_E, delay_I : E and I delays are uniform on [0, delay_E] and [0, delay_I] (s)
     jump : 'linear' or 'exact' (instantaneous jumps); tau_S > 0 selects exponential
@@ -47,7 +47,7 @@ class NetworkParameters:
     N_E: int = 1000
     N_I: int = 1000
     N_X: int = 1000
-    nu_X: float = 25.0
+    r_x: float = 25.0
     cv_K: float = 0.0
     delay_E: float = 0.010
     delay_I: float = 0.001
@@ -60,7 +60,7 @@ class NetworkParameters:
         require("a", self.a, low=0.0, low_open=True, high=1.0, high_open=True)
         require_nonnegative("g", self.g)
         require("gamma", self.gamma, low=0.0, low_open=True, high=1.0)
-        require_nonnegative("nu_X", self.nu_X, "Hz")
+        require_nonnegative("r_x", self.r_x, "Hz")
         require_nonnegative("cv_K", self.cv_K)
         require_nonnegative("tau_S", self.tau_S, "s")
         require_nonnegative("delay_E", self.delay_E, "s")
@@ -109,7 +109,7 @@ def description(p, *, n_traces=20, trace_dt=0.1e-3):
     return NetworkDescription(
         populations={"E": Population(p.N_E, cell), "I": Population(p.N_I, cell)},
         projections=projections,
-        sources={"X_E": PoissonSource(p.N_X, p.nu_X), "X_I": PoissonSource(p.N_X, p.nu_X)},
+        sources={"X_E": PoissonSource(p.N_X, p.r_x), "X_I": PoissonSource(p.N_X, p.r_x)},
         record=Recording(states={"E": (("v",), n_traces, trace_dt)}), dt=p.dt)
 
 
@@ -126,8 +126,8 @@ def build_network(sim, p, seed, *, record_from=0.5, n_traces=20, trace_dt=0.1e-3
 
 @dataclass(frozen=True)
 class SingleNeuronBlock:
-    """n independent neurons with K excitatory inputs at nu_X and gamma K inhibitory inputs at
-    eta nu_X, efficacies a and g a (the single-neuron protocol)."""
+    """n independent neurons with K excitatory inputs at r_x and gamma K inhibitory inputs at
+    eta r_x, efficacies a and g a (the single-neuron protocol)."""
 
     K: int
     a: float
@@ -135,7 +135,7 @@ class SingleNeuronBlock:
     g: float = 12.0
     gamma: float = 0.25
     eta: float = 1.8
-    nu_X: float = 25.0
+    r_x: float = 25.0
 
 
 def build_single_neurons(sim, blocks, *, dt_fraction=0.01, record_from=0.2, jump="linear",
@@ -147,12 +147,12 @@ def build_single_neurons(sim, blocks, *, dt_fraction=0.01, record_from=0.2, jump
     model = neuron_model(network_neuron(NetworkParameters(neuron=neuron, jump=jump)))
     out = []
     for b, blk in enumerate(blocks):
-        tau = effective_time_constant(blk.a, blk.K, blk.g, blk.gamma, blk.nu_X,
-                                      blk.eta * blk.nu_X, neuron)
+        tau = effective_time_constant(blk.a, blk.K, blk.g, blk.gamma, blk.r_x,
+                                      blk.eta * blk.r_x, neuron)
         G = sim.add(model.group(blk.n, drive=["e", "i"], name=f"block{b}",
                                 dt=dt_fraction * tau * second))
-        set_poisson_drive(G, model, "e", K=blk.K, rate=blk.nu_X * Hz, weight=blk.a)
-        set_poisson_drive(G, model, "i", K=blk.gamma * blk.K, rate=blk.eta * blk.nu_X * Hz,
+        set_poisson_drive(G, model, "e", K=blk.K, rate=blk.r_x * Hz, weight=blk.a)
+        set_poisson_drive(G, model, "i", K=blk.gamma * blk.K, rate=blk.eta * blk.r_x * Hz,
                           weight=blk.g * blk.a)
         out.append((G, sim.add(spike_monitor(G)),
                     sim.add(moment_recorder(G, ["v"], start=record_from * second))))
