@@ -14,6 +14,7 @@ Brian2 names: a population keeps its name ("E"); projection "E->I" is the Synaps
 monitors are "spikes_E", "states_E" and "weights_E_to_I".
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,10 +28,11 @@ from .description import (CorrelatedSource, NetworkDescription, PoissonSource,
                           split_projection_name)
 from .inputs import (correlated_spike_trains, poisson_sources, rewrite_spike_trains,
                      set_poisson_drive, spike_source, windowed_poisson_sources)
+from .connectivity import StackedConnectivity
 from .network import Simulation, connect, rewrite_connectivity
 from .neurons import NeuronModel
 from .plasticity import STDPRule
-from .realisation import check_seed, realise, stream
+from .realisation import check_seed, realise_projection, stream
 from .recording import spike_monitor, state_monitor, weight_monitor
 
 __all__ = ["NetworkHandles", "build", "simulate", "load_realisation", "neuron_model",
@@ -72,6 +74,29 @@ def source_spikes(description, name, seed):
                                    jitter=s.jitter * second, rng=stream(seed, f"source {name}"))
 
 
+class Realisation(Mapping):
+    """The connectivity of every projection of a description for one seed, drawn when first
+    asked for (``realise`` draws the same arrays at once). A built network keeps this instead
+    of the arrays, so a large network's connectivity is not held twice: the binary reads it
+    from files, and the theory gets it back bit for bit when it asks."""
+
+    def __init__(self, description, seed):
+        self.description, self.seed, self._drawn = description, check_seed(seed), {}
+
+    def __getitem__(self, name):
+        if name not in self._drawn:
+            if name not in self.description.projections:
+                raise KeyError(name)
+            self._drawn[name] = realise_projection(self.description, name, self.seed)
+        return self._drawn[name]
+
+    def __iter__(self):
+        return iter(self.description.projections)
+
+    def __len__(self):
+        return len(self.description.projections)
+
+
 @dataclass
 class NetworkHandles:
     """The Brian2 objects of one description, by name.
@@ -100,6 +125,8 @@ class NetworkHandles:
     weight_samples: dict = field(default_factory=dict)
     dropped_spikes: dict = field(default_factory=dict)
     monitors: dict = field(default_factory=dict)
+    placement: dict = field(default_factory=dict)
+    synapse_members: dict = field(default_factory=dict)
     duration: float = None
 
     def __getitem__(self, name):
@@ -156,6 +183,72 @@ class NetworkHandles:
         return start, stop
 
 
+def _drive_channels(d, pop):
+    neuron = d.populations[pop].neuron
+    return [neuron.check_channel(x.channel, f"drives[{pop!r}]") for x in d.drives.get(pop, ())]
+
+
+def neuron_groups(description):
+    """[(NeuronGroup name, [populations])]: populations with equal neurons, plasticity traces
+    and drive channels share one NeuronGroup (each population a contiguous subgroup, in the
+    order of the description). Brian2 runs fewer, larger objects faster: every object costs
+    a fixed time per step and every Synapses its own spike queue."""
+    groups = []
+    for pop, p in description.populations.items():
+        key = (p.neuron, description.trace_tau(pop), tuple(_drive_channels(description, pop)))
+        for k, pops in groups:
+            if k == key:
+                pops.append(pop)
+                break
+        else:
+            groups.append((key, [pop]))
+    return [(pops[0] if len(pops) == 1 else "_".join(pops), pops) for _, pops in groups]
+
+
+def synapse_groups(description):
+    """[(Synapses name, [projections])]: static projections from one source into populations
+    of one NeuronGroup, on the same channel, with the same weight law and delay, share one
+    Synapses object (``"E_to_E_I"``); plastic projections and those whose weights are
+    recorded keep their own (``"E_to_I"``)."""
+    d = description
+    group_of = {pop: name for name, pops in neuron_groups(d) for pop in pops}
+    families = {}
+    for name, proj in d.projections.items():
+        source, target = split_projection_name(name)
+        if proj.plasticity is None and name not in d.record.weights:
+            key = (source, group_of[target], d.channel(name), proj.weight, proj.weight_cv,
+                   proj.weight_distribution, proj.delay)
+        else:
+            key = name
+        families.setdefault(key, []).append(name)
+    out = []
+    for members in families.values():
+        source = split_projection_name(members[0])[0]
+        targets = [split_projection_name(m)[1] for m in members]
+        out.append((synapses_name(members[0]) if len(members) == 1 else
+                    f"{source}_to_{'_'.join(targets)}", members))
+    return out
+
+
+def _synapse_target(h, members, connectivity):
+    """(target group, connectivity) of one Synapses: the population (or its target range)
+    for a single projection, the whole NeuronGroup with the projections stacked at their
+    offsets for several."""
+    d = h.description
+    if len(members) == 1:
+        name = members[0]
+        target = split_projection_name(name)[1]
+        G, r = h.populations[target], d.projections[name].target_range
+        return (G if r is None else G[r[0]:r[1]]), connectivity[name]
+    parts = []
+    for name in members:
+        target = split_projection_name(name)[1]
+        G, offset = h.placement[target]
+        r = d.projections[name].target_range
+        parts.append((connectivity[name], offset + (r[0] if r else 0)))
+    return G, StackedConnectivity(tuple(parts), len(G))
+
+
 def build(description, sim, *, seed=None, connectivity=None):
     """Create the network of ``description`` in ``sim``.
 
@@ -188,24 +281,29 @@ def build(description, sim, *, seed=None, connectivity=None):
         seed = 0 if sim.seed is None else sim.seed
     seed = check_seed(seed)
     if connectivity is None:
-        connectivity = realise(d, seed)
+        connectivity = Realisation(d, seed)
     elif set(connectivity) != set(d.projections):
         raise ParameterError(f"connectivity must have one entry per projection "
                              f"{sorted(d.projections)}; got {sorted(connectivity)}")
     h = NetworkHandles(d, sim, seed, connectivity)
-    for pop, p in d.populations.items():
-        model = neuron_model(p.neuron, d.trace_tau(pop))
-        drives = d.drives.get(pop, ())
-        channels = [p.neuron.check_channel(x.channel, f"drives[{pop!r}]") for x in drives]
-        G = sim.add(model.group(p.size, name=pop, drive=channels))
-        low, high = p.v_init if p.v_init is not None else (p.neuron.V_r, p.neuron.V_th)
-        G.v = f"{low!r}*volt + rand()*{high - low!r}*volt"
-        if p.mu_ext:
-            G.mu_ext = p.mu_ext * volt
-        unit = model.weight_unit
-        for x, channel in zip(drives, channels):
-            set_poisson_drive(G, model, channel, K=x.K, rate=x.rate * Hz, weight=x.weight * unit)
-        h.populations[pop], h.models[pop] = G, model
+    for group_name, pops in neuron_groups(d):
+        first = d.populations[pops[0]]
+        model = neuron_model(first.neuron, d.trace_tau(pops[0]))
+        channels = _drive_channels(d, pops[0])
+        G = sim.add(model.group(sum(d.size(p) for p in pops), name=group_name, drive=channels))
+        offset = 0
+        for pop in pops:
+            p, n = d.populations[pop], d.size(pop)
+            view = G if len(pops) == 1 else G[offset:offset + n]
+            low, high = p.v_init if p.v_init is not None else (p.neuron.V_r, p.neuron.V_th)
+            view.v = f"{low!r}*volt + rand()*{high - low!r}*volt"
+            if p.mu_ext:
+                view.mu_ext = p.mu_ext * volt
+            for x, channel in zip(d.drives.get(pop, ()), channels):
+                set_poisson_drive(view, model, channel, K=x.K, rate=x.rate * Hz,
+                                  weight=x.weight * model.weight_unit)
+            h.populations[pop], h.models[pop], h.placement[pop] = view, model, (G, offset)
+            offset += n
     for name, s in d.sources.items():
         if isinstance(s, PoissonSource):
             X = poisson_sources(s.size, s.rate * Hz, name=name)
@@ -216,16 +314,18 @@ def build(description, sim, *, seed=None, connectivity=None):
             X = windowed_poisson_sources(s.size, s.rate * Hz, s.start * second, s.stop * second,
                                          name=name)
         h.sources[name] = sim.add(X)
-    for name, proj in d.projections.items():
-        source, target = split_projection_name(name)
-        G = h.populations[target]
-        if proj.target_range is not None:
-            G = G[proj.target_range[0]:proj.target_range[1]]
-        model = h.models[target]
+    for synapses, members in synapse_groups(d):
+        source, target = split_projection_name(members[0])
+        proj, model = d.projections[members[0]], h.models[target]
         rule = None if proj.plasticity is None else _stdp_rule(proj.plasticity, model.weight_unit)
-        h.projections[name] = sim.add(connect(h[source], G, connectivity[name], model,
-                                              d.channel(name), name=synapses_name(name),
-                                              plasticity=rule))
+        drawn = ({m: realise_projection(d, m, seed) for m in members}
+                 if isinstance(connectivity, Realisation) else connectivity)
+        target_group, c = _synapse_target(h, members, drawn)
+        S = sim.add(connect(h[source], target_group, c, model, d.channel(members[0]),
+                            name=synapses, plasticity=rule))
+        h.synapse_members[synapses] = members
+        h.projections.update(dict.fromkeys(members, S))
+        del c, drawn  # a large realisation is not kept: the binary reads it from files
     for pop, n in d.recorded_spikes().items():
         h.spikes[pop] = sim.add(spike_monitor(h.populations[pop], n, name=f"spikes_{pop}"))
     for pop, (variables, n, dt) in d.record.states.items():
@@ -306,9 +406,11 @@ def load_realisation(handles, seed=None, *, description=None, connectivity=None)
             if new is old:
                 raise ParameterError("give a seed, a description or a connectivity")
             seed = handles.seed
-        connectivity = realise(new, seed)
-    for name, c in connectivity.items():
-        run_args.update(rewrite_connectivity(handles.projections[name], c))
+        connectivity = Realisation(new, seed)
+    handles.description = new
+    for members in handles.synapse_members.values():
+        _, c = _synapse_target(handles, members, connectivity)
+        run_args.update(rewrite_connectivity(handles.projections[members[0]], c))
     if seed is not None:
         for name, s in new.sources.items():
             if isinstance(s, CorrelatedSource):
@@ -316,7 +418,6 @@ def load_realisation(handles, seed=None, *, description=None, connectivity=None)
                     handles.sources[name], *source_spikes(new, name, seed))
         handles.seed = seed
     handles.connectivity = connectivity
-    handles.description = new
     return run_args
 
 
@@ -344,9 +445,13 @@ def _changed_values(h, old, new):
            for k, p in new.projections.items()})
     fixed("the drives", {k: [x.channel for x in v] for k, v in old.drives.items()},
           {k: [x.channel for x in v] for k, v in new.drives.items()})
+    fixed("the grouping into Brian2 objects (equal neurons share a NeuronGroup; projections "
+          "from one source with equal weights and delays share a Synapses)",
+          (neuron_groups(old), synapse_groups(old)), (neuron_groups(new), synapse_groups(new)))
     args = {}
-    for pop, p in new.populations.items():
-        G, model = h.populations[pop], neuron_model(p.neuron, new.trace_tau(pop))
+    for _, pops in neuron_groups(new):
+        G = h.placement[pops[0]][0]
+        model = neuron_model(new.populations[pops[0]].neuron, new.trace_tau(pops[0]))
         for name, value in model.params.items():
             args[getattr(G, name)] = value
         for c, spec in model.channels.items():
@@ -356,14 +461,18 @@ def _changed_values(h, old, new):
             args[G.tau_ref] = model.refractory
         if model.trace_tau is not None:
             args[G.tau_trace] = model.trace_tau
-        if p.mu_ext != old.populations[pop].mu_ext:
-            args[G.mu_ext] = np.full(p.size, p.mu_ext) * volt
-        unit = model.weight_unit
-        for x in new.drives.get(pop, ()):
-            c = p.neuron.check_channel(x.channel, f"drives[{pop!r}]")
-            args.update({getattr(G, f"K_drive_{c}"): np.full(p.size, x.K),
-                         getattr(G, f"rate_drive_{c}"): np.full(p.size, x.rate) * Hz,
-                         getattr(G, f"w_drive_{c}"): np.full(p.size, x.weight) * unit})
+
+        def per_neuron(value_of):
+            return np.concatenate([np.full(new.size(pop), value_of(pop)) for pop in pops])
+
+        if any(new.populations[pop].mu_ext != old.populations[pop].mu_ext for pop in pops):
+            args[G.mu_ext] = per_neuron(lambda pop: new.populations[pop].mu_ext) * volt
+        for k, c in enumerate(_drive_channels(new, pops[0])):
+            args.update({
+                getattr(G, f"K_drive_{c}"): per_neuron(lambda pop: new.drives[pop][k].K),
+                getattr(G, f"rate_drive_{c}"): per_neuron(lambda pop: new.drives[pop][k].rate) * Hz,
+                getattr(G, f"w_drive_{c}"): per_neuron(
+                    lambda pop: new.drives[pop][k].weight) * model.weight_unit})
     for name, s in new.sources.items():
         X = h.sources[name]
         if isinstance(s, PoissonSource):

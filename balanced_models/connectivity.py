@@ -19,7 +19,9 @@ from theory.errors import ParameterError, require, require_nonnegative, require_
 
 from .validation import check_quantity
 
-__all__ = ["Connectivity", "fixed_indegree", "bernoulli", "indegrees_with_cv", "block_matrix"]
+_CHUNK_DEFAULT = 1 << 18
+
+__all__ = ["Connectivity", "StackedConnectivity", "fixed_indegree", "bernoulli", "indegrees_with_cv", "block_matrix"]
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,93 @@ class Connectivity:
         J = np.zeros((self.n_post, self.n_pre))
         np.add.at(J, (self.post, self.pre), self.weight)
         return J
+
+    def uniform(self, kind):
+        """(True, value) if every synapse has the same ``kind`` ('weight' or 'delay'; also
+        when there are none, value 0), else (False, None)."""
+        return _uniform_values(getattr(self, kind))
+
+    def chunks(self, size=None):
+        """(post, weight, delay) arrays in synapse order, in pieces (here: one)."""
+        yield self.post, self.weight, self.delay
+
+
+@dataclass(frozen=True)
+class StackedConnectivity:
+    """Several projections from one source into one target group, each at an offset of the
+    target index: what one Synapses object holds when an engine fuses projections (fewer,
+    larger objects run faster in Brian2). Synapses are in presynaptic-major order and, for
+    each presynaptic neuron, in the order of ``parts``.
+
+    parts : tuple of (Connectivity, target offset), all source-major with the same n_pre
+    n_post : size of the whole target group
+    """
+
+    parts: tuple
+    n_post: int
+
+    def __post_init__(self):
+        if not self.parts or len({c.n_pre for c, _ in self.parts}) != 1 or len(
+                {c.weight_dimension for c, _ in self.parts}) != 1:
+            raise ParameterError("stacked projections need one source size and one weight "
+                                 "dimension")
+        for c, offset in self.parts:
+            if offset < 0 or offset + c.n_post > self.n_post:
+                raise ParameterError(f"a part of {c.n_post} targets at offset {offset} does not "
+                                     f"fit {self.n_post} targets")
+
+    @property
+    def n_pre(self):
+        return self.parts[0][0].n_pre
+
+    @property
+    def weight_dimension(self):
+        return self.parts[0][0].weight_dimension
+
+    @property
+    def presynaptic_major(self):
+        return all(c.presynaptic_major for c, _ in self.parts)
+
+    def __len__(self):
+        return sum(len(c) for c, _ in self.parts)
+
+    def out_degrees(self):
+        return sum(c.out_degrees() for c, _ in self.parts)
+
+    def uniform(self, kind):
+        values = [c.uniform(kind) for c, _ in self.parts if len(c)]
+        if all(ok for ok, _ in values) and len({v for _, v in values}) <= 1:
+            return True, (values[0][1] if values else 0.0)
+        return False, None
+
+    def chunks(self, size=_CHUNK_DEFAULT):
+        """(post, weight, delay) of the stacked synapses, block by block of presynaptic
+        neurons (about ``size`` synapses each), so that no full-length merged copy is made."""
+        degrees = [c.out_degrees() for c, _ in self.parts]
+        starts = [np.concatenate([[0], np.cumsum(k)]) for k in degrees]
+        total = np.concatenate([[0], np.cumsum(sum(degrees))])
+        bounds = np.unique(np.concatenate([
+            [0], np.searchsorted(total, np.arange(0, total[-1], size), side="right") - 1,
+            [self.n_pre]]))
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            pieces = [(c.pre[s[a]:s[b]], c.post[s[a]:s[b]] + offset, c.weight[s[a]:s[b]],
+                       c.delay[s[a]:s[b]]) for (c, offset), s in zip(self.parts, starts)]
+            order = np.argsort(np.concatenate([p[0] for p in pieces]), kind="stable")
+            yield tuple(np.concatenate([p[k] for p in pieces])[order] for k in (1, 2, 3))
+
+    def merged(self):
+        """The stacked synapses as one :class:`Connectivity` (full arrays)."""
+        post, weight, delay = (np.concatenate(x) for x in zip(*self.chunks()))
+        pre = np.repeat(np.arange(self.n_pre, dtype=np.int32), self.out_degrees())
+        return Connectivity(pre, post.astype(np.int32), weight, delay, self.n_pre, self.n_post,
+                            self.weight_dimension)
+
+
+def _uniform_values(values):
+    if len(values) == 0:
+        return True, 0.0
+    first = values[0]
+    return (True, float(first)) if bool(np.all(values == first)) else (False, None)
 
 
 def block_matrix(rows):

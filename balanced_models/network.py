@@ -9,8 +9,8 @@ import tempfile
 import time
 
 import numpy as np
-from brian2 import (Function, Network, Synapses, defaultclock, get_device, ms, prefs, second,
-                    volt, set_device)
+from brian2 import (Function, Network, Subgroup, Synapses, defaultclock, get_device, ms, prefs,
+                    second, set_device, volt)
 from brian2 import seed as brian_seed
 from brian2.codegen.cpp_prefs import get_compiler_and_args
 from brian2.codegen.generators import CPPCodeGenerator
@@ -21,6 +21,7 @@ from brian2.units.fundamentalunits import DIMENSIONLESS, Quantity, get_dimension
 from theory.errors import ParameterError
 
 from ._names import name_kwargs
+from .connectivity import StackedConnectivity
 from .validation import check_quantity
 
 __all__ = ["connect", "rewrite_connectivity", "Simulation", "SEED_VARIABLE"]
@@ -83,8 +84,7 @@ def connect(source, target, connectivity, model, channel, *, name=None, plastici
             f"weight of this connectivity has dimension {connectivity.weight_dimension}, but "
             f"channel {channel!r} of a {model.synapse} model needs {shown} weights")
     unit = model.weight_unit
-    weights = connectivity.weight
-    uniform = _constant(weights)
+    uniform, weight = connectivity.uniform("weight")
     shared = plasticity is None and uniform
     lines = [("w : volt" if unit is volt else "w : 1") + (" (shared, constant)" if shared else "")]
     on_pre = model.increment(channel, "w", post="_post")
@@ -98,14 +98,15 @@ def connect(source, target, connectivity, model, channel, *, name=None, plastici
         lines += plasticity.declarations(unit)
         on_pre += "\n" + plasticity.on_pre()
         kwargs["on_post"] = plasticity.on_post()
-    delays = connectivity.delay
-    homogeneous = _constant(delays)
+    homogeneous, delay = connectivity.uniform("delay")
     if homogeneous:
-        kwargs["delay"] = (delays[0] if len(delays) else 0.0) * second
+        kwargs["delay"] = delay * second
     S = Synapses(source, target, "\n".join(lines), on_pre=on_pre, **name_kwargs(name),
                  **kwargs)
     directory = project_data_directory("connectivity")
     streamed = directory is not None and connectivity.presynaptic_major
+    if not streamed and isinstance(connectivity, StackedConnectivity):
+        connectivity = connectivity.merged()
     if streamed:
         _write_connectivity(directory, S.name, connectivity, per_synapse_weight=not uniform,
                             per_synapse_delay=not homogeneous)
@@ -114,21 +115,16 @@ def connect(source, target, connectivity, model, channel, *, name=None, plastici
     elif len(connectivity):
         S.connect(i=connectivity.pre, j=connectivity.post)
     if uniform:
-        S.w = (weights[0] if len(weights) else 0.0) * unit
+        S.w = weight * unit
     else:
-        S.w = f"bm_weight_{S.name}()" if streamed else weights * unit
+        S.w = f"bm_weight_{S.name}()" if streamed else connectivity.weight * unit
     if plasticity is not None:
         plasticity.apply(S)
     if not homogeneous:
         if streamed:
             S.pre.namespace = S.namespace  # the delays belong to the presynaptic pathway
-        S.delay = f"bm_delay_{S.name}()" if streamed else delays * second
+        S.delay = f"bm_delay_{S.name}()" if streamed else connectivity.delay * second
     return S
-
-
-def _constant(values):
-    """True if all entries of ``values`` are equal (or there are none)."""
-    return len(values) == 0 or bool(np.all(values == values[0]))
 
 
 def project_data_directory(kind):
@@ -152,14 +148,21 @@ def _write_connectivity(directory, name, connectivity, per_synapse_weight, per_s
     os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, name)
     connectivity.out_degrees().astype(np.int32).tofile(path + "_degree.bin")
-    np.ascontiguousarray(connectivity.post, dtype=np.int32).tofile(path + "_post.bin")
+    kinds = [("post", np.int32, True), ("weight", np.float64, per_synapse_weight),
+             ("delay", np.float64, per_synapse_delay)]
+    files = {kind: open(path + f"_{kind}.bin", "wb") for kind, _, keep in kinds if keep}
+    try:
+        for chunk in connectivity.chunks():
+            for (kind, dtype, keep), values in zip(kinds, chunk):
+                if keep:
+                    np.ascontiguousarray(values, dtype=dtype).tofile(files[kind])
+    finally:
+        for f in files.values():
+            f.close()
     layout = dict(n_pre=connectivity.n_pre, n_post=connectivity.n_post)
-    for kind, values, per_synapse in (("weight", connectivity.weight, per_synapse_weight),
-                                      ("delay", connectivity.delay, per_synapse_delay)):
-        if per_synapse:
-            np.ascontiguousarray(values, dtype=np.float64).tofile(path + f"_{kind}.bin")
-        else:
-            layout[kind] = float(values[0]) if len(values) else 0.0
+    for kind, _, per_synapse in kinds[1:]:
+        if not per_synapse:
+            layout[kind] = connectivity.uniform(kind)[1]
     if record_layout:
         with open(path + ".json", "w") as f:
             json.dump(layout, f)
@@ -193,13 +196,15 @@ def rewrite_connectivity(synapses, connectivity):
         raise ParameterError("connectivity must be in presynaptic-major order (as the "
                              "generators return it)")
     run_args = {}
-    weights, delays = connectivity.weight, connectivity.delay
-    if "weight" in layout and len(weights) and not np.all(weights == layout["weight"]):
-        if not _constant(weights):
+    if "weight" in layout and len(connectivity):
+        uniform, weight = connectivity.uniform("weight")
+        if not uniform:
             raise ParameterError(f"weight of {synapses.name!r} is one shared value; the new "
                                  "connectivity must have one uniform weight")
-        run_args[synapses.w] = Quantity(float(weights[0]), dim=synapses.variables["w"].dim)
-    if "delay" in layout and len(delays) and not np.all(delays == layout["delay"]):
+        if weight != layout["weight"]:
+            run_args[synapses.w] = Quantity(weight, dim=synapses.variables["w"].dim)
+    if "delay" in layout and len(connectivity) and \
+            connectivity.uniform("delay") != (True, layout["delay"]):
         raise ParameterError(f"delay of {synapses.name!r} is one compiled value "
                              f"{layout['delay']!r} s; the new connectivity must use it")
     _write_connectivity(directory, synapses.name, connectivity, "weight" not in layout,
@@ -362,9 +367,27 @@ class Simulation:
         start = time.perf_counter()
         kwargs = {"results_directory": results_directory} if results_directory else {}
         get_device().run(directory=self.directory, with_output=with_output,
-                         run_args=run_args or {}, **kwargs)
+                         run_args=_whole_group_run_args(run_args or {}), **kwargs)
         self.timings["execute"] = time.perf_counter() - start
         return self
+
+
+def _whole_group_run_args(run_args):
+    """Brian2 standalone run_args must name variables of whole groups: a shared variable of a
+    subgroup (e.g. ``E.V_r`` of a population that shares its NeuronGroup) is its group's.
+    A per-neuron variable of a subgroup cannot be given alone."""
+    out = {}
+    for key, value in run_args.items():
+        group = getattr(key, "group", None)
+        if isinstance(group, Subgroup):
+            if not key.variable.scalar:
+                raise ParameterError(
+                    f"run_args: {key.name} of {group.name!r} is one part of the per-neuron "
+                    f"variable of {group.source.name!r}; give the whole group's values (for a "
+                    "network description: load_realisation(handles, description=...))")
+            key = getattr(group.source, key.name)
+        out[key] = value
+    return out
 
 
 def _precompile_header(directory):

@@ -19,7 +19,7 @@ from . import connectivity as conn
 from .description import (Bernoulli, ExplicitConnections, FixedInDegree, HeterogeneousInDegree,
                           NetworkDescription, split_projection_name)
 
-__all__ = ["realise", "stream", "check_seed", "dense_matrix"]
+__all__ = ["realise", "realise_projection", "stream", "check_seed", "dense_matrix"]
 
 
 def check_seed(seed):
@@ -60,8 +60,13 @@ def realise(description, seed):
         raise ParameterError(f"description must be a NetworkDescription; got "
                              f"{type(description).__name__}")
     seed = check_seed(seed)
-    return {name: _realise_projection(description, name, stream(seed, name))
-            for name in description.projections}
+    return {name: realise_projection(description, name, seed) for name in description.projections}
+
+
+def realise_projection(description, name, seed):
+    """The connectivity of one projection ``name`` for ``seed`` (what :func:`realise` gives
+    for it: each projection has its own stream)."""
+    return _realise_projection(description, name, stream(seed, name))
 
 
 def _realise_projection(d, name, rng):

@@ -63,8 +63,11 @@ def test_network_builder_realises_the_in_degrees_and_delays(variant):
     p = NetworkParameters(K=20, a=8.8e-3, N_E=100, N_I=100, N_X=100, dt=5e-5, **variant)
     sim = bm.Simulation("runtime", seed=1, dt=0.05 * ms)
     h = build_network(sim, p, 0, record_from=0.01)
-    assert len(h["E->E"]) == 100 * 20 and len(h["I->E"]) == 100 * 5
+    # E -> E and E -> I (equal efficacies and delays) share one Synapses, as do I -> E, I -> I
+    assert h["E->E"] is h["E->I"] and len(h["E->E"]) == 2 * 100 * 20
+    assert h["I->E"] is h["I->I"] and len(h["I->E"]) == 2 * 100 * 5
     assert len(h["X_I->I"]) == 100 * 20
+    assert np.all(h.connectivity["I->E"].in_degrees() == 5)
     assert np.all(np.bincount(h["X_E->E"].j[:], minlength=100) == 20)
     assert h["E->I"].delay_[:].max() <= 0.010 and h["I->E"].delay_[:].max() <= 0.001
     assert np.allclose(h["I->E"].w_[:], 20 * 8.8e-3)

@@ -10,6 +10,7 @@ through :func:`dense_matrix`, the theory (theory.heterogeneity).
 from dataclasses import dataclass
 
 import numpy as np
+
 from theory.errors import ParameterError, require, require_nonnegative, require_probability
 
 from ..brian2_engine import build
