@@ -379,11 +379,14 @@ def load_realisation(handles, seed=None, *, description=None, connectivity=None)
     seed : int, optional
         Seed of the new realisation and of new correlated source trains.
     description : NetworkDescription, optional
-        New values (neuron parameters, weights, drives, source rates, plasticity parameters,
-        correlated-source statistics) for the same structure. What the compiled code fixes
-        may not change: population and source sizes and kinds, neuron and synapse types,
-        channels, whether a neuron is refractory, the projections and their rules' kinds,
-        constant delays, initial potentials, stimulation windows are run_args too.
+        New values (neuron parameters, weights, drives, source rates, stimulation windows,
+        plasticity parameters, correlated-source statistics) for the same structure. What
+        the compiled code fixes may not change: population and source sizes and kinds,
+        neuron and synapse types, channels, whether a neuron is refractory, the projections
+        and their rules' kinds, constant delays, initial potentials, and which populations
+        and projections share Brian2 objects (:func:`neuron_groups`,
+        :func:`synapse_groups`). Without a seed, only projections whose parameters changed
+        are drawn again (from the network's seed).
     connectivity : dict, optional
         A realisation to load instead of ``realise(description, seed)``.
 
@@ -401,6 +404,7 @@ def load_realisation(handles, seed=None, *, description=None, connectivity=None)
     if seed is not None:
         seed = check_seed(seed)
     run_args = _changed_values(handles, old, new) if new is not old else {}
+    new_realisation = seed is not None or connectivity is not None
     if connectivity is None:
         if seed is None:
             if new is old:
@@ -409,11 +413,12 @@ def load_realisation(handles, seed=None, *, description=None, connectivity=None)
         connectivity = Realisation(new, seed)
     handles.description = new
     for members in handles.synapse_members.values():
-        _, c = _synapse_target(handles, members, connectivity)
-        run_args.update(rewrite_connectivity(handles.projections[members[0]], c))
-    if seed is not None:
+        if new_realisation or any(old.projections[m] != new.projections[m] for m in members):
+            _, c = _synapse_target(handles, members, connectivity)
+            run_args.update(rewrite_connectivity(handles.projections[members[0]], c))
+    if new_realisation or new is not old:
         for name, s in new.sources.items():
-            if isinstance(s, CorrelatedSource):
+            if isinstance(s, CorrelatedSource) and (new_realisation or s != old.sources[name]):
                 handles.dropped_spikes[name] = rewrite_spike_trains(
                     handles.sources[name], *source_spikes(new, name, seed))
         handles.seed = seed

@@ -27,6 +27,7 @@ binary's start-up does not dominate the events per second) and 1 s for Brunel A,
 
 import argparse
 import importlib.util
+from dataclasses import replace
 import json
 import os
 import resource
@@ -56,7 +57,8 @@ def best_of(n, run):
 # one measurement (runs in its own process)
 # ------------------------------------------------------------------------------------------
 def _timed_run(sim, duration, start, spikes, rerun_args):
-    """Compile, run (best of REPEATS) and re-run with new values; the measured times."""
+    """Compile, run (best of REPEATS) and re-run with the values of ``rerun_args()``; the
+    measured times."""
     from brian2 import second
 
     sim.network.run(duration * second)
@@ -65,7 +67,7 @@ def _timed_run(sim, duration, start, spikes, rerun_args):
     run_s = best_of(REPEATS, sim.execute)
     n_spikes = sum(len(m.i[:]) for m in spikes)
     t = time.perf_counter()
-    sim.execute(run_args=rerun_args, seed=2)
+    sim.execute(run_args=rerun_args(), seed=2)
     rerun_s = time.perf_counter() - t
     return dict(python=python_s, compile=sim.timings["build"], run=run_s, rerun=rerun_s,
                 spikes=n_spikes)
@@ -96,19 +98,23 @@ def description(network):
 
 
 def ours(network, duration, directory, threads=1):
-    """The network from a NetworkDescription (balanced_models.build)."""
-    from brian2 import Hz, mV
-
+    """The network from a NetworkDescription (balanced_models.build); the re-run changes the
+    description and loads it (load_realisation)."""
     import balanced_models as bm
 
     start = time.perf_counter()
     sim = bm.Simulation("cpp_standalone", directory=directory, seed=1, threads=threads)
-    h = bm.build(description(network), sim, seed=1)
+    net = description(network)
+    h = bm.build(net, sim, seed=1)
     if network == "cuba":
-        rerun = {h["E"].V_r: -58 * mV, h["I"].V_r: -58 * mV}
+        cell = replace(net.populations["E"].neuron, V_r=-0.058)
+        changed = replace(net, populations={k: replace(p, neuron=cell)
+                                            for k, p in net.populations.items()})
     else:
-        rerun = {h[pop].rate_drive_x: 21 * Hz for pop in ("E", "I")}
-    return _timed_run(sim, duration, start, h.spikes.values(), rerun)
+        changed = replace(net, drives=dict.fromkeys(["E", "I"], bm.PoissonDrive(1000, 21.0,
+                                                                               0.1e-3)))
+    return _timed_run(sim, duration, start, h.spikes.values(),
+                      lambda: bm.load_realisation(h, description=changed))
 
 
 def core(network, duration, directory, threads=1):
@@ -145,7 +151,7 @@ def core(network, duration, directory, threads=1):
                                model, "x", name=f"syn_{pre}"))
         rerun_var, rerun_value = G.rate_drive_x, 21 * Hz
     spikes = sim.add(bm.spike_monitor(G, name="spikes"))
-    return _timed_run(sim, duration, start, [spikes], {rerun_var: rerun_value})
+    return _timed_run(sim, duration, start, [spikes], lambda: {rerun_var: rerun_value})
 
 
 def hand(network, duration, directory):
@@ -258,6 +264,18 @@ def binary_peak_MB(directory):
     return usage.ru_maxrss / 1024 if status == 0 else np.nan
 
 
+def interleaved(directories, n):
+    """Wall times of n runs of each compiled standalone binary, taking turns, so that a slow
+    spell of the machine hits all of them alike: {name: [seconds, ...]}."""
+    times = {name: [] for name in directories}
+    for _ in range(n):
+        for name, directory in directories.items():
+            start = time.perf_counter()
+            subprocess.run(["./main"], cwd=directory, check=True, stdout=subprocess.DEVNULL)
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
 def measure(impl, network, duration, directory=None, threads=1):
     directory = directory or tempfile.mkdtemp(prefix=f"bm_bench_{impl}_{network}_")
     cmd = [sys.executable, __file__, "--child", impl, network, str(duration), directory,
@@ -288,8 +306,11 @@ def main():
                         "of three), and the first is compared with the other implementations")
     p.add_argument("--only-ours", action="store_true",
                    help="skip the hand-written Brian2 script and NEST")
+    p.add_argument("--interleave", type=int, default=15,
+                   help="runs of each compiled binary, ours and core parts alternating, for "
+                        "their run-time ratio (default 15)")
     args = p.parse_args()
-    rows = []
+    rows, alternated = [], {}
     for network in args.networks:
         duration = args.duration or DURATION[network]
         directory = tempfile.mkdtemp(prefix=f"bm_bench_{network}_")
@@ -300,6 +321,8 @@ def main():
         measure("core", network, duration, core_directory, args.threads[0])  # compile
         measured.append(("core parts (warm)", measure("core", network, duration,
                                                       core_directory, args.threads[0])))
+        alternated[network] = interleaved({"ours": directory, "core": core_directory},
+                                          args.interleave)
         for threads in args.threads[1:]:
             measured.append((f"ours, {threads} threads", measure(
                 "ours", network, duration, threads=threads)))
@@ -329,6 +352,11 @@ def main():
         by = {r["implementation"]: r for r in rows if r["network"] == network and "run" in r}
         ours_r, hand_r, nest_r, core_r = (by.get(k) for k in (
             "ours (warm)", "hand-written Brian2", "NEST 3.10", "core parts (warm)"))
+        if network in alternated:
+            t = alternated[network]
+            print(f"{network}: description / core parts, {args.interleave} alternating runs of "
+                  f"each binary: run time {min(t['ours']) / min(t['core']):.3f} (fastest), "
+                  f"{np.median(t['ours']) / np.median(t['core']):.3f} (median)")
         if ours_r and core_r:
             print(f"{network}: description / core parts: run time "
                   f"{ours_r['run'] / core_r['run']:.3f}, peak memory "
