@@ -227,8 +227,9 @@ def _istdp(ctx, cfg):
                 interval_check(f"istdp_rate_E_N{p.N}", f"iSTDP eta = 0.01, N = {p.N}, "
                                f"T = {p.duration:g} s: mean E rate over the second half (Hz)",
                                RHO, rate, RHO - 0.6, RHO + 0.6, "issue: 10.0 +- 0.6 Hz"),
-                relative_check(f"istdp_j_ei_N{p.N}", f"iSTDP: mean j_EI of all synapses at "
-                               f"T = {p.duration:g} s vs the fixed point", j_th, j_final, 0.05))
+                relative_check(f"istdp_j_ei_N{p.N}", f"iSTDP: mean j_EI (mV) of all synapses at "
+                               f"T = {p.duration:g} s vs the fixed point", MV * j_th,
+                               MV * j_final, 0.05))
         out[f"theory_{c}"] = (j_th, r_th)
     return out
 
