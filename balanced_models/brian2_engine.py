@@ -2,16 +2,20 @@
 
 :func:`build` creates them in a :class:`~balanced_models.network.Simulation` and returns
 :class:`NetworkHandles`, every object named after its population or projection;
-:func:`simulate` builds and runs in one call. The core does the work: one NeuronGroup per
-population (:mod:`~balanced_models.neurons`), one Synapses per projection
-(:func:`~balanced_models.network.connect`: streamed connectivity and shared uniform weights
-in standalone mode), the built-in Poisson drive (changeable by run_args), and spike sources
-streamed from files. So in a compiled standalone network :func:`load_realisation` gives the
-binary another realisation, other correlated trains or other drive values without
-recompiling.
+:func:`simulate` builds and runs in one call. The core does the work: NeuronGroups from
+:mod:`~balanced_models.neurons`, Synapses from :func:`~balanced_models.network.connect`
+(streamed connectivity and shared uniform weights in standalone mode), the built-in Poisson
+drive (changeable by run_args), and spike sources streamed from files. So in a compiled
+standalone network :func:`load_realisation` gives the binary another realisation, other
+correlated trains or other parameter values without recompiling.
 
-Brian2 names: a population keeps its name ("E"); projection "E->I" is the Synapses "E_to_I";
-monitors are "spikes_E", "states_E" and "weights_E_to_I".
+Brian2 runs fewer, larger objects faster (each costs a fixed time per step, and each
+Synapses has its own spike queue), so populations with equal neurons share one NeuronGroup
+(:func:`neuron_groups`; each population is a subgroup) and static projections from one
+source into it with equal weights and delays share one Synapses (:func:`synapse_groups`).
+Brian2 names: a NeuronGroup is named after its populations ("E", or "E_I" when shared); a
+Synapses after its projections ("E_to_I", or "E_to_E_I" when shared); monitors are
+"spikes_E", "states_E" and "weights_E_to_I".
 """
 
 from collections.abc import Mapping
@@ -24,19 +28,19 @@ from brian2 import Hz, defaultclock, second, volt
 from theory.errors import ParameterError, require
 
 from .analysis import firing_rates, spike_arrays
+from .connectivity import StackedConnectivity
 from .description import (CorrelatedSource, NetworkDescription, PoissonSource,
                           split_projection_name)
 from .inputs import (correlated_spike_trains, poisson_sources, rewrite_spike_trains,
                      set_poisson_drive, spike_source, windowed_poisson_sources)
-from .connectivity import StackedConnectivity
 from .network import Simulation, connect, rewrite_connectivity
 from .neurons import NeuronModel
 from .plasticity import STDPRule
 from .realisation import check_seed, realise_projection, stream
 from .recording import spike_monitor, state_monitor, weight_monitor
 
-__all__ = ["NetworkHandles", "build", "simulate", "load_realisation", "neuron_model",
-           "synapses_name", "source_spikes"]
+__all__ = ["NetworkHandles", "Realisation", "build", "simulate", "load_realisation",
+           "neuron_model", "neuron_groups", "synapse_groups", "synapses_name", "source_spikes"]
 
 
 def synapses_name(projection):
@@ -101,9 +105,12 @@ class Realisation(Mapping):
 class NetworkHandles:
     """The Brian2 objects of one description, by name.
 
-    populations : {name: NeuronGroup};  sources : {name: PoissonGroup or SpikeGeneratorGroup}
-    projections : {"source->target": Synapses};  connectivity : {"source->target":
-    Connectivity} (the realisation the Synapses hold);  spikes, states : {population: monitor};
+    populations : {name: NeuronGroup, or a subgroup of a shared one};  sources : {name:
+    PoissonGroup, SpikeGeneratorGroup or NeuronGroup};  projections : {"source->target":
+    Synapses} (shared Synapses appear under each of their projections; synapse_members
+    lists them);  placement : {population: (NeuronGroup, first index)};  connectivity :
+    {"source->target": Connectivity} (the realisation the Synapses hold, a
+    :class:`Realisation` drawn on access);  spikes, states : {population: monitor};
     weights : {"source->target": StateMonitor};  weight_samples : {"source->target": synapse
     indices};  models : {population: NeuronModel};  dropped_spikes : {source: same-step
     duplicates dropped};  simulation : the Simulation;  seed : the realisation's seed.
