@@ -164,7 +164,7 @@ def test_streamed_spike_trains_play_exactly_and_can_be_swapped(tmp_path):
     """A standalone spike source reads its trains from a file: the emitted spikes are exactly
     the given ones (on the dt grid, same-step duplicates dropped), across two run phases, and
     other trains (another count) run from the same binary without recompiling."""
-    from brian2 import Network, SpikeMonitor, ms
+    from brian2 import SpikeMonitor, ms
 
     rng = np.random.default_rng(3)
     sim = bm.Simulation("cpp_standalone", directory=str(tmp_path), seed=1)
