@@ -5,7 +5,7 @@
 Measured here (best of several repetitions, BLAS as configured in the environment):
 * one scalar :func:`theory.siegert_rate` call (and rate_derivatives, isi_cv);
 * one ETC network solve of the Sanzeni network (theory.conductance.network_rates, variant
-  'ETC', a = 0.01, K = 500, g = 12, gamma = 0.25, nu_X = 5 Hz) and of its tau_S = 2 ms form;
+  'ETC', a = 0.01, K = 500, g = 12, gamma = 0.25, r_x = 5 Hz) and of its tau_S = 2 ms form;
 * the neuron-resolved working point (theory.heterogeneity.working_point) of the Layer example
   network, N = 1000 (800 E + 200 I, p = 0.2, J_E = 0.8 mV, g = 5, weight SD 0.16 mV), and of
   the same network at N = 200 (160 E + 40 I).
