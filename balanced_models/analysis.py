@@ -256,5 +256,9 @@ def weight_rate_covariance(post, pre, weights, pre_rates, n_post):
     w, r = np.asarray(weights, dtype=float), np.asarray(pre_rates, dtype=float)
     if not (len(post) == len(pre) == len(w)):
         raise ParameterError("post, pre and weights must have one entry per synapse")
+    if isinstance(n_post, bool) or int(n_post) != n_post or n_post < 1:
+        raise ParameterError(f"n_post must be an integer >= 1; got {n_post!r}")
+    require("weights", w)
+    require("pre_rates", r, low=0.0, unit="Hz")
     realised = np.bincount(post, w * r[pre], minlength=n_post).sum() / n_post
     return realised - len(w) / n_post * w.mean() * r.mean()

@@ -332,19 +332,21 @@ def build(description, sim, *, seed=None, connectivity=None):
                             name=synapses, plasticity=rule))
         h.synapse_members[synapses] = members
         h.projections.update(dict.fromkeys(members, S))
+        for name in members:  # a recorded projection has its own Synapses
+            if name in d.record.weights:
+                n, dt = d.record.weights[name]
+                size = len(drawn[name])
+                h.weight_samples[name] = np.sort(stream(seed, f"weights {name}").choice(
+                    size, min(n, size), replace=False))
+                h.weights[name] = sim.add(weight_monitor(
+                    S, h.weight_samples[name], dt=dt * second,
+                    name=f"weights_{synapses_name(name)}"))
         del c, drawn  # a large realisation is not kept: the binary reads it from files
     for pop, n in d.recorded_spikes().items():
         h.spikes[pop] = sim.add(spike_monitor(h.populations[pop], n, name=f"spikes_{pop}"))
     for pop, (variables, n, dt) in d.record.states.items():
         h.states[pop] = sim.add(state_monitor(h.populations[pop], range(n), variables,
                                               dt=dt * second, name=f"states_{pop}"))
-    for name, (n, dt) in d.record.weights.items():
-        size = len(connectivity[name])
-        sample = np.sort(stream(seed, f"weights {name}").choice(size, min(n, size),
-                                                                 replace=False))
-        h.weight_samples[name] = sample
-        h.weights[name] = sim.add(weight_monitor(h.projections[name], sample, dt=dt * second,
-                                                 name=f"weights_{synapses_name(name)}"))
     return h
 
 
@@ -433,46 +435,36 @@ def load_realisation(handles, seed=None, *, description=None, connectivity=None)
     return run_args
 
 
+def _compiled_structure(d):
+    """{what: value} of everything in a description that the compiled code fixes."""
+    return {
+        "the populations": {k: (p.size, p.neuron.spike, p.neuron.synapse,
+                                sorted(p.neuron.channels), p.neuron.tau_ref > 0, p.v_init)
+                            for k, p in d.populations.items()},
+        "the sources": {k: (type(s), s.size) for k, s in d.sources.items()},
+        "the projections": {k: (type(p.rule), d.channel(k),
+                                "uniform" if isinstance(p.delay, tuple) else p.delay,
+                                p.plasticity and p.plasticity.kind, p.target_range)
+                            for k, p in d.projections.items()},
+        "the drives": {k: [x.channel for x in v] for k, v in d.drives.items()},
+        "the grouping into Brian2 objects (equal neurons share a NeuronGroup; projections "
+        "from one source with equal weights and delays share a Synapses)":
+            (neuron_groups(d), synapse_groups(d))}
+
+
 def _changed_values(h, old, new):
     """run_args that turn the compiled network of ``old`` into that of ``new``; ParameterError
     for any change the compiled code cannot take."""
-    def fixed(what, a, b):
-        if a != b:
-            raise ParameterError(f"{what} is compiled into the network: {a!r} -> {b!r} needs "
-                                 "a new build")
-
-    fixed("the populations", {k: (p.size, p.neuron.spike, p.neuron.synapse,
-                                  sorted(p.neuron.channels), p.neuron.tau_ref > 0, p.v_init)
-                              for k, p in old.populations.items()},
-          {k: (p.size, p.neuron.spike, p.neuron.synapse, sorted(p.neuron.channels),
-               p.neuron.tau_ref > 0, p.v_init) for k, p in new.populations.items()})
-    fixed("the sources", {k: (type(s), s.size) for k, s in old.sources.items()},
-          {k: (type(s), s.size) for k, s in new.sources.items()})
-    fixed("the projections", {k: (type(p.rule), old.channel(k), p.delay if not
-                                  isinstance(p.delay, tuple) else "uniform",
-                                  p.plasticity and p.plasticity.kind, p.target_range)
-                              for k, p in old.projections.items()},
-          {k: (type(p.rule), new.channel(k), p.delay if not isinstance(p.delay, tuple)
-               else "uniform", p.plasticity and p.plasticity.kind, p.target_range)
-           for k, p in new.projections.items()})
-    fixed("the drives", {k: [x.channel for x in v] for k, v in old.drives.items()},
-          {k: [x.channel for x in v] for k, v in new.drives.items()})
-    fixed("the grouping into Brian2 objects (equal neurons share a NeuronGroup; projections "
-          "from one source with equal weights and delays share a Synapses)",
-          (neuron_groups(old), synapse_groups(old)), (neuron_groups(new), synapse_groups(new)))
+    before, after = _compiled_structure(old), _compiled_structure(new)
+    for what in before:
+        if before[what] != after[what]:
+            raise ParameterError(f"{what} is compiled into the network: {before[what]!r} -> "
+                                 f"{after[what]!r} needs a new build")
     args = {}
     for _, pops in neuron_groups(new):
         G = h.placement[pops[0]][0]
         model = neuron_model(new.populations[pops[0]].neuron, new.trace_tau(pops[0]))
-        for name, value in model.params.items():
-            args[getattr(G, name)] = value
-        for c, spec in model.channels.items():
-            for key, value in spec.items():
-                args[getattr(G, f"{key}_{c}")] = value
-        if model.refractory is not None:
-            args[G.tau_ref] = model.refractory
-        if model.trace_tau is not None:
-            args[G.tau_trace] = model.trace_tau
+        args.update({getattr(G, name): value for name, value in model.constants().items()})
 
         def per_neuron(value_of):
             return np.concatenate([np.full(new.size(pop), value_of(pop)) for pop in pops])

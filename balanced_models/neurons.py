@@ -144,6 +144,20 @@ class NeuronModel:
                       f"w_drive_{c} : {w_unit} (constant)"]
         return "\n".join(lines)
 
+    def constants(self):
+        """{variable: value} of the group's shared constants: the membrane parameters, each
+        channel's ``tau_c`` / ``E_c``, ``tau_ref`` and ``tau_trace`` (Brian2 quantities), the
+        values :meth:`group` sets and run_args can change."""
+        values = dict(self.params)
+        for c, spec in self.channels.items():
+            for key in _CHANNEL_NEEDS[self.synapse]:
+                values[f"{key}_{c}"] = spec[key]
+        if self.refractory is not None:
+            values["tau_ref"] = self.refractory
+        if self.trace_tau is not None:
+            values["tau_trace"] = self.trace_tau
+        return values
+
     def increment(self, channel, weight, post=""):
         """Code for the effect of one input event of weight ``weight`` (an expression) on ``channel``.
 
@@ -192,15 +206,8 @@ class NeuronModel:
         if drive:
             kwargs["namespace"] = {"poisson_count": poisson_count}
         G = NeuronGroup(int(N), self.equations(drive), **kwargs)
-        for name_, value in self.params.items():
+        for name_, value in self.constants().items():
             setattr(G, name_, value)
-        for c, spec in self.channels.items():
-            for key in _CHANNEL_NEEDS[self.synapse]:
-                setattr(G, f"{key}_{c}", spec[key])
-        if self.refractory is not None:
-            G.tau_ref = self.refractory
-        if self.trace_tau is not None:
-            G.tau_trace = self.trace_tau
         if v_init == "uniform":
             G.v = "V_r + rand()*(V_th - V_r)"
         elif v_init == "rest":

@@ -224,16 +224,10 @@ def _neuron_inputs(d, connectivity):
     offsets = dict(zip(names, np.cumsum([0] + sizes)[:-1]))
     N = sum(sizes)
     J = dense_matrix(d, connectivity)
-    blocks, rates = [], []
-    for name, c in connectivity.items():
-        source, target = split_projection_name(name)
-        if source in d.sources:
-            proj = d.projections[name]
-            row0 = offsets[target] + (proj.target_range[0] if proj.target_range else 0)
-            block = np.zeros((N, c.n_pre))
-            np.add.at(block, (row0 + c.post, c.pre), c.weight)
-            blocks.append(block)
-            rates.append(np.full(c.n_pre, d.sources[source].rate))
+    sources = [s for s in d.sources if any(split_projection_name(name)[0] == s
+                                           for name in d.projections)]
+    blocks = [dense_matrix(d, connectivity, columns=sources)]
+    rates = [np.full(d.size(s), d.sources[s].rate) for s in sources]
     for pop, drives in d.drives.items():
         for x in drives:
             column = np.zeros((N, 1))

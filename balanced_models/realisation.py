@@ -64,8 +64,21 @@ def realise(description, seed):
 
 
 def realise_projection(description, name, seed):
-    """The connectivity of one projection ``name`` for ``seed`` (what :func:`realise` gives
-    for it: each projection has its own stream)."""
+    """The connectivity of one projection, what :func:`realise` gives for it (each projection
+    has its own stream).
+
+    Parameters
+    ----------
+    description : NetworkDescription
+    name : "source->target", a projection of ``description``
+    seed : non-negative integer
+
+    Returns
+    -------
+    Connectivity
+    """
+    if not isinstance(description, NetworkDescription) or name not in description.projections:
+        raise ParameterError(f"name must be a projection of the description; got {name!r}")
     return _realise_projection(description, name, stream(seed, name))
 
 
@@ -120,18 +133,38 @@ def _explicit(rule, proj, n_source, n_target, rng):
                              n_target)
 
 
-def dense_matrix(description, connectivity, populations=None):
-    """J[post, pre] (SI) over the neurons of ``populations`` (default: all, in the order of
-    ``description.populations``), assembled from a realisation; blocks without a projection
-    are zero, and a projection with a ``target_range`` fills only its rows."""
-    names = list(description.populations) if populations is None else list(populations)
-    offsets = np.cumsum([0] + [description.size(p) for p in names])
-    start = dict(zip(names, offsets[:-1]))
-    J = np.zeros((offsets[-1], offsets[-1]))
+def dense_matrix(description, connectivity, populations=None, columns=None):
+    """J[post, pre] (SI) assembled from a realisation.
+
+    Parameters
+    ----------
+    description : NetworkDescription
+    connectivity : {"source->target": Connectivity}, e.g. ``realise(description, seed)``
+    populations : names of the rows' populations (default: all, in the order of
+        ``description.populations``)
+    columns : names of the columns' populations or source populations (default: the rows')
+
+    Returns
+    -------
+    numpy.ndarray
+        Weights (V for current synapses, dimensionless for conductances); blocks without a
+        projection are zero, and a projection with a ``target_range`` fills only its rows.
+    """
+    rows = list(description.populations) if populations is None else list(populations)
+    columns = rows if columns is None else list(columns)
+    row_start, n_rows = _offsets(description, rows)
+    column_start, n_columns = _offsets(description, columns)
+    J = np.zeros((n_rows, n_columns))
     for name, c in connectivity.items():
         source, target = split_projection_name(name)
-        if source in start and target in start:
+        if source in column_start and target in row_start:
             proj = description.projections[name]
-            row0 = start[target] + (proj.target_range[0] if proj.target_range else 0)
-            np.add.at(J, (row0 + c.post, start[source] + c.pre), c.weight)
+            row0 = row_start[target] + (proj.target_range[0] if proj.target_range else 0)
+            np.add.at(J, (row0 + c.post, column_start[source] + c.pre), c.weight)
     return J
+
+
+def _offsets(description, names):
+    """({name: first index}, total size) of the populations or sources ``names`` in a row."""
+    sizes = [description.size(name) for name in names]
+    return dict(zip(names, np.cumsum([0] + sizes)[:-1])), int(sum(sizes))

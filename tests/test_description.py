@@ -240,3 +240,18 @@ def test_load_realisation_refuses_what_is_compiled_in():
             d.populations, other_delay, drives=d.drives))
     with pytest.raises(bm.ParameterError, match="give a seed"):
         bm.load_realisation(h)
+
+
+def test_population_and_neuron_theory_agree_with_a_source_population():
+    """External input from a shared source population (fixed in-degree, jittered weights
+    replaced by equal ones) enters both theories alike: every neuron then sees the same
+    input statistics, so the neuron-resolved rates equal the population rate."""
+    d = brunel()
+    exc = bm.Projection(bm.FixedInDegree(40), 0.1e-3, delay=1.5e-3)
+    d = bm.NetworkDescription(d.populations, {**d.projections, "X->E": exc, "X->I": exc},
+                              sources={"X": bm.PoissonSource(200, 500.0)})
+    population = bm.diffusion_prediction(d)
+    neurons = bm.neuron_prediction(d, bm.realise(d, 4))
+    for pop in ("E", "I"):
+        assert neurons.loc[pop, "rate"].to_numpy() == pytest.approx(
+            population.loc[pop, "diffusion_rate"], rel=1e-8)

@@ -7,7 +7,7 @@ unscaled weights, p the connection probabilities and q the population fractions.
 import numpy as np
 
 from .conductance import conductance_time_constant
-from .errors import ParameterError, require_nonnegative
+from .errors import ParameterError, require, require_nonnegative
 
 __all__ = ["mean_field_matrices", "balanced_rates", "linear_balanced_solution",
            "conductance_balanced_rates",
@@ -37,11 +37,27 @@ def balanced_rates(W, W_x, r_x):
 
 
 def linear_balanced_solution(W, external_input):
-    """r = -W^-1 I: the rates at which the recurrent input W r cancels the external input I
-    (both per unit of the weights' scale). The one place this linear problem is solved;
-    ``balanced_rates`` and :class:`theory.plasticity.MeanFieldNetwork` call it. Raises
-    numpy's LinAlgError if W is singular."""
-    return -np.linalg.solve(np.asarray(W, float), np.asarray(external_input, float))
+    """The rates at which the recurrent input cancels the external input, r = -W^-1 I.
+
+    The one place this linear problem is solved; :func:`balanced_rates`,
+    :func:`correlated_state_correlations` and :class:`theory.plasticity.MeanFieldNetwork`
+    call it.
+
+    Parameters
+    ----------
+    W : (n, n) mean recurrent input per unit rate of each population (any weight unit)
+    external_input : (n,) mean external input in the same units times Hz, or (n, m) for m
+        inputs at once (then the result is the gain -W^-1 W_x)
+
+    Returns
+    -------
+    numpy.ndarray
+        Rates (Hz), or gains. Raises numpy's LinAlgError if W is singular.
+    """
+    W, external_input = np.asarray(W, float), np.asarray(external_input, float)
+    require("W", W)
+    require("external_input", external_input)
+    return -np.linalg.solve(W, external_input)
 
 
 def conductance_balanced_rates(Wg, Wg_x, E_syn, E_x, V_mean, r_x):

@@ -51,8 +51,21 @@ SANZENI = NeuronParameters()
 
 
 def conductance_time_constant(tau_m, conductance):
-    """1 / (1/tau_m + g) (s): the membrane time constant tau_m (s) shortened by a mean total
-    synaptic conductance g (in units of the membrane capacitance, Hz)."""
+    """The membrane time constant shortened by a mean synaptic conductance, 1 / (1/tau_m + g).
+
+    Parameters
+    ----------
+    tau_m : membrane (leak) time constant (s, > 0)
+    conductance : mean total synaptic conductance g in units of the membrane capacitance
+        (Hz, >= 0; scalar or array)
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The effective time constant (s).
+    """
+    require_positive("tau_m", tau_m, "s")
+    require_nonnegative("conductance", conductance, "Hz")
     return 1.0 / (1.0 / tau_m + np.asarray(conductance, dtype=float))
 
 

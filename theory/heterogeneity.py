@@ -14,7 +14,7 @@
 import numpy as np
 import scipy.linalg
 
-from .errors import ParameterError, require_nonnegative, require_positive
+from .errors import ParameterError, require, require_nonnegative, require_positive
 from .lif import isi_cv, rate_derivatives, siegert_rate
 
 __all__ = ["input_moments", "working_point", "effective_connectivity",
@@ -75,19 +75,46 @@ def effective_connectivity(J, wp, tau_m, V_th, V_r, tau_ref, tau_s=0.0):
 
 
 def linear_response_connectivity(J, alpha, beta):
-    """W = diag(alpha) J + diag(beta) J*J: the effective connectivity of neurons with mean
-    gains alpha (1/V) and variance gains beta (1/V^2) on the weights J[post, pre] (V)."""
+    """The effective connectivity W = diag(alpha) J + diag(beta) J*J.
+
+    Parameters
+    ----------
+    J : (N, N) weights J[post, pre] (V)
+    alpha : (N,) gains of the rates to the mean input, tau_m dnu/dmu (1/V)
+    beta : (N,) gains to the input variance, tau_m dnu/dsigma^2 (1/V^2)
+
+    Returns
+    -------
+    numpy.ndarray
+        W (N, N), dimensionless.
+    """
     J = np.asarray(J, dtype=float)
-    return np.asarray(alpha)[:, None] * J + np.asarray(beta)[:, None] * J * J
+    alpha, beta = np.asarray(alpha, dtype=float), np.asarray(beta, dtype=float)
+    for name, value in (("J", J), ("alpha", alpha), ("beta", beta)):
+        require(name, value)
+    return alpha[:, None] * J + beta[:, None] * J * J
 
 
 def resolved_theory(J, tau_m, V_th, V_r, tau_ref, J_x=None, nu_x=None, mu_dc=0.0, tau_s=0.0,
                     damping=0.5):
-    """The whole neuron-resolved theory on one matrix J[post, pre] (V): the working point, the
-    ISI CVs, the effective connectivity and the covariances with autocovariance noise.
+    """The whole neuron-resolved theory on one matrix: the working point, the ISI CVs, the
+    effective connectivity and the covariances with autocovariance noise.
 
-    Arguments as for :func:`working_point`. Returns dict(wp, cv, W, alpha, beta, a, C, D):
-    a = nu CV^2 (Hz) is the output noise and C (Hz) the zero-frequency covariances."""
+    Parameters
+    ----------
+    J : (N, N) weights J[post, pre] (V)
+    tau_m, V_th, V_r, tau_ref, tau_s : as for :func:`theory.lif.siegert_rate` (s, V)
+    J_x, nu_x, mu_dc : external weights (V), their rates (Hz) and constant drive (V), as
+        for :func:`input_moments`
+    damping : step of the damped fixed-point iteration
+
+    Returns
+    -------
+    dict
+        wp (the :func:`working_point`), cv, W (dimensionless), alpha (1/V), beta (1/V^2),
+        a = nu CV^2 (Hz, the output noise), C (Hz, zero-frequency covariances) and D.
+    """
+    require("J", np.asarray(J, dtype=float))
     wp = working_point(J, tau_m, V_th, V_r, tau_ref, J_x=J_x, nu_x=nu_x, mu_dc=mu_dc,
                        tau_s=tau_s, damping=damping)
     cv = cvs_at(wp, tau_m, V_th, V_r, tau_ref, tau_s)

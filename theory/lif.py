@@ -155,11 +155,24 @@ def _reduced_thresholds(mu, sigma, tau_m, V_th, V_r, tau_ref, tau_s):
 
 
 def threshold_shift(sigma, tau_m, dt=0.0, jump=0.0):
-    """First-order shift (V) of threshold and reset that corrects the diffusion theory for a
-    simulation time step ``dt`` (s) and for finite input jumps of size ``jump`` (V):
-    delta = (ALPHA_SHIFT / 2) (sigma sqrt(dt / tau_m) + jump). The rate of a simulated LIF
-    neuron lies between siegert_rate at (V_th, V_r) and at (V_th + delta, V_r + delta), to
-    first order in sqrt(dt / tau_m) and jump / sigma."""
+    """First-order shift of threshold and reset for a time step and finite input jumps,
+    delta = (ALPHA_SHIFT / 2) (sigma sqrt(dt / tau_m) + jump).
+
+    The rate of a simulated LIF neuron lies between siegert_rate at (V_th, V_r) and at
+    (V_th + delta, V_r + delta), to first order in sqrt(dt / tau_m) and jump / sigma.
+
+    Parameters
+    ----------
+    sigma : noise amplitude of the input (V, >= 0; scalar or array)
+    tau_m : membrane time constant (s, > 0)
+    dt : simulation time step (s, >= 0)
+    jump : size of the input jumps (V, >= 0)
+
+    Returns
+    -------
+    float or numpy.ndarray
+        delta (V).
+    """
     require_positive("tau_m", tau_m, "s")
     require_nonnegative("sigma", sigma, "V")
     require_nonnegative("dt", dt, "s")
