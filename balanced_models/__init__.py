@@ -8,7 +8,7 @@ from .brian2_engine import NetworkHandles, build, load_realisation, simulate
 from .description import (Bernoulli, CorrelatedSource, ExplicitConnections, FixedInDegree,
                           HeterogeneousInDegree, NetworkDescription, Neuron, Plasticity,
                           PoissonDrive, PoissonSource, Population, Projection, Recording,
-                          WindowedPoissonSource)
+                          SpikeTrainSource, WindowedPoissonSource)
 from .connectivity import Connectivity, bernoulli, block_matrix, fixed_indegree, indegrees_with_cv
 from .inputs import (correlated_spike_trains, poisson_input, poisson_sources,
                      rewrite_spike_trains, set_poisson_drive, spike_source,
@@ -26,7 +26,7 @@ __all__ = [
     "ParameterError", "analysis", "brian2_engine", "connectivity", "description", "inputs",
     "neurons", "plasticity", "predictions", "realisation", "recording",
     "NetworkDescription", "Neuron", "Population", "Projection", "PoissonDrive", "PoissonSource",
-    "CorrelatedSource", "WindowedPoissonSource", "FixedInDegree", "Bernoulli",
+    "CorrelatedSource", "WindowedPoissonSource", "SpikeTrainSource", "FixedInDegree", "Bernoulli",
     "HeterogeneousInDegree", "ExplicitConnections", "Plasticity", "Recording",
     "realise", "dense_matrix", "build", "simulate", "load_realisation", "NetworkHandles",
     "diffusion_prediction", "balanced_prediction", "population_prediction",

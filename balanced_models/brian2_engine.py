@@ -22,20 +22,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 from brian2 import Hz, defaultclock, second, volt
 
 from theory.errors import ParameterError, require
 
-from .analysis import firing_rates, spike_arrays
+from .activity import RecordedActivity
+from .analysis import spike_arrays
 from .connectivity import StackedConnectivity
 from .description import (CorrelatedSource, NetworkDescription, PoissonSource,
-                          split_projection_name)
+                          SpikeTrainSource, split_projection_name)
 from .inputs import (correlated_spike_trains, poisson_sources, rewrite_spike_trains,
                      set_poisson_drive, spike_source, windowed_poisson_sources)
 from .network import Simulation, connect, rewrite_connectivity
 from .neurons import NeuronModel
-from .plasticity import STDPRule
+from .plasticity import DIMENSIONLESS_ETA_KINDS, STDPRule
 from .realisation import check_seed, realise_projection, stream
 from .recording import spike_monitor, state_monitor, weight_monitor
 
@@ -65,15 +65,17 @@ def neuron_model(neuron, trace_tau=None):
 
 
 def _stdp_rule(plasticity, weight_unit):
-    eta_unit = weight_unit if plasticity.kind in ("additive", "homeostatic") else 1
+    eta_unit = 1 if plasticity.kind in DIMENSIONLESS_ETA_KINDS else weight_unit
     params = {k: v * (Hz if k == "rho" else weight_unit) for k, v in plasticity.parameters.items()}
     return STDPRule(plasticity.kind, plasticity.eta * eta_unit, params)
 
 
 def source_spikes(description, name, seed):
     """(indices, times in s) of the correlated source ``name`` for ``seed`` (its own stream,
-    like a projection's)."""
+    like a projection's), or the spikes of a SpikeTrainSource."""
     s = description.sources[name]
+    if isinstance(s, SpikeTrainSource):
+        return s.indices, s.times
     return correlated_spike_trains(s.size, s.rate * Hz, s.c, s.duration * second,
                                    jitter=s.jitter * second, rng=stream(seed, f"source {name}"))
 
@@ -102,7 +104,7 @@ class Realisation(Mapping):
 
 
 @dataclass
-class NetworkHandles:
+class NetworkHandles(RecordedActivity):
     """The Brian2 objects of one description, by name.
 
     populations : {name: NeuronGroup, or a subgroup of a shared one};  sources : {name:
@@ -149,45 +151,27 @@ class NetworkHandles:
                                  f"{sorted(self.spikes)}")
         return spike_arrays(self.spikes[population])
 
-    def network_spike_trains(self):
-        """(indices, times in s) of every population, neurons numbered consecutively in the
-        order of ``description.populations`` (as in :func:`~balanced_models.realisation.dense_matrix`);
-        every neuron's spikes must have been recorded."""
-        indices, times, offset = [], [], 0
-        for pop, population in self.description.populations.items():
-            monitor = self.spikes.get(pop)
-            if monitor is None or len(monitor.source) != population.size:
-                raise ParameterError(f"the spikes of all neurons of {pop!r} were not recorded")
-            i, t = spike_arrays(monitor)
-            indices.append(i + offset)
-            times.append(t)
-            offset += population.size
-        return np.concatenate(indices), np.concatenate(times)
+    def recorded_populations(self):
+        """Populations whose spikes were recorded."""
+        return list(self.spikes)
 
-    def rates(self, start=None, stop=None):
-        """{population: per-neuron rates (Hz)} of the recorded neurons in [start, stop) s;
-        default: the last 90 % of the run (the first 10 % is transient)."""
-        start, stop = self._window(start, stop)
-        return {pop: firing_rates(*self.spike_trains(pop), len(self.spikes[pop].source), start,
-                                  stop) for pop in self.spikes}
+    def recorded_neurons(self, population):
+        """Number of neurons of ``population`` whose spikes were recorded."""
+        return len(self.spikes[population].source)
 
-    def population_rates(self, start=None, stop=None):
-        """Simulated mean rate (Hz) and its standard error over neurons, per population, as
-        a DataFrame indexed by population (columns ``simulated_rate``, ``simulated_rate_se``)."""
-        rates = self.rates(start, stop)
-        return pd.DataFrame({
-            "simulated_rate": {p: r.mean() for p, r in rates.items()},
-            "simulated_rate_se": {p: r.std(ddof=1) / np.sqrt(len(r)) if len(r) > 1 else np.nan
-                                  for p, r in rates.items()}}).rename_axis("population")
+    def weight_traces(self, projection):
+        """(times in s, array (sampled synapses, times) in SI) of a recorded projection."""
+        if projection not in self.weights:
+            raise ParameterError(f"weights of {projection!r} were not recorded")
+        monitor = self.weights[projection]
+        return np.asarray(monitor.t_), np.asarray(monitor.w_)
 
-    def _window(self, start, stop):
-        if self.duration is None and (start is None or stop is None):
-            raise ParameterError("give start and stop (s): the network has not run through "
-                                 "simulate()")
-        stop = self.duration if stop is None else stop
-        start = 0.1 * stop if start is None else start
-        require("stop - start", stop - start, low=0.0, low_open=True, unit="s")
-        return start, stop
+    def state_traces(self, population, variable="v"):
+        """(times in s, array (neurons, samples) in SI) of a recorded state variable."""
+        if population not in self.states:
+            raise ParameterError(f"no states of {population!r} were recorded")
+        monitor = self.states[population]
+        return np.asarray(monitor.t_), np.asarray(getattr(monitor, f"{variable}_"))
 
 
 def _drive_channels(d, pop):
@@ -314,7 +298,7 @@ def build(description, sim, *, seed=None, connectivity=None):
     for name, s in d.sources.items():
         if isinstance(s, PoissonSource):
             X = poisson_sources(s.size, s.rate * Hz, name=name)
-        elif isinstance(s, CorrelatedSource):
+        elif isinstance(s, (CorrelatedSource, SpikeTrainSource)):
             X, h.dropped_spikes[name] = spike_source(s.size, *source_spikes(d, name, seed),
                                                      dt=d.dt * second, name=name)
         else:
@@ -427,7 +411,8 @@ def load_realisation(handles, seed=None, *, description=None, connectivity=None)
             run_args.update(rewrite_connectivity(handles.projections[members[0]], c))
     if new_realisation or new is not old:
         for name, s in new.sources.items():
-            if isinstance(s, CorrelatedSource) and (new_realisation or s != old.sources[name]):
+            if isinstance(s, (CorrelatedSource, SpikeTrainSource)) and (
+                    new_realisation or s != old.sources[name]):
                 handles.dropped_spikes[name] = rewrite_spike_trains(
                     handles.sources[name], *source_spikes(new, name, seed))
         handles.seed = seed
@@ -481,7 +466,7 @@ def _changed_values(h, old, new):
         X = h.sources[name]
         if isinstance(s, PoissonSource):
             args[X.rates] = np.full(s.size, s.rate) * Hz
-        elif not isinstance(s, CorrelatedSource):
+        elif not isinstance(s, (CorrelatedSource, SpikeTrainSource)):
             args.update({X.rate: s.rate * Hz, X.t_start: s.start * second,
                          X.t_stop: s.stop * second})
     for name, proj in new.projections.items():

@@ -42,6 +42,7 @@ import numpy as np
 from theory.errors import ParameterError, require
 
 __all__ = ["Neuron", "Population", "PoissonSource", "CorrelatedSource", "WindowedPoissonSource",
+           "SpikeTrainSource",
            "FixedInDegree", "Bernoulli", "HeterogeneousInDegree", "ExplicitConnections",
            "Plasticity", "Projection", "PoissonDrive", "Recording", "NetworkDescription",
            "projection_name", "split_projection_name", "SYNAPSE_TYPES", "CURRENT_SYNAPSES"]
@@ -50,7 +51,8 @@ SYNAPSE_TYPES = ("delta", "current_exp", "conductance_jump", "conductance_exp")
 #: Synapse types whose weights are voltages (V); the others have dimensionless weights.
 CURRENT_SYNAPSES = ("delta", "current_exp")
 _PLASTICITY_PARAMETERS = {"soft_hebbian": ("w_max",), "additive": ("w_min", "w_max"),
-                          "kohonen": ("beta",), "homeostatic": ("w_norm", "rho")}
+                          "kohonen": ("beta",), "homeostatic": ("w_norm", "rho"),
+                          "vogels_sprekeler": ("w_max", "rho"), "clipped_additive": ("w_max",)}
 
 
 def projection_name(source, target):
@@ -268,7 +270,39 @@ class WindowedPoissonSource:
         _set(self, stop=_number("stop", self.stop, low=self.start, unit="s"))
 
 
-_SOURCES = (PoissonSource, CorrelatedSource, WindowedPoissonSource)
+@dataclass(frozen=True, eq=False)
+class SpikeTrainSource:
+    """``size`` spike trains given as spikes: neuron ``indices`` (0 <= i < size) and
+    ``times`` (s, >= 0), one entry per spike. Every engine gets these very spikes, moved to
+    the dt grid (a neuron's second spike in one time step is dropped)."""
+
+    size: int
+    indices: tuple
+    times: tuple
+
+    def __post_init__(self):
+        _set(self, size=_integer("size", self.size, low=1))
+        indices = np.asarray(self.indices)
+        times = np.asarray(self.times, dtype=float)
+        if indices.ndim != 1 or indices.shape != times.shape:
+            raise ParameterError("indices and times of a SpikeTrainSource must be 1-d arrays "
+                                 "of one length")
+        if len(indices) and (np.any(indices != np.round(indices)) or indices.min() < 0
+                             or indices.max() >= self.size):
+            raise ParameterError(f"indices must be integers in [0, {self.size - 1}]")
+        require("times", times, low=0.0, unit="s")
+        _set(self, indices=indices.astype(np.int64), times=times)
+
+    def __eq__(self, other):
+        return (type(other) is type(self) and self.size == other.size
+                and np.array_equal(self.indices, other.indices)
+                and np.array_equal(self.times, other.times))
+
+    def _plain(self):
+        return {"size": self.size, "indices": self.indices.tolist(), "times": self.times.tolist()}
+
+
+_SOURCES = (PoissonSource, CorrelatedSource, WindowedPoissonSource, SpikeTrainSource)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -373,12 +407,15 @@ class Plasticity:
 
     Parameters
     ----------
-    kind : 'soft_hebbian', 'additive', 'kohonen' or 'homeostatic'
+    kind : 'soft_hebbian', 'additive', 'kohonen', 'homeostatic', 'vogels_sprekeler' or
+        'clipped_additive'
     eta : learning rate: dimensionless for soft_hebbian and kohonen; in the weight unit (V for
-        current synapses) for additive and homeostatic
+        current synapses) for the others
     tau : time constant of the pre- and postsynaptic spike traces (s); both populations get it
     parameters : {name: value}: w_max (soft_hebbian); w_min, w_max (additive); beta (kohonen);
-        w_norm and rho (Hz, the target rate; homeostatic). Weights in the weight unit.
+        w_norm and rho (Hz, the target rate; homeostatic); w_max and rho (vogels_sprekeler);
+        w_max (clipped_additive). Weights in the weight unit; for vogels_sprekeler and
+        clipped_additive w_max is a non-zero bound with the sign of the projection's weight.
     """
 
     kind: str
@@ -398,6 +435,9 @@ class Plasticity:
                   for k, v in self.parameters.items()}
         if self.kind == "homeostatic" and values["w_norm"] == 0:
             raise ParameterError("w_norm of a homeostatic rule must be non-zero")
+        if self.kind in ("vogels_sprekeler", "clipped_additive") and values["w_max"] == 0:
+            raise ParameterError(f"w_max of a {self.kind} rule must be non-zero (its sign is "
+                                 "the sign of the weights)")
         _set(self, parameters=values)
 
 
@@ -621,6 +661,12 @@ class NetworkDescription:
         if proj.target_range is not None and proj.target_range[1] > n_target:
             raise ParameterError(f"projections[{name!r}] target_range must lie within "
                                  f"[0, {n_target}]; got {proj.target_range}")
+        bounded = proj.plasticity is not None and proj.plasticity.kind in (
+            "vogels_sprekeler", "clipped_additive")
+        if bounded and not (0 <= proj.weight / proj.plasticity.parameters["w_max"] <= 1):
+            raise ParameterError(f"projections[{name!r}]: a {proj.plasticity.kind} weight must "
+                                 f"lie between 0 and w_max = {proj.plasticity.parameters['w_max']}"
+                                 f"; got {proj.weight}")
         if proj.plasticity is not None and source in self.sources:
             raise ParameterError(f"projections[{name!r}]: plastic projections need neuron "
                                  "populations on both sides (spike traces)")
@@ -705,14 +751,14 @@ def _check_weight_sign(where, weight, neuron):
 # dict round trip
 # ---------------------------------------------------------------------------------------------
 _TYPES = {cls.__name__: cls for cls in (Neuron, Population, PoissonSource, CorrelatedSource,
-                                        WindowedPoissonSource, FixedInDegree, Bernoulli,
+                                        WindowedPoissonSource, SpikeTrainSource, FixedInDegree, Bernoulli,
                                         HeterogeneousInDegree, ExplicitConnections, Plasticity,
                                         Projection, PoissonDrive, Recording, NetworkDescription)}
 
 
 def _plain(value):
-    if isinstance(value, ExplicitConnections):
-        return {"type": "ExplicitConnections", **value._plain()}
+    if isinstance(value, (ExplicitConnections, SpikeTrainSource)):
+        return {"type": type(value).__name__, **value._plain()}
     if hasattr(value, "__dataclass_fields__"):
         return {"type": type(value).__name__,
                 **{f.name: _plain(getattr(value, f.name)) for f in fields(value)}}

@@ -11,7 +11,16 @@ kind                on a presynaptic spike                      on a postsynapti
 ``additive``        w -= eta x_post        (only if w > w_min)  w += eta x_pre (w_min < w < w_max)
 ``kohonen``         w += eta beta x_post                        w -= eta w
 ``homeostatic``     w -= eta (x_post - 2 rho tau_post) w/w_norm  w -= eta x_pre w/w_norm
+``vogels_sprekeler``  |w| += eta x_post, then |w| -= 2 eta rho tau |w| += eta x_pre
+``clipped_additive``  |w| -= eta x_post                         |w| += eta x_pre
 ==================  ==========================================  ================================
+
+``vogels_sprekeler`` is the additive rule of Vogels et al. (2011) and NEST's
+``vogels_sprekeler_synapse``; ``clipped_additive`` is additive STDP with hard bounds, NEST's
+``stdp_synapse`` with mu_plus = mu_minus = 0 and alpha = 1. Both act on |w| and clip every
+update to [0, |w_max|] (w keeps the sign of w_max), as NEST does, so the two engines run the
+same rule. ``homeostatic`` is Akil's multiplicative rule and ``additive`` gates updates at the
+bounds instead of clipping (Akil's R2/R3); NEST has neither.
 
 Units: ``w``, ``w_max``, ``w_min``, ``beta``, ``w_norm`` have the weight unit of the synapse
 (volt for current synapses); ``eta`` is dimensionless for soft_hebbian and kohonen and has the
@@ -34,7 +43,7 @@ from theory.errors import ParameterError
 
 from .validation import check_quantity, si_value
 
-__all__ = ["STDPRule", "RULE_KINDS"]
+__all__ = ["STDPRule", "RULE_KINDS", "DIMENSIONLESS_ETA_KINDS"]
 
 _CODE = {
     "soft_hebbian": ("w = w - eta*x_trace_post*w", "w = w + eta*x_trace_pre*w_max"),
@@ -43,10 +52,19 @@ _CODE = {
     "kohonen": ("w = w + eta*beta*x_trace_post", "w = w - eta*w"),
     "homeostatic": ("w = w - eta*(x_trace_post - 2*rho*tau_trace_post)*(w/w_norm)",
                     "w = w - eta*x_trace_pre*(w/w_norm)"),
+    "vogels_sprekeler": (
+        "w = sign(w_max)*clip(abs(w) + eta*x_trace_post, 0*w_max, abs(w_max))\n"
+        "w = sign(w_max)*clip(abs(w) - eta*2*rho*tau_trace_post, 0*w_max, abs(w_max))",
+        "w = sign(w_max)*clip(abs(w) + eta*x_trace_pre, 0*w_max, abs(w_max))"),
+    "clipped_additive": ("w = sign(w_max)*clip(abs(w) - eta*x_trace_post, 0*w_max, abs(w_max))",
+                         "w = sign(w_max)*clip(abs(w) + eta*x_trace_pre, 0*w_max, abs(w_max))"),
 }
 _PARAMETERS = {"soft_hebbian": ("w_max",), "additive": ("w_min", "w_max"),
-               "kohonen": ("beta",), "homeostatic": ("w_norm", "rho")}
+               "kohonen": ("beta",), "homeostatic": ("w_norm", "rho"),
+               "vogels_sprekeler": ("w_max", "rho"), "clipped_additive": ("w_max",)}
 RULE_KINDS = tuple(_CODE)
+#: Rules whose learning rate eta is dimensionless (the others have the weight unit).
+DIMENSIONLESS_ETA_KINDS = ("soft_hebbian", "kohonen")
 
 
 @dataclass(frozen=True)
@@ -67,12 +85,12 @@ class STDPRule:
         if missing or extra:
             raise ParameterError(f"a {self.kind} rule takes exactly the parameters "
                                  f"{_PARAMETERS[self.kind]}; got {sorted(self.params)}")
-        if self.kind == "homeostatic":
+        if "rho" in self.params:
             check_quantity("rho", self.params["rho"], Hz, low=0.0)
 
     def check_units(self, weight_unit):
         """Check eta and the weight parameters against the synapse's weight unit."""
-        eta_unit = weight_unit if self.kind in ("additive", "homeostatic") else 1
+        eta_unit = 1 if self.kind in DIMENSIONLESS_ETA_KINDS else weight_unit
         check_quantity("eta", self.eta, eta_unit, low=0.0)
         for name in _PARAMETERS[self.kind]:
             if name != "rho":
@@ -83,7 +101,7 @@ class STDPRule:
     def declarations(self, weight_unit):
         """Lines for the Synapses model: the rule's parameters as shared constants."""
         unit = "volt" if weight_unit is volt else "1"
-        eta_unit = unit if self.kind in ("additive", "homeostatic") else "1"
+        eta_unit = "1" if self.kind in DIMENSIONLESS_ETA_KINDS else unit
         lines = [f"eta : {eta_unit} (shared, constant)"]
         for name in _PARAMETERS[self.kind]:
             lines.append(f"{name} : {'Hz' if name == 'rho' else unit} (shared, constant)")

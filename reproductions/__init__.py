@@ -12,6 +12,7 @@ PAPERS = {
     "zhu": "reproductions.zhu",
     "layer": "reproductions.layer",
     "akil": "reproductions.akil",
+    "crosssim": "reproductions.crosssim",
 }
 
 #: papers with an open issue but no module yet (named in the error for a clearer message)

@@ -1,0 +1,90 @@
+"""Tables of recorded activity that every engine's handles share.
+
+An engine's handles (:class:`~balanced_models.brian2_engine.NetworkHandles`,
+:class:`~balanced_models.nest_engine.NestHandles`) inherit :class:`RecordedActivity` and
+provide three accessors: ``spike_trains(population)`` -> (indices, times in s),
+``recorded_neurons(population)`` -> number of neurons whose spikes were recorded, and
+``state_traces(population, variable)`` -> (times in s, array (neurons, samples), SI). Rates,
+population tables and potential moments are then computed the same way for both engines, so
+a difference between engines is a difference between simulations, not between analyses.
+"""
+
+import numpy as np
+import pandas as pd
+
+from theory.errors import ParameterError, require
+
+from .analysis import firing_rates, isi_cvs
+
+__all__ = ["RecordedActivity"]
+
+
+class RecordedActivity:
+    """Mixin: rates and moments from an engine's recordings (module doc)."""
+
+    def network_spike_trains(self):
+        """(indices, times in s) of every population, neurons numbered consecutively in the
+        order of ``description.populations`` (as in :func:`~balanced_models.realisation.dense_matrix`);
+        every neuron's spikes must have been recorded."""
+        indices, times, offset = [], [], 0
+        for pop, population in self.description.populations.items():
+            if pop not in self.recorded_populations() or \
+                    self.recorded_neurons(pop) != population.size:
+                raise ParameterError(f"the spikes of all neurons of {pop!r} were not recorded")
+            i, t = self.spike_trains(pop)
+            indices.append(i + offset)
+            times.append(t)
+            offset += population.size
+        return np.concatenate(indices), np.concatenate(times)
+
+    def rates(self, start=None, stop=None):
+        """{population: per-neuron rates (Hz)} of the recorded neurons in [start, stop) s;
+        default: the last 90 % of the run (the first 10 % is transient)."""
+        start, stop = self._window(start, stop)
+        return {pop: firing_rates(*self.spike_trains(pop), self.recorded_neurons(pop), start,
+                                  stop) for pop in self.recorded_populations()}
+
+    def cvs(self, start=None, stop=None):
+        """{population: per-neuron ISI CVs} in [start, stop) s (NaN: fewer than two
+        intervals); window as for :meth:`rates`."""
+        start, stop = self._window(start, stop)
+        return {pop: isi_cvs(*self.spike_trains(pop), self.recorded_neurons(pop), start, stop)
+                for pop in self.recorded_populations()}
+
+    def population_rates(self, start=None, stop=None):
+        """Simulated mean rate (Hz) and its standard error over neurons, per population, as
+        a DataFrame indexed by population (columns ``simulated_rate``, ``simulated_rate_se``)."""
+        rates = self.rates(start, stop)
+        return pd.DataFrame({
+            "simulated_rate": {p: r.mean() for p, r in rates.items()},
+            "simulated_rate_se": {p: r.std(ddof=1) / np.sqrt(len(r)) if len(r) > 1 else np.nan
+                                  for p, r in rates.items()}}).rename_axis("population")
+
+    def potential_moments(self, start=None, stop=None, variable="v"):
+        """Per population: the mean over recorded neurons of each neuron's time-averaged
+        ``variable`` (``mean``, SI) and of its temporal variance (``variance``), with
+        the standard error of the mean over neurons (``mean_se``), from the samples in
+        [start, stop) s (default as for :meth:`rates`)."""
+        start, stop = self._window(start, stop)
+        rows = {}
+        for pop in self.description.record.states:
+            times, traces = self.state_traces(pop, variable)
+            keep = (times >= start) & (times < stop)
+            if keep.sum() < 2:
+                raise ParameterError(f"fewer than two samples of {variable!r} of {pop!r} in "
+                                     f"[{start}, {stop}) s")
+            means = traces[:, keep].mean(axis=1)
+            rows[pop] = {"mean": means.mean(),
+                         "mean_se": means.std(ddof=1) / np.sqrt(len(means))
+                         if len(means) > 1 else np.nan,
+                         "variance": traces[:, keep].var(axis=1).mean()}
+        return pd.DataFrame.from_dict(rows, orient="index").rename_axis("population")
+
+    def _window(self, start, stop):
+        if self.duration is None and (start is None or stop is None):
+            raise ParameterError("give start and stop (s): the network has not run through "
+                                 "simulate()")
+        stop = self.duration if stop is None else stop
+        start = 0.1 * stop if start is None else start
+        require("stop - start", stop - start, low=0.0, low_open=True, unit="s")
+        return start, stop
