@@ -78,23 +78,16 @@ def description(network):
     import balanced_models as bm
 
     if network == "cuba":
-        cell = bm.Neuron(synapse="current_exp", tau_m=0.02, E_L=-0.049, V_th=-0.050,
-                         V_r=-0.060, tau_ref=0.005,
-                         channels={"e": {"tau": 0.005}, "i": {"tau": 0.010}})
-        # Brian's example adds we to g_e (V) with dv/dt = (g_e + ...)/tau_m: a kick of
-        # we tau_e / tau_m, which is our weight
-        exc = bm.Projection(bm.Bernoulli(0.02), 1.62e-3 * 5 / 20, channel="e")
-        inh = bm.Projection(bm.Bernoulli(0.02), -9.0e-3 * 10 / 20, channel="i")
-        sizes, drives = (3200, 800), {}
-    else:
-        cell = bm.Neuron(tau_m=0.02, E_L=0.0, V_th=0.020, V_r=0.010, tau_ref=0.002)
-        exc = bm.Projection(bm.FixedInDegree(1000), 0.1e-3, delay=1.5e-3)
-        inh = bm.Projection(bm.FixedInDegree(250), -0.5e-3, delay=1.5e-3)
-        sizes = (10000, 2500)
-        drives = dict.fromkeys(["E", "I"], bm.PoissonDrive(1000, 20.0, 0.1e-3))
+        from reproductions.crosssim import cuba
+
+        return replace(cuba(delay=0.0), record=bm.Recording())
+    cell = bm.Neuron(tau_m=0.02, E_L=0.0, V_th=0.020, V_r=0.010, tau_ref=0.002)
+    exc = bm.Projection(bm.FixedInDegree(1000), 0.1e-3, delay=1.5e-3)
+    inh = bm.Projection(bm.FixedInDegree(250), -0.5e-3, delay=1.5e-3)
     return bm.NetworkDescription(
-        {"E": bm.Population(sizes[0], cell), "I": bm.Population(sizes[1], cell)},
-        {"E->E": exc, "E->I": exc, "I->E": inh, "I->I": inh}, drives=drives)
+        {"E": bm.Population(10000, cell), "I": bm.Population(2500, cell)},
+        {"E->E": exc, "E->I": exc, "I->E": inh, "I->I": inh},
+        drives=dict.fromkeys(["E", "I"], bm.PoissonDrive(1000, 20.0, 0.1e-3)))
 
 
 def ours(network, duration, directory, threads=1):

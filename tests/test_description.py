@@ -40,7 +40,8 @@ def everything():
                      "I": bm.Population(20, eif, mu_ext=0.001)},
         sources={"X": bm.CorrelatedSource(20, 10.0, c=0.1, duration=0.2),
                  "S": bm.WindowedPoissonSource(10, 5.0, start=0.05, stop=0.1),
-                 "P": bm.PoissonSource(10, 3.0)},
+                 "P": bm.PoissonSource(10, 3.0),
+                 "G": bm.SpikeTrainSource(5, [0, 3, 1, 0], [0.01, 0.02, 0.05, 0.07])},
         projections={
             "E->E": bm.Projection(bm.Bernoulli(0.1), 1e-3, channel="e", autapses=False),
             "E->I": bm.Projection(bm.HeterogeneousInDegree(8.0, 0.3), 2e-3, channel="e",
@@ -52,7 +53,8 @@ def everything():
                                   -1e-3, channel="i"),
             "X->E": bm.Projection(bm.Bernoulli(0.2), 3e-3, channel="x"),
             "S->E": bm.Projection(bm.FixedInDegree(2), 3e-3, channel="x", target_range=(0, 40)),
-            "P->I": bm.Projection(bm.FixedInDegree(3), 3e-3, channel="x")},
+            "P->I": bm.Projection(bm.FixedInDegree(3), 3e-3, channel="x"),
+            "G->I": bm.Projection(bm.FixedInDegree(2), 3e-3, channel="x")},
         drives={"E": bm.PoissonDrive(10, 5.0, 1e-3, channel="x")},
         record=bm.Recording(spikes={"E": 40}, states={"I": (("v",), 3, 1e-3)},
                             weights={"I->E": (10, 0.05)}))
@@ -77,6 +79,12 @@ def test_round_trip_through_json():
     (lambda: bm.PoissonDrive(10, -1.0, 1e-3), "rate"),
     (lambda: bm.CorrelatedSource(10, 5.0, c=2.0, duration=1.0), "c"),
     (lambda: bm.Plasticity("kohonen", 0.1, 0.2, {"w_max": 1.0}), "parameters"),
+    (lambda: bm.SpikeTrainSource(3, [0, 3], [0.1, 0.2]), "indices"),
+    (lambda: bm.SpikeTrainSource(3, [0, 1], [0.1, -0.2]), "times"),
+    (lambda: bm.Plasticity("vogels_sprekeler", 1e-6, 0.2, {"w_max": 0.0, "rho": 5.0}), "w_max"),
+    (lambda: bm.NetworkDescription({"E": bm.Population(10, CELL)}, {"E->E": bm.Projection(
+        bm.FixedInDegree(2), 1e-3, delay=1e-3, plasticity=bm.Plasticity(
+            "clipped_additive", 1e-6, 0.02, {"w_max": -1e-3}))}), "between 0 and w_max"),
     (lambda: brunel(dt=0.0), "dt"),
     (lambda: bm.NetworkDescription({"E": bm.Population(10, CELL)},
                                    {"EE": bm.Projection(bm.Bernoulli(0.1), 1e-3)}), "source->target"),
