@@ -34,7 +34,8 @@ from theory.errors import ParameterError
 from theory.heterogeneity import resolved_theory, working_point
 from theory.lif import isi_cv
 
-from .description import CURRENT_SYNAPSES, NetworkDescription, split_projection_name
+from .description import (CURRENT_SYNAPSES, NetworkDescription, SpikeTrainSource,
+                          split_projection_name)
 from .realisation import dense_matrix
 
 __all__ = ["diffusion_prediction", "balanced_prediction", "population_prediction",
@@ -72,7 +73,7 @@ def _population_inputs(d):
             W[a, index[source]] += mean
             W2[a, index[source]] += second
         else:
-            columns.append((a, mean, second, d.sources[source].rate, d.channel(name)))
+            columns.append((a, mean, second, _source_rate(d, source), d.channel(name)))
     for pop, drives in d.drives.items():
         neuron = d.populations[pop].neuron
         for x in drives:
@@ -213,6 +214,14 @@ def population_prediction(description, *, mean_potentials=None):
 # ---------------------------------------------------------------------------------------------
 # neuron level
 # ---------------------------------------------------------------------------------------------
+def _source_rate(d, name):
+    """The stationary rate (Hz) of each train of source ``name``."""
+    if isinstance(d.sources[name], SpikeTrainSource):
+        raise ParameterError(f"source {name!r} gives spikes, not a stationary rate: the "
+                             "theory needs Poisson, correlated or windowed sources")
+    return d.sources[name].rate
+
+
 def _neuron_inputs(d, connectivity):
     """Per neuron (over all populations, in order): J (N, N), external J_x (N, m) and rates
     (m,), and the LIF parameters repeated per neuron."""
@@ -220,6 +229,7 @@ def _neuron_inputs(d, connectivity):
     if set(connectivity) != set(d.projections):
         raise ParameterError(f"connectivity must have one entry per projection "
                              f"{sorted(d.projections)}; got {sorted(connectivity)}")
+    params = _lif_parameters(d, names, "neuron_prediction")
     sizes = [d.size(p) for p in names]
     offsets = dict(zip(names, np.cumsum([0] + sizes)[:-1]))
     N = sum(sizes)
@@ -227,7 +237,7 @@ def _neuron_inputs(d, connectivity):
     sources = [s for s in d.sources if any(split_projection_name(name)[0] == s
                                            for name in d.projections)]
     blocks = [dense_matrix(d, connectivity, columns=sources)]
-    rates = [np.full(d.size(s), d.sources[s].rate) for s in sources]
+    rates = [np.full(d.size(s), _source_rate(d, s)) for s in sources]
     for pop, drives in d.drives.items():
         for x in drives:
             column = np.zeros((N, 1))
@@ -236,7 +246,6 @@ def _neuron_inputs(d, connectivity):
             rates.append([x.K * x.rate])
     J_x = np.hstack(blocks) if blocks else np.zeros((N, 0))
     nu_x = np.concatenate(rates) if rates else np.zeros(0)
-    params = _lif_parameters(d, names, "neuron_prediction")
     params = [np.repeat(values, sizes) for values in params]
     labels = pd.MultiIndex.from_arrays([np.repeat(names, sizes),
                                         np.concatenate([np.arange(n) for n in sizes])],

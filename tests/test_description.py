@@ -209,13 +209,17 @@ def test_population_theory_rejects_what_it_cannot_describe():
         bm.balanced_prediction(partial)
     with pytest.raises(bm.ParameterError, match="needs LIF neurons"):
         bm.neuron_prediction(d, bm.realise(d, 0))
+    given = bm.NetworkDescription({"E": bm.Population(10, CELL)}, {"G->E": bm.Projection(
+        bm.FixedInDegree(2), 1e-4)}, sources={"G": d.sources["G"]})
+    with pytest.raises(bm.ParameterError, match="not a stationary rate"):
+        bm.diffusion_prediction(given)
 
 
 def test_engine_builds_named_handles_and_records(tmp_path):
     d = everything()
     sim = bm.Simulation("runtime", seed=2)
     h = bm.build(d, sim)
-    assert set(h.populations) == {"E", "I"} and set(h.sources) == {"X", "S", "P"}
+    assert set(h.populations) == {"E", "I"} and set(h.sources) == {"X", "S", "P", "G"}
     assert h["I->E"].name == "I_to_E" and len(h["E->I"]) == len(h.connectivity["E->I"])
     assert np.array_equal(h["I->I"].w_[:], h.connectivity["I->I"].weight)
     # weights are per synapse in connectivity order: the i -> j of the Synapses are the
