@@ -2,6 +2,7 @@
 
 import argparse
 import importlib
+import importlib.util
 import os
 import sys
 import time
@@ -71,6 +72,9 @@ def main(argv=None):
         args = _parse(sys.argv[1:] if argv is None else argv)
         os.makedirs(args.out, exist_ok=True)
         papers = list(PAPERS) if args.paper == "all" else [args.paper]
+        if args.paper == "all" and importlib.util.find_spec("nest") is None:
+            papers.remove("crosssim")
+            print("crosssim skipped: it needs NEST (pip install -e '.[nest]')", flush=True)
         failed = []
         for paper in papers:
             s = run_paper(paper, args.scale, args.out, args.processes, args.force)

@@ -146,7 +146,8 @@ def _measure(h, start, stop):
         out[f"rate_{pop}"] = rates[pop].mean()
         out[f"rates_{pop}"] = rates[pop]
         out[f"cv_{pop}"] = np.nanmean(cvs[pop])
-        out[f"v_{pop}"] = moments.loc[pop, "mean"]
+        if pop in moments.index:
+            out[f"v_{pop}"] = moments.loc[pop, "mean"]
     for name in h.description.record.weights:
         times, w = h.weight_traces(name)
         out["weight_times"] = times
