@@ -66,6 +66,7 @@ no NEST random numbers.
 
 import os
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -408,7 +409,8 @@ def build(description, *, seed=0, connectivity=None, threads=1):
                                     receptors=receptors[pop])
         nodes = nest.Create(model, p.size, params=params)
         low, high = p.v_init if p.v_init is not None else (p.neuron.V_r, p.neuron.V_th)
-        nodes.V_m = 1e3 * stream(seed, f"v_init {pop}").uniform(low, high, p.size)
+        _set_local(nest, nodes, "V_m",
+                   1e3 * stream(seed, f"v_init {pop}").uniform(low, high, p.size))
         h.populations[pop] = nodes
         for k, drive in enumerate(d.drives.get(pop, ())):
             generator = nest.Create("poisson_generator", params={"rate": drive.K * drive.rate})
@@ -476,6 +478,19 @@ def build(description, *, seed=0, connectivity=None, threads=1):
         h._meters[pop] = (meter, n)
     h.timings["build"] = time.perf_counter() - start
     return h
+
+
+def _set_local(nest, nodes, name, values):
+    """Set one value per node; under MPI each rank sets those of its own (local) nodes."""
+    if nest.NumProcesses() > 1:
+        with warnings.catch_warnings():  # safe here: every rank sets only its own nodes
+            warnings.simplefilter("ignore")
+            local = nest.GetLocalNodeCollection(nodes)
+    else:
+        local = nodes
+    if len(local):
+        mine = values[np.asarray(local.tolist()) - nodes[0].global_id]
+        local.set({name: mine.tolist() if len(local) > 1 else float(mine[0])})
 
 
 def _weight_reader(nest, h, name, c, sample, neuron, channel, receptors):
