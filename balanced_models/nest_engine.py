@@ -75,7 +75,7 @@ from theory.errors import ParameterError, require
 
 from .activity import RecordedActivity
 from .brian2_engine import source_spikes
-from .description import (CorrelatedSource, ExplicitConnections, NetworkDescription,
+from .description import (CorrelatedSource, ExplicitConnections, NetworkDescription, Neuron,
                           PoissonSource, SpikeTrainSource, split_projection_name)
 from .inputs import _spike_bins
 from .realisation import check_seed, realise_projection, stream
@@ -159,7 +159,10 @@ def channel_receptors(description, population):
     sign NEST reads from the weight (+1: 'ex', -1: 'in'; module doc). Delta synapses: {};
     current channels that no input uses are left out.
     ParameterError if the channels do not fit NEST's two receptors."""
-    d = description
+    d = _check_description(description)
+    if population not in d.populations:
+        raise ParameterError(f"population must be one of {sorted(d.populations)}; got "
+                             f"{population!r}")
     neuron = d.populations[population].neuron
     if neuron.synapse == "delta":
         return {}
@@ -217,8 +220,10 @@ def nest_neuron(neuron, *, mu_ext=0.0, trace_tau=None, receptors=None):
     -------
     (str, dict)
     """
-    if neuron.synapse == "conductance_jump":
-        raise ParameterError("conductance jumps have no NEST built-in (see check_supported)")
+    _check_neuron(neuron)
+    mu_ext = float(require("mu_ext", mu_ext, unit="V"))
+    if trace_tau is not None:
+        trace_tau = float(require("trace_tau", trace_tau, low=0.0, low_open=True, unit="s"))
     model = _MODELS[(neuron.spike, neuron.synapse)]
     C, tau_m = CAPACITANCE, neuron.tau_m * 1e3
     params = {"C_m": C, "E_L": neuron.E_L * 1e3, "V_reset": neuron.V_r * 1e3,
@@ -268,7 +273,11 @@ def nest_weight(neuron, channel, weight, receptors=None):
     >>> round(nest_weight(n, "e", 2e-4), 12)
     10.0
     """
-    weight = np.asarray(weight, dtype=float)
+    _check_neuron(neuron)
+    weight = np.asarray(require("weight", weight), dtype=float)
+    if neuron.synapse != "delta" and channel not in neuron.channels:
+        raise ParameterError(f"channel must be one of {sorted(neuron.channels)}; got "
+                             f"{channel!r}")
     if neuron.synapse == "delta":
         out = weight * 1e3
     elif neuron.synapse == "current_exp":
@@ -276,9 +285,14 @@ def nest_weight(neuron, channel, weight, receptors=None):
     elif neuron.synapse == "conductance_exp":
         sign = (receptors or {}).get(channel, 1)
         out = sign * CAPACITANCE * weight / (neuron.channels[channel]["tau"] * 1e3)
-    else:
-        raise ParameterError("conductance jumps have no NEST built-in (see check_supported)")
     return float(out) if out.ndim == 0 else out
+
+
+def _check_neuron(neuron):
+    if not isinstance(neuron, Neuron):
+        raise ParameterError(f"neuron must be a Neuron; got {type(neuron).__name__}")
+    if neuron.synapse == "conductance_jump":
+        raise ParameterError("conductance jumps have no NEST built-in (see check_supported)")
 
 
 def _synapse_parameters(plasticity, neuron, channel, receptors):
@@ -578,11 +592,15 @@ def run(handles, duration, *, report=None):
         raise ParameterError("this network has already run; build it again (NEST has no "
                              "reset)")
     duration = float(require("duration", duration, low=0.0, low_open=True, unit="s"))
+    if report is not None and not callable(report):
+        raise ParameterError(f"report must be None or a function (simulated s, total s, "
+                             f"wall s); got {report!r}")
     d, nest = handles.description, import_nest()
     steps = int(round(duration / d.dt))
-    readings = sorted({int(round(dt / d.dt)) for _, dt in d.record.weights.values()}) or [steps]
-    every = max(1, min(readings[0], max(1, int(round(1.0 / d.dt)))))
-    stops = sorted(set(range(every, steps, every)) | {steps})
+    # stop at every weight reading, and at least every simulated second (progress)
+    intervals = {max(1, int(round(dt / d.dt))) for _, dt in d.record.weights.values()}
+    intervals.add(max(1, int(round(1.0 / d.dt))))
+    stops = sorted({k for i in intervals for k in range(i, steps, i)} | {steps})
     samples = {name: [] for name in handles._weight_reads}
     times = {name: [] for name in handles._weight_reads}
     for name, read in handles._weight_reads.items():

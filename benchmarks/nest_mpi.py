@@ -7,8 +7,8 @@ Needs a NEST built with MPI and mpi4py (README, "The same network on NEST"):
     python benchmarks/nest_mpi.py --threads 2 --out /tmp/threads.npz
     python benchmarks/nest_mpi.py --compare /tmp/ranks.npz /tmp/threads.npz
 
-The network is Brunel's model A with 12,500 neurons (K = 1000, g = 5, eta = 2, Poisson drive
-from NEST's generators), 1 s simulated.
+The network is compare.py's Brunel model A with 12,500 neurons (K = 1000, g = 5, Poisson
+drive from NEST's generators), 1 s simulated.
 """
 
 import argparse
@@ -16,18 +16,8 @@ import time
 
 import numpy as np
 
-import balanced_models as bm
 from balanced_models import nest_engine
-
-
-def network():
-    cell = bm.Neuron(tau_m=0.02, V_th=0.02, V_r=0.01, tau_ref=0.002)
-    exc = bm.Projection(bm.FixedInDegree(1000), 0.1e-3, delay=1.5e-3)
-    inh = bm.Projection(bm.FixedInDegree(250), -0.5e-3, delay=1.5e-3)
-    return bm.NetworkDescription(
-        {"E": bm.Population(10000, cell), "I": bm.Population(2500, cell)},
-        {"E->E": exc, "E->I": exc, "I->E": inh, "I->I": inh},
-        drives=dict.fromkeys(["E", "I"], bm.PoissonDrive(1000, 20.0, 0.1e-3)))
+from compare import description  # benchmarks/compare.py: the same Brunel network
 
 
 def main():
@@ -50,7 +40,7 @@ def main():
         print(f"bit-identical spikes: {same}")
         return
     start = time.perf_counter()
-    h = nest_engine.build(network(), seed=1, threads=args.threads)
+    h = nest_engine.build(description("brunel"), seed=1, threads=args.threads)
     nest_engine.run(h, args.duration)
     indices, times = h.network_spike_trains()
     order = np.lexsort((indices, times))

@@ -247,6 +247,21 @@ def test_unsupported_features_are_refused_with_their_name():
         nest_engine.build(_simple(), threads=0)
 
 
+@pytest.mark.parametrize("call, name", [
+    (lambda: nest_engine.nest_weight(CELLS["delta"], None, float("nan")), "weight"),
+    (lambda: nest_engine.nest_weight(CELLS["current_exp"], "q", 1e-4), "channel"),
+    (lambda: nest_engine.nest_neuron("lif"), "neuron"),
+    (lambda: nest_engine.nest_neuron(CELLS["delta"], mu_ext=float("inf")), "mu_ext"),
+    (lambda: nest_engine.channel_receptors(_simple(), "Q"), "population"),
+    (lambda: nest_engine.simulate(_simple(), -1.0), "duration"),
+    (lambda: nest_engine.build(_simple(), seed=-1), "seed"),
+    (lambda: nest_engine.run(nest_engine.build(_simple()), 0.01, report=1), "report"),
+])
+def test_bad_input_names_the_parameter(call, name):
+    with pytest.raises(ParameterError, match=name):
+        call()
+
+
 # ---------------------------------------------------------------------------------------------
 # threads, and one network on both engines
 # ---------------------------------------------------------------------------------------------
