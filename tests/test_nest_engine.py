@@ -311,3 +311,17 @@ def test_the_two_engines_agree_on_a_small_brunel_network():
     vn = np.mean([n[s]["v_E"] for s in seeds])
     assert abs(vn - vb) <= 0.5e-3
     assert 5 < rb.mean() < 200  # the network is active, not silent or saturated
+
+
+def test_windowed_stimulation_acts_only_in_its_window():
+    """A windowed Poisson source (5 kHz per train, 30 mV kicks) makes its targets fire in
+    [start, stop) + the delay and nowhere else, in both engines."""
+    cell = bm.Neuron(tau_m=0.02, V_th=0.02, V_r=0.0, tau_ref=0.002)
+    d = bm.NetworkDescription(
+        {"E": bm.Population(20, cell, v_init=(0, 0))},
+        {"S->E": bm.Projection(bm.FixedInDegree(1), 0.03, delay=1e-3)},
+        sources={"S": bm.WindowedPoissonSource(20, 5000.0, start=0.05, stop=0.08)})
+    for h in _both(d, 0.12):
+        t = h.spike_trains("E")[1]
+        assert len(t) > 100
+        assert t.min() >= 0.05 and t.max() <= 0.08 + 1e-3 + 2 * DT
