@@ -36,7 +36,7 @@ from .inputs import (correlated_spike_trains, poisson_sources, rewrite_spike_tra
 from .network import Simulation, connect, rewrite_connectivity
 from .neurons import NeuronModel
 from .plasticity import DIMENSIONLESS_ETA_KINDS, STDPRule
-from .realisation import check_seed, realise_projection, stream
+from .realisation import check_seed, realise_projection, sampled_synapses, stream
 from .recording import spike_monitor, state_monitor, weight_monitor
 
 __all__ = ["NetworkHandles", "Realisation", "build", "simulate", "load_realisation",
@@ -319,9 +319,7 @@ def build(description, sim, *, seed=None, connectivity=None):
         for name in members:  # a recorded projection has its own Synapses
             if name in d.record.weights:
                 n, dt = d.record.weights[name]
-                size = len(drawn[name])
-                h.weight_samples[name] = np.sort(stream(seed, f"weights {name}").choice(
-                    size, min(n, size), replace=False))
+                h.weight_samples[name] = sampled_synapses(seed, name, len(drawn[name]), n)
                 h.weights[name] = sim.add(weight_monitor(
                     S, h.weight_samples[name], dt=dt * second,
                     name=f"weights_{synapses_name(name)}"))

@@ -78,7 +78,7 @@ from .brian2_engine import source_spikes
 from .description import (CorrelatedSource, ExplicitConnections, NetworkDescription, Neuron,
                           PoissonSource, SpikeTrainSource, split_projection_name)
 from .inputs import _spike_bins
-from .realisation import check_seed, realise_projection, stream
+from .realisation import check_seed, realise_projection, sampled_synapses, stream
 
 __all__ = ["NestHandles", "build", "run", "simulate", "nest_neuron", "nest_weight",
            "channel_receptors", "check_supported", "CAPACITANCE", "import_nest"]
@@ -124,8 +124,8 @@ def import_nest():
 def check_supported(description):
     """Raise a ParameterError naming the first feature of ``description`` that NEST cannot
     run exactly (module doc): conductance jumps, a rule without a NEST synapse model, a
-    delay below one time step, a recorded state other than ``v``, a plastic projection from
-    a source, or channels that do not map onto NEST's two receptors."""
+    delay below one time step, a recorded state other than ``v`` (or not sampled on the
+    time grid), or channels that do not map onto NEST's two receptors."""
     d = _check_description(description)
     for pop, p in d.populations.items():
         if p.neuron.synapse == "conductance_jump":
@@ -315,8 +315,8 @@ def _synapse_parameters(plasticity, neuron, channel, receptors):
 class NestHandles(RecordedActivity):
     """A description built in NEST, and what it recorded.
 
-    populations : {name: NodeCollection};  sources : {name: NodeCollection of parrots or spike
-    generators};  synapse_models : {"source->target": NEST synapse model};  connectivity :
+    populations : {name: NodeCollection};  sources : {name: NodeCollection of parrot
+    neurons};  synapse_models : {"source->target": NEST synapse model};  connectivity :
     {"source->target": Connectivity} (the realisation NEST holds);  spikes : {population:
     (indices, times in s)};  states : {population: (times in s, V array (neurons, samples)
     in V)};  weights : {"source->target": (times in s, array (samples, times) in SI)};
@@ -426,7 +426,7 @@ def build(description, *, seed=0, connectivity=None, threads=1):
         _set_local(nest, nodes, "V_m",
                    1e3 * stream(seed, f"v_init {pop}").uniform(low, high, p.size))
         h.populations[pop] = nodes
-        for k, drive in enumerate(d.drives.get(pop, ())):
+        for drive in d.drives.get(pop, ()):
             generator = nest.Create("poisson_generator", params={"rate": drive.K * drive.rate})
             channel = p.neuron.check_channel(drive.channel, f"drives[{pop!r}]")
             nest.Connect(generator, nodes, "all_to_all", syn_spec={
@@ -466,21 +466,20 @@ def build(description, *, seed=0, connectivity=None, threads=1):
                                                receptors[target])
             nest.CopyModel(base, synapse_model, {**params, "weight": 0.0})
         h.synapse_models[name] = synapse_model
+        offset = proj.target_range[0] if proj.target_range else 0
+        pre_ids = np.asarray(h[source].tolist())[c.pre]  # node id of each synapse's ends
+        post_ids = np.asarray(h.populations[target].tolist())[c.post + offset]
         if len(c):
-            pre_ids = np.asarray(h[source].tolist())
-            post_ids = np.asarray(h.populations[target].tolist())
-            offset = proj.target_range[0] if proj.target_range else 0
             delays = np.broadcast_to(np.asarray(c.delay, dtype=float), (len(c),)) * 1e3
-            nest.Connect(pre_ids[c.pre], post_ids[c.post + offset], "one_to_one", syn_spec={
+            nest.Connect(pre_ids, post_ids, "one_to_one", syn_spec={
                 "synapse_model": synapse_model, "delay": np.maximum(delays, dt_ms),
                 "weight": nest_weight(neuron, channel, c.weight, receptors[target])})
         if name in d.record.weights:
-            n, _ = d.record.weights[name]
-            sample = np.sort(stream(seed, f"weights {name}").choice(len(c), min(n, len(c)),
-                                                                   replace=False))
+            sample = sampled_synapses(seed, name, len(c), d.record.weights[name][0])
             h.weight_samples[name] = sample
-            h._weight_reads[name] = _weight_reader(nest, h, name, c, sample, neuron, channel,
-                                                   receptors[target])
+            h._weight_reads[name] = _weight_reader(
+                nest, synapse_model, pre_ids[sample], post_ids[sample],
+                1.0 / nest_weight(neuron, channel, 1.0, receptors[target]))
     for pop, n in d.recorded_spikes().items():
         n = d.size(pop) if n is None else n
         recorder = nest.Create("spike_recorder")
@@ -507,18 +506,12 @@ def _set_local(nest, nodes, name, values):
         local.set({name: mine.tolist() if len(local) > 1 else float(mine[0])})
 
 
-def _weight_reader(nest, h, name, c, sample, neuron, channel, receptors):
-    """A function returning the current weights (SI) of the sampled synapses: it finds them
-    among NEST's (local) connections by their (source, target) node ids."""
-    source, target = split_projection_name(name)
-    pre_ids = np.asarray(h[source].tolist())
-    post_ids = np.asarray(h.populations[target].tolist())
-    offset = h.description.projections[name].target_range
-    offset = offset[0] if offset else 0
-    wanted = list(zip(pre_ids[c.pre[sample]].tolist(),
-                      post_ids[c.post[sample] + offset].tolist()))
-    to_si = 1.0 / nest_weight(neuron, channel, 1.0, receptors)
-    connections = nest.GetConnections(synapse_model=h.synapse_models[name])
+def _weight_reader(nest, synapse_model, pre_ids, post_ids, to_si):
+    """A function returning the current weights (SI: NEST's times ``to_si``) of the synapses
+    from node ``pre_ids[k]`` to ``post_ids[k]`` of ``synapse_model``, found among NEST's
+    (local) connections."""
+    wanted = list(zip(pre_ids.tolist(), post_ids.tolist()))
+    connections = nest.GetConnections(synapse_model=synapse_model)
     if len(connections):
         position = {}
         for k, key in enumerate(zip(np.atleast_1d(connections.source).tolist(),
@@ -598,8 +591,9 @@ def run(handles, duration, *, report=None):
     d, nest = handles.description, import_nest()
     steps = int(round(duration / d.dt))
     # stop at every weight reading, and at least every simulated second (progress)
-    intervals = {max(1, int(round(dt / d.dt))) for _, dt in d.record.weights.values()}
-    intervals.add(max(1, int(round(1.0 / d.dt))))
+    reading = {name: max(1, int(round(d.record.weights[name][1] / d.dt)))
+               for name in handles._weight_reads}
+    intervals = set(reading.values()) | {max(1, int(round(1.0 / d.dt)))}
     stops = sorted({k for i in intervals for k in range(i, steps, i)} | {steps})
     samples = {name: [] for name in handles._weight_reads}
     times = {name: [] for name in handles._weight_reads}
@@ -613,8 +607,7 @@ def run(handles, duration, *, report=None):
             nest.Run((stop - done) * d.dt * 1e3)
             done = stop
             for name, read in handles._weight_reads.items():
-                interval = int(round(d.record.weights[name][1] / d.dt))
-                if done % interval == 0 or done == steps:
+                if done % reading[name] == 0 or done == steps:
                     samples[name].append(read())
                     times[name].append(done * d.dt)
             if report is not None and time.perf_counter() - last_report > 10:

@@ -19,7 +19,8 @@ from . import connectivity as conn
 from .description import (Bernoulli, ExplicitConnections, FixedInDegree, HeterogeneousInDegree,
                           NetworkDescription, split_projection_name)
 
-__all__ = ["realise", "realise_projection", "stream", "check_seed", "dense_matrix"]
+__all__ = ["realise", "realise_projection", "stream", "check_seed", "dense_matrix",
+           "sampled_synapses"]
 
 
 def check_seed(seed):
@@ -61,6 +62,15 @@ def realise(description, seed):
                              f"{type(description).__name__}")
     seed = check_seed(seed)
     return {name: realise_projection(description, name, seed) for name in description.projections}
+
+
+def sampled_synapses(seed, name, n_synapses, n):
+    """The sorted indices of the ``n`` synapses (of ``n_synapses``, in realisation order) whose
+    weights are recorded for projection ``name``: drawn from the projection's own stream, so
+    every engine records the same synapses."""
+    n_synapses = int(n_synapses)
+    return np.sort(stream(seed, f"weights {name}").choice(n_synapses, min(int(n), n_synapses),
+                                                           replace=False))
 
 
 def realise_projection(description, name, seed):

@@ -42,6 +42,7 @@ from balanced_models.papers import akil, zhu
 from balanced_models.sweeps import PointStore
 from theory.plasticity import homeostatic_fixed_point
 
+from .akil import ISTDP, RHO
 from .report import Check, absolute_check, relative_check
 
 SCALES = {
@@ -54,7 +55,6 @@ SCALES = {
 }
 NETWORKS = ("brunel", "cuba", "zhu", "akil")
 RATE_REL, CV_REL, V_ABS, R_MIN, W_REL = 0.05, 0.05, 0.5e-3, 0.9, 0.05
-RHO = 10.0  # Hz, iSTDP target rate (Akil et al.)
 MV = 1e3
 
 
@@ -98,9 +98,7 @@ def zhu_network(duration):
 def akil_network(duration):
     """Akil et al.'s network, N = 1000, with Vogels-Sprekeler iSTDP on I->E (module doc).
     Returns (description, AkilParameters)."""
-    p = akil.AkilParameters(N=1000, duration=duration,
-                            plasticity={"I->E": ("homeostatic", dict(eta=1e-5, j_n=-0.2,
-                                                                    rho=RHO))},
+    p = akil.AkilParameters(N=1000, duration=duration, plasticity={"I->E": ISTDP},
                             record_weights=500, weight_dt=1.0)
     d = akil.description(p)
     proj = d.projections["I->E"]
@@ -233,10 +231,10 @@ def run(scale, report, processes=None, force=False):
     report.table(table, "populations.csv")
     _population_checks(report, table)
     het = _heterogeneous(report, store, cfg, scale, force)
-    _istdp_checks(report, results["akil"], seeds, cfg)
+    j_scale = _istdp_checks(report, results["akil"], seeds, cfg)
     _thread_check(report)
-    timing = _timing(report, cfg, store, scale, force)
-    _figures(report, table, het, results["akil"], seeds, timing)
+    _timing(report, nets, cfg, store, scale, force)
+    _figures(report, table, het, results["akil"], seeds, j_scale)
 
 
 def _population_checks(report, table):
@@ -283,7 +281,8 @@ def _heterogeneous(report, store, cfg, scale, force):
 
 
 def _istdp_checks(report, res, seeds, cfg):
-    """Final mean I->E weight: engines within 5 %, each within 5 % of the fixed point."""
+    """Final mean I->E weight: engines within 5 %, each within 5 % of the fixed point; the E
+    rate against rho. Returns sqrt(N), the factor from J to j."""
     d, p = akil_network(cfg["T"]["akil"])
     j_th, _ = homeostatic_fixed_point(replace(p.mean_field(), N=None), 0, 1, RHO, p.tau_stdp)
     scale = np.sqrt(p.N)
@@ -308,6 +307,7 @@ def _istdp_checks(report, res, seeds, cfg):
         *[relative_check(f"istdp_weight_theory_{e}", f"akil iSTDP: final mean j_EI (mV), {e} "
                          "vs the theory's fixed point (issue: 5 %)", MV * j_th, MV * finals[e],
                          W_REL) for e in ("brian2", "nest")])
+    return scale
 
 
 def _thread_check(report):
@@ -328,11 +328,10 @@ def _thread_check(report):
                      "bit-identical indices and times", bool(same)))
 
 
-def _timing(report, cfg, store, scale, force):
+def _timing(report, nets, cfg, store, scale, force):
     """Wall times of one run per network: NEST 1 and 2 threads (build + run), Brian2
     standalone (code generation, compilation and the first run, then a re-run of the compiled
     binary with another realisation; 1 thread, and at full scale also 2 OpenMP threads)."""
-    nets = descriptions(cfg)
     rows = []
     for name, d in nets.items():
         T = cfg["timing_T"][name]
@@ -357,12 +356,10 @@ def _timing(report, cfg, store, scale, force):
         t = _points(store, f"timing {name} {scale}", measure, force)
         rows.append(dict(network=name, simulated_s=T, **{k: round(float(v), 2)
                                                           for k, v in t.items()}))
-    table = pd.DataFrame(rows)
-    report.table(table, "timing.csv")
-    return table
+    report.table(pd.DataFrame(rows), "timing.csv")
 
 
-def _figures(report, table, het, akil_res, seeds, timing):
+def _figures(report, table, het, akil_res, seeds, j_scale):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -399,7 +396,7 @@ def _figures(report, table, het, akil_res, seeds, timing):
     for engine, style in (("brian2", "-"), ("nest", "--")):
         for s in seeds:
             t = akil_res[engine][f"weight_times@{s}"]
-            ax.plot(t, MV * np.sqrt(1000) * akil_res[engine][f"weight_mean@{s}"], style,
+            ax.plot(t, MV * j_scale * akil_res[engine][f"weight_mean@{s}"], style,
                     label=f"{engine} seed {s}")
     ax.set(xlabel="time (s)", ylabel="mean sampled j_EI (mV)", title="iSTDP weights")
     ax.legend(fontsize=7)

@@ -2,8 +2,6 @@
 solution), the STDP mappings against a scripted spike sequence, the clear errors of every
 unsupported feature, thread reproducibility, and one small cross-engine network."""
 
-from dataclasses import replace
-
 import numpy as np
 import pytest
 
