@@ -65,12 +65,27 @@ def realise(description, seed):
 
 
 def sampled_synapses(seed, name, n_synapses, n):
-    """The sorted indices of the ``n`` synapses (of ``n_synapses``, in realisation order) whose
-    weights are recorded for projection ``name``: drawn from the projection's own stream, so
-    every engine records the same synapses."""
-    n_synapses = int(n_synapses)
-    return np.sort(stream(seed, f"weights {name}").choice(n_synapses, min(int(n), n_synapses),
-                                                           replace=False))
+    """The sorted indices of the synapses whose weights are recorded for projection ``name``:
+    ``min(n, n_synapses)`` of ``n_synapses`` (in realisation order), drawn from the
+    projection's own stream, so every engine records the same synapses.
+
+    Parameters
+    ----------
+    seed : non-negative integer
+    name : projection name, "source->target"
+    n_synapses : number of synapses of the projection (integer >= 0)
+    n : number to sample (integer >= 1)
+
+    Returns
+    -------
+    ndarray of int
+    """
+    for label, value, low in (("n_synapses", n_synapses, 0), ("n", n, 1)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise ParameterError(f"{label} must be an integer >= {low}; got {value!r}")
+    return np.sort(stream(seed, f"weights {name}").choice(int(n_synapses),
+                                                          min(int(n), int(n_synapses)),
+                                                          replace=False))
 
 
 def realise_projection(description, name, seed):

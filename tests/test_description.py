@@ -79,6 +79,8 @@ def test_round_trip_through_json():
     (lambda: bm.PoissonDrive(10, -1.0, 1e-3), "rate"),
     (lambda: bm.CorrelatedSource(10, 5.0, c=2.0, duration=1.0), "c"),
     (lambda: bm.Plasticity("kohonen", 0.1, 0.2, {"w_max": 1.0}), "parameters"),
+    (lambda: bm.realisation.sampled_synapses(0, "E->E", float("nan"), 2), "n_synapses"),
+    (lambda: bm.realisation.sampled_synapses(0, "E->E", 10, 0), "n must"),
     (lambda: bm.SpikeTrainSource(3, [0, 3], [0.1, 0.2]), "indices"),
     (lambda: bm.SpikeTrainSource(3, [0, 1], [0.1, -0.2]), "times"),
     (lambda: bm.Plasticity("vogels_sprekeler", 1e-6, 0.2, {"w_max": 0.0, "rho": 5.0}), "w_max"),
