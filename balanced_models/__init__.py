@@ -13,7 +13,10 @@ from .connectivity import Connectivity, bernoulli, block_matrix, fixed_indegree,
 from .inputs import (correlated_spike_trains, poisson_input, poisson_sources,
                      rewrite_spike_trains, set_poisson_drive, spike_source,
                      windowed_poisson_sources)
+from .activity import StoredActivity
+from .neo_io import from_neo, to_neo
 from .network import Simulation, connect, rewrite_connectivity
+from .nwb_io import read_nwb, write_nwb
 from .neurons import NeuronModel, eif, lif
 from .plasticity import STDPRule
 from .plotting import plot_rates
@@ -36,4 +39,5 @@ __all__ = [
     "spike_source", "rewrite_spike_trains", "windowed_poisson_sources", "Simulation", "connect",
     "rewrite_connectivity", "NeuronModel", "eif", "lif", "STDPRule", "moment_recorder",
     "spike_monitor", "state_monitor", "weight_monitor",
+    "StoredActivity", "to_neo", "from_neo", "write_nwb", "read_nwb",
 ]

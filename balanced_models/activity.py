@@ -2,11 +2,14 @@
 
 An engine's handles (:class:`~balanced_models.brian2_engine.NetworkHandles`,
 :class:`~balanced_models.nest_engine.NestHandles`) inherit :class:`RecordedActivity` and
-provide three accessors: ``spike_trains(population)`` -> (indices, times in s),
-``recorded_neurons(population)`` -> number of neurons whose spikes were recorded, and
-``state_traces(population, variable)`` -> (times in s, array (neurons, samples), SI). Rates,
-population tables and potential moments are then computed the same way for both engines, so
-a difference between engines is a difference between simulations, not between analyses.
+provide four accessors: ``spike_trains(population)`` -> (indices, times in s),
+``recorded_populations()``, ``recorded_neurons(population)`` -> number of neurons whose
+spikes were recorded, and ``state_traces(population, variable)`` -> (times in s, array
+(neurons, samples), SI). Rates, population tables and potential moments are then computed the
+same way for both engines, so a difference between engines is a difference between
+simulations, not between analyses. :class:`StoredActivity` holds the same data as plain
+arrays, read back from Neo or NWB (:mod:`~balanced_models.neo_io`,
+:mod:`~balanced_models.nwb_io`) or given by the user, with the same analysis.
 """
 
 import numpy as np
@@ -16,7 +19,7 @@ from theory.errors import ParameterError, require
 
 from .analysis import firing_rates, isi_cvs
 
-__all__ = ["RecordedActivity"]
+__all__ = ["RecordedActivity", "StoredActivity"]
 
 
 class RecordedActivity:
@@ -67,7 +70,7 @@ class RecordedActivity:
         [start, stop) s (default as for :meth:`rates`)."""
         start, stop = self._window(start, stop)
         rows = {}
-        for pop in self.description.record.states:
+        for pop in [p for p, v in self.recorded_variables().items() if variable in v]:
             times, traces = self.state_traces(pop, variable)
             keep = (times >= start) & (times < stop)
             if keep.sum() < 2:
@@ -80,6 +83,10 @@ class RecordedActivity:
                          "variance": traces[:, keep].var(axis=1).mean()}
         return pd.DataFrame.from_dict(rows, orient="index").rename_axis("population")
 
+    def recorded_variables(self):
+        """{population: names of its recorded state variables}."""
+        return {pop: spec[0] for pop, spec in self.description.record.states.items()}
+
     def _window(self, start, stop):
         if self.duration is None and (start is None or stop is None):
             raise ParameterError("give start and stop (s): the network has not run through "
@@ -88,3 +95,69 @@ class RecordedActivity:
         start = 0.1 * stop if start is None else start
         require("stop - start", stop - start, low=0.0, low_open=True, unit="s")
         return start, stop
+
+
+class StoredActivity(RecordedActivity):
+    """Recorded activity read back from a file or another tool (Neo, NWB), with the same
+    analysis as a live engine's handles.
+
+    Parameters
+    ----------
+    spikes : {population: (indices, times in s, number of recorded neurons)}
+    states : {population: {variable: (times in s, array (neurons, samples), SI)}}
+    duration : length of the run (s), or None when unknown
+    description : the :class:`~balanced_models.description.NetworkDescription`, or None
+    connectivity : {"source->target": Connectivity} of the realisation, or {}
+    """
+
+    def __init__(self, spikes, states=None, duration=None, description=None,
+                 connectivity=None):
+        if not isinstance(spikes, dict):
+            raise ParameterError(f"spikes must be a dict {{population: (indices, times, n)}}; "
+                                 f"got {type(spikes).__name__}")
+        self.spikes = {}
+        for pop, entry in spikes.items():
+            if len(entry) != 3:
+                raise ParameterError(f"spikes[{pop!r}] must be (indices, times, n); got "
+                                     f"{len(entry)} items")
+            indices = np.asarray(entry[0], dtype=np.int64)
+            times = np.asarray(entry[1], dtype=float)
+            if indices.shape != times.shape or indices.ndim != 1:
+                raise ParameterError(f"spikes[{pop!r}]: indices and times must be 1-d arrays of "
+                                     f"one length; got {indices.shape} and {times.shape}")
+            n = int(entry[2])
+            if len(indices) and not (0 <= indices.min() and indices.max() < n):
+                raise ParameterError(f"spikes[{pop!r}] indices must lie in [0, {n})")
+            if not np.all(np.isfinite(times)):
+                raise ParameterError(f"spikes[{pop!r}] times must be finite")
+            self.spikes[pop] = (indices, times, n)
+        self.states = dict(states or {})
+        if duration is not None:
+            require("duration", duration, low=0.0, low_open=True, unit="s")
+        self.duration = duration
+        self.description = description
+        self.connectivity = dict(connectivity or {})
+
+    def spike_trains(self, population):
+        """(indices, times in s) of ``population``."""
+        if population not in self.spikes:
+            raise ParameterError(f"no spikes of {population!r}; have {sorted(self.spikes)}")
+        return self.spikes[population][:2]
+
+    def recorded_populations(self):
+        """Populations with spike trains."""
+        return list(self.spikes)
+
+    def recorded_neurons(self, population):
+        """Number of neurons of ``population`` with a (possibly empty) spike train."""
+        return self.spikes[population][2]
+
+    def state_traces(self, population, variable="v"):
+        """(times in s, array (neurons, samples) in SI) of a stored state variable."""
+        if variable not in self.states.get(population, {}):
+            raise ParameterError(f"no {variable!r} traces of {population!r} stored")
+        return self.states[population][variable]
+
+    def recorded_variables(self):
+        """{population: names of its stored state variables}."""
+        return {pop: tuple(traces) for pop, traces in self.states.items()}

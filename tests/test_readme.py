@@ -80,11 +80,16 @@ def _rates_between_theories(table, tau_m, dt, jump):
 def test_brunel_example_and_rerun(tmp_path):
     table = "bm.population_prediction(net).join(run.population_rates()).T.to_dict()"
     pytest.importorskip("nest")
-    first, rerun, on_nest = run_group("FixedInDegree(200)", [
+    first, rerun, on_nest, exported = run_group("FixedInDegree(200)", [
         {"table": table},
         {"rates": "run.population_rates()['simulated_rate'].to_dict()",
          "seed": "run.seed"},
         {"table": "bm.population_prediction(net).join(on_nest.population_rates()).T.to_dict()"},
+        {"trains": "len(segment.spiketrains)",
+         "cv": "float(cv(isi(segment.spiketrains[0])))",
+         "same_rates": "bool(stored.population_rates().equals(run.population_rates()))",
+         "same_description": "stored.description == run.description",
+         "synapses": "{k: len(c) for k, c in stored.connectivity.items()}"},
     ], tmp_path)
     _rates_between_theories(first["table"], 0.02, 1e-4, 0.5e-3)
     # the re-run (new realisation, drive 110 Hz instead of 100 Hz) raised the rates
@@ -96,6 +101,12 @@ def test_brunel_example_and_rerun(tmp_path):
     for pop in ("E", "I"):
         assert on_nest["table"][pop]["simulated_rate"] == pytest.approx(
             first["table"][pop]["simulated_rate"], rel=0.05)
+    # the Neo segment and the NWB file of the run: every neuron, the same analysis, the
+    # description and every synapse (K = 200 and 50 inputs per neuron)
+    assert exported["trains"] == 2500 and 0 < exported["cv"] < 2
+    assert exported["same_rates"] and exported["same_description"]
+    assert exported["synapses"] == {"E->E": 2000 * 200, "E->I": 500 * 200,
+                                    "I->E": 2000 * 50, "I->I": 500 * 50}
 
 
 def test_readme_brunel_example_is_at_most_ten_lines():
