@@ -27,8 +27,9 @@ class RecordedActivity:
 
     def network_spike_trains(self):
         """(indices, times in s) of every population, neurons numbered consecutively in the
-        order of ``description.populations`` (as in :func:`~balanced_models.realisation.dense_matrix`);
-        every neuron's spikes must have been recorded."""
+        order of ``description.populations`` (as in
+        :func:`~balanced_models.realisation.dense_matrix`); every neuron's spikes must have
+        been recorded."""
         indices, times, offset = [], [], 0
         for pop, population in self.description.populations.items():
             if pop not in self.recorded_populations() or \
@@ -117,20 +118,25 @@ class StoredActivity(RecordedActivity):
                                  f"got {type(spikes).__name__}")
         self.spikes = {}
         for pop, entry in spikes.items():
-            if len(entry) != 3:
+            if not isinstance(entry, (tuple, list)) or len(entry) != 3:
                 raise ParameterError(f"spikes[{pop!r}] must be (indices, times, n); got "
-                                     f"{len(entry)} items")
+                                     f"{entry!r}")
+            n = entry[2]
+            if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
+                raise ParameterError(f"spikes[{pop!r}] n must be an integer >= 0; got {n!r}")
+            require(f"spikes[{pop!r}] indices", entry[0], low=0, high=n - 1)
+            require(f"spikes[{pop!r}] times", entry[1], unit="s")
             indices = np.asarray(entry[0], dtype=np.int64)
             times = np.asarray(entry[1], dtype=float)
-            if indices.shape != times.shape or indices.ndim != 1:
-                raise ParameterError(f"spikes[{pop!r}]: indices and times must be 1-d arrays of "
-                                     f"one length; got {indices.shape} and {times.shape}")
-            n = int(entry[2])
-            if len(indices) and not (0 <= indices.min() and indices.max() < n):
-                raise ParameterError(f"spikes[{pop!r}] indices must lie in [0, {n})")
-            if not np.all(np.isfinite(times)):
-                raise ParameterError(f"spikes[{pop!r}] times must be finite")
-            self.spikes[pop] = (indices, times, n)
+            if indices.shape != times.shape or indices.ndim != 1 or \
+                    not np.array_equal(indices, np.asarray(entry[0], dtype=float)):
+                raise ParameterError(f"spikes[{pop!r}]: indices (integers) and times must be "
+                                     f"1-d arrays of one length; got shapes {indices.shape} "
+                                     f"and {times.shape}")
+            self.spikes[pop] = (indices, times, int(n))
+        if not isinstance(states or {}, dict):
+            raise ParameterError(f"states must be a dict {{population: {{variable: (times, "
+                                 f"traces)}}}}; got {type(states).__name__}")
         self.states = dict(states or {})
         if duration is not None:
             require("duration", duration, low=0.0, low_open=True, unit="s")

@@ -20,7 +20,11 @@ def require(name, value, *, low=None, high=None, low_open=False, high_open=False
     ``low``/``high`` of None mean unbounded; ``*_open`` makes the bound exclusive.
     ``unit`` is only used in the message. Returns ``value`` unchanged.
     """
-    arr = np.asarray(value, dtype=float)
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name} must be a number{(' in ' + unit) if unit else ''}; got "
+                             f"{value!r}") from None
     bad = ~np.isfinite(arr)
     if low is not None:
         bad |= (arr <= low) if low_open else (arr < low)
