@@ -88,6 +88,17 @@ class RecordedActivity:
         """{population: names of its recorded state variables}."""
         return {pop: spec[0] for pop, spec in self.description.record.states.items()}
 
+    def sampled_traces(self):
+        """Each recorded state variable with at least two samples, as (population, variable,
+        times in s, array (neurons, samples) in SI, sampling step in s)."""
+        for pop, variables in self.recorded_variables().items():
+            for variable in variables:
+                times, traces = self.state_traces(pop, variable)
+                times = np.asarray(times, dtype=float)
+                if len(times) >= 2:
+                    yield (pop, variable, times, np.asarray(traces, dtype=float),
+                           (times[-1] - times[0]) / (len(times) - 1))
+
     def _window(self, start, stop):
         if self.duration is None and (start is None or stop is None):
             raise ParameterError("give start and stop (s): the network has not run through "

@@ -92,20 +92,13 @@ def to_neo(activity, *, t_stop=None, name=None):
             segment.spiketrains.append(neo.SpikeTrain(
                 train, units=pq.s, t_start=0.0 * pq.s, t_stop=t_stop * pq.s,
                 name=f"{pop}[{k}]", population=pop, neuron=k))
-    for pop, variables in activity.recorded_variables().items():
-        for variable in variables:
-            times, traces = activity.state_traces(pop, variable)
-            times = np.asarray(times, dtype=float)
-            if len(times) < 2:
-                continue
-            step = (times[-1] - times[0]) / (len(times) - 1)
-            units = pq.V if variable == "v" else pq.dimensionless
-            signal = neo.AnalogSignal(
-                np.asarray(traces, dtype=float).T, units=units, t_start=times[0] * pq.s,
-                sampling_period=step * pq.s, name=f"{pop}.{variable}", population=pop,
-                variable=variable)
-            signal.array_annotate(neuron=np.arange(signal.shape[1]))
-            segment.analogsignals.append(signal)
+    for pop, variable, times, traces, step in activity.sampled_traces():
+        signal = neo.AnalogSignal(
+            traces.T, units=pq.V if variable == "v" else pq.dimensionless,
+            t_start=times[0] * pq.s, sampling_period=step * pq.s, name=f"{pop}.{variable}",
+            population=pop, variable=variable)
+        signal.array_annotate(neuron=np.arange(signal.shape[1]))
+        segment.analogsignals.append(signal)
     return segment
 
 

@@ -114,19 +114,13 @@ def write_nwb(activity, path, *, session_description="balanced-models simulation
                         identifier=identifier or str(uuid.uuid4()),
                         session_start_time=session_start_time)
     nwb.units = _units_table(activity, duration, pynwb, VectorData, VectorIndex)
-    for pop, variables in activity.recorded_variables().items():
-        for variable in variables:
-            times, traces = activity.state_traces(pop, variable)
-            times = np.asarray(times, dtype=float)
-            if len(times) < 2:
-                continue
-            nwb.add_acquisition(pynwb.TimeSeries(
-                name=f"{pop}.{variable}", data=np.asarray(traces, dtype=float).T,
-                unit="volts" if variable == "v" else "SI (model units)",
-                starting_time=float(times[0]),
-                rate=(len(times) - 1) / (times[-1] - times[0]),
-                description=f"{variable} of the first {np.shape(traces)[0]} neurons of "
-                            f"{pop}; columns are neurons"))
+    for pop, variable, times, traces, step in activity.sampled_traces():
+        nwb.add_acquisition(pynwb.TimeSeries(
+            name=f"{pop}.{variable}", data=traces.T,
+            unit="volts" if variable == "v" else "SI (model units)",
+            starting_time=float(times[0]), rate=1.0 / step,
+            description=f"{variable} of the first {traces.shape[0]} neurons of {pop}; "
+                        "columns are neurons"))
     description = getattr(activity, "description", None)
     connectivity = getattr(activity, "connectivity", None) or {}
     if connectivity:
