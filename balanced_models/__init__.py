@@ -24,6 +24,9 @@ from .predictions import (balanced_prediction, covariance_prediction, diffusion_
                           neuron_prediction, population_prediction)
 from .realisation import dense_matrix, realise
 from .recording import moment_recorder, spike_monitor, state_monitor, weight_monitor
+from .validation import report_parameter_errors_plainly
+
+report_parameter_errors_plainly()
 
 __all__ = [
     "ParameterError", "analysis", "brian2_engine", "connectivity", "description", "inputs",

@@ -6,7 +6,7 @@ neurons; time windows are [t_start, t_stop) in seconds.
 
 import numpy as np
 
-from theory.errors import ParameterError, require
+from theory.errors import ParameterError, require, require_integer
 
 __all__ = ["spike_arrays", "firing_rates", "isi_cvs", "spike_statistics", "spike_counts",
            "count_covariance", "covariance_estimation_variance", "shifted_covariance_spread",
@@ -24,7 +24,22 @@ def spike_arrays(monitor):
     return np.asarray(monitor.i[:], dtype=np.int64), np.asarray(monitor.t_[:], dtype=float)
 
 
+def _spikes(indices, times, N):
+    """Checked (indices, times) arrays of N neurons."""
+    N = require_integer("N", N, low=0)
+    require("times", times, unit="s")
+    require("indices", indices, low=0, high=N - 1)
+    indices, times = np.asarray(indices), np.asarray(times, dtype=float)
+    if indices.shape != times.shape or indices.ndim != 1 or \
+            not np.issubdtype(indices.dtype, np.integer) and len(indices) and \
+            not np.all(indices == np.round(indices)):
+        raise ParameterError(f"indices (integers) and times must be 1-d arrays of one length; "
+                             f"got shapes {indices.shape} and {times.shape}")
+    return indices.astype(np.int64, copy=False), times
+
+
 def _window(indices, times, t_start, t_stop):
+    require("t_start", t_start, unit="s")
     require("t_stop - t_start", t_stop - t_start, low=0.0, low_open=True, unit="s")
     keep = (times >= t_start) & (times < t_stop)
     return np.asarray(indices)[keep], np.asarray(times)[keep]
@@ -32,7 +47,7 @@ def _window(indices, times, t_start, t_stop):
 
 def firing_rates(indices, times, N, t_start, t_stop):
     """Per-neuron firing rates (Hz) in [t_start, t_stop)."""
-    i, _ = _window(indices, times, t_start, t_stop)
+    i, _ = _window(*_spikes(indices, times, N), t_start, t_stop)
     return np.bincount(i, minlength=N)[:N] / (t_stop - t_start)
 
 
@@ -41,7 +56,7 @@ def isi_cvs(indices, times, N, t_start, t_stop, min_intervals=2):
 
     NaN for neurons with fewer than ``min_intervals`` intervals.
     """
-    i, t = _window(indices, times, t_start, t_stop)
+    i, t = _window(*_spikes(indices, times, N), t_start, t_stop)
     order = np.lexsort((t, i))
     i, t = i[order], t[order]
     same = i[1:] == i[:-1]
@@ -83,7 +98,7 @@ def spike_counts(indices, times, N, t_start, t_stop, window):
     if n_windows < 2:
         raise ParameterError(f"window must fit at least twice into t_stop - t_start "
                              f"({t_stop - t_start:g} s); got {window:g} s")
-    i, t = _window(indices, times, t_start, t_start + n_windows * window)
+    i, t = _window(*_spikes(indices, times, N), t_start, t_start + n_windows * window)
     k = np.floor((t - t_start) / window + _EDGE_TOLERANCE).astype(np.int64)
     keep = k < n_windows
     flat = np.bincount(i[keep] * n_windows + k[keep], minlength=N * n_windows)

@@ -23,8 +23,9 @@ from brian2 import NeuronGroup, SpikeMonitor, Synapses, linked_var, ms, second
 
 from theory.avalanches import (MIN_REJECTION_VOLUME, check_weights, recurrent_volume,
                                stationary_states)
-from theory.errors import ParameterError, require, require_probability
+from theory.errors import ParameterError, require, require_integer, require_probability
 
+from . import progress as progress_report
 from .connectivity import Connectivity, bernoulli
 from .network import Simulation
 
@@ -64,6 +65,7 @@ class Avalanches:
 # ------------------------------------------------------------------------------------------
 def homogeneous_weights(N, alpha, autapses=True):
     """All-to-all EHE coupling alpha/N; autapses=False sets the diagonal to 0."""
+    N = require_integer("N", N, low=1)
     require("alpha", alpha, low=0.0, high=1.0, high_open=True)
     W = np.full((N, N), alpha / N)
     if not autapses:
@@ -193,6 +195,13 @@ def simulate_avalanches(W, n_avalanches, *, rng, p=None, delta=(0.0, 0.1), repli
     -------
     :class:`Avalanches`; n_drive_events counts the drive events of recorded replicas.
     """
+    n_avalanches = require_integer("n_avalanches", n_avalanches, low=1)
+    replicas = require_integer("replicas", replicas, low=1)
+    max_drive_steps = require_integer("max_drive_steps", max_drive_steps, low=1)
+    if burn_in_steps is not None:
+        burn_in_steps = require_integer("burn_in_steps", burn_in_steps, low=0)
+    if not isinstance(rng, np.random.Generator):
+        raise ParameterError(f"rng must be a numpy.random.Generator; got {type(rng).__name__}")
     low, high = _drive_law(delta)
     W = check_weights(W, high)
     N = len(W)
@@ -237,9 +246,11 @@ def simulate_avalanches(W, n_avalanches, *, rng, p=None, delta=(0.0, 0.1), repli
                     ready[hit] = fired_once[hit].all(axis=1)
             if count >= n_avalanches:
                 break
-        if progress is not None and time.monotonic() - clock > 10:
+        if time.monotonic() - clock > 10:
             clock = time.monotonic()
-            progress(f"{count}/{n_avalanches} avalanches after {step + 1} drive steps")
+            progress_report.update(step="avalanches", done=count, total=n_avalanches)
+            if progress is not None:
+                progress(f"{count}/{n_avalanches} avalanches after {step + 1} drive steps")
     else:
         raise RuntimeError(f"only {count} avalanches after {max_drive_steps} drive steps")
     return Avalanches(np.concatenate(starts)[:n_avalanches],

@@ -281,7 +281,8 @@ def build(description, sim, *, seed=None, connectivity=None):
         first = d.populations[pops[0]]
         model = neuron_model(first.neuron, d.trace_tau(pops[0]))
         channels = _drive_channels(d, pops[0])
-        G = sim.add(model.group(sum(d.size(p) for p in pops), name=group_name, drive=channels))
+        G = sim.add(model.group(sum(d.size(p) for p in pops), name=group_name, drive=channels,
+                                allow_coarse_dt=d.allow_coarse_dt))
         offset = 0
         for pop in pops:
             p, n = d.populations[pop], d.size(pop)
@@ -387,6 +388,9 @@ def load_realisation(handles, seed=None, *, description=None, connectivity=None)
         run_args for the next :meth:`~balanced_models.network.Simulation.execute`; pass
         them with ``seed`` (Brian2's random numbers) to execute.
     """
+    if not isinstance(handles, NetworkHandles):
+        raise ParameterError(f"handles must be the NetworkHandles of build(); got "
+                             f"{type(handles).__name__}")
     old = handles.description
     new = old if description is None else description
     if not isinstance(new, NetworkDescription):

@@ -17,7 +17,7 @@ from brian2.units.fundamentalunits import DIMENSIONLESS
 
 from theory.errors import ParameterError, require, require_nonnegative, require_probability
 
-from .validation import check_quantity
+from .validation import check_integer, check_quantity, check_rng
 
 _CHUNK_DEFAULT = 1 << 18
 
@@ -45,6 +45,21 @@ class Connectivity:
     n_pre: int
     n_post: int
     weight_dimension: object = DIMENSIONLESS
+
+    def __post_init__(self):
+        n_pre = check_integer("n_pre", self.n_pre, low=0)
+        n_post = check_integer("n_post", self.n_post, low=0)
+        n = np.shape(self.pre)
+        for name in ("pre", "post", "weight", "delay"):
+            if np.ndim(getattr(self, name)) != 1 or np.shape(getattr(self, name)) != n:
+                raise ParameterError(f"pre, post, weight and delay must be 1-d arrays of one "
+                                     f"length; got {name} of shape "
+                                     f"{np.shape(getattr(self, name))}, pre of shape {n}")
+        if n[0]:
+            require("pre", (np.min(self.pre), np.max(self.pre)), low=0, high=n_pre - 1)
+            require("post", (np.min(self.post), np.max(self.post)), low=0, high=n_post - 1)
+            _require_finite("weight", self.weight)
+            require("delay", (np.min(self.delay), np.max(self.delay)), low=0.0, unit="s")
 
     def __len__(self):
         return len(self.pre)
@@ -171,6 +186,13 @@ def block_matrix(rows):
 
     Blocks may be None (no connection). Returns J[post, pre] over all populations.
     """
+    if not isinstance(rows, (list, tuple)) or not rows or not all(
+            isinstance(row, (list, tuple)) and len(row) == len(rows[0]) for row in rows) or \
+            not all(c is None or isinstance(c, Connectivity) for row in rows for c in row) or \
+            any(all(c is None for c in row) for row in rows) or \
+            any(all(row[b] is None for row in rows) for b in range(len(rows[0]))):
+        raise ParameterError("rows must be a list of equal-length lists of Connectivity or "
+                             "None, with at least one Connectivity in every row and column")
     sizes_post = [next(c.n_post for c in row if c is not None) for row in rows]
     sizes_pre = [next(rows[a][b].n_pre for a in range(len(rows)) if rows[a][b] is not None)
                  for b in range(len(rows[0]))]
@@ -187,6 +209,10 @@ def indegrees_with_cv(K, cv, n_post, rng, n_pre=None, distribution="gamma"):
     """
     require("K", K, low=0.0, low_open=True)
     require_nonnegative("cv", cv)
+    n_post = check_integer("n_post", n_post, low=1)
+    if n_pre is not None:
+        n_pre = check_integer("n_pre", n_pre, low=0)
+    check_rng("rng", rng)
     if cv == 0:
         k = np.full(n_post, int(round(K)))
     elif distribution == "gamma":
@@ -218,7 +244,13 @@ def fixed_indegree(n_pre, n_post, K, weight, *, rng, weight_cv=0.0, weight_distr
     autapses : allow i -> i when pre and post are the same population (n_pre == n_post)
     """
     n_pre, n_post = _check_sizes(n_pre, n_post)
+    check_rng("rng", rng)
     allowed = n_pre if autapses or n_pre != n_post else n_pre - 1
+    if np.ndim(K) > 1 or (np.ndim(K) == 1 and len(K) != n_post):
+        raise ParameterError(f"K must be one integer or an array of n_post = {n_post} "
+                             f"in-degrees; got shape {np.shape(K)}")
+    require("K", K, low=0, high=allowed, unit=f"(the number of allowed presynaptic partners is "
+            f"{allowed})")
     K = np.broadcast_to(np.asarray(K), (n_post,))
     if not np.issubdtype(K.dtype, np.integer) and not np.all(K == np.round(K)):
         raise ParameterError(f"K must be an integer number of inputs; got {K[0]}")
@@ -238,6 +270,7 @@ def bernoulli(n_pre, n_post, p, weight, *, rng, weight_cv=0.0, weight_distributi
     Other parameters as in :func:`fixed_indegree`.
     """
     n_pre, n_post = _check_sizes(n_pre, n_post)
+    check_rng("rng", rng)
     require_probability("p", p)
     allowed = n_pre if autapses or n_pre != n_post else n_pre - 1
     K = rng.binomial(allowed, p, size=n_post)
@@ -246,11 +279,18 @@ def bernoulli(n_pre, n_post, p, weight, *, rng, weight_cv=0.0, weight_distributi
 
 
 # --------------------------------------------------------------------------------------------
+def _require_finite(name, values):
+    """Every value finite; a broadcast constant (stride 0) is checked once."""
+    values = np.asarray(values)
+    if values.ndim and values.strides[0] == 0:
+        values = values[:1]
+    if not np.all(np.isfinite(values)):
+        raise ParameterError(f"{name} must be finite; got "
+                             f"{values[~np.isfinite(values)][0]}")
+
+
 def _check_sizes(n_pre, n_post):
-    for name, n in (("n_pre", n_pre), ("n_post", n_post)):
-        if int(n) != n or n < 1:
-            raise ParameterError(f"{name} must be a positive integer; got {n}")
-    return int(n_pre), int(n_post)
+    return check_integer("n_pre", n_pre, low=1), check_integer("n_post", n_post, low=1)
 
 
 def _draw_without_replacement(n_pre, K, rng, exclude_self):
@@ -322,6 +362,7 @@ def _finish(n_pre, n_post, K, exclude_self, weight, weight_cv, weight_distributi
     pre = np.repeat(np.arange(n_pre, dtype=np.int32), counts)
     dimension = get_dimensions(weight) if isinstance(weight, Quantity) else DIMENSIONLESS
     J = float(np.asarray(weight))  # SI value
+    require("weight", J)
     require_nonnegative("weight_cv", weight_cv)
     n = len(pre)
     if weight_cv == 0:

@@ -41,6 +41,8 @@ import numpy as np
 
 from theory.errors import ParameterError, require
 
+from .validation import check_time_step
+
 __all__ = ["Neuron", "Population", "PoissonSource", "CorrelatedSource", "WindowedPoissonSource",
            "SpikeTrainSource",
            "FixedInDegree", "Bernoulli", "HeterogeneousInDegree", "ExplicitConnections",
@@ -172,6 +174,21 @@ class Neuron:
         if needs and not channels:
             raise ParameterError(f"a {self.synapse} neuron needs at least one input channel")
         _set(self, channels=channels)
+
+    def time_constants(self, trace_tau=None):
+        """{name: (tau in s, integrator)} of this neuron, for
+        :func:`~balanced_models.validation.check_time_step` (the integrators of
+        :mod:`balanced_models.neurons`: exact for LIF with delta or jump synapses, forward
+        Euler otherwise)."""
+        exact = self.spike == "lif" and self.synapse in ("delta", "conductance_jump")
+        integrator = "exact" if exact else "euler"
+        taus = {"tau_m": (self.tau_m, integrator), "tau_ref": (self.tau_ref, "refractory")}
+        for c, spec in self.channels.items():
+            if "tau" in spec:
+                taus[f"tau of channel {c!r}"] = (spec["tau"], integrator)
+        if trace_tau is not None:
+            taus["trace tau"] = (trace_tau, "exact")
+        return taus
 
     @property
     def weight_is_voltage(self):
@@ -588,7 +605,10 @@ class NetworkDescription:
         populations of generated spikes
     drives : {population: PoissonDrive or tuple of PoissonDrive}: independent Poisson input
     record : :class:`Recording` (default: the spikes of every population)
-    dt : simulation time step (s)
+    dt : simulation time step (s); at most a tenth of every membrane, synaptic, refractory
+        and trace time constant (:func:`~balanced_models.validation.check_time_step` says
+        why)
+    allow_coarse_dt : skip that check of dt (for users who know their model tolerates it)
     """
 
     populations: dict
@@ -597,6 +617,7 @@ class NetworkDescription:
     drives: dict = field(default_factory=dict)
     record: Recording = field(default_factory=Recording)
     dt: float = 1e-4
+    allow_coarse_dt: bool = False
 
     def __post_init__(self):
         for name in ("populations", "projections", "sources", "drives"):
@@ -645,6 +666,12 @@ class NetworkDescription:
             if proj not in self.projections:
                 raise ParameterError(f"record.weights: no projection {proj!r}")
         self._check_traces()
+        if not isinstance(self.allow_coarse_dt, bool):
+            raise ParameterError(f"allow_coarse_dt must be True or False; got "
+                                 f"{self.allow_coarse_dt!r}")
+        for pop, population in self.populations.items():
+            check_time_step(self.dt, population.neuron.time_constants(self.trace_tau(pop)),
+                            allow_coarse_dt=self.allow_coarse_dt, where=f"population {pop!r}")
 
     def _check_projection(self, name, proj):
         source, target = split_projection_name(name)

@@ -24,7 +24,7 @@ from theory.errors import ParameterError, require, require_probability
 
 from ._names import name_kwargs
 from .network import project_data_directory
-from .validation import check_quantity, si_value
+from .validation import check_integer, check_quantity, si_value
 
 __all__ = ["poisson_count", "set_poisson_drive", "poisson_input", "poisson_sources",
            "correlated_spike_trains", "spike_source", "rewrite_spike_trains",
@@ -115,8 +115,7 @@ def poisson_input(group, model, channel, K, rate, weight):
     ``conductance_jump`` the k simultaneous events of one step act linearly (k w (E - v)).
     The rate is compiled into the code; use :func:`set_poisson_drive` to sweep it.
     """
-    if int(K) != K or K < 0:
-        raise ParameterError(f"K must be a non-negative integer; got {K}")
+    K = check_integer("K", K, low=0)
     rate = check_quantity("rate", rate, Hz, low=0.0) * Hz
     si_value("weight", weight, model.weight_unit)
     target, factor = model.linear_effect(channel)

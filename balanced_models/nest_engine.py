@@ -73,6 +73,7 @@ import numpy as np
 
 from theory.errors import ParameterError, require
 
+from . import progress
 from .activity import RecordedActivity
 from .brian2_engine import source_spikes
 from .description import (CorrelatedSource, ExplicitConnections, NetworkDescription, Neuron,
@@ -610,6 +611,8 @@ def run(handles, duration, *, report=None):
                 if done % reading[name] == 0 or done == steps:
                     samples[name].append(read())
                     times[name].append(done * d.dt)
+            progress.update(step="NEST: simulated ms", done=int(round(done * d.dt * 1e3)),
+                            total=int(round(steps * d.dt * 1e3)))
             if report is not None and time.perf_counter() - last_report > 10:
                 report(done * d.dt, steps * d.dt, time.perf_counter() - start)
                 last_report = time.perf_counter()

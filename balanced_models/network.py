@@ -4,9 +4,13 @@ on Brian2's runtime target or on cpp_standalone with a reproducible seed.
 
 import json
 import os
+import re
+import shutil
+import signal
 import subprocess
 import tempfile
 import time
+import weakref
 
 import numpy as np
 from brian2 import (Function, Network, Subgroup, Synapses, defaultclock, get_device, ms, prefs,
@@ -20,11 +24,15 @@ from brian2.units.fundamentalunits import DIMENSIONLESS, Quantity, get_dimension
 
 from theory.errors import ParameterError
 
+from . import progress
 from ._names import name_kwargs
 from .connectivity import StackedConnectivity
-from .validation import check_quantity
+from .validation import check_integer, check_quantity
 
 __all__ = ["connect", "rewrite_connectivity", "Simulation", "SEED_VARIABLE"]
+
+#: Prefix of the temporary standalone projects a Simulation creates (and removes).
+BUILD_PREFIX = "bm_build_"
 
 #: Environment variable read by compiled standalone binaries to reseed their random streams.
 SEED_VARIABLE = "BALANCED_MODELS_SEED"
@@ -258,7 +266,9 @@ class Simulation:
     inspected and changed before the run.
 
     device : 'runtime' (code target ``target``: 'numpy' or 'cython') or 'cpp_standalone'
-    directory : standalone project directory (default: a new temporary directory)
+    directory : standalone project directory (default: a new temporary directory
+        ``bm_build_*``, removed by :meth:`close`, when the Simulation is garbage-collected,
+        or when the interpreter exits; a directory you give is kept)
     dt : simulation time step
     seed : integer seed of Brian2's random numbers; ``self.rng`` is a numpy Generator from the
         same seed for anything drawn in Python (e.g. connectivity). In standalone mode a
@@ -285,8 +295,8 @@ class Simulation:
             raise ParameterError(f"device must be 'runtime' or 'cpp_standalone'; got {device!r}")
         if target not in ("numpy", "cython"):
             raise ParameterError(f"target must be 'numpy' or 'cython'; got {target!r}")
-        if seed is not None and (int(seed) != seed or seed < 0):
-            raise ParameterError(f"seed must be a non-negative integer; got {seed}")
+        if seed is not None:
+            seed = check_integer("seed", seed, low=0)
         check_quantity("dt", dt, second, low=0.0, low_open=True)
         if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
             raise ParameterError(f"threads must be an integer >= 1; got {threads!r}")
@@ -303,7 +313,12 @@ class Simulation:
                 brian_seed(seed)
             self.directory = None
         else:
-            self.directory = os.path.abspath(directory or tempfile.mkdtemp(prefix="bm_build_"))
+            self.directory = os.path.abspath(directory or tempfile.mkdtemp(prefix=BUILD_PREFIX))
+            if directory is None:
+                # forked workers share the directory and must not remove it: only the
+                # creating process does
+                self._cleanup = weakref.finalize(self, _remove_directory, self.directory,
+                                                 os.getpid())
             all_devices["cpp_standalone"].reinit()  # forget any previous standalone network
             set_device("cpp_standalone", directory=self.directory, build_on_run=False)
             prefs.devices.cpp_standalone.openmp_threads = 0 if threads == 1 else int(threads)
@@ -314,6 +329,19 @@ class Simulation:
         defaultclock.dt = dt
         prefs.codegen.cpp.extra_compile_args_gcc = _BRIAN_GCC_FLAGS + (
             _VECTORIZE_FLAGS if vectorize else [])
+
+    def close(self):
+        """Remove the temporary standalone project (a directory given by the user is kept).
+        The results already read stay; monitors that read from the project do not."""
+        cleanup = getattr(self, "_cleanup", None)
+        if cleanup is not None:
+            cleanup()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
     def add(self, *objects):
         """Add Brian2 objects to the network; returns the object (or the tuple of objects)."""
@@ -341,12 +369,18 @@ class Simulation:
             raise RuntimeError("compile() is only for device='cpp_standalone'")
         if not self._compiled:
             start = time.perf_counter()
+            progress.update(step=f"compiling {os.path.basename(self.directory)} "
+                                 "(10-60 s for a new structure)")
             device = get_device()
             device.build(directory=self.directory, compile=False, run=False,
                          with_output=False)
             _precompile_header(self.directory)
             compiler, _ = get_compiler_and_args()
-            device.compile_source(self.directory, compiler, debug=False, clean=False)
+            try:
+                device.compile_source(self.directory, compiler, debug=False, clean=False)
+            except RuntimeError as error:
+                _raise_if_interrupted(error)
+                raise
             self.timings["build"] = time.perf_counter() - start
             self._compiled = True
         return self
@@ -365,11 +399,29 @@ class Simulation:
         else:
             os.environ.pop(SEED_VARIABLE, None)
         start = time.perf_counter()
+        if results_directory is None:  # sweep points report their count instead
+            progress.update(step=f"simulating ({os.path.basename(self.directory)})")
         kwargs = {"results_directory": results_directory} if results_directory else {}
         get_device().run(directory=self.directory, with_output=with_output,
                          run_args=_whole_group_run_args(run_args or {}), **kwargs)
         self.timings["execute"] = time.perf_counter() - start
         return self
+
+
+def _raise_if_interrupted(error):
+    """Brian2 compiles with os.system, during which the Python process ignores Ctrl-C while
+    make dies of it; Brian2 then reports a failed compilation with make's wait status ("error
+    code: N"). Raise KeyboardInterrupt when that status says SIGINT (Unix)."""
+    match = re.search(r"error code: (\d+)", str(error))
+    if match and os.name == "posix":
+        status = int(match.group(1))
+        if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGINT:
+            raise KeyboardInterrupt from error
+
+
+def _remove_directory(directory, owner_pid):
+    if os.getpid() == owner_pid:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def _whole_group_run_args(run_args):

@@ -34,13 +34,14 @@ compiled standalone network through ``run_args`` without recompiling.
 
 from dataclasses import dataclass, field
 
-from brian2 import NeuronGroup, ms, mV, second, volt
+import numpy as np
+from brian2 import NeuronGroup, defaultclock, ms, mV, second, volt
 
 from theory.errors import ParameterError
 
 from ._names import name_kwargs
 from .inputs import poisson_count
-from .validation import check_quantity
+from .validation import check_quantity, check_time_step, integration_methods
 
 __all__ = ["NeuronModel", "lif", "eif", "SYNAPSE_TYPES"]
 
@@ -91,6 +92,9 @@ class NeuronModel:
             check_quantity("refractory", self.refractory, second, low=0.0)
         if self.trace_tau is not None:
             check_quantity("trace_tau", self.trace_tau, second, low=0.0, low_open=True)
+        if self.method is not None and self.method not in integration_methods():
+            raise ParameterError(f"method must be one of Brian2's integration methods "
+                                 f"{integration_methods()} or None; got {self.method!r}")
         for c, spec in self.channels.items():
             if not c.isidentifier():
                 raise ParameterError(f"channel names must be identifiers; got {c!r}")
@@ -184,7 +188,22 @@ class NeuronModel:
                 "conductance_jump": (f"v{post}", f"{clamp}*(E_{c}{post} - v{post})"),
                 }[self.synapse]
 
-    def group(self, N, *, name=None, drive=(), v_init="uniform", dt=None):
+    def time_constants(self):
+        """{name: (tau in s, integrator)} for :func:`~balanced_models.validation.check_time_step`:
+        membrane and synaptic time constants with this model's integration method ('exact'
+        for the linear LIF membranes, else Euler-like), the refractory period and the trace."""
+        integrator = "exact" if self._method() in ("exact", "linear") else "euler"
+        taus = {"tau_m": (float(self.params["tau_m"]), integrator)}
+        for c, spec in self.channels.items():
+            if "tau" in spec:
+                taus[f"tau of channel {c!r}"] = (float(spec["tau"]), integrator)
+        if self.refractory is not None:
+            taus["tau_ref"] = (float(self.refractory), "refractory")
+        if self.trace_tau is not None:
+            taus["trace tau"] = (float(self.trace_tau), "exact")
+        return taus
+
+    def group(self, N, *, name=None, drive=(), v_init="uniform", dt=None, allow_coarse_dt=False):
         """A NeuronGroup of N neurons with this model's parameters set.
 
         drive : channels that get a built-in independent Poisson drive. Per neuron it adds
@@ -193,9 +212,17 @@ class NeuronModel:
             neuron receives a Poisson number of events with mean K rate dt. Unlike PoissonInput
             these values can be changed by run_args without recompiling.
         v_init : 'uniform' (uniform in [V_r, V_th]) or 'rest' (E_L)
+        dt : the group's time step (default: the Simulation's, Brian2's defaultclock)
+        allow_coarse_dt : skip the check of dt against the model's time constants
+            (:func:`~balanced_models.validation.check_time_step`: dt <= tau / 10)
         """
-        if int(N) != N or N < 1:
-            raise ParameterError(f"N must be a positive integer; got {N}")
+        if isinstance(N, bool) or not isinstance(N, (int, np.integer, float, np.floating)) or \
+                not np.isfinite(N) or int(N) != N or N < 1:
+            raise ParameterError(f"N must be a positive integer; got {N!r}")
+        step = float(defaultclock.dt if dt is None else check_quantity("dt", dt, second,
+                                                                        low=0.0, low_open=True))
+        check_time_step(step, self.time_constants(), allow_coarse_dt=allow_coarse_dt,
+                        where=f"this {self.spike.upper()} model")
         reset = "v = V_r" + ("\nx_trace += 1" if self.trace_tau is not None else "")
         kwargs = dict(threshold="v > V_th", reset=reset, method=self._method(),
                       **name_kwargs(name))

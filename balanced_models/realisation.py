@@ -8,6 +8,7 @@ same seed gives bit-identical arrays in every process and on every machine (nump
 
 import dataclasses
 import zlib
+from collections.abc import Mapping
 
 import numpy as np
 from brian2 import second, volt
@@ -175,6 +176,12 @@ def dense_matrix(description, connectivity, populations=None, columns=None):
         Weights (V for current synapses, dimensionless for conductances); blocks without a
         projection are zero, and a projection with a ``target_range`` fills only its rows.
     """
+    if not isinstance(description, NetworkDescription):
+        raise ParameterError(f"description must be a NetworkDescription; got "
+                             f"{type(description).__name__}")
+    if not isinstance(connectivity, Mapping):
+        raise ParameterError(f"connectivity must be a dict {{'source->target': Connectivity}}; "
+                             f"got {type(connectivity).__name__}")
     rows = list(description.populations) if populations is None else list(populations)
     columns = rows if columns is None else list(columns)
     row_start, n_rows = _offsets(description, rows)

@@ -4,13 +4,14 @@ moments accumulated inside the simulation, and weights of sampled synapses.
 
 import re
 
+import numpy as np
 from brian2 import Clock, NeuronGroup, SpikeMonitor, StateMonitor, linked_var, ms, second
 from brian2.units.fundamentalunits import DIMENSIONLESS
 
-from theory.errors import ParameterError
+from theory.errors import ParameterError, require
 
 from ._names import name_kwargs
-from .validation import check_quantity
+from .validation import check_integer, check_quantity
 
 __all__ = ["spike_monitor", "state_monitor", "weight_monitor", "moment_recorder"]
 
@@ -18,7 +19,9 @@ __all__ = ["spike_monitor", "state_monitor", "weight_monitor", "moment_recorder"
 def spike_monitor(group, n=None, *, name=None):
     """SpikeMonitor of all neurons, or of the first ``n`` (a contiguous, unbiased sample in a
     random network)."""
-    return SpikeMonitor(group if n is None else group[:int(n)], **name_kwargs(name))
+    if n is not None:
+        n = check_integer("n", n, low=1, high=len(group))
+    return SpikeMonitor(group if n is None else group[:n], **name_kwargs(name))
 
 
 def state_monitor(group, indices, variables=("v",), *, dt=None, name=None):
@@ -26,6 +29,9 @@ def state_monitor(group, indices, variables=("v",), *, dt=None, name=None):
 
     Memory: 8 bytes x len(indices) x len(variables) x duration/dt.
     """
+    if dt is not None:
+        check_quantity("dt", dt, second, low=0.0, low_open=True)
+    require("indices", np.asarray(list(indices), dtype=float), low=0, high=len(group) - 1)
     kwargs = {"dt": dt} if dt is not None else {}
     return StateMonitor(group, list(variables), record=list(indices), **name_kwargs(name), **kwargs)
 
@@ -39,6 +45,7 @@ def weight_monitor(synapses, indices, *, dt, variable="w", name=None):
         n = None
     if n is not None and len(indices) and max(indices) >= n:
         raise ParameterError(f"synapse index {max(indices)} out of range [0, {n - 1}]")
+    check_quantity("dt", dt, second, low=0.0, low_open=True)
     return StateMonitor(synapses, variable, record=list(indices), dt=dt, **name_kwargs(name))
 
 

@@ -13,13 +13,15 @@ import json
 import multiprocessing
 import os
 import shutil
+import signal
 import tempfile
 import time
 
 import numpy as np
 
-from theory.errors import ParameterError
+from theory.errors import ParameterError, require_integer
 
+from . import progress
 from .network import Simulation
 
 __all__ = ["PointStore", "point_key", "run_sweep"]
@@ -37,6 +39,8 @@ class PointStore:
     def __init__(self, directory):
         self.directory = os.path.abspath(directory)
         os.makedirs(self.directory, exist_ok=True)
+        #: how many points were loaded from disk and how many were computed and saved
+        self.reused, self.saved = 0, 0
 
     def _path(self, key):
         return os.path.join(self.directory, f"{key}.npz")
@@ -46,6 +50,7 @@ class PointStore:
         path = self._path(key)
         if not os.path.exists(path):
             return None
+        self.reused += 1
         with np.load(path, allow_pickle=False) as data:
             return {k: (data[k].item() if data[k].ndim == 0 else data[k]) for k in data.files
                     if k != "__point__"}
@@ -58,6 +63,7 @@ class PointStore:
             np.savez(f, __point__=json.dumps(point, sort_keys=True, default=str),
                      **{k: np.asarray(v) for k, v in result.items()})
         os.replace(tmp, self._path(key))
+        self.saved += 1
 
 
     def cached(self, point, compute, *, structure="", force=False):
@@ -72,6 +78,13 @@ class PointStore:
 
 # state shared with forked workers (set in the parent right before the pool starts)
 _ACTIVE = {}
+
+
+def _exit_on_interrupt():
+    """On Ctrl-C a worker exits at once and silently (no traceback per worker) and leaves
+    the rest to the parent, which stops the pool. (Not SIG_IGN: the simulation binaries a
+    worker starts would inherit it and run on.)"""
+    signal.signal(signal.SIGINT, lambda *_: os._exit(130))
 
 
 def _run_point(job):
@@ -108,8 +121,10 @@ def run_sweep(build, points, *, duration, run_args, extract, directory, store=No
     namespace : external constants the model equations refer to (default: none)
     """
     for p in points:
-        if "seed" not in p or int(p["seed"]) != p["seed"]:
-            raise ParameterError(f"every sweep point needs an integer 'seed'; got {p}")
+        if not isinstance(p, dict) or "seed" not in p:
+            raise ParameterError(f"every sweep point must be a dict with an integer 'seed'; "
+                                 f"got {p!r}")
+        require_integer("seed of a sweep point", p["seed"], low=0)
     # the key covers the point, the structure's name, the duration and the time step
     identity = f"{structure}|T={float(duration)!r}|dt={float(dt) if dt is not None else None!r}"
     keys = [point_key(p, identity) for p in points]
@@ -123,22 +138,26 @@ def run_sweep(build, points, *, duration, run_args, extract, directory, store=No
     if pending:
         kwargs = {"dt": dt} if dt is not None else {}
         start = time.perf_counter()
+        label = os.path.basename(os.path.normpath(directory))
+        progress.update(step=f"sweep {label}: building and compiling")
         sim = Simulation("cpp_standalone", directory=directory, **kwargs)
         handles = build(sim)
         sim.network.run(duration, namespace=namespace or {})
         sim.compile()
-        label = os.path.basename(os.path.normpath(directory))
         log(f"[sweep {label}] compiled in {time.perf_counter() - start:.1f} s; "
             f"{len(pending)} points to run, {len(points) - len(pending)} reused")
         _ACTIVE.update(sim=sim, handles=handles, run_args=run_args, extract=extract,
                        store=store)
         n_proc = min(processes or os.cpu_count() or 1, len(pending))
         start = time.perf_counter()
-        pool = multiprocessing.get_context("fork").Pool(n_proc) if n_proc > 1 else None
+        pool = (multiprocessing.get_context("fork").Pool(n_proc, initializer=_exit_on_interrupt)
+                if n_proc > 1 else None)
         try:
             jobs = pool.imap_unordered(_run_point, pending) if pool else map(_run_point, pending)
+            progress.update(step=f"sweep {label}: points", done=0, total=len(pending))
             for done, (k, r) in enumerate(jobs, 1):
                 results[k] = r
+                progress.update(done=done, total=len(pending))
                 log(f"[sweep {label}] {done}/{len(pending)} points "
                     f"({time.perf_counter() - start:.1f} s)")
         finally:

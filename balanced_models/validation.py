@@ -8,9 +8,11 @@ import numpy as np
 from brian2 import Quantity, get_dimensions
 from brian2.units.fundamentalunits import DIMENSIONLESS
 
-from theory.errors import ParameterError, require
+from theory.errors import ParameterError, require, require_integer
 
-__all__ = ["ParameterError", "si_value", "check_quantity"]
+__all__ = ["ParameterError", "si_value", "check_quantity", "report_parameter_errors_plainly",
+           "check_time_step", "integration_methods",
+           "check_integer", "check_rng"]
 
 
 def si_value(name, value, unit):
@@ -43,3 +45,104 @@ def check_quantity(name, value, unit, *, low=None, high=None, low_open=False, hi
 
 def _dimension_name(dim):
     return "a dimensionless number" if dim is DIMENSIONLESS else str(dim)
+
+
+def report_parameter_errors_plainly():
+    """Show an uncaught ParameterError as Python's plain traceback.
+
+    Brian2 replaces ``sys.excepthook`` with one that presents every uncaught exception as
+    "Brian 2 encountered an unexpected error" and keeps debug files in the temporary
+    directory. A ParameterError is the user's input, named and explained by its message, not
+    a Brian2 failure: this hook passes it to the default hook and everything else to the hook
+    it replaces. Called once, when the package is imported.
+    """
+    import sys
+
+    previous = sys.excepthook
+    if getattr(previous, "_balanced_models", False):
+        return
+
+    def hook(exc_type, exc, traceback):
+        if issubclass(exc_type, ParameterError):
+            return sys.__excepthook__(exc_type, exc, traceback)
+        return previous(exc_type, exc, traceback)
+
+    hook._balanced_models = True
+    sys.excepthook = hook
+
+
+#: the coarsest time step allowed, as a fraction of the fastest time constant (below)
+STEPS_PER_TIME_CONSTANT = 10
+
+
+def check_time_step(dt, time_constants, *, allow_coarse_dt=False, where="the network"):
+    """Refuse a time step too coarse for the model's time constants.
+
+    Parameters
+    ----------
+    dt : float
+        Time step (s).
+    time_constants : {name: (tau in s, integrator)}
+        integrator: 'euler' (forward Euler, Brian2's method for exponential synapses and EIF
+        neurons), 'exact' (the linear membranes of LIF neurons with delta or jump synapses,
+        and plasticity traces) or 'refractory'. A tau of 0 (no refractory period) is skipped.
+    allow_coarse_dt : bool
+        Skip the check (for users who know their model tolerates the error).
+    where : str
+        Named in the message.
+
+    Notes
+    -----
+    The limit is dt <= tau / 10 for every kind, for these reasons:
+
+    - forward Euler multiplies a decaying variable by 1 - dt/tau per step instead of
+      exp(-dt/tau); the relative error of the decay over one time constant is about
+      dt / (2 tau), 5 % at dt = tau/10 (and Euler is unstable beyond dt = 2 tau);
+    - exact integration has no error in the linear propagator, but the threshold is tested
+      once per step, which raises the effective threshold by about 1.03 sigma sqrt(dt/tau)
+      (:func:`theory.lif.threshold_shift`): a third of the input's standard deviation at
+      dt = tau/10, tens of percent in the rate; coarser steps give meaningless rates (dt =
+      50 ms with tau_m = 20 ms: no spike while v sits above threshold). Traces (STDP) sample
+      the pairing window at dt: ten points per time constant;
+    - a refractory period lasts a whole number of steps, up to one step longer than asked:
+      10 % at dt = tau_ref/10.
+
+    Raises
+    ------
+    ParameterError
+        Naming dt, the time constant and the limit.
+    """
+    if allow_coarse_dt:
+        return
+    for name, (tau, integrator) in time_constants.items():
+        if tau and dt > tau / STEPS_PER_TIME_CONSTANT * (1 + 1e-9):
+            why = {"euler": "integrated by forward Euler",
+                   "exact": "integrated exactly, with the threshold tested once per step",
+                   "refractory": "rounded up to whole steps"}[integrator]
+            raise ParameterError(
+                f"dt = {dt * 1e3:g} ms is too coarse for {name} = {tau * 1e3:g} ms of {where} "
+                f"({why}): dt must be <= {name} / {STEPS_PER_TIME_CONSTANT} = "
+                f"{tau / STEPS_PER_TIME_CONSTANT * 1e3:g} ms; pass allow_coarse_dt=True to run "
+                f"anyway")
+
+
+def integration_methods():
+    """The names of Brian2's registered integration methods ('euler', 'exact', ...)."""
+    from brian2 import StateUpdateMethod
+
+    return sorted(StateUpdateMethod.stateupdaters)
+
+
+def check_integer(name, value, *, low=None, high=None):
+    """``value`` as an int, after checking it is an integer in [low, high]
+    (:func:`theory.errors.require_integer`)."""
+    return require_integer(name, value, low=low, high=high)
+
+
+def check_rng(name, rng):
+    """``rng`` must be a numpy.random.Generator (e.g. numpy.random.default_rng(seed))."""
+    if not isinstance(rng, np.random.Generator):
+        raise ParameterError(f"{name} must be a numpy.random.Generator (numpy.random."
+                             f"default_rng(seed)); got {type(rng).__name__}")
+    return rng
+

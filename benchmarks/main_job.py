@@ -199,7 +199,7 @@ def main(argv=None):
             json.dump(result, f, indent=1)
     if args.keep:
         shutil.copytree(out, args.keep, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns(".build", "points"))
+                        ignore=shutil.ignore_patterns(".build", ".points", "points", ".*.lock"))
     shutil.rmtree(workdir, ignore_errors=True)
     return 0 if rc == 0 else 1
 

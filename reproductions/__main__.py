@@ -1,15 +1,34 @@
-"""Command line: python -m reproductions PAPER|all [--scale quick|full] [--out DIR] [--force]."""
+"""Command line: python -m reproductions PAPER|all [--scale quick|full] [--out DIR] [--force].
+
+Exit codes (also in the README):
+
+- 0: every check of every paper passed;
+- 1: the run finished, but some check did not pass (the last line of stdout names them);
+- 2: bad input, a file-system problem, another run holding the paper's lock, or a failure
+  (one line on stderr; BALANCED_MODELS_TRACEBACK=1 adds the traceback);
+- 130: interrupted (Ctrl-C); finished points are kept and the same command resumes.
+
+``python -m reproductions clean [--out DIR]`` removes the compiled standalone projects
+(DIR/.build), the saved points (DIR/.points) and what interrupted runs left (staging
+folders); results stay.
+"""
 
 import argparse
 import importlib
 import importlib.util
+import json
 import os
+import shutil
 import sys
+import tempfile
 import time
+import traceback
 
+from balanced_models import progress
 from theory.errors import ParameterError
 
-from . import PAPERS, PLANNED, SCALES
+from . import EXPECTED_SECONDS, PAPERS, PLANNED, SCALES
+from .lock import RunInProgress, RunLock
 from .report import Report, write_index
 
 
@@ -41,6 +60,55 @@ def _parse(argv):
     return args
 
 
+EXIT_OK, EXIT_CHECKS_FAILED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _check_out(out, papers):
+    """--out must be (or become) a writable folder, and out/PAPER a folder if it exists."""
+    if not out.strip():
+        raise ParameterError("--out must name a folder; got an empty name")
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise ParameterError(f"--out {out!r} is a file; give a folder")
+    try:
+        os.makedirs(out, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as e:
+        raise ParameterError(f"--out {out!r} is not a writable folder ({e.strerror})") from None
+    for paper in papers:
+        target = os.path.join(out, paper)
+        if os.path.exists(target) and not os.path.isdir(target):
+            raise ParameterError(f"{target!r} is a file; the results of {paper} go into a "
+                                 "folder of that name")
+
+
+def _expected_seconds(out, paper, scale):
+    """The duration of the last finished run of ``paper`` at ``scale`` in ``out``, else the
+    cold quick time measured for the README (None when neither is known)."""
+    try:
+        with open(os.path.join(out, paper, "summary.json")) as f:
+            summary = json.load(f)
+        if summary.get("scale") == scale:
+            return float(summary["seconds"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return EXPECTED_SECONDS.get(scale, {}).get(paper)
+
+
+def clean(out):
+    """Remove DIR/.build, DIR/.points and staging folders; returns the removed paths."""
+    removed = []
+    if not os.path.isdir(out):
+        raise ParameterError(f"--out {out!r} is not a folder")
+    for name in sorted(os.listdir(out)):
+        path = os.path.join(out, name)
+        if name in (".build", ".points") or name.endswith((".partial", ".previous")) and \
+                name.startswith("."):
+            shutil.rmtree(path)
+            removed.append(path)
+    return removed
+
+
 def run_paper(paper, scale, out, processes=None, force=False):
     """Run one paper's reproduction and write DIR/PAPER/; returns its summary dict."""
     module = importlib.import_module(PAPERS[paper])
@@ -68,27 +136,69 @@ def _quiet_brian():
 
 def main(argv=None):
     _quiet_brian()
+    argv = sys.argv[1:] if argv is None else argv
+    locks = []
     try:
-        args = _parse(sys.argv[1:] if argv is None else argv)
-        os.makedirs(args.out, exist_ok=True)
+        if argv[:1] == ["clean"]:
+            out = _parse_clean(argv[1:])
+            for path in clean(out):
+                print(f"removed {path}")
+            return EXIT_OK
+        args = _parse(argv)
         papers = list(PAPERS) if args.paper == "all" else [args.paper]
         if args.paper == "all" and importlib.util.find_spec("nest") is None:
             papers.remove("crosssim")
             print("crosssim skipped: it needs NEST (pip install -e '.[nest]')", flush=True)
+        _check_out(args.out, papers)
+        locks = [RunLock(args.out, paper).acquire() for paper in papers]
         failed = []
-        for paper in papers:
-            s = run_paper(paper, args.scale, args.out, args.processes, args.force)
-            n_pass = sum(c["passed"] for c in s["checks"])
-            print(f"{paper}: {n_pass}/{len(s['checks'])} checks passed, {len(s['figures'])} "
-                  f"figures, {s['seconds']:.0f} s -> {os.path.join(args.out, paper)}")
-            failed += [f"{paper}:{c['name']}" for c in s["checks"] if not c["passed"]]
+        with progress.reporting():
+            for k, paper in enumerate(papers, 1):
+                progress.update(task=f"[{paper}]" + (f" paper {k} of {len(papers)}"
+                                                     if len(papers) > 1 else ""),
+                                expected=_expected_seconds(args.out, paper, args.scale))
+                s = run_paper(paper, args.scale, args.out, args.processes, args.force)
+                n_pass = sum(c["passed"] for c in s["checks"])
+                points = s["points"]
+                print(f"{paper}: {n_pass}/{len(s['checks'])} checks passed, "
+                      f"{len(s['figures'])} figures, {s['seconds']:.0f} s, saved points "
+                      f"{points['reused']} reused and {points['computed']} computed -> "
+                      f"{os.path.join(args.out, paper)}", flush=True)
+                failed += [f"{paper}:{c['name']}" for c in s["checks"] if not c["passed"]]
         write_index(args.out)
         if failed:
-            print(f"checks that did not pass: {', '.join(failed)}")
-        return 0
-    except ParameterError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+            print(f"checks that did not pass ({len(failed)}): {', '.join(failed)}", flush=True)
+            return EXIT_CHECKS_FAILED
+        return EXIT_OK
+    except KeyboardInterrupt:
+        print("interrupted: finished points are kept; run the same command again to resume",
+              file=sys.stderr, flush=True)
+        return EXIT_INTERRUPTED
+    except (ParameterError, RunInProgress) as e:
+        _error(str(e))
+    except OSError as e:
+        where = f": {e.filename}" if e.filename else ""
+        _error(f"{e.strerror or e}{where}")
+    except Exception as e:  # one line, not a traceback; the variable asks for the traceback
+        _error(f"{type(e).__name__}: {e} (BALANCED_MODELS_TRACEBACK=1 shows the traceback)")
+    finally:
+        for lock in locks:
+            lock.release()
+    return EXIT_ERROR
+
+
+def _error(message):
+    if os.environ.get("BALANCED_MODELS_TRACEBACK") == "1":
+        traceback.print_exc()
+    print("error: " + " ".join(message.split()), file=sys.stderr, flush=True)
+
+
+def _parse_clean(argv):
+    parser = _OneLineParser(prog="python -m reproductions clean",
+                            description="Remove compiled projects, saved points and staging "
+                                        "folders of an output folder; results stay.")
+    parser.add_argument("--out", default="results", help="output directory (default: results)")
+    return parser.parse_args(argv).out
 
 
 if __name__ == "__main__":

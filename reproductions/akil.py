@@ -25,7 +25,7 @@ from brian2 import second, volt
 from balanced_models.analysis import (firing_rates, mean_pair_covariances, spike_counts,
                                       weight_rate_covariance)
 from balanced_models.papers.akil import AkilParameters, build_network
-from balanced_models.sweeps import PointStore, run_sweep
+from balanced_models.sweeps import run_sweep
 from theory.plasticity import (homeostatic_fixed_point, kohonen_fixed_point_curve,
                                kohonen_fixed_points, kohonen_saddle_node, pinned_rate_weights,
                                soft_hebbian_transient)
@@ -55,15 +55,30 @@ SCALES = {
 
 def run(scale, report, processes=None, force=False):
     cfg = SCALES[scale]
-    store = PointStore(report.points_dir)
+    store = report.point_store()
     ctx = dict(report=report, store=store, processes=processes, force=force)
+    n = 6 + ("manifold" in cfg) + ("opto" in cfg)
+    report.stage(1, n, "mean-field theory")
     theory = _theory(report)
+    report.stage(2, n, "static networks")
     static = _static(ctx, cfg)
+    report.stage(3, n, "iSTDP")
     istdp = _istdp(ctx, cfg)
+    report.stage(4, n, "soft Hebbian")
     hebb = _soft_hebbian(ctx, cfg)
+    report.stage(5, n, "Kohonen")
     kohonen = _kohonen(ctx, cfg)
-    manifold = _manifold(ctx, cfg["manifold"]) if "manifold" in cfg else None
-    opto = _opto(ctx, cfg["opto"]) if "opto" in cfg else None
+    k = 5
+    manifold = opto = None
+    if "manifold" in cfg:
+        k += 1
+        report.stage(k, n, "weight manifold")
+        manifold = _manifold(ctx, cfg["manifold"])
+    if "opto" in cfg:
+        k += 1
+        report.stage(k, n, "optogenetic stimulation")
+        opto = _opto(ctx, cfg["opto"])
+    report.stage(n, n, "figures")
     _figures(report, theory, static, istdp, hebb, kohonen, manifold, opto)
 
 

@@ -39,7 +39,6 @@ from brian2 import second
 import balanced_models as bm
 from balanced_models import nest_engine
 from balanced_models.papers import akil, zhu
-from balanced_models.sweeps import PointStore
 from theory.plasticity import homeostatic_fixed_point
 
 from .akil import ISTDP, RHO
@@ -199,11 +198,13 @@ def _points(store, key, compute, force):
 # ---------------------------------------------------------------------------------------------
 def run(scale, report, processes=None, force=False):
     cfg = SCALES[scale]
-    store = PointStore(report.points_dir)
+    store = report.point_store()
     nets = descriptions(cfg)
     seeds = cfg["seeds"]
     rows, results = [], {}
-    for name, d in nets.items():
+    n_stages = len(nets) + 3
+    for k, (name, d) in enumerate(nets.items(), 1):
+        report.stage(k, n_stages, f"{name} on both engines")
         T = cfg["T"][name]
         print(f"crosssim {name}: Brian2, {len(seeds)} seeds x {T:g} s", flush=True)
 
@@ -230,10 +231,13 @@ def run(scale, report, processes=None, force=False):
     table = pd.DataFrame(rows)
     report.table(table, "populations.csv")
     _population_checks(report, table)
+    report.stage(len(nets) + 1, n_stages, "heterogeneous in-degrees, iSTDP and threads")
     het = _heterogeneous(report, store, cfg, scale, force)
     j_scale = _istdp_checks(report, results["akil"], seeds, cfg)
     _thread_check(report)
+    report.stage(len(nets) + 2, n_stages, "timing")
     _timing(report, nets, cfg, store, scale, force)
+    report.stage(n_stages, n_stages, "figures")
     _figures(report, table, het, results["akil"], seeds, j_scale)
 
 

@@ -26,7 +26,6 @@ from balanced_models.analysis import (correlation_from_covariance, count_covaria
                                       shifted_covariance_spread, spike_counts)
 from balanced_models.network import Simulation
 from balanced_models.papers.layer import LayerParameters, build_network, dense_matrix, realise
-from balanced_models.sweeps import PointStore
 from theory.errors import ParameterError
 from theory.heterogeneity import (block_means_and_variances, bulk_radius_squared,
                                   covariance_variances, covariances, external_rates_for_input,
@@ -47,16 +46,24 @@ T_INIT = 1.0
 
 def run(scale, report, processes=None, force=False):
     cfg = SCALES[scale]
-    store = PointStore(report.points_dir)
+    store = report.point_store()
+    n = 6 + ("sweep" in cfg)
+    report.stage(1, n, "linear model")
     linear = _linear_model(report)
+    report.stage(2, n, "sparse E/I network")
     sparse = _sparse_ei(report)
     p = LayerParameters()
+    report.stage(3, n, f"neuron-resolved theory of {len(cfg['realisations'])} realisations")
     theories = [_network_theory(p, seed) for seed in cfg["realisations"]]
     _example_checks(report, theories)
+    report.stage(4, n, "spiking simulation")
     sim = _simulation(report, cfg, store, p, theories[0], force)
+    report.stage(5, n, "controls")
     controls = _controls(report, p, theories[0])
+    report.stage(6, n, "figures")
     _figures(report, linear, sparse, theories[0], sim, controls)
     if "sweep" in cfg:
+        report.stage(7, n, "spiking heterogeneity sweep")
         _spiking_sweep(report, cfg, store, p, theories[0], force)
 
 

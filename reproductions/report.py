@@ -1,9 +1,12 @@
 """The results contract: figures (PNG), tables (CSV) and summary.json per paper, and index.md.
 
-Everything of one run is written into a staging folder first and moved into ``DIR/PAPER/``
-only when the run finished, so a failed run overwrites nothing already saved. Finished
-simulation points are kept separately (``DIR/PAPER/points/``) as soon as each one finishes,
-and compiled standalone projects in ``DIR/.build/PAPER/``.
+Everything of one run is written into a staging folder (``DIR/.PAPER.partial``) and replaces
+``DIR/PAPER/`` as a whole only when the run finished: the old folder is renamed aside, the
+staging folder renamed into place, the old one removed. A run that fails, is interrupted or
+is killed leaves the previous ``DIR/PAPER/`` byte for byte (a kill between the two renames
+leaves it as ``DIR/.PAPER.previous``, which the next run puts back). Finished simulation
+points are kept outside it (``DIR/.points/PAPER/``) as soon as each one finishes, so a rerun
+resumes from them, and compiled standalone projects in ``DIR/.build/PAPER/``.
 """
 
 import json
@@ -58,13 +61,38 @@ class Report:
     def __init__(self, paper, scale, out_dir):
         self.paper, self.scale = paper, scale
         self.final_dir = os.path.join(out_dir, paper)
+        self.previous = os.path.join(out_dir, f".{paper}.previous")
+        if os.path.isdir(self.previous):  # a run killed between the two renames of write()
+            if os.path.exists(self.final_dir):
+                shutil.rmtree(self.previous)
+            else:
+                os.rename(self.previous, self.final_dir)
         self.staging = os.path.join(out_dir, f".{paper}.partial")
         shutil.rmtree(self.staging, ignore_errors=True)
         os.makedirs(self.staging)
-        self.points_dir = os.path.join(self.final_dir, "points")
+        #: finished simulation points (kept across runs; a rerun resumes from them)
+        self.points_dir = os.path.join(out_dir, ".points", paper)
+        old_points = os.path.join(self.final_dir, "points")  # where earlier versions kept them
+        if os.path.isdir(old_points) and not os.path.isdir(self.points_dir):
+            shutil.copytree(old_points, self.points_dir)
         #: where compiled standalone projects live (reused by later runs into the same DIR)
         self.build_dir = os.path.join(out_dir, ".build", paper)
-        self.checks, self.figures, self.tables = [], [], []
+        self.checks, self.figures, self.tables, self.stores = [], [], [], []
+
+    def stage(self, k, n, name):
+        """Tell the progress display that stage k of n (``name``) runs."""
+        from balanced_models import progress
+
+        progress.update(stage=f"stage {k} of {n}: {name}")
+
+    def point_store(self):
+        """The PointStore of this paper's finished points (DIR/.points/PAPER); the summary
+        counts the points it reused and saved."""
+        from balanced_models.sweeps import PointStore
+
+        store = PointStore(self.points_dir)
+        self.stores.append(store)
+        return store
 
     def add(self, *checks):
         self.checks.extend(checks)
@@ -86,13 +114,15 @@ class Report:
         """Write summary.json and move everything into DIR/PAPER; return the summary dict."""
         summary = {"paper": self.paper, "scale": self.scale, "seconds": round(seconds, 1),
                    "checks": [asdict(c) for c in self.checks], "figures": self.figures,
-                   "tables": self.tables}
+                   "tables": self.tables,
+                   "points": {"reused": sum(s.reused for s in self.stores),
+                              "computed": sum(s.saved for s in self.stores)}}
         with open(os.path.join(self.staging, "summary.json"), "w") as f:
             json.dump(summary, f, indent=1)
-        os.makedirs(self.final_dir, exist_ok=True)
-        for name in os.listdir(self.staging):
-            os.replace(os.path.join(self.staging, name), os.path.join(self.final_dir, name))
-        os.rmdir(self.staging)
+        if os.path.exists(self.final_dir):
+            os.rename(self.final_dir, self.previous)
+        os.rename(self.staging, self.final_dir)
+        shutil.rmtree(self.previous, ignore_errors=True)
         return summary
 
     def discard(self):

@@ -25,7 +25,7 @@ from balanced_models.analysis import firing_rates, isi_cvs, moments_table, spike
 from balanced_models.network import Simulation
 from balanced_models.papers.sanzeni import (NetworkParameters, SingleNeuronBlock,
                                             build_network, build_single_neurons)
-from balanced_models.sweeps import PointStore, run_sweep
+from balanced_models.sweeps import run_sweep
 from theory.conductance import (SANZENI, effective_parameters, effective_time_constant, etc_cv,
                                 etc_density, etc_rate,
                                 multiplicative_cv, multiplicative_density, multiplicative_rate,
@@ -50,11 +50,19 @@ SCALES = {
 
 def run(scale, report, processes=None, force=False):
     cfg = SCALES[scale]
-    store = PointStore(report.points_dir)
+    store = report.point_store()
+    n = 4 + len(cfg["networks"])
+    report.stage(1, n, "theory")
     _theory_checks(report)
+    report.stage(2, n, "single neurons")
     single = _single_neurons(report, cfg, store, force)
-    networks = [_network(report, cfg, net, store, processes, force) for net in cfg["networks"]]
+    networks = []
+    for k, net in enumerate(cfg["networks"], 3):
+        report.stage(k, n, f"network {k - 2} of {len(cfg['networks'])}")
+        networks.append(_network(report, cfg, net, store, processes, force))
+    report.stage(n - 1, n, "heterogeneous in-degrees")
     hetero = _heterogeneity(report, cfg, store, processes, force) if cfg["cv_K"] else None
+    report.stage(n, n, "figures")
     _figures(report, cfg, single, networks, hetero)
 
 

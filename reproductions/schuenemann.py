@@ -17,7 +17,6 @@ import pandas as pd
 
 from balanced_models.avalanches import (brian2_avalanches, homogeneous_weights,
                                         modular_weights, random_weights, simulate_avalanches)
-from balanced_models.sweeps import PointStore
 from theory.avalanches import (assembly_distribution, avalanche_rate, ehe_mean_size,
                                ehe_size_distribution, expected_dissipation, is_recurrent,
                                modular_statistics, recurrent_volume, size_distribution,
@@ -40,7 +39,7 @@ RANDOM_SEED = 6  # the random N = 6 network
 
 def run(scale, report, processes=None, force=False):
     cfg = SCALES[scale]
-    store = PointStore(report.points_dir)
+    store = report.point_store()
 
     def simulate(name, W, n, seed, batches=cfg["batches"], replicas=1000, **kwargs):
         """Avalanches from independent batches (own replicas and random stream), each saved
@@ -56,13 +55,19 @@ def run(scale, report, processes=None, force=False):
             out.append(res)
         return out
 
+    report.stage(1, 6, "exact laws and reference values")
     _exact_identities(report)
     _reference_values(report)
     _recurrent_volume(report, cfg)
+    report.stage(2, 6, "homogeneous networks")
     homogeneous = _homogeneous(report, cfg, simulate)
+    report.stage(3, 6, "random network")
     random_net = _random_network(report, cfg, simulate)
+    report.stage(4, 6, "modular network")
     modular = _modular(report, cfg, simulate)
+    report.stage(5, 6, "Brian2 engine")
     brian = _brian2(report, cfg, store, force)
+    report.stage(6, 6, "figures")
     _figures(report, homogeneous, random_net, modular, brian)
 
 

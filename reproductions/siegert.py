@@ -32,7 +32,7 @@ from brian2 import Hz, mV, ms, second
 
 import balanced_models as bm
 from balanced_models.analysis import firing_rates, isi_cvs, moments_table, spike_arrays
-from balanced_models.sweeps import PointStore, run_sweep
+from balanced_models.sweeps import run_sweep
 from theory import isi_cv, siegert_rate, threshold_shift, voltage_density
 from theory.heterogeneity import external_rates_for_input
 
@@ -99,11 +99,14 @@ def run(scale, report, processes=None, force=False):
                     trace=np.asarray(h["traces"].v_[:]))
 
     points = [dict(sigma=s * 1e-3, seed=seed) for s in cfg["sigma_mV"] for seed in cfg["seeds"]]
+    report.stage(1, 2, f"{len(points)} noise levels and seeds")
     results = run_sweep(build, points, duration=T * second, run_args=run_args, extract=extract,
-                        directory=os.path.join(report.build_dir, scale), store=PointStore(report.points_dir),
+                        directory=os.path.join(report.build_dir, scale),
+                        store=report.point_store(),
                         processes=processes, force=force,
                         structure=f"siegert {scale} J={J} tau_ref={TAU_REF} {sorted(cfg.items())}",
                         dt=DT * second)
+    report.stage(2, 2, "checks and figures")
 
     rows = []
     for point, res in zip(points, results):

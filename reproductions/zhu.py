@@ -23,7 +23,6 @@ from balanced_models.analysis import (correlation_from_covariance, firing_rates,
                                       spike_counts)
 from balanced_models.network import Simulation
 from balanced_models.papers.zhu import POPULATIONS, ZhuParameters, build_network, load_point
-from balanced_models.sweeps import PointStore
 from theory.balanced import (balanced_rates, conductance_balanced_rates,
                              correlated_state_correlations, effective_time_constants)
 from theory.conductance import conductance_time_constant
@@ -43,8 +42,9 @@ VAR_TARGETS = {("current", 0.0): (38, 4), ("conductance", 0.0): (12.2, 1.5),
 
 def run(scale, report, processes=None, force=False):
     cfg = SCALES[scale]
-    store = PointStore(report.points_dir)
+    store = report.point_store()
     rows = []
+    n_stages, stage = 3 * len(cfg["Ns"]), 0
     for N in cfg["Ns"]:
         points = [(c, trial) for c in cfg["cs"] for trial in range(cfg["trials"][N])]
         params = {c: ZhuParameters(N=N, c=c) for c in cfg["cs"]}
@@ -52,6 +52,8 @@ def run(scale, report, processes=None, force=False):
         # one compiled binary per (variant, N) serves every trial and c; the surrogate needs
         # the conductance runs of the same trial, so the conductance variant goes first
         for variant in ("conductance", "current", "surrogate"):
+            stage += 1
+            report.stage(stage, n_stages, f"N = {N}, {variant} ({len(points)} runs)")
             network = _CompiledNetwork(report, variant, N)
             for c, trial in points:
                 surrogate = None

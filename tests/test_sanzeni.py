@@ -10,7 +10,9 @@ from balanced_models.papers.sanzeni import (NetworkParameters, SingleNeuronBlock
                                             build_network, build_single_neurons)
 from theory.conductance import effective_time_constant
 from theory import isi_cv, siegert_rate
-from theory.conductance import (diffusion_cv, diffusion_rate, multiplicative_cv,
+from theory.lif import voltage_density
+from theory.conductance import (diffusion_cv, diffusion_density, diffusion_rate,
+                                multiplicative_cv,
                                 multiplicative_density, multiplicative_rate,
                                 network_inputs, network_rates, scaling_family,
                                 strong_coupling_bars)
@@ -113,6 +115,33 @@ def test_general_diffusion_cv_stays_finite_where_the_rate_underflows(mu):
         rate = diffusion_rate(mu, tau, s2, V_th, V_r, tau_ref)
     assert cv == pytest.approx(isi_cv(mu, sigma, tau, V_th, V_r, tau_ref), abs=1e-6)
     assert rate >= 0.0 and np.isfinite(rate)
+
+
+@pytest.mark.parametrize("mu", [-0.01, -0.15])
+def test_diffusion_density_where_the_rate_underflows_is_the_free_density(mu):
+    """Far below threshold (mu = -0.15 V: the rate underflows to 0; the density was 0 * inf =
+    NaN there) the density is that of the free Ornstein-Uhlenbeck process, a Gaussian of mean
+    mu and variance sigma^2 / 2; it agrees with the Siegert-based voltage_density quadrature
+    (where that converges) and integrates to 1."""
+    tau, sigma, V_th, V_r, tau_ref = 0.01, 0.004, 0.02, 0.01, 0.002
+    s2 = lambda V: np.full_like(np.asarray(V, dtype=float), sigma**2)  # noqa: E731
+    V = np.linspace(mu - 5 * sigma, mu + 5 * sigma, 2001)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        p = diffusion_density(V, mu, tau, s2, V_th, V_r, tau_ref)
+    gauss = np.exp(-(V - mu) ** 2 / sigma**2) / (np.sqrt(np.pi) * sigma)
+    assert np.trapezoid(p, V) == pytest.approx(1.0, abs=1e-4)
+    np.testing.assert_allclose(p, gauss, rtol=0, atol=2e-3 * gauss.max())
+    if mu > -0.05:
+        np.testing.assert_allclose(
+            p, voltage_density(V, mu, sigma, tau, V_th, V_r, tau_ref), rtol=0,
+            atol=2e-3 * gauss.max())
+
+
+def test_multiplicative_density_where_the_rate_underflows_is_finite_and_normalised():
+    V = np.linspace(-0.09, -0.05, 4001)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        p = multiplicative_density(V, 1e-3, 1000, 20, 0.25, 2.0, 2.0)
+    assert np.all(np.isfinite(p)) and np.trapezoid(p, V) == pytest.approx(1.0, abs=1e-3)
 
 
 def test_multiplicative_cv_tends_to_one_where_the_rate_underflows():

@@ -22,7 +22,7 @@ import itertools
 import numpy as np
 from scipy.special import comb, gammaln
 
-from .errors import ParameterError, require, require_probability
+from .errors import ParameterError, require, require_integer, require_probability
 
 __all__ = [
     "check_weights", "laplacian", "tree_factor", "grounded_factor", "face_factor",
@@ -181,6 +181,7 @@ def homogeneous_size_distribution(N, w, s):
 def ehe_size_distribution(N, alpha, autapses=True):
     """The EHE law: every spike gives alpha/N to all units, itself included (autapses=True)
     or to the other N - 1 only (autapses=False)."""
+    require_integer("N", N, low=1)
     require("alpha", alpha, low=0.0, low_open=True, high=1.0, high_open=True)
     return homogeneous_size_distribution(N, alpha / N, alpha / N if autapses else 0.0)
 

@@ -7,7 +7,7 @@ unscaled weights, p the connection probabilities and q the population fractions.
 import numpy as np
 
 from .conductance import conductance_time_constant
-from .errors import ParameterError, require, require_nonnegative
+from .errors import ParameterError, require, require_nonnegative, require_shape
 
 __all__ = ["mean_field_matrices", "balanced_rates", "linear_balanced_solution",
            "conductance_balanced_rates",
@@ -29,6 +29,10 @@ def balanced_rates(W, W_x, r_x):
     W : (n, n); W_x : (n,) with a scalar r_x, or (n, m) with r_x of length m.
     Raises ParameterError if the solution is not positive (no balanced state)."""
     require_nonnegative("r_x", r_x, "Hz")
+    n = require_shape("W", W, (None, None)).shape[0]
+    require_shape("W_x", W_x, (n, None) if np.ndim(W_x) == 2 else (n,))
+    if np.ndim(W_x) == 2:
+        require_shape("r_x", np.atleast_1d(r_x), (np.shape(W_x)[1],))
     r = linear_balanced_solution(W, np.asarray(W_x, float) @ np.atleast_1d(np.asarray(r_x, float))
                                  if np.ndim(W_x) == 2 else np.asarray(W_x, float) * r_x)
     if np.any(r <= 0):
@@ -57,6 +61,10 @@ def linear_balanced_solution(W, external_input):
     W, external_input = np.asarray(W, float), np.asarray(external_input, float)
     require("W", W)
     require("external_input", external_input)
+    n = require_shape("W", W, (None, None)).shape[0]
+    if W.shape != (n, n) or external_input.shape[:1] != (n,):
+        raise ParameterError(f"W must be square (n, n) and external_input (n,) or (n, m); got "
+                             f"shapes {W.shape} and {external_input.shape}")
     return -np.linalg.solve(W, external_input)
 
 

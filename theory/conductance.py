@@ -161,12 +161,17 @@ def _first_passage(mu, tau, sigma2, V_th, V_r):
     return V, log_w, log_density_over_nu
 
 
+def _log_rate_from(V, log_density_over_nu, tau_ref):
+    """log nu = -log(tau_ref + T), T the mean passage time (trapezoid rule), in log space so
+    that a rate far below threshold underflows only when exponentiated."""
+    half_steps = np.log(0.5 * np.diff(V))
+    log_T = np.logaddexp(logsumexp(log_density_over_nu[1:] + half_steps),
+                         logsumexp(log_density_over_nu[:-1] + half_steps))
+    return -np.logaddexp(np.log(tau_ref) if tau_ref > 0 else -np.inf, log_T)
+
+
 def _rate_from(V, log_density_over_nu, tau_ref):
-    log_T = logsumexp(log_density_over_nu[1:] + np.log(0.5 * np.diff(V)))
-    log_T2 = logsumexp(log_density_over_nu[:-1] + np.log(0.5 * np.diff(V)))
-    # 1 / (tau_ref + T) = e^{-log T} / (1 + tau_ref e^{-log T}): underflows to 0, never inf/inf
-    inverse = np.exp(-np.logaddexp(log_T, log_T2))
-    return inverse / (1.0 + tau_ref * inverse)
+    return np.exp(_log_rate_from(V, log_density_over_nu, tau_ref))
 
 
 def diffusion_rate(mu, tau, sigma2, V_th, V_r, tau_ref=0.0):
@@ -182,8 +187,9 @@ def diffusion_rate(mu, tau, sigma2, V_th, V_r, tau_ref=0.0):
 def diffusion_density(V_out, mu, tau, sigma2, V_th, V_r, tau_ref=0.0):
     """Density (1/V) of the non-refractory neurons at V_out; integrates to 1 - nu tau_ref."""
     V, _, log_p = _first_passage(mu, tau, sigma2, V_th, V_r)
-    nu = _rate_from(V, log_p, tau_ref)
-    p = nu * np.exp(log_p)
+    # nu P(V)/nu in log space: where nu underflows P(V)/nu overflows, and their product is the
+    # density of a neuron that stays below threshold (finite, not 0 * inf)
+    p = np.exp(_log_rate_from(V, log_p, tau_ref) + log_p)
     return np.where(np.asarray(V_out) < V_th, np.interp(V_out, V, p, left=0.0), 0.0)
 
 

@@ -54,3 +54,30 @@ def require_nonnegative(name, value, unit=""):
 def require_probability(name, value):
     """0 <= value <= 1."""
     return require(name, value, low=0.0, high=1.0)
+
+
+def require_integer(name, value, *, low=None, high=None):
+    """``value`` as an int, after checking it is an integer (not a bool, NaN or a string) in
+    [low, high]; ParameterError naming ``name`` otherwise."""
+    ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    if not ok and isinstance(value, (float, np.floating)) and np.isfinite(value):
+        ok = float(value).is_integer()
+    if not ok:
+        raise ParameterError(f"{name} must be an integer; got {value!r}")
+    require(name, value, low=low, high=high)
+    return int(value)
+
+
+def require_shape(name, value, shape):
+    """``value`` as a float array of the given shape (None in ``shape``: any length);
+    ParameterError naming ``name`` and both shapes otherwise."""
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name} must be an array of numbers; got {value!r}") from None
+    if arr.ndim != len(shape) or any(n is not None and n != m for n, m in zip(shape, arr.shape)):
+        wanted = "(" + ", ".join("any" if n is None else str(n) for n in shape) + \
+            ("," if len(shape) == 1 else "") + ")"
+        raise ParameterError(f"{name} must have shape {wanted}; got {arr.shape}")
+    return arr
+

@@ -14,7 +14,8 @@
 import numpy as np
 import scipy.linalg
 
-from .errors import ParameterError, require, require_nonnegative, require_positive
+from .errors import (ParameterError, require, require_nonnegative, require_positive,
+                     require_shape)
 from .lif import isi_cv, rate_derivatives, siegert_rate
 
 __all__ = ["input_moments", "working_point", "effective_connectivity",
@@ -138,8 +139,13 @@ def covariances(W, a, noise="autocovariance", dtype=np.float64):
     """
     if dtype not in (np.float64, np.float32):
         raise ParameterError(f"dtype must be numpy.float64 or numpy.float32; got {dtype!r}")
+    N = require_shape("W", W, (None, None)).shape[0]
+    require_shape("W", W, (N, N))
+    require("W", W)
+    if isinstance(noise, str) or isinstance(noise, tuple):
+        require_shape("a", a, (N,))
+        require_nonnegative("a", a, "Hz")
     W = np.asarray(W, dtype=dtype)
-    N = W.shape[0]
     B = scipy.linalg.inv(np.eye(N, dtype=dtype) - W, overwrite_a=True, check_finite=False)
     if isinstance(noise, str) and noise == "autocovariance":
         D = scipy.linalg.solve(B * B, np.asarray(a, dtype=dtype), overwrite_a=True,

@@ -27,7 +27,7 @@ import functools
 import numpy as np
 from scipy.special import dawsn, erfc, erfcx
 
-from .errors import require, require_nonnegative, require_positive
+from .errors import ParameterError, require, require_nonnegative, require_positive
 
 __all__ = [
     "ALPHA_SHIFT",
@@ -131,6 +131,12 @@ def diffusion_moments(tau_m, weights, counts, rates, E_L=0.0):
     require_positive("tau_m", tau_m, "s")
     require_nonnegative("rates", rates, "Hz")
     require_nonnegative("counts", counts)
+    require("weights", weights, unit="V")
+    require("E_L", E_L, unit="V")
+    if not (np.shape(weights)[-1:] == np.shape(counts)[-1:] == np.shape(rates)[-1:]):
+        raise ParameterError(f"weights, counts and rates must have one entry per input along "
+                             f"their last axis; got shapes {np.shape(weights)}, "
+                             f"{np.shape(counts)} and {np.shape(rates)}")
     J = np.asarray(weights, dtype=float)
     KN = np.asarray(counts, dtype=float) * np.asarray(rates, dtype=float)
     mu = E_L + tau_m * np.sum(KN * J, axis=-1)

@@ -20,7 +20,8 @@ from scipy.integrate import solve_ivp
 from scipy.optimize import brentq, minimize_scalar
 
 from .balanced import linear_balanced_solution, mean_field_matrices
-from .errors import ParameterError, require, require_nonnegative, require_probability
+from .errors import (ParameterError, require, require_nonnegative, require_positive,
+                     require_probability)
 
 __all__ = ["MeanFieldNetwork", "weight_drift", "homeostatic_fixed_point", "kohonen_fixed_points",
            "kohonen_fixed_point_curve", "kohonen_saddle_node", "soft_hebbian_transient",
@@ -116,6 +117,21 @@ def weight_drift(kind, j, r_post, r_pre, C, tau, *, eta, N=None, j_max=None, bet
     homeostatic:  -(eta sqrt(N)/j_n) j [r_b (2 tau r_a - 2 rho tau) + C]
     additive:     eta sqrt(N) (K+ - K-) = 0 for symmetric covariances (no restoring force)
     """
+    if kind not in ("soft_hebbian", "kohonen", "homeostatic", "additive"):
+        raise ParameterError(f"kind must be soft_hebbian, kohonen, homeostatic or additive; "
+                             f"got {kind!r}")
+    require("j", j, unit="V")
+    require_nonnegative("r_post", r_post, "Hz")
+    require_nonnegative("r_pre", r_pre, "Hz")
+    require("C", C, unit="Hz")
+    require_positive("tau", tau, "s")
+    require("eta", eta)
+    needs = {"soft_hebbian": {"j_max": j_max}, "kohonen": {"beta_hat": beta_hat},
+             "homeostatic": {"N": N, "j_n": j_n, "rho": rho}, "additive": {}}[kind]
+    for name, value in needs.items():
+        if value is None:
+            raise ParameterError(f"{name} is needed for the {kind} rule")
+        require(name, value)
     pair = tau * r_post * r_pre + C / 2
     if kind == "soft_hebbian":
         return eta * (j_max - j) * pair
