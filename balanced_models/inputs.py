@@ -126,8 +126,9 @@ def poisson_input(group, model, channel, K, rate, weight):
 def poisson_sources(N, rate, *, name=None):
     """N independent Poisson spike sources (PoissonGroup) at ``rate`` (Hz; changeable by run_args
     through ``group.rates``)."""
+    N = check_integer("N", N, low=1)
     check_quantity("rate", rate, Hz, low=0.0)
-    return PoissonGroup(int(N), rates=rate, **name_kwargs(name))
+    return PoissonGroup(N, rates=rate, **name_kwargs(name))
 
 
 def correlated_spike_trains(N, rate, c, duration, *, rng, jitter=5 * ms, boundary="reflect"):
@@ -144,6 +145,9 @@ def correlated_spike_trains(N, rate, c, duration, *, rng, jitter=5 * ms, boundar
         uniform); 'drop' discards them.
     Returns (indices, times) as numpy arrays (times in seconds), sorted by time.
     """
+    N = check_integer("N", N, low=1)
+    if not isinstance(rng, np.random.Generator):
+        raise ParameterError(f"rng must be a numpy.random.Generator; got {type(rng).__name__}")
     require_probability("c", c)
     r = check_quantity("rate", rate, Hz, low=0.0)
     T = check_quantity("duration", duration, second, low=0.0, low_open=True)
@@ -319,10 +323,11 @@ def windowed_poisson_sources(N, rate, start, stop, *, name=None):
     the rate can be changed by run_args. Connect it to a subset of neurons with a
     Connectivity whose n_post is that subset's size (e.g. to ``E[:400]``).
     """
+    N = check_integer("N", N, low=1)
     check_quantity("rate", rate, Hz, low=0.0)
     t0 = check_quantity("start", start, second, low=0.0)
     check_quantity("stop", stop, second, low=t0)
-    G = NeuronGroup(int(N), "rate : Hz (shared, constant)\n"
+    G = NeuronGroup(N, "rate : Hz (shared, constant)\n"
                             "t_start : second (shared, constant)\n"
                             "t_stop : second (shared, constant)",
                     threshold="rand() < rate*dt*int(t >= t_start)*int(t < t_stop)",

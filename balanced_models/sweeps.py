@@ -94,8 +94,6 @@ def _run_point(job):
     sim.execute(_ACTIVE["run_args"](handles, point), seed=point["seed"],
                 results_directory=results_dir)
     result = _ACTIVE["extract"](handles, point)
-    if _ACTIVE["store"] is not None:
-        _ACTIVE["store"].save(key, point, result)
     shutil.rmtree(os.path.join(sim.directory, results_dir), ignore_errors=True)
     return key, result
 
@@ -146,8 +144,7 @@ def run_sweep(build, points, *, duration, run_args, extract, directory, store=No
         sim.compile()
         log(f"[sweep {label}] compiled in {time.perf_counter() - start:.1f} s; "
             f"{len(pending)} points to run, {len(points) - len(pending)} reused")
-        _ACTIVE.update(sim=sim, handles=handles, run_args=run_args, extract=extract,
-                       store=store)
+        _ACTIVE.update(sim=sim, handles=handles, run_args=run_args, extract=extract)
         n_proc = min(processes or os.cpu_count() or 1, len(pending))
         start = time.perf_counter()
         pool = (multiprocessing.get_context("fork").Pool(n_proc, initializer=_exit_on_interrupt)
@@ -155,8 +152,11 @@ def run_sweep(build, points, *, duration, run_args, extract, directory, store=No
         try:
             jobs = pool.imap_unordered(_run_point, pending) if pool else map(_run_point, pending)
             progress.update(step=f"sweep {label}: points", done=0, total=len(pending))
+            points_of = dict(pending)
             for done, (k, r) in enumerate(jobs, 1):
                 results[k] = r
+                if store is not None:  # saved by this process, as soon as it arrives
+                    store.save(k, points_of[k], r)
                 progress.update(done=done, total=len(pending))
                 log(f"[sweep {label}] {done}/{len(pending)} points "
                     f"({time.perf_counter() - start:.1f} s)")

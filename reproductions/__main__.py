@@ -96,16 +96,25 @@ def _expected_seconds(out, paper, scale):
 
 
 def clean(out):
-    """Remove DIR/.build, DIR/.points and staging folders; returns the removed paths."""
-    removed = []
+    """Remove DIR/.build, DIR/.points and staging folders; returns the removed paths. Refused
+    while a run into DIR holds a paper's lock (the locks are held while removing)."""
     if not os.path.isdir(out):
         raise ParameterError(f"--out {out!r} is not a folder")
-    for name in sorted(os.listdir(out)):
-        path = os.path.join(out, name)
-        if name in (".build", ".points") or name.endswith((".partial", ".previous")) and \
-                name.startswith("."):
-            shutil.rmtree(path)
-            removed.append(path)
+    papers = [name[1:-len(".lock")] for name in os.listdir(out)
+              if name.startswith(".") and name.endswith(".lock")]
+    locks, removed = [], []
+    try:
+        for paper in papers:
+            locks.append(RunLock(out, paper).acquire())
+        for name in sorted(os.listdir(out)):
+            path = os.path.join(out, name)
+            if name in (".build", ".points") or name.startswith(".") and \
+                    name.endswith((".partial", ".previous")):
+                shutil.rmtree(path)
+                removed.append(path)
+    finally:
+        for lock in locks:
+            lock.release()
     return removed
 
 
@@ -150,9 +159,10 @@ def main(argv=None):
             papers.remove("crosssim")
             print("crosssim skipped: it needs NEST (pip install -e '.[nest]')", flush=True)
         _check_out(args.out, papers)
-        locks = [RunLock(args.out, paper).acquire() for paper in papers]
+        for paper in papers:
+            locks.append(RunLock(args.out, paper).acquire())
         failed = []
-        with progress.reporting():
+        with progress.reporting(interval=25.0):  # 25 s: lines at most 30 s apart
             for k, paper in enumerate(papers, 1):
                 progress.update(task=f"[{paper}]" + (f" paper {k} of {len(papers)}"
                                                      if len(papers) > 1 else ""),

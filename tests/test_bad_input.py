@@ -113,6 +113,8 @@ CASES = [
     ("indegrees_with_cv n_post nan", lambda: bm.indegrees_with_cv(10, 0.2, NAN, _rng()),
      "n_post", None),
     ("poisson_sources rate nan", lambda: bm.poisson_sources(10, NAN * Hz), "rate", None),
+    ("poisson_sources negative number", lambda: bm.poisson_sources(-5, 5 * Hz), "N", "[1, inf)"),
+    ("poisson source negative size", lambda: bm.PoissonSource(-5, 5.0), "size", ">= 1"),
     ("correlated trains c nan", lambda: inputs.correlated_spike_trains(
         10, 5 * Hz, NAN, 1 * ms * 1000, rng=_rng()), "c", "[0, 1]"),
     ("homogeneous weights N 0", lambda: avalanches.homogeneous_weights(0, 0.5), "N", None),

@@ -81,6 +81,21 @@ def test_a_failed_check_exits_1_and_the_last_line_names_it(tmp_path, monkeypatch
         "passed"] is False
 
 
+def test_clean_removes_builds_points_and_staging_but_not_results(tmp_path, capsys):
+    from reproductions.__main__ import main
+    from reproductions.lock import RunLock
+
+    for folder in (".build/zhu", ".points/zhu", ".zhu.partial", "zhu"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "file").write_text("x")
+    with RunLock(str(tmp_path), "zhu"):  # a run in progress: clean is refused
+        assert main(["clean", "--out", str(tmp_path)]) == 2
+        assert "is in progress" in capsys.readouterr().err
+    assert main(["clean", "--out", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".zhu.lock", "zhu"]
+    assert (tmp_path / "zhu" / "file").read_text() == "x"
+
+
 def check_outputs(out, paper):
     summary_path = out / paper / "summary.json"
     summary = json.loads(summary_path.read_text())
