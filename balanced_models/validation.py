@@ -145,4 +145,3 @@ def check_rng(name, rng):
         raise ParameterError(f"{name} must be a numpy.random.Generator (numpy.random."
                              f"default_rng(seed)); got {type(rng).__name__}")
     return rng
-

@@ -80,4 +80,3 @@ def require_shape(name, value, shape):
             ("," if len(shape) == 1 else "") + ")"
         raise ParameterError(f"{name} must have shape {wanted}; got {arr.shape}")
     return arr
-
