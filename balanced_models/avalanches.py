@@ -28,6 +28,7 @@ from theory.errors import ParameterError, require, require_integer, require_prob
 from . import progress as progress_report
 from .connectivity import Connectivity, bernoulli
 from .network import Simulation
+from .validation import check_rng
 
 __all__ = ["Avalanches", "homogeneous_weights", "random_weights", "modular_weights",
            "default_burn_in", "simulate_avalanches", "build_brian2_network",
@@ -200,8 +201,7 @@ def simulate_avalanches(W, n_avalanches, *, rng, p=None, delta=(0.0, 0.1), repli
     max_drive_steps = require_integer("max_drive_steps", max_drive_steps, low=1)
     if burn_in_steps is not None:
         burn_in_steps = require_integer("burn_in_steps", burn_in_steps, low=0)
-    if not isinstance(rng, np.random.Generator):
-        raise ParameterError(f"rng must be a numpy.random.Generator; got {type(rng).__name__}")
+    check_rng("rng", rng)
     low, high = _drive_law(delta)
     W = check_weights(W, high)
     N = len(W)

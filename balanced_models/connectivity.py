@@ -15,9 +15,10 @@ import numpy as np
 from brian2 import Quantity, get_dimensions, second
 from brian2.units.fundamentalunits import DIMENSIONLESS
 
-from theory.errors import ParameterError, require, require_nonnegative, require_probability
+from theory.errors import (ParameterError, require, require_integer, require_nonnegative,
+                           require_probability)
 
-from .validation import check_integer, check_quantity, check_rng
+from .validation import check_quantity, check_rng
 
 _CHUNK_DEFAULT = 1 << 18
 
@@ -47,8 +48,8 @@ class Connectivity:
     weight_dimension: object = DIMENSIONLESS
 
     def __post_init__(self):
-        n_pre = check_integer("n_pre", self.n_pre, low=0)
-        n_post = check_integer("n_post", self.n_post, low=0)
+        n_pre = require_integer("n_pre", self.n_pre, low=0)
+        n_post = require_integer("n_post", self.n_post, low=0)
         n = np.shape(self.pre)
         for name in ("pre", "post", "weight", "delay"):
             if np.ndim(getattr(self, name)) != 1 or np.shape(getattr(self, name)) != n:
@@ -209,9 +210,9 @@ def indegrees_with_cv(K, cv, n_post, rng, n_pre=None, distribution="gamma"):
     """
     require("K", K, low=0.0, low_open=True)
     require_nonnegative("cv", cv)
-    n_post = check_integer("n_post", n_post, low=1)
+    n_post = require_integer("n_post", n_post, low=1)
     if n_pre is not None:
-        n_pre = check_integer("n_pre", n_pre, low=0)
+        n_pre = require_integer("n_pre", n_pre, low=0)
     check_rng("rng", rng)
     if cv == 0:
         k = np.full(n_post, int(round(K)))
@@ -290,7 +291,7 @@ def _require_finite(name, values):
 
 
 def _check_sizes(n_pre, n_post):
-    return check_integer("n_pre", n_pre, low=1), check_integer("n_post", n_post, low=1)
+    return require_integer("n_pre", n_pre, low=1), require_integer("n_post", n_post, low=1)
 
 
 def _draw_without_replacement(n_pre, K, rng, exclude_self):

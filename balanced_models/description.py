@@ -41,7 +41,7 @@ import numpy as np
 
 from theory.errors import ParameterError, require
 
-from .validation import check_time_step
+from .validation import check_time_step, linear_membrane, model_time_constants
 
 __all__ = ["Neuron", "Population", "PoissonSource", "CorrelatedSource", "WindowedPoissonSource",
            "SpikeTrainSource",
@@ -180,15 +180,10 @@ class Neuron:
         :func:`~balanced_models.validation.check_time_step` (the integrators of
         :mod:`balanced_models.neurons`: exact for LIF with delta or jump synapses, forward
         Euler otherwise)."""
-        exact = self.spike == "lif" and self.synapse in ("delta", "conductance_jump")
-        integrator = "exact" if exact else "euler"
-        taus = {"tau_m": (self.tau_m, integrator), "tau_ref": (self.tau_ref, "refractory")}
-        for c, spec in self.channels.items():
-            if "tau" in spec:
-                taus[f"tau of channel {c!r}"] = (spec["tau"], integrator)
-        if trace_tau is not None:
-            taus["trace tau"] = (trace_tau, "exact")
-        return taus
+        integrator = "exact" if linear_membrane(self.spike, self.synapse) else "euler"
+        return model_time_constants(
+            self.tau_m, {c: spec["tau"] for c, spec in self.channels.items() if "tau" in spec},
+            self.tau_ref, trace_tau, integrator)
 
     @property
     def weight_is_voltage(self):

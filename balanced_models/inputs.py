@@ -20,11 +20,11 @@ from brian2 import (Clock, Function, Hz, NeuronGroup, PoissonGroup, PoissonInput
 from brian2.codegen.generators import CPPCodeGenerator, CythonCodeGenerator, NumpyCodeGenerator
 from brian2.core.functions import DEFAULT_FUNCTIONS
 
-from theory.errors import ParameterError, require, require_probability
+from theory.errors import ParameterError, require, require_integer, require_probability
 
 from ._names import name_kwargs
 from .network import project_data_directory
-from .validation import check_integer, check_quantity, si_value
+from .validation import check_quantity, check_rng, si_value
 
 __all__ = ["poisson_count", "set_poisson_drive", "poisson_input", "poisson_sources",
            "correlated_spike_trains", "spike_source", "rewrite_spike_trains",
@@ -115,7 +115,7 @@ def poisson_input(group, model, channel, K, rate, weight):
     ``conductance_jump`` the k simultaneous events of one step act linearly (k w (E - v)).
     The rate is compiled into the code; use :func:`set_poisson_drive` to sweep it.
     """
-    K = check_integer("K", K, low=0)
+    K = require_integer("K", K, low=0)
     rate = check_quantity("rate", rate, Hz, low=0.0) * Hz
     si_value("weight", weight, model.weight_unit)
     target, factor = model.linear_effect(channel)
@@ -126,7 +126,7 @@ def poisson_input(group, model, channel, K, rate, weight):
 def poisson_sources(N, rate, *, name=None):
     """N independent Poisson spike sources (PoissonGroup) at ``rate`` (Hz; changeable by run_args
     through ``group.rates``)."""
-    N = check_integer("N", N, low=1)
+    N = require_integer("N", N, low=1)
     check_quantity("rate", rate, Hz, low=0.0)
     return PoissonGroup(N, rates=rate, **name_kwargs(name))
 
@@ -145,9 +145,8 @@ def correlated_spike_trains(N, rate, c, duration, *, rng, jitter=5 * ms, boundar
         uniform); 'drop' discards them.
     Returns (indices, times) as numpy arrays (times in seconds), sorted by time.
     """
-    N = check_integer("N", N, low=1)
-    if not isinstance(rng, np.random.Generator):
-        raise ParameterError(f"rng must be a numpy.random.Generator; got {type(rng).__name__}")
+    N = require_integer("N", N, low=1)
+    check_rng("rng", rng)
     require_probability("c", c)
     r = check_quantity("rate", rate, Hz, low=0.0)
     T = check_quantity("duration", duration, second, low=0.0, low_open=True)
@@ -323,7 +322,7 @@ def windowed_poisson_sources(N, rate, start, stop, *, name=None):
     the rate can be changed by run_args. Connect it to a subset of neurons with a
     Connectivity whose n_post is that subset's size (e.g. to ``E[:400]``).
     """
-    N = check_integer("N", N, low=1)
+    N = require_integer("N", N, low=1)
     check_quantity("rate", rate, Hz, low=0.0)
     t0 = check_quantity("start", start, second, low=0.0)
     check_quantity("stop", stop, second, low=t0)

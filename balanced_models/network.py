@@ -22,12 +22,12 @@ from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
 from brian2.devices.device import all_devices
 from brian2.units.fundamentalunits import DIMENSIONLESS, Quantity, get_dimensions
 
-from theory.errors import ParameterError
+from theory.errors import ParameterError, require_integer
 
 from . import progress
 from ._names import name_kwargs
 from .connectivity import StackedConnectivity
-from .validation import check_integer, check_quantity
+from .validation import check_quantity
 
 __all__ = ["connect", "rewrite_connectivity", "Simulation", "SEED_VARIABLE"]
 
@@ -296,7 +296,7 @@ class Simulation:
         if target not in ("numpy", "cython"):
             raise ParameterError(f"target must be 'numpy' or 'cython'; got {target!r}")
         if seed is not None:
-            seed = check_integer("seed", seed, low=0)
+            seed = require_integer("seed", seed, low=0)
         check_quantity("dt", dt, second, low=0.0, low_open=True)
         if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
             raise ParameterError(f"threads must be an integer >= 1; got {threads!r}")

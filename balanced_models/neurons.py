@@ -41,7 +41,8 @@ from theory.errors import ParameterError
 
 from ._names import name_kwargs
 from .inputs import poisson_count
-from .validation import check_quantity, check_time_step, integration_methods
+from .validation import (check_quantity, check_time_step, integration_methods, linear_membrane,
+                         model_time_constants)
 
 __all__ = ["NeuronModel", "lif", "eif", "SYNAPSE_TYPES"]
 
@@ -193,15 +194,10 @@ class NeuronModel:
         membrane and synaptic time constants with this model's integration method ('exact'
         for the linear LIF membranes, else Euler-like), the refractory period and the trace."""
         integrator = "exact" if self._method() in ("exact", "linear") else "euler"
-        taus = {"tau_m": (float(self.params["tau_m"]), integrator)}
-        for c, spec in self.channels.items():
-            if "tau" in spec:
-                taus[f"tau of channel {c!r}"] = (float(spec["tau"]), integrator)
-        if self.refractory is not None:
-            taus["tau_ref"] = (float(self.refractory), "refractory")
-        if self.trace_tau is not None:
-            taus["trace tau"] = (float(self.trace_tau), "exact")
-        return taus
+        return model_time_constants(
+            self.params["tau_m"],
+            {c: spec["tau"] for c, spec in self.channels.items() if "tau" in spec},
+            self.refractory, self.trace_tau, integrator)
 
     def group(self, N, *, name=None, drive=(), v_init="uniform", dt=None, allow_coarse_dt=False):
         """A NeuronGroup of N neurons with this model's parameters set.
@@ -250,8 +246,7 @@ class NeuronModel:
     def _method(self):
         if self.method is not None:
             return self.method
-        linear = self.spike == "lif" and self.synapse in ("delta", "conductance_jump")
-        return "exact" if linear else "euler"
+        return "exact" if linear_membrane(self.spike, self.synapse) else "euler"
 
     def _check_channel(self, channel):
         if self.synapse in ("current_exp", "conductance_exp", "conductance_jump"):

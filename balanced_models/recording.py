@@ -8,10 +8,10 @@ import numpy as np
 from brian2 import Clock, NeuronGroup, SpikeMonitor, StateMonitor, linked_var, ms, second
 from brian2.units.fundamentalunits import DIMENSIONLESS
 
-from theory.errors import ParameterError, require
+from theory.errors import ParameterError, require, require_integer
 
 from ._names import name_kwargs
-from .validation import check_integer, check_quantity
+from .validation import check_quantity
 
 __all__ = ["spike_monitor", "state_monitor", "weight_monitor", "moment_recorder"]
 
@@ -20,7 +20,7 @@ def spike_monitor(group, n=None, *, name=None):
     """SpikeMonitor of all neurons, or of the first ``n`` (a contiguous, unbiased sample in a
     random network)."""
     if n is not None:
-        n = check_integer("n", n, low=1, high=len(group))
+        n = require_integer("n", n, low=1, high=len(group))
     return SpikeMonitor(group if n is None else group[:n], **name_kwargs(name))
 
 

@@ -8,11 +8,11 @@ import numpy as np
 from brian2 import Quantity, get_dimensions
 from brian2.units.fundamentalunits import DIMENSIONLESS
 
-from theory.errors import ParameterError, require, require_integer
+from theory.errors import ParameterError, require
 
 __all__ = ["ParameterError", "si_value", "check_quantity", "report_parameter_errors_plainly",
            "check_time_step", "integration_methods",
-           "check_integer", "check_rng"]
+           "check_rng", "linear_membrane", "model_time_constants"]
 
 
 def si_value(name, value, unit):
@@ -69,6 +69,26 @@ def report_parameter_errors_plainly():
 
     hook._balanced_models = True
     sys.excepthook = hook
+
+
+def linear_membrane(spike, synapse):
+    """True where the membrane is linear between spikes (LIF with delta or jump synapses):
+    Brian2 integrates it exactly; every other model with forward Euler."""
+    return spike == "lif" and synapse in ("delta", "conductance_jump")
+
+
+def model_time_constants(tau_m, channel_taus, tau_ref, trace_tau, integrator):
+    """The table :func:`check_time_step` reads: {name: (tau in s, integrator)} for the
+    membrane and each channel (with ``integrator``, 'exact' or 'euler'), the refractory
+    period and the plasticity trace (exact); None or 0 entries are left out."""
+    taus = {"tau_m": (float(tau_m), integrator)}
+    for c, tau in channel_taus.items():
+        taus[f"tau of channel {c!r}"] = (float(tau), integrator)
+    if tau_ref:
+        taus["tau_ref"] = (float(tau_ref), "refractory")
+    if trace_tau is not None:
+        taus["trace tau"] = (float(trace_tau), "exact")
+    return taus
 
 
 #: the coarsest time step allowed, as a fraction of the fastest time constant (below)
@@ -131,12 +151,6 @@ def integration_methods():
     from brian2 import StateUpdateMethod
 
     return sorted(StateUpdateMethod.stateupdaters)
-
-
-def check_integer(name, value, *, low=None, high=None):
-    """``value`` as an int, after checking it is an integer in [low, high]
-    (:func:`theory.errors.require_integer`)."""
-    return require_integer(name, value, low=low, high=high)
 
 
 def check_rng(name, rng):
