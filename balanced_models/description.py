@@ -41,7 +41,7 @@ import numpy as np
 
 from theory.errors import ParameterError, require
 
-from .validation import check_time_step, linear_membrane, model_time_constants
+from .validation import _linear_membrane, _model_time_constants, check_time_step
 
 __all__ = ["Neuron", "Population", "PoissonSource", "CorrelatedSource", "WindowedPoissonSource",
            "SpikeTrainSource",
@@ -180,8 +180,8 @@ class Neuron:
         :func:`~balanced_models.validation.check_time_step` (the integrators of
         :mod:`balanced_models.neurons`: exact for LIF with delta or jump synapses, forward
         Euler otherwise)."""
-        integrator = "exact" if linear_membrane(self.spike, self.synapse) else "euler"
-        return model_time_constants(
+        integrator = "exact" if _linear_membrane(self.spike, self.synapse) else "euler"
+        return _model_time_constants(
             self.tau_m, {c: spec["tau"] for c, spec in self.channels.items() if "tau" in spec},
             self.tau_ref, trace_tau, integrator)
 

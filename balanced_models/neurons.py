@@ -41,8 +41,8 @@ from theory.errors import ParameterError
 
 from ._names import name_kwargs
 from .inputs import poisson_count
-from .validation import (check_quantity, check_time_step, integration_methods, linear_membrane,
-                         model_time_constants)
+from .validation import (_linear_membrane, _model_time_constants, check_quantity,
+                         check_time_step, integration_methods)
 
 __all__ = ["NeuronModel", "lif", "eif", "SYNAPSE_TYPES"]
 
@@ -194,7 +194,7 @@ class NeuronModel:
         membrane and synaptic time constants with this model's integration method ('exact'
         for the linear LIF membranes, else Euler-like), the refractory period and the trace."""
         integrator = "exact" if self._method() in ("exact", "linear") else "euler"
-        return model_time_constants(
+        return _model_time_constants(
             self.params["tau_m"],
             {c: spec["tau"] for c, spec in self.channels.items() if "tau" in spec},
             self.refractory, self.trace_tau, integrator)
@@ -246,7 +246,7 @@ class NeuronModel:
     def _method(self):
         if self.method is not None:
             return self.method
-        return "exact" if linear_membrane(self.spike, self.synapse) else "euler"
+        return "exact" if _linear_membrane(self.spike, self.synapse) else "euler"
 
     def _check_channel(self, channel):
         if self.synapse in ("current_exp", "conductance_exp", "conductance_jump"):

@@ -12,7 +12,7 @@ from theory.errors import ParameterError, require
 
 __all__ = ["ParameterError", "si_value", "check_quantity", "report_parameter_errors_plainly",
            "check_time_step", "integration_methods",
-           "check_rng", "linear_membrane", "model_time_constants"]
+           "check_rng"]
 
 
 def si_value(name, value, unit):
@@ -71,13 +71,13 @@ def report_parameter_errors_plainly():
     sys.excepthook = hook
 
 
-def linear_membrane(spike, synapse):
+def _linear_membrane(spike, synapse):
     """True where the membrane is linear between spikes (LIF with delta or jump synapses):
     Brian2 integrates it exactly; every other model with forward Euler."""
     return spike == "lif" and synapse in ("delta", "conductance_jump")
 
 
-def model_time_constants(tau_m, channel_taus, tau_ref, trace_tau, integrator):
+def _model_time_constants(tau_m, channel_taus, tau_ref, trace_tau, integrator):
     """The table :func:`check_time_step` reads: {name: (tau in s, integrator)} for the
     membrane and each channel (with ``integrator``, 'exact' or 'euler'), the refractory
     period and the plasticity trace (exact); None or 0 entries are left out."""
@@ -132,9 +132,11 @@ def check_time_step(dt, time_constants, *, allow_coarse_dt=False, where="the net
     ParameterError
         Naming dt, the time constant and the limit.
     """
+    require("dt", dt, low=0.0, low_open=True, unit="s")
     if allow_coarse_dt:
         return
     for name, (tau, integrator) in time_constants.items():
+        require(name, tau, low=0.0, unit="s")
         if tau and dt > tau / STEPS_PER_TIME_CONSTANT * (1 + 1e-9):
             why = {"euler": "integrated by forward Euler",
                    "exact": "integrated exactly, with the threshold tested once per step",
