@@ -12,7 +12,7 @@ __all__ = ["spike_arrays", "firing_rates", "isi_cvs", "spike_statistics", "spike
            "count_covariance", "covariance_estimation_variance", "shifted_covariance_spread",
            "correlation_from_covariance",
            "pair_statistics", "mean_pair_covariances", "moments_table",
-           "weight_rate_covariance"]
+           "weight_rate_covariance", "power_law_fit"]
 
 
 # spikes closer than this (in windows) below a window edge count in the next window
@@ -285,3 +285,49 @@ def weight_rate_covariance(post, pre, weights, pre_rates, n_post):
     require("pre_rates", r, low=0.0, unit="Hz")
     realised = np.bincount(post, w * r[pre], minlength=n_post).sum() / n_post
     return realised - len(w) / n_post * w.mean() * r.mean()
+
+
+def power_law_fit(x, y, se=None):
+    """Fit y = A x^b by least squares in log-log coordinates.
+
+    Parameters
+    ----------
+    x, y : arrays of positive values (e.g. network sizes and |simulation / theory - 1|)
+    se : standard errors of y, or None. Given, the fit is weighted (the SE of log y is
+        se / y) and the exponent's SE comes from the weights, scaled up by sqrt(chi^2 / dof)
+        when the points scatter more than their errors say; without them, from the residuals.
+
+    Returns
+    -------
+    dict
+        exponent b and its standard error exponent_se, prefactor A, dof (points - 2) and
+        reduced_chi2 (None without ``se``).
+
+    Example
+    -------
+    >>> fit = power_law_fit([1000, 2000, 4000, 8000], [0.4, 0.28, 0.2, 0.14])
+    >>> round(fit["exponent"], 2)
+    -0.5
+    """
+    x = require("x", np.asarray(x, dtype=float), low=0.0, low_open=True)
+    y = require("y", np.asarray(y, dtype=float), low=0.0, low_open=True)
+    if x.ndim != 1 or x.shape != y.shape or len(x) < 3:
+        raise ParameterError(f"x and y must be 1-d arrays of one length >= 3; got shapes "
+                             f"{x.shape} and {y.shape}")
+    X = np.column_stack([np.ones_like(x), np.log(x)])
+    if se is None:
+        w = np.ones_like(x)
+    else:
+        se = require("se", np.asarray(se, dtype=float), low=0.0, low_open=True)
+        if se.shape != y.shape:
+            raise ParameterError(f"se must have the shape of y {y.shape}; got {se.shape}")
+        w = (y / se) ** 2
+    A = X.T @ (w[:, None] * X)
+    coef = np.linalg.solve(A, X.T @ (w * np.log(y)))
+    residual = np.log(y) - X @ coef
+    dof = len(x) - 2
+    chi2 = float(np.sum(w * residual**2) / dof) if dof > 0 else np.nan
+    cov = np.linalg.inv(A) * (chi2 if se is None else max(1.0, chi2))
+    return dict(exponent=float(coef[1]), exponent_se=float(np.sqrt(cov[1, 1])),
+                prefactor=float(np.exp(coef[0])), dof=dof,
+                reduced_chi2=None if se is None else chi2)

@@ -41,6 +41,12 @@ SCALES = {
                   seeds=[1, 2, 3], duration=6.0, burn_in=0.5, dt_fraction=0.01,
                   single_K=[1000, 10_000], single_duration=2.0, cv_K=[]),
     "full": dict(networks=[dict(K=100, a=8.8e-3, N=1000), dict(K=1000, a=1.6e-3, N=10_000)],
+                 # Fig. 6B,C: exponential conductances; dt <= tau_S / 10 and <= 1 % of the
+                 # effective time constant (3.5 ms)
+                 synaptic=dict(K=1000, a=1.6e-3, N=10_000, r_x=20.0, duration=3.0,
+                               seeds=[1, 2], tau_S=[0.0, 1e-4, 1e-3, 1e-2],
+                               dt=[1e-5, 1e-5, 3.5e-5, 3.5e-5],
+                               read_off={1e-4: 21.0, 1e-3: 17.0, 1e-2: 11.0}),
                  r_x=[10, 15, 25, 35, 45, 55], seeds=[1, 2, 3], duration=6.0, burn_in=0.5,
                  dt_fraction=0.01, single_K=[1000, 3000, 10_000], single_duration=5.0,
                  cv_K=[0.0, 0.03, 0.07, 0.1, 0.2, 0.3],
@@ -51,7 +57,7 @@ SCALES = {
 def run(scale, report, processes=None, force=False):
     cfg = SCALES[scale]
     store = report.point_store()
-    n = 4 + len(cfg["networks"])
+    n = 4 + len(cfg["networks"]) + ("synaptic" in cfg)
     report.stage(1, n, "theory")
     _theory_checks(report)
     report.stage(2, n, "single neurons")
@@ -60,8 +66,11 @@ def run(scale, report, processes=None, force=False):
     for k, net in enumerate(cfg["networks"], 3):
         report.stage(k, n, f"network {k - 2} of {len(cfg['networks'])}")
         networks.append(_network(report, cfg, net, store, processes, force))
-    report.stage(n - 1, n, "heterogeneous in-degrees")
+    report.stage(3 + len(cfg["networks"]), n, "heterogeneous in-degrees")
     hetero = _heterogeneity(report, cfg, store, processes, force) if cfg["cv_K"] else None
+    if "synaptic" in cfg:
+        report.stage(n - 1, n, "exponential conductances (Fig. 6)")
+        _synaptic_time_constants(report, cfg, store, processes, force)
     report.stage(n, n, "figures")
     _figures(report, cfg, single, networks, hetero)
 
@@ -159,10 +168,10 @@ def _single_neurons(report, cfg, store, force):
 
 
 # ------------------------------------------------------------------------------------------
-def _network_sweep(report, cfg, net, dt, points, store, processes, force, tag):
+def _network_sweep(report, cfg, net, dt, points, store, processes, force, tag, tau_S=0.0):
     K, a, N = net["K"], net["a"], net["N"]
-    p = NetworkParameters(K=K, a=a, N_E=N, N_I=N, N_X=N, dt=dt)
-    T, t0 = cfg["duration"], cfg["burn_in"]
+    p = NetworkParameters(K=K, a=a, N_E=N, N_I=N, N_X=N, dt=dt, tau_S=tau_S)
+    T, t0 = net.get("duration", cfg["duration"]), cfg["burn_in"]
 
     def build(sim):
         return build_network(sim, p, 1234, record_from=t0)
@@ -239,6 +248,98 @@ def _network(report, cfg, net, store, processes, force):
                                   rate25.mean(), 0.10))
     return dict(K=K, a=a, dt=dt, table=table, rate25=rate25, cv25=cv25,
                 trace=by_point[25.0, 1]["trace"], rate_dist=by_point[25.0, 1]["rate"])
+
+
+def _synaptic_time_constants(report, cfg, store, processes, force):
+    """Fig. 6B,C: the K = 1000 network with exponential conductances of decay tau_S (each
+    spike's conductance integral kept at a tau_L), r_x = 20 Hz: rate and CV against tau_S,
+    with the ETC theory and the Fourcaud-Brunel shift, valid while tau_S / tau << 1 (tau the
+    effective membrane time constant, 3.5 ms here).
+
+    Checks (means over seeds, errors from the seeds):
+    * the rate at tau_S = 0.1 ms over the rate at tau_S = 0 against the theory's ratio (the
+      ratio cancels the ETC approximation's own offset at tau_S = 0): within 3 standard errors
+      plus the neglected next order of the shift, relative tau_S / tau;
+    * the rate falls as tau_S grows (0 -> 0.1 -> 1 -> 10 ms), each step by more than -2
+      standard errors: the paper's Fig. 6C (read off the plot: 21, 17, 11 Hz)."""
+    syn = cfg["synaptic"]
+    K, a, r_x = syn["K"], syn["a"], syn["r_x"]
+    rows = []
+    for tau_S, dt in zip(syn["tau_S"], syn["dt"]):
+        results = _network_sweep(report, cfg, syn, dt, [dict(r_x=r_x, seed=s) for s in syn["seeds"]],
+                                 store, processes, force, f"synaptic_tau{tau_S * 1e3:g}ms",
+                                 tau_S=tau_S)
+        rates = np.array([r["rate"].mean() for r in results])
+        cvs = np.array([_nanmean(r["cv"]) for r in results])
+        theory = network_rates(a, K, 20.0, GAMMA, r_x, "ETC", tau_S=tau_S)
+        nu = theory[-1] if len(theory) else 0.0
+        tau = effective_time_constant(a, K, 20.0, GAMMA, *network_inputs(nu, r_x)) if nu else np.nan
+        rows.append(dict(tau_S_ms=tau_S * 1e3, dt_us=dt * 1e6, rate=rates.mean(),
+                         rate_se=rates.std(ddof=1) / np.sqrt(len(rates)), cv=cvs.mean(),
+                         cv_se=cvs.std(ddof=1) / np.sqrt(len(cvs)), seeds=len(rates),
+                         theory_rate_ETC=nu,
+                         theory_cv_ETC=etc_cv(a, K, 20.0, GAMMA, *network_inputs(nu, r_x),
+                                              tau_S=tau_S) if nu else np.nan,
+                         tau_S_over_tau=tau_S / tau,
+                         read_off_rate=syn["read_off"].get(tau_S, np.nan),
+                         v_sd_mV=1e3 * np.sqrt(np.mean([r["v_var"].mean() for r in results]))))
+    table = pd.DataFrame(rows)
+    report.table(table, "synaptic_time_constants.csv")
+    base, short = table.iloc[0], table.iloc[1]
+    ratio = short.rate / base.rate
+    ratio_se = ratio * np.hypot(short.rate_se / short.rate, base.rate_se / base.rate)
+    expected = short.theory_rate_ETC / base.theory_rate_ETC
+    allowed = 3 * ratio_se + short.tau_S_over_tau * expected
+    report.add(interval_check(
+        "synaptic_rate_ratio_tau0.1ms", f"network rate at tau_S = 0.1 ms / at tau_S = 0 "
+        f"(K = {K}, a = {a:g}, r_x = {r_x:g} Hz; {short.rate:.2f} / {base.rate:.2f} Hz, "
+        f"{len(syn['seeds'])} seeds each) vs ETC with the Fourcaud-Brunel shift", expected,
+        ratio, expected - allowed, expected + allowed,
+        f"3 standard errors + the next order, tau_S / tau = {short.tau_S_over_tau:.3f}"))
+    steps = table.rate.diff().iloc[1:].to_numpy()
+    steps_se = np.hypot(table.rate_se.iloc[1:].to_numpy(), table.rate_se.iloc[:-1].to_numpy())
+    report.add(interval_check(
+        "synaptic_rate_falls_with_tau_S", f"rates {', '.join(f'{r:.1f}' for r in table.rate)} Hz "
+        f"at tau_S = {', '.join(f'{t:g}' for t in table.tau_S_ms)} ms (paper, read off Fig. 6C:"
+        " 21, 17, 11 Hz at 0.1, 1, 10 ms); measured: the largest step in units of its "
+        "standard error", -np.inf, float(np.max(steps / steps_se)), -np.inf, 2.0,
+        "every step down, or up by less than 2 standard errors"))
+    _synaptic_figure(report, syn, table)
+    return table
+
+
+def _synaptic_figure(report, syn, table):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    K, a, r_x = syn["K"], syn["a"], syn["r_x"]
+    tau_S = np.geomspace(1e-5, 2e-2, 40)
+    rate, cv, ratio = [], [], []
+    for ts in tau_S:
+        th = network_rates(a, K, 20.0, GAMMA, r_x, "ETC", tau_S=ts)
+        nu = th[-1] if len(th) else np.nan
+        rate.append(nu)
+        cv.append(etc_cv(a, K, 20.0, GAMMA, *network_inputs(nu, r_x), tau_S=ts)
+                  if np.isfinite(nu) and nu > 0 else np.nan)
+        ratio.append(ts / effective_time_constant(a, K, 20.0, GAMMA, *network_inputs(nu, r_x))
+                     if np.isfinite(nu) and nu > 0 else np.nan)
+    rate, cv, valid = np.array(rate), np.array(cv), np.array(ratio) <= 0.1
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    x = table.tau_S_ms.where(table.tau_S_ms > 0, 1e-3)  # tau_S = 0 drawn at 1 us
+    for ax, y, th, label in ((axes[0], "rate", rate, "rate (Hz)"), (axes[1], "cv", cv, "ISI CV")):
+        ax.plot(tau_S[valid] * 1e3, th[valid], "k-", label="ETC + Fourcaud-Brunel shift")
+        ax.plot(tau_S[~valid] * 1e3, th[~valid], "k:", label="... beyond tau_S / tau = 0.1")
+        ax.errorbar(x, table[y], 3 * table[f"{y}_se"], fmt="o", color="C3",
+                    label=f"Brian2, mean of {len(syn['seeds'])} seeds +- 3 SE (tau_S = 0 at 1 us)")
+        ax.set(xscale="log", xlabel="tau_S (ms)", ylabel=label)
+    axes[0].plot([1e3 * t for t in syn["read_off"]], list(syn["read_off"].values()), "s", mfc="none",
+                 color="0.4", label="paper Fig. 6C (read off)")
+    axes[0].set(title=f"K = {K}, a = {a:g}, r_x = {r_x:g} Hz")
+    axes[0].legend(fontsize=7)
+    axes[1].legend(fontsize=7)
+    fig.tight_layout()
+    report.figure(fig, "synaptic_time_constants.png")
 
 
 def _heterogeneity(report, cfg, store, processes, force):

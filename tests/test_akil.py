@@ -163,3 +163,18 @@ def test_istdp_network_moves_rates_to_the_target(tmp_path):
     assert j == pytest.approx(-100.5, abs=12.0)
     w_t = np.asarray(h.weights["I->E"].w_).mean(axis=0) * np.sqrt(p.N) / 1e-3
     assert w_t[0] == pytest.approx(-150.0) and len(w_t) == 20  # sampled once per second
+
+
+def test_soft_hebbian_per_synapse_prediction_integrates_rate_products():
+    """j_k(T) = j_max - (j_max - j0) exp(-eta tau sum_b c_pre,b c_post,b) over 1 s bins; a
+    synapse onto or from a silent cell stays at j0; a subset of bins is rescaled."""
+    from reproductions.akil import J_MAX, TAU, _soft_hebbian_per_synapse
+
+    counts = np.array([[2] * 10, [3] * 10, [0] * 10], dtype=np.uint16)
+    pre, post = np.array([0, 1, 2]), np.array([1, 0, 0])
+    j0, eta = 0.025, 0.01
+    integral = np.array([60.0, 60.0, 0.0])
+    expected = np.mean(J_MAX - (J_MAX - j0) * np.exp(-eta * TAU * integral))
+    assert _soft_hebbian_per_synapse(pre, post, counts, j0, eta) == pytest.approx(expected)
+    assert _soft_hebbian_per_synapse(pre, post, counts, j0, eta, slice(0, None, 2),
+                                     0.5) == pytest.approx(expected)

@@ -163,6 +163,10 @@ CASES = [
     ("isi_cv V_th nan", lambda: isi_cv(0.01, 0.005, 0.02, NAN, 0.01), "V_th", None),
     ("threshold_shift dt negative", lambda: lif.threshold_shift(0.005, 0.02, dt=-1e-4), "dt",
      "[0, inf)"),
+    ("siegert dt nan", lambda: siegert_rate(0.01, 0.005, 0.02, 0.02, 0.01, dt=NAN), "dt",
+     "[0, inf)"),
+    ("siegert dt with tau_s", lambda: siegert_rate(0.01, 0.005, 0.02, 0.02, 0.01, tau_s=0.005,
+                                                   dt=1e-4), "dt", "tau_s = 0"),
     ("voltage density tau_ref inf", lambda: lif.voltage_density(
         np.linspace(0, 0.02, 5), 0.01, 0.005, 0.02, 0.02, 0.01, tau_ref=INF), "tau_ref", None),
     ("diffusion_moments shapes", lambda: lif.diffusion_moments(
@@ -180,6 +184,16 @@ CASES = [
         np.zeros((3, 3)), NAN, 0.02, 0.01, 0.002), "tau_m", None),
     ("covariances a length", lambda: heterogeneity.covariances(np.zeros((3, 3)), np.ones(2)),
      "a", None),
+    ("resolved theory nu nan", lambda: heterogeneity.resolved_theory(
+        np.zeros((3, 3)), 0.02, 0.02, 0.01, 0.002, mu_dc=0.015, nu=[1.0, NAN, 2.0]), "nu",
+     "[0, inf)"),
+    ("resolved theory nu length", lambda: heterogeneity.resolved_theory(
+        np.zeros((3, 3)), 0.02, 0.02, 0.01, 0.002, mu_dc=0.015, nu=[1.0, 2.0]), "nu", None),
+    ("power law fit y negative", lambda: analysis.power_law_fit([1, 2, 4], [0.3, -0.2, 0.1]),
+     "y", "(0, inf)"),
+    ("power law fit se nan", lambda: analysis.power_law_fit([1, 2, 4], [0.3, 0.2, 0.1],
+                                                           se=[0.1, NAN, 0.1]), "se", None),
+    ("power law fit two points", lambda: analysis.power_law_fit([1, 2], [0.3, 0.2]), "x", ">= 3"),
     ("external rates sigma nan", lambda: heterogeneity.external_rates_for_input(
         0.01, NAN, 1e-4, -5e-4, 0.02), "sigma", None),
     ("avalanche weights nan", lambda: avalanche_theory.check_weights(

@@ -120,3 +120,24 @@ def test_shifted_covariance_spread_is_the_estimation_noise():
     noise, se = table.estimation_noise["EE"], np.sqrt(2 / (40 * 39)) * table.estimation_noise["EE"]
     assert null.loc["EE"].mean() == pytest.approx(noise, abs=4 * se)
     assert 0.5 * se < null.loc["EE"].std(ddof=1) < 2 * se
+
+
+def test_power_law_fit_recovers_exponents_and_their_errors():
+    from balanced_models.analysis import power_law_fit
+
+    N = np.array([1000, 2000, 4000, 8000])
+    exact = power_law_fit(N, 3.0 * N**-0.5)
+    assert exact["exponent"] == pytest.approx(-0.5, abs=1e-12)
+    assert exact["prefactor"] == pytest.approx(3.0, rel=1e-10) and exact["exponent_se"] < 1e-10
+    # noisy points with known errors: the exponent's scatter over repetitions matches its SE
+    rng = np.random.default_rng(4)
+    y0, rel = 3.0 * N**-0.5, 0.1
+    fits = [power_law_fit(N, y0 * np.exp(rel * rng.standard_normal(4)), se=rel * y0)
+            for _ in range(2000)]
+    b = np.array([f["exponent"] for f in fits])
+    se_expected = rel / np.sqrt(np.sum((np.log(N) - np.log(N).mean()) ** 2))
+    assert b.mean() == pytest.approx(-0.5, abs=4 * se_expected / np.sqrt(len(b)))
+    assert b.std() == pytest.approx(se_expected, rel=0.05)  # 2000 draws: 1.6 % SE of an SD
+    # the reported SE: from the weights (se / y, y noisy), or larger when the points scatter
+    # more than their errors say; typically the true one
+    assert np.median([f["exponent_se"] for f in fits]) == pytest.approx(se_expected, rel=0.15)

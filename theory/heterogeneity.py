@@ -40,11 +40,13 @@ def input_moments(J, nu, tau_m, J_x=None, nu_x=None, mu_dc=0.0, J2=None, J_x2=No
 
 
 def working_point(J, tau_m, V_th, V_r, tau_ref, J_x=None, nu_x=None, mu_dc=0.0, tau_s=0.0,
-                  damping=0.2, tol=1e-10, max_iter=20000, nu0=None, J2=None, J_x2=None):
+                  damping=0.2, tol=1e-10, max_iter=20000, nu0=None, J2=None, J_x2=None,
+                  dt=0.0):
     """Self-consistent per-neuron rates nu_i = Phi(mu_i(nu), sigma_i(nu)).
 
     The arguments of :func:`input_moments` define the input (J2, J_x2: second moments, for
-    population-level models); the rest are those of :func:`theory.lif.siegert_rate`.
+    population-level models); the rest are those of :func:`theory.lif.siegert_rate` (``dt``:
+    the time step of the simulation compared with, for the discrete-time threshold shift).
 
     Damped iteration nu <- (1 - damping) nu + damping Phi; each step is one matrix-vector
     product and one vectorised Siegert evaluation. Returns dict(nu, mu, sigma, iterations).
@@ -57,7 +59,7 @@ def working_point(J, tau_m, V_th, V_r, tau_ref, J_x=None, nu_x=None, mu_dc=0.0, 
     nu = np.full(J.shape[0], 10.0) if nu0 is None else np.asarray(nu0, dtype=float).copy()
     for it in range(1, max_iter + 1):
         mu, sigma = input_moments(J, nu, tau_m, J_x, nu_x, mu_dc, J2, J_x2)
-        new = siegert_rate(mu, sigma, tau_m, V_th, V_r, tau_ref, tau_s)
+        new = siegert_rate(mu, sigma, tau_m, V_th, V_r, tau_ref, tau_s, dt)
         change = np.max(np.abs(new - nu))
         nu = (1 - damping) * nu + damping * new
         if change < tol:
@@ -67,10 +69,10 @@ def working_point(J, tau_m, V_th, V_r, tau_ref, J_x=None, nu_x=None, mu_dc=0.0, 
                        f"(last change {change:.3g} Hz)")
 
 
-def effective_connectivity(J, wp, tau_m, V_th, V_r, tau_ref, tau_s=0.0):
+def effective_connectivity(J, wp, tau_m, V_th, V_r, tau_ref, tau_s=0.0, dt=0.0):
     """W = diag(alpha) J + diag(beta) J^2 (dimensionless) at the working point ``wp``;
     returns (W, alpha in 1/V, beta in 1/V^2)."""
-    d_mu, d_s2 = rate_derivatives(wp["mu"], wp["sigma"], tau_m, V_th, V_r, tau_ref, tau_s)
+    d_mu, d_s2 = rate_derivatives(wp["mu"], wp["sigma"], tau_m, V_th, V_r, tau_ref, tau_s, dt)
     alpha, beta = tau_m * d_mu, tau_m * d_s2
     return linear_response_connectivity(J, alpha, beta), alpha, beta
 
@@ -97,7 +99,7 @@ def linear_response_connectivity(J, alpha, beta):
 
 
 def resolved_theory(J, tau_m, V_th, V_r, tau_ref, J_x=None, nu_x=None, mu_dc=0.0, tau_s=0.0,
-                    damping=0.5):
+                    damping=0.5, dt=0.0, nu=None):
     """The whole neuron-resolved theory on one matrix: the working point, the ISI CVs, the
     effective connectivity and the covariances with autocovariance noise.
 
@@ -108,6 +110,10 @@ def resolved_theory(J, tau_m, V_th, V_r, tau_ref, J_x=None, nu_x=None, mu_dc=0.0
     J_x, nu_x, mu_dc : external weights (V), their rates (Hz) and constant drive (V), as
         for :func:`input_moments`
     damping : step of the damped fixed-point iteration
+    dt : time step (s) of the simulation compared with: the discrete-time threshold shift of
+        :func:`theory.lif.siegert_rate` (0: continuous time, the paper's theory)
+    nu : (N,) rates (Hz) to evaluate the theory at instead of the self-consistent ones (the
+        semi-analytic variant: simulated rates set mu, sigma, the gains and a = nu CV^2)
 
     Returns
     -------
@@ -116,10 +122,16 @@ def resolved_theory(J, tau_m, V_th, V_r, tau_ref, J_x=None, nu_x=None, mu_dc=0.0
         a = nu CV^2 (Hz, the output noise), C (Hz, zero-frequency covariances) and D.
     """
     require("J", np.asarray(J, dtype=float))
-    wp = working_point(J, tau_m, V_th, V_r, tau_ref, J_x=J_x, nu_x=nu_x, mu_dc=mu_dc,
-                       tau_s=tau_s, damping=damping)
-    cv = cvs_at(wp, tau_m, V_th, V_r, tau_ref, tau_s)
-    W, alpha, beta = effective_connectivity(J, wp, tau_m, V_th, V_r, tau_ref, tau_s)
+    if nu is None:
+        wp = working_point(J, tau_m, V_th, V_r, tau_ref, J_x=J_x, nu_x=nu_x, mu_dc=mu_dc,
+                           tau_s=tau_s, damping=damping, dt=dt)
+    else:
+        nu = require_shape("nu", require_nonnegative("nu", np.asarray(nu, dtype=float), "Hz"),
+                           (np.shape(J)[0],))
+        mu, sigma = input_moments(J, nu, tau_m, J_x, nu_x, mu_dc)
+        wp = dict(nu=nu, mu=mu, sigma=sigma, iterations=0)
+    cv = cvs_at(wp, tau_m, V_th, V_r, tau_ref, tau_s, dt)
+    W, alpha, beta = effective_connectivity(J, wp, tau_m, V_th, V_r, tau_ref, tau_s, dt)
     a = wp["nu"] * cv**2
     C, D = covariances(W, a)
     return dict(wp=wp, cv=cv, W=W, alpha=alpha, beta=beta, a=a, C=C, D=D)
@@ -246,6 +258,6 @@ def external_rates_for_input(mu, sigma, J_exc, J_inh, tau_m, mu_dc=0.0):
     return nu
 
 
-def cvs_at(wp, tau_m, V_th, V_r, tau_ref, tau_s=0.0):
+def cvs_at(wp, tau_m, V_th, V_r, tau_ref, tau_s=0.0, dt=0.0):
     """Per-neuron ISI CVs at the working point."""
-    return isi_cv(wp["mu"], wp["sigma"], tau_m, V_th, V_r, tau_ref, tau_s)
+    return isi_cv(wp["mu"], wp["sigma"], tau_m, V_th, V_r, tau_ref, tau_s, dt)

@@ -18,6 +18,13 @@ Exponential synapses with time constant ``tau_s`` << tau_m are handled by the
 Fourcaud & Brunel (2002) shift of threshold and reset by sigma * (alpha/2) sqrt(tau_s/tau_m),
 alpha = sqrt(2) |zeta(1/2)|.
 
+A simulation with time step ``dt`` checks the threshold only on the time grid; between two
+checks the free membrane moves by sigma sqrt(dt/tau_m) (SD), so a path that crosses and comes
+back in between is missed. To first order in sqrt(dt/tau_m) this raises the threshold, and
+only the threshold, by rho sigma sqrt(dt/tau_m), rho = |zeta(1/2)|/sqrt(2 pi) = 0.5826, the
+mean overshoot of a Gaussian random walk over a distant barrier (Siegmund's corrected
+diffusion approximation); the reset is exact on the grid. Pass ``dt`` to include it.
+
 Public functions take physical parameters; the private ``_name`` helpers take reduced
 variables (y = (V - mu)/sigma) so that the numerics can be tested on their own.
 """
@@ -31,6 +38,7 @@ from .errors import ParameterError, require, require_nonnegative, require_positi
 
 __all__ = [
     "ALPHA_SHIFT",
+    "DISCRETE_TIME_SHIFT",
     "threshold_shift",
     "diffusion_moments",
     "siegert_rate",
@@ -41,6 +49,10 @@ __all__ = [
 
 #: sqrt(2) |zeta(1/2)|, the coefficient of the Fourcaud-Brunel threshold shift.
 ALPHA_SHIFT = float(np.sqrt(2.0) * 1.4603545088095868)  # zeta(1/2) = -1.46035450880958...
+
+#: |zeta(1/2)| / sqrt(2 pi) = ALPHA_SHIFT / (2 sqrt(pi)): the threshold shift of a simulation
+#: with time step dt is DISCRETE_TIME_SHIFT * sigma * sqrt(dt / tau_m) (Siegmund 1979).
+DISCRETE_TIME_SHIFT = float(ALPHA_SHIFT / (2.0 * np.sqrt(np.pi)))
 
 _SQRT_PI = float(np.sqrt(np.pi))
 
@@ -144,20 +156,27 @@ def diffusion_moments(tau_m, weights, counts, rates, E_L=0.0):
     return mu, sigma
 
 
-def _reduced_thresholds(mu, sigma, tau_m, V_th, V_r, tau_ref, tau_s):
+def _reduced_thresholds(mu, sigma, tau_m, V_th, V_r, tau_ref, tau_s, dt=0.0):
+    """Reduced threshold and reset y = (V - mu)/sigma with their shifts (in units of sigma):
+    (y_th, y_r, tau_ref/tau_m, shift of y_th, shift of y_r)."""
     require_positive("tau_m", tau_m, "s")
     require_positive("sigma", sigma, "V")
     require_nonnegative("tau_ref", tau_ref, "s")
     require_nonnegative("tau_s", tau_s, "s")
+    require_nonnegative("dt", dt, "s")
+    if np.any(np.asarray(dt) > 0) and np.any(np.asarray(tau_s) > 0):
+        raise ParameterError("dt: the discrete-time threshold shift is for delta synapses "
+                             "(tau_s = 0); with tau_s > 0 the membrane is smooth between steps")
     require("mu", mu, unit="V")  # finite
     require("V_th", V_th, unit="V")
     require("V_r", V_r, unit="V")
     require("V_th - V_r", np.asarray(V_th) - np.asarray(V_r), low=0.0, low_open=True, unit="V")
-    shift = 0.5 * ALPHA_SHIFT * np.sqrt(np.asarray(tau_s, dtype=float) / tau_m)
-    y_th = (np.asarray(V_th, dtype=float) - mu) / sigma + shift
-    y_r = (np.asarray(V_r, dtype=float) - mu) / sigma + shift
+    shift_r = 0.5 * ALPHA_SHIFT * np.sqrt(np.asarray(tau_s, dtype=float) / tau_m)
+    shift_th = shift_r + DISCRETE_TIME_SHIFT * np.sqrt(np.asarray(dt, dtype=float) / tau_m)
+    y_th = (np.asarray(V_th, dtype=float) - mu) / sigma + shift_th
+    y_r = (np.asarray(V_r, dtype=float) - mu) / sigma + shift_r
     y_th, y_r, ref = np.broadcast_arrays(y_th, y_r, np.asarray(tau_ref, dtype=float) / tau_m)
-    return y_th, y_r, ref, shift
+    return y_th, y_r, ref, shift_th, shift_r
 
 
 def threshold_shift(sigma, tau_m, dt=0.0, jump=0.0):
@@ -189,32 +208,43 @@ def threshold_shift(sigma, tau_m, dt=0.0, jump=0.0):
 # --------------------------------------------------------------------------------------------
 # public theory
 # --------------------------------------------------------------------------------------------
-def siegert_rate(mu, sigma, tau_m, V_th, V_r, tau_ref=0.0, tau_s=0.0):
+def siegert_rate(mu, sigma, tau_m, V_th, V_r, tau_ref=0.0, tau_s=0.0, dt=0.0):
     """Stationary firing rate (Hz) of the LIF neuron in the diffusion approximation.
 
     1/nu = tau_ref + tau_m sqrt(pi) int_{y_r}^{y_th} e^{u^2} (1 + erf u) du,
-    y = (V - mu)/sigma (+ the Fourcaud-Brunel shift when tau_s > 0).
+    y = (V - mu)/sigma (+ the Fourcaud-Brunel shift when tau_s > 0, + the discrete-time
+    threshold shift DISCRETE_TIME_SHIFT sqrt(dt/tau_m) when dt > 0).
 
-    mu, V_th, V_r, sigma in V; tau_m, tau_ref, tau_s in s.
+    mu, V_th, V_r, sigma in V; tau_m, tau_ref, tau_s, dt in s. ``dt`` (>= 0, only with
+    tau_s = 0) is the time step of the simulation the rate is compared with.
+
+    Example
+    -------
+    >>> round(float(siegert_rate(0.0015, 0.0219, 0.02, 0.015, 0.0, 0.002)), 2)
+    26.33
+    >>> round(float(siegert_rate(0.0015, 0.0219, 0.02, 0.015, 0.0, 0.002, dt=1e-4)), 2)
+    24.07
     """
-    y_th, y_r, ref, _ = _reduced_thresholds(mu, sigma, tau_m, V_th, V_r, tau_ref, tau_s)
+    y_th, y_r, ref, _, _ = _reduced_thresholds(mu, sigma, tau_m, V_th, V_r, tau_ref, tau_s, dt)
     scaled, M = _reduced_rate(y_th, y_r, ref)
     return scaled * np.exp(-M) / tau_m
 
 
-def rate_derivatives(mu, sigma, tau_m, V_th, V_r, tau_ref=0.0, tau_s=0.0):
+def rate_derivatives(mu, sigma, tau_m, V_th, V_r, tau_ref=0.0, tau_s=0.0, dt=0.0):
     """Return (d nu/d mu in Hz/V, d nu/d sigma**2 in Hz/V**2) of :func:`siegert_rate`.
 
-    The derivative with respect to sigma includes the sigma-dependence of the threshold shift
-    for exponential synapses. These are the zero-frequency linear-response coefficients.
+    The derivative with respect to sigma includes the sigma-dependence of the threshold
+    shifts (exponential synapses, time step). These are the zero-frequency linear-response
+    coefficients.
     """
-    y_th, y_r, ref, shift = _reduced_thresholds(mu, sigma, tau_m, V_th, V_r, tau_ref, tau_s)
+    y_th, y_r, ref, shift_th, shift_r = _reduced_thresholds(mu, sigma, tau_m, V_th, V_r,
+                                                            tau_ref, tau_s, dt)
     scaled, M = _reduced_rate(y_th, y_r, ref)
     # nu^2 erfcx(-y) = (nu tau e^M)^2 e^{-M} [erfcx(-y) e^{-M}] / tau^2
     common = _SQRT_PI * scaled**2 * np.exp(-M) / tau_m / sigma
     f_th, f_r = _scaled_erfcx_neg(y_th, M), _scaled_erfcx_neg(y_r, M)
     dnu_dmu = common * (f_th - f_r)
-    dnu_dsigma = common * (f_th * (y_th - shift) - f_r * (y_r - shift))
+    dnu_dsigma = common * (f_th * (y_th - shift_th) - f_r * (y_r - shift_r))
     return dnu_dmu, dnu_dsigma / (2.0 * sigma)
 
 
@@ -240,14 +270,15 @@ def _cv_outer_integrand(x, M):
     return total + np.where(x > 0.0, positive, 0.0)
 
 
-def isi_cv(mu, sigma, tau_m, V_th, V_r, tau_ref=0.0, tau_s=0.0):
+def isi_cv(mu, sigma, tau_m, V_th, V_r, tau_ref=0.0, tau_s=0.0, dt=0.0):
     """Coefficient of variation of the inter-spike interval (dimensionless).
 
     CV^2 = 2 pi (nu tau_m)^2 int_{y_r}^{y_th} dx e^{x^2} int_{-inf}^x dy e^{y^2} (1 + erf y)^2
-    (Brunel 2000, appendix A.1). Same arguments and units as :func:`siegert_rate`.
-    Tends to 1 far below threshold (Poisson firing) and to 0 far above it.
+    (Brunel 2000, appendix A.1). Same arguments and units as :func:`siegert_rate`, ``dt``
+    included (the shifted threshold). Tends to 1 far below threshold (Poisson firing) and to
+    0 far above it.
     """
-    y_th, y_r, ref, _ = _reduced_thresholds(mu, sigma, tau_m, V_th, V_r, tau_ref, tau_s)
+    y_th, y_r, ref, _, _ = _reduced_thresholds(mu, sigma, tau_m, V_th, V_r, tau_ref, tau_s, dt)
     scaled, M = _reduced_rate(y_th, y_r, ref)
     # the outer integrand peaks at y_th with width ~1/(4 y_th); split off that peak
     peak_width = np.minimum(4.0, 10.0 / np.maximum(np.abs(y_th), 1e-300))
@@ -264,7 +295,7 @@ def voltage_density(V, mu, sigma, tau_m, V_th, V_r, tau_ref=0.0):
     and 0 for V >= V_th. It integrates to 1 - nu tau_ref (the refractory neurons are not in it).
     ``V`` broadcasts against the parameters.
     """
-    y_th, y_r, ref, _ = _reduced_thresholds(mu, sigma, tau_m, V_th, V_r, tau_ref, 0.0)
+    y_th, y_r, ref, _, _ = _reduced_thresholds(mu, sigma, tau_m, V_th, V_r, tau_ref, 0.0)
     scaled, M = _reduced_rate(y_th, y_r, ref)
     z_raw = (np.asarray(V, dtype=float) - mu) / sigma
     z = np.minimum(z_raw, y_th)  # above threshold the density is 0; clip to avoid overflow
