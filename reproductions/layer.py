@@ -32,7 +32,7 @@ from theory.heterogeneity import (block_means_and_variances, bulk_radius_squared
                                   covariance_variances, covariances, external_rates_for_input,
                                   linear_response_connectivity, mean_covariances,
                                   participation_ratio, resolved_theory)
-from theory.lif import siegert_rate
+from theory.lif import rate_derivatives, siegert_rate
 
 from .report import interval_check, relative_check
 
@@ -40,7 +40,7 @@ SCALES = {
     "quick": dict(duration=51.0, bin=0.25, realisations=list(range(1, 13)), sim_seed=1),
     "full": dict(duration=1001.0, bin=0.25, realisations=list(range(1, 25)), sim_seed=1,
                  sweep_duration=201.0, calibration=(0.8, 0.4, 0.2), calibration_duration=401.0,
-                 single_neuron_duration=21.0,
+                 single_neuron_duration=21.0, response_duration=201.0,
                  sweep=[(0.2, 0.0), (0.2, 0.2), (0.2, 0.5), (0.4, 0.0), (0.4, 0.5),
                         (0.8, 0.0), (0.8, 0.5), (0.8, 1.0)]),
 }
@@ -50,7 +50,7 @@ T_INIT = 1.0
 def run(scale, report, processes=None, force=False):
     cfg = SCALES[scale]
     store = report.point_store()
-    n = 6 + ("sweep" in cfg) + ("calibration" in cfg)
+    n = 6 + ("sweep" in cfg) + ("calibration" in cfg) + ("response_duration" in cfg)
     report.stage(1, n, "linear model")
     linear = _linear_model(report)
     report.stage(2, n, "sparse E/I network")
@@ -65,9 +65,13 @@ def run(scale, report, processes=None, force=False):
     controls = _controls(report, p, theories[0])
     report.stage(6, n, "figures")
     _figures(report, linear, sparse, theories[0], sim, controls)
+    if "response_duration" in cfg:
+        report.stage(7, n, "measured linear response")
+        _linear_response(report, cfg, store, p, theories[0], force)
     if "calibration" in cfg:
         _psp_calibration(report, cfg, store, p, theories[0], force,
-                         lambda text: report.stage(7, n, f"PSP-size calibration, {text}"))
+                         lambda text: report.stage(n - ("sweep" in cfg), n,
+                                                   f"PSP-size calibration, {text}"))
     if "sweep" in cfg:
         _spiking_sweep(report, cfg, store, p, theories[0], force,
                        lambda text: report.stage(n, n, f"spiking heterogeneity sweep, {text}"))
@@ -432,7 +436,8 @@ def _spiking_sweep(report, cfg, store, p0, th0, force, stage=lambda text: None):
             f"sweep_within_20pct_{name}", f"sweep points where the {name.replace('_', ' ')} "
             "theory's mean and variance of covariances (all pairs) are both within 20 % of "
             f"the simulation (points: {', '.join(f'{a}/{b}' for a, b in zip(table.p[within], table.cv_w[within]))})",
-            len(table), int(within.sum()), 6, len(table), "issue: >= 6 of 8"))
+            len(table), int(within.sum()), int(np.ceil(0.75 * len(table))), len(table),
+            "issue: >= 6 of 8"))
     _sweep_figure(report, table)
 
 
@@ -552,14 +557,16 @@ def _single_neuron_control(report, cfg, store, p0, th0, force, stage):
     means), driven by Poisson jumps of the calibration's sizes J_E (E) and -g J_E (I), at the
     simulations' dt and at dt / 4: separates the PSP-size effect on the rate from the time
     step's. Checked at the smallest J_E against the rate with the discrete-time shift:
-    within 4 standard errors over neurons plus the neglected next order, (dt/tau_m) nu."""
+    within 4 standard errors over neurons plus the neglected next order, (dt/tau_m) nu. At
+    the simulations' dt the mean input is also moved by +-1 mV at fixed sigma: the measured
+    gain d nu / d mu (Hz/mV) against the theories' (table and figure)."""
     from brian2 import Hz, mV
 
     import balanced_models as bm
     from balanced_models.analysis import spike_arrays
 
     mu, sigma = th0["wp"]["mu"].mean(), th0["wp"]["sigma"].mean()
-    N, T = 1000, cfg["single_neuron_duration"]
+    N, T, epsilon = 1000, cfg["single_neuron_duration"], 1e-3
     J_values = cfg["calibration"]
     rows = []
     for time_step in (DT, DT / 4):  # not "dt": Brian2 would see it in the namespace
@@ -574,10 +581,10 @@ def _single_neuron_control(report, cfg, store, p0, th0, force, stage):
             G = sim.add(model.group(N, drive=["e", "i"]))
             spikes = sim.add(bm.spike_monitor(G))
             out = {"rate": [], "rate_se": [], "cv": []}
-            for k, J_mV in enumerate(J_values):
+            for k, (J_mV, shift) in enumerate(conditions):
                 J = J_mV * 1e-3
-                nu_e, nu_i = external_rates_for_input(mu, sigma, J, -p0.g * J, p0.tau_m,
-                                                      p0.mu_dc)
+                nu_e, nu_i = external_rates_for_input(mu + shift, sigma, J, -p0.g * J,
+                                                      p0.tau_m, p0.mu_dc)
                 if k == 0:
                     for channel, rate, w in (("e", nu_e, J_mV), ("i", nu_i, -p0.g * J_mV)):
                         bm.set_poisson_drive(G, model, channel, K=1, rate=rate * Hz,
@@ -595,15 +602,31 @@ def _single_neuron_control(report, cfg, store, p0, th0, force, stage):
             sim.close()
             return out
 
-        point = dict(kind="layer_single_neuron", dt=time_step, J_E_mV=list(J_values), T=T, N=N)
+        # at the simulations' dt also mu +- epsilon: the gain d nu / d mu at fixed sigma
+        conditions = [(J_mV, 0.0) for J_mV in J_values]
+        if time_step == DT:
+            conditions += [(J_mV, sign * epsilon) for J_mV in J_values for sign in (1, -1)]
+        point = dict(kind="layer_single_neuron", dt=time_step, J_E_mV=list(J_values), T=T, N=N,
+                     epsilon=epsilon if time_step == DT else 0.0)
         res = store.cached(point, simulate, force=force)
-        for k, J_mV in enumerate(J_values):
-            rows.append(dict(dt_ms=time_step * 1e3, J_E_mV=J_mV, rate=float(res["rate"][k]),
-                             rate_se=float(res["rate_se"][k]), cv=float(res["cv"][k]),
-                             paper_rate=siegert_rate(mu, sigma, p0.tau_m, p0.V_th, p0.V_r,
-                                                     p0.tau_ref),
-                             dt_shift_rate=siegert_rate(mu, sigma, p0.tau_m, p0.V_th, p0.V_r,
-                                                        p0.tau_ref, dt=time_step)))
+        result = {c: (float(res["rate"][k]), float(res["rate_se"][k]), float(res["cv"][k]))
+                  for k, c in enumerate(conditions)}
+        theory = dict(paper=siegert_rate(mu, sigma, p0.tau_m, p0.V_th, p0.V_r, p0.tau_ref),
+                      dt_shift=siegert_rate(mu, sigma, p0.tau_m, p0.V_th, p0.V_r, p0.tau_ref,
+                                            dt=time_step))
+        gains = {name: rate_derivatives(mu, sigma, p0.tau_m, p0.V_th, p0.V_r, p0.tau_ref,
+                                        dt=dt_)[0] for name, dt_ in (("paper", 0.0),
+                                                                     ("dt_shift", time_step))}
+        for J_mV in J_values:
+            rate, rate_se, cv = result[J_mV, 0.0]
+            row = dict(dt_ms=time_step * 1e3, J_E_mV=J_mV, rate=rate, rate_se=rate_se, cv=cv,
+                       paper_rate=theory["paper"], dt_shift_rate=theory["dt_shift"],
+                       paper_gain=gains["paper"] * 1e-3, dt_shift_gain=gains["dt_shift"] * 1e-3)
+            if (J_mV, epsilon) in result:  # Hz per mV
+                (up, up_se, _), (down, down_se, _) = result[J_mV, epsilon], result[J_mV, -epsilon]
+                row.update(gain=(up - down) / (2 * epsilon) * 1e-3,
+                           gain_se=np.hypot(up_se, down_se) / (2 * epsilon) * 1e-3)
+            rows.append(row)
     table = pd.DataFrame(rows)
     report.table(table, "single_neuron_control.csv")
     smallest = table[table.J_E_mV == min(J_values)]
@@ -623,7 +646,7 @@ def _calibration_figure(report, table, single):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1, 3, figsize=(13.5, 3.8))
+    fig, axes = plt.subplots(1, 4, figsize=(18, 3.8))
     J = table.J_E_mV
     ax = axes[0]
     for name, marker in zip(VARIANTS[:2], "xo"):
@@ -647,10 +670,87 @@ def _calibration_figure(report, table, single):
         ax.set(xlabel="J_E (mV)", ylabel="simulation / theory - 1 (%)",
                title=f"{title} (all pairs; +-2 SE; band +-15 %)")
         ax.legend(fontsize=6)
+    if "gain" in single:
+        s = single.dropna(subset=["gain"])
+        ax = axes[3]
+        ax.errorbar(s.J_E_mV, s.gain, 2 * s.gain_se, fmt="o", capsize=2,
+                    label=f"single neurons, dt = {s.dt_ms.iloc[0]:g} ms (+-2 SE)")
+        ax.plot(s.J_E_mV, s.paper_gain, "k--", label="Siegert")
+        ax.plot(s.J_E_mV, s.dt_shift_gain, "k-", label="Siegert + dt shift")
+        ax.set(xlabel="J_E (mV)", ylabel="d rate / d mu (Hz/mV)",
+               title="single-neuron gain at fixed sigma")
+        ax.legend(fontsize=6)
     fig.suptitle("PSP-size calibration at the example's working point (K J fixed, N ~ 1/J)",
                  fontsize=9)
     fig.tight_layout()
     report.figure(fig, "psp_calibration.png")
+
+
+def _linear_response(report, cfg, store, p, th0, force):
+    """The effective connectivity measured in the simulation: every neuron's constant drive is
+    changed by +-epsilon xi_i (xi_i = +-1 at random, epsilon = 1 mV, about 5 % of sigma), in
+    two runs with the same seed. Half the rate difference, neuron by neuron, is the network's
+    linear response dnu = (1 - W)^-1 diag(alpha / tau_m) epsilon xi, which each theory
+    predicts from its own W = alpha J + beta J^2 and gains (the second order cancels in the
+    +- difference). The slope of measured on predicted (through the origin; 1 if the theory's
+    gains and W are right) and its standard error, from the scatter about the fit, say by how
+    much each theory's linear response is off."""
+    from brian2 import volt
+
+    epsilon, T = 1e-3, cfg["response_duration"]
+    xi = np.where(np.random.default_rng(12).random(p.N) < 0.5, -1.0, 1.0)
+
+    def simulate():
+        sim = Simulation("cpp_standalone", seed=cfg["sim_seed"],
+                         directory=os.path.join(report.build_dir, "response"))
+        h = build_network(sim, p, th0["connections"])
+        out = {}
+        for sign, name in ((1, "plus"), (-1, "minus")):
+            drive = {}
+            for pop, sl in p.populations.items():
+                G, offset = h.placement[pop]
+                values = drive.setdefault(G, np.full(len(G), p.mu_dc))
+                values[offset:offset + sl.stop - sl.start] += sign * epsilon * xi[sl]
+            args = {G.mu_ext: values * volt for G, values in drive.items()}
+            if sign == 1:
+                for G, values in drive.items():
+                    G.mu_ext = values * volt
+                sim.run(T * second)
+            else:
+                sim.execute(run_args=args, seed=cfg["sim_seed"])
+            i, t = h.network_spike_trains()
+            out[f"rates_{name}"] = firing_rates(i, t, p.N, T_INIT, T)
+        sim.close()
+        return out
+
+    point = dict(kind="layer_linear_response", epsilon=epsilon, xi_seed=12, T=T,
+                 seed=cfg["sim_seed"], realisation=th0["seed"])
+    res = store.cached(point, simulate, force=force)
+    measured = (res["rates_plus"] - res["rates_minus"]) / 2
+    base = (res["rates_plus"] + res["rates_minus"]) / 2
+    theories = _theory_variants(p, th0, base)
+    rows = []
+    for name, th in theories.items():
+        drive = th["alpha"] / p.tau_m * epsilon * xi  # Hz: alpha is tau_m dnu/dmu
+        predicted = np.linalg.solve(np.eye(p.N) - th["W"], drive)
+        slope = float(predicted @ measured / (predicted @ predicted))
+        residual = measured - slope * predicted
+        se = float(np.sqrt(residual @ residual / (p.N - 1) / (predicted @ predicted)))
+        rows.append(dict(theory=name, slope=slope, slope_se=se,
+                         pearson=float(np.corrcoef(predicted, measured)[0, 1]),
+                         predicted_rms=float(np.sqrt(np.mean(predicted**2))),
+                         measured_rms=float(np.sqrt(np.mean(measured**2))),
+                         mean_alpha=float(th["alpha"].mean()), R2=th["R2"]))
+    table = pd.DataFrame(rows)
+    report.table(table, "linear_response.csv")
+    for row in rows:
+        report.add(interval_check(
+            f"linear_response_slope_{row['theory']}", f"measured rate response to +-1 mV "
+            f"drive patterns ({T - T_INIT:g} s each, N = {p.N}) on the {row['theory']} "
+            f"theory's (1 - W)^-1 alpha epsilon xi, neuron by neuron: slope (SE "
+            f"{row['slope_se']:.3f}), Pearson {row['pearson']:.2f}", 1.0, row["slope"], 0.8,
+            1.2, "within 20 % (the issue's criterion for an improved prediction)"))
+    return table
 
 
 # ------------------------------------------------------------------------------------------
