@@ -225,7 +225,8 @@ def _static(ctx, cfg):
             _finite_size_trend(report, f"static_cov_{pair}", f"mean {pair} count covariance "
                                f"(250 ms, c = 0.1, {cfg['static_T']:g} s) / leading-order "
                                "theory", table.N, table[f"ratio_{pair}"],
-                               table[f"cov_{pair}_se"] / table[f"theory_cov_{pair}"])
+                               table[f"cov_{pair}_se"] / table[f"theory_cov_{pair}"],
+                               se_dof=9)  # SEs from 10 blocks
     net = AkilParameters(c=0.1).mean_field()
     r = net.rates()
     row = table[table.N == cfg["N"]].iloc[0]
@@ -392,25 +393,30 @@ def _kohonen_scaling(ctx, cfg, p2):
     return table
 
 
-def _finite_size_trend(report, name, what, N, ratio, ratio_se):
+def _finite_size_trend(report, name, what, N, ratio, ratio_se, se_dof=None):
     """Check that ``ratio`` (simulation / theory) moves toward 1 as N grows: a power law
     |ratio - 1| = A N^b fitted (weighted by the standard errors where all are known), with b
-    negative at one-sided 95 % confidence (b + t_{0.95, dof} SE(b) < 0)."""
+    negative at one-sided 95 % confidence, b + t_0.95 SE(b) < 0. The t quantile's degrees of
+    freedom are those of the scale of SE(b): the points' own standard errors (``se_dof``, the
+    degrees of freedom of each, e.g. 9 for 10 blocks) when the fit's scatter is within them
+    (reduced chi^2 <= 1), else the fit's residuals (points - 2)."""
     from scipy.stats import t as student_t
 
     N, ratio, ratio_se = (np.asarray(v, dtype=float) for v in (N, ratio, ratio_se))
     gap = np.abs(ratio - 1)
     weighted = bool(np.all(np.isfinite(ratio_se)) and np.all(ratio_se > 0))
     fit = power_law_fit(N, gap, ratio_se if weighted else None)
-    bound = fit["exponent"] + student_t.ppf(0.95, fit["dof"]) * fit["exponent_se"]
+    from_errors = weighted and se_dof is not None and fit["reduced_chi2"] <= 1
+    dof = se_dof * len(N) if from_errors else fit["dof"]
+    bound = fit["exponent"] + student_t.ppf(0.95, dof) * fit["exponent_se"]
     how = "weighted by the standard errors" if weighted else "unweighted"
     if fit["reduced_chi2"] is not None:
         how += f", reduced chi^2 {fit['reduced_chi2']:.2g}"
     report.add(interval_check(
         f"{name}_trend", f"{what}: {', '.join(f'{r:.3f}' for r in ratio)} at N = "
         f"{', '.join(f'{n:g}' for n in N)}; |ratio - 1| ~ N^b with b = {fit['exponent']:.2f} "
-        f"+- {fit['exponent_se']:.2f} ({how}); the measured value is b + t_0.95 SE(b)", 0.0,
-        bound, -np.inf, 0.0, "moves toward 1 as N grows: b < 0 at one-sided 95 % confidence"))
+        f"+- {fit['exponent_se']:.2f} ({how}); the measured value is b + t_0.95 SE(b), "
+        f"{dof} degrees of freedom", 0.0, bound, -np.inf, 0.0, "moves toward 1 as N grows: b < 0 at one-sided 95 % confidence"))
     return fit
 
 
