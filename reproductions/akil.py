@@ -178,18 +178,17 @@ def _measure(h, p, t0):
     out.update({f"cov_blocks_{k}": np.array([b[k] for b in blocks]) for k in blocks[0]})
     scale = np.sqrt(p.N)  # J -> j (V)
     for proj in p.plasticity:
-        key, (pre, post) = _label(proj), proj.split("->")
+        key, pre = _label(proj), proj.split("->")[0]
         c = h.connectivity[proj]
         w = np.asarray(h.projections[proj].w_[:]) * scale
         out[f"w_final_{key}"] = w
         out[f"w_t_{key}"] = np.asarray(h.weights[proj].w_) * scale  # (samples, times)
         out[f"w_post_{key}"] = c.post[h.weight_samples[proj]]
         out[f"w_times_{key}"] = np.asarray(h.weights[proj].t_)
-        pre_rates, post_rates = out.get(f"rates_{pre}"), out.get(f"rates_{post}")
+        pre_rates = out.get(f"rates_{pre}")
         if pre_rates is not None and len(pre_rates) == c.n_pre:
             # weight-rate covariance D (sec. 4.1), in the units of W r (V Hz)
             out[f"D_{key}"] = weight_rate_covariance(c.post, c.pre, w, pre_rates, c.n_post) / p.N
-            out[f"rate_products_{key}"] = post_rates[c.post] * pre_rates[c.pre]
     return out
 
 

@@ -22,8 +22,8 @@ import pandas as pd
 from brian2 import second
 
 from balanced_models.analysis import (correlation_from_covariance, count_covariance,
-                                      firing_rates, isi_cvs, pair_statistics,
-                                      shifted_covariance_spread, spike_counts)
+                                      firing_rates, isi_cvs, mean_pair_covariances,
+                                      pair_statistics, shifted_covariance_spread, spike_counts)
 from balanced_models.network import Simulation
 from balanced_models.papers.layer import (LayerParameters, build_network, dense_matrix,
                                           description, realise)
@@ -340,7 +340,12 @@ def _measured_covariances(i, t, p, T, bin_width):
             / bin_width**2).sub(stats.estimation_noise, axis=0)
     w = stats.n_pairs / stats.n_pairs.sum()  # all distinct pairs pooled
     null_pooled = (null.mul(w, axis=0)).sum()
+    # standard error of the pooled mean covariance: its scatter over 10 consecutive blocks
+    everyone = {"all": slice(0, p.N)}
+    blocks = [mean_pair_covariances(counts[:, b], everyone)["allall"] / bin_width
+              for b in np.array_split(np.arange(n_windows), 10)]
     return dict(stats=stats, weights=w, rates=firing_rates(i, t, p.N, T_INIT, T),
+                mean_cov_se=float(np.std(blocks, ddof=1) / np.sqrt(len(blocks))),
                 cvs=isi_cvs(i, t, p.N, T_INIT, T),
                 mean_cov=float((w * stats.mean_cov).sum()),
                 var_cov=float((w * stats.var_cov).sum()),
@@ -374,10 +379,10 @@ def _theory_variants(p, th_paper, sim_rates):
                                              connections=connections, nu=sim_rates)}
 
 
-def _comparison_row(sim, theories, p, prefix=""):
+def _comparison_row(sim, theories, p):
     row = dict(sim_rate=sim["rates"].mean(), sim_cv=np.nanmean(sim["cvs"]),
-               sim_mean_cov=sim["mean_cov"], sim_var_cov=sim["var_cov"],
-               sim_var_cov_se=sim["var_cov_se"], estimation_noise=sim["estimation_noise"],
+               sim_mean_cov=sim["mean_cov"], sim_mean_cov_se=sim["mean_cov_se"],
+               sim_var_cov=sim["var_cov"], sim_var_cov_se=sim["var_cov_se"], estimation_noise=sim["estimation_noise"],
                null_bias=sim["null_bias"])
     for name, th in theories.items():
         t = _theory_covariances(th, p, sim["weights"])
@@ -411,11 +416,6 @@ def _spiking_sweep(report, cfg, store, p0, th0, force, stage=lambda text: None):
         row = dict(p=p_conn, cv_w=cv_w, J_E_mV=p.J_E * 1e3, nu_ext_E=p.r_x[0],
                    nu_ext_I=p.r_x[1], R2=th["R2"], run_seconds=res["run_seconds"],
                    **_comparison_row(sim, theories, p))
-        # the earlier column names of this table
-        row.update(theory_rate=row["paper_rate"], theory_var_cov=row["paper_var_cov"])
-        for pair in sim["stats"].index:
-            for stat in ("mean_cov", "var_cov"):
-                row[f"theory_{stat}_{pair}"] = row[f"paper_{stat}_{pair}"]
         rows.append(row)
         th_var, sim_var, se = row["paper_var_cov"], sim["var_cov"], sim["var_cov_se"]
         report.add(interval_check(
@@ -476,19 +476,6 @@ def _sweep_figure(report, table):
     report.figure(fig, "spiking_sweep.png")
 
 
-def _pooled_mean_covariance_se(i, t, p, T, bin_width, blocks=10):
-    """Standard error (Hz) of the mean cross-covariance over all distinct pairs, from its
-    scatter over ``blocks`` consecutive blocks of the run: in each block it is
-    (Var(sum of counts) - sum of count variances) / (N (N - 1)) / bin_width."""
-    counts = spike_counts(i, t, p.N, T_INIT, T, bin_width)
-    per_block = []
-    for block in np.array_split(np.arange(counts.shape[1]), blocks):
-        c = counts[:, block]
-        total = c.sum(axis=0).var(ddof=1) - c.var(axis=1, ddof=1).sum()
-        per_block.append(total / (p.N * (p.N - 1)) / bin_width)
-    return float(np.std(per_block, ddof=1) / np.sqrt(blocks))
-
-
 def _psp_calibration(report, cfg, store, p0, th0, force, stage=lambda text: None):
     """Brief sec. 5 T6c as a series in the PSP size: J_E shrinks from the example's 0.8 mV to
     0.2 mV at the example's working point (population-level mu and sigma, external rates
@@ -518,8 +505,6 @@ def _psp_calibration(report, cfg, store, p0, th0, force, stage=lambda text: None
         theories = _theory_variants(p, th, sim["rates"])
         rows.append(dict(J_E_mV=J_mV, N=p.N, K_E=round(p.p * p.N_E), nu_ext_E=p.r_x[0],
                          nu_ext_I=p.r_x[1], n_windows=sim["n_windows"],
-                         sim_mean_cov_se=_pooled_mean_covariance_se(res["i"], res["t"], p, T,
-                                                                     bin_width),
                          run_seconds=res["run_seconds"], **_comparison_row(sim, theories, p)))
     table = pd.DataFrame(rows).sort_values("J_E_mV", ascending=False).reset_index(drop=True)
     for q in ("mean_cov", "var_cov"):
