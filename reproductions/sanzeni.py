@@ -10,6 +10,9 @@ if the synaptic efficacy scales as 1/log K.
 * Network (one compiled network per time step; the r_x sweep and the seeds re-run it with
   run_args): rate, CV and P(V) against both theory variants, and a dt-convergence check.
 * Heterogeneous in-degree (full scale): rate distribution and quiescent fraction vs CV_K.
+* Exponential conductances (full scale, Fig. 6): the K = 1000 network's rate and CV vs tau_S
+  against ETC with the Fourcaud-Brunel shift, and unconnected neurons with the network's
+  inputs as a control that separates the single neuron's response from the network loop.
 
 Statistical errors of network rates come from independent seeds: the network's population
 activity has slow collective fluctuations, so time blocks of one run understate the error.
@@ -24,7 +27,8 @@ from brian2 import Hz, second
 from balanced_models.analysis import firing_rates, isi_cvs, moments_table, spike_arrays
 from balanced_models.network import Simulation
 from balanced_models.papers.sanzeni import (NetworkParameters, SingleNeuronBlock,
-                                            build_network, build_single_neurons)
+                                            build_network, build_single_neurons,
+                                            unconnected_description)
 from balanced_models.sweeps import run_sweep
 from theory.conductance import (SANZENI, effective_parameters, effective_time_constant, etc_cv,
                                 etc_density, etc_rate,
@@ -46,7 +50,9 @@ SCALES = {
                  synaptic=dict(K=1000, a=1.6e-3, N=10_000, r_x=20.0, duration=3.0,
                                seeds=[1, 2], tau_S=[0.0, 1e-4, 1e-3, 1e-2],
                                dt=[1e-5, 1e-5, 3.5e-5, 3.5e-5],
-                               read_off={1e-4: 21.0, 1e-3: 17.0, 1e-2: 11.0}),
+                               read_off={1e-4: 21.0, 1e-3: 17.0, 1e-2: 11.0},
+                               # unconnected neurons with the network's input rates
+                               single=dict(n=1000, duration=2.0, burn_in=0.2)),
                  r_x=[10, 15, 25, 35, 45, 55], seeds=[1, 2, 3], duration=6.0, burn_in=0.5,
                  dt_fraction=0.01, single_K=[1000, 3000, 10_000], single_duration=5.0,
                  cv_K=[0.0, 0.03, 0.07, 0.1, 0.2, 0.3],
@@ -304,7 +310,76 @@ def _synaptic_time_constants(report, cfg, store, processes, force):
         " 21, 17, 11 Hz at 0.1, 1, 10 ms); measured: the largest step in units of its "
         "standard error", -np.inf, float(np.max(steps / steps_se)), -np.inf, 2.0,
         "every step down, or up by less than 2 standard errors"))
+    if "single" in syn:
+        _synaptic_single_neurons(report, syn, store, force, base.rate)
     _synaptic_figure(report, syn, table)
+    return table
+
+
+def _synaptic_single_neurons(report, syn, store, force, nu):
+    """Control for the tau_S check: n unconnected neurons of the network's model with the
+    inputs of the tau_S = 0 network (K E inputs at r_x + nu, gamma K I inputs at nu, each
+    neuron its own independent Poisson trains), at tau_S = 0 with the network's dt and dt / 4,
+    and at tau_S = 0.1 ms with the network's dt. Without the recurrent loop the single
+    neuron's response to synaptic filtering (the Fourcaud-Brunel shift of the ETC theory) and
+    to the time step (the discrete-time threshold shift) are seen directly.
+
+    Check: rate(tau_S = 0.1 ms) / rate(tau_S = 0, dt / 4) against the ETC theory's ratio with
+    the shifts (dt / 4 for the base), within 3 standard errors over neurons (independent
+    inputs) plus the neglected next order of the shift, relative tau_S / tau."""
+    import balanced_models as bm
+
+    K, a, r_x, single = syn["K"], syn["a"], syn["r_x"], syn["single"]
+    n, T, t0 = single["n"], single["duration"], single["burn_in"]
+    r_E, r_I = r_x + nu, nu
+    dt_net = syn["dt"][syn["tau_S"].index(0.0)]
+    tau_short = min(t for t in syn["tau_S"] if t > 0)
+    conditions = [(0.0, dt_net), (0.0, dt_net / 4), (tau_short, syn["dt"][syn["tau_S"].index(
+        tau_short)])]
+    tau = effective_time_constant(a, K, 20.0, GAMMA, r_E, r_I)
+    rows = []
+    for tau_S, dt in conditions:
+        p = NetworkParameters(K=K, a=a, tau_S=tau_S, dt=dt)
+        point = dict(kind="sanzeni_unconnected", K=K, a=a, tau_S=tau_S, dt=dt, r_E=r_E, r_I=r_I,
+                     n=n, T=T, t0=t0)
+
+        def simulate():
+            tag = f"unconnected_tau{tau_S * 1e3:g}ms_dt{dt * 1e6:g}us"
+            sim = Simulation("cpp_standalone", seed=11, dt=dt * second,
+                             directory=os.path.join(report.build_dir, tag))
+            h = bm.build(unconnected_description(p, n, r_E, r_I), sim, seed=11)
+            sim.run(T * second)
+            i, t = h.spike_trains("E")
+            out = dict(rate=firing_rates(i, t, n, t0, T), cv=isi_cvs(i, t, n, t0, T))
+            sim.close()
+            return out
+
+        res = store.cached(point, simulate, force=force)
+        rates = np.asarray(res["rate"])
+        shifted_dt = dt if tau_S == 0 else 0.0
+        rows.append(dict(tau_S_ms=tau_S * 1e3, dt_us=dt * 1e6, r_E=r_E, r_I=r_I,
+                         rate=rates.mean(), rate_se=rates.std(ddof=1) / np.sqrt(n),
+                         cv=_nanmean(res["cv"]),
+                         theory_rate_ETC=etc_rate(a, K, 20.0, GAMMA, r_E, r_I, tau_S=tau_S),
+                         theory_rate_ETC_dt=etc_rate(a, K, 20.0, GAMMA, r_E, r_I, tau_S=tau_S,
+                                                     dt=shifted_dt),
+                         theory_cv_ETC_dt=etc_cv(a, K, 20.0, GAMMA, r_E, r_I, tau_S=tau_S,
+                                                 dt=shifted_dt),
+                         tau_S_over_tau=tau_S / tau))
+    table = pd.DataFrame(rows)
+    report.table(table, "synaptic_unconnected_neurons.csv")
+    fine, short = table.iloc[1], table.iloc[2]
+    ratio = short.rate / fine.rate
+    ratio_se = ratio * np.hypot(short.rate_se / short.rate, fine.rate_se / fine.rate)
+    expected = short.theory_rate_ETC_dt / fine.theory_rate_ETC_dt
+    allowed = 3 * ratio_se + short.tau_S_over_tau * expected
+    report.add(interval_check(
+        "synaptic_unconnected_rate_ratio_tau0.1ms", f"unconnected neurons with the tau_S = 0 "
+        f"network's inputs (r_E = {r_E:.2f}, r_I = {r_I:.2f} Hz, {n} neurons): rate at tau_S = "
+        f"{tau_short * 1e3:g} ms / at tau_S = 0 ({short.rate:.2f} / {fine.rate:.2f} Hz, dt = "
+        f"{fine.dt_us:g} us) vs ETC with the Fourcaud-Brunel shift", expected, ratio,
+        expected - allowed, expected + allowed,
+        f"3 standard errors + the next order, tau_S / tau = {short.tau_S_over_tau:.3f}"))
     return table
 
 

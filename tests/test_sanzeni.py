@@ -103,6 +103,36 @@ def test_exponential_conductances_shift_threshold_and_reset_in_etc():
         network_rates(a, K, g, gamma, 20.0, "A13", tau_S=tau_S)
 
 
+def test_time_step_shifts_only_the_etc_threshold():
+    from theory.lif import DISCRETE_TIME_SHIFT
+    from theory.conductance import SANZENI as n, effective_parameters, etc_cv, etc_rate
+
+    a, K, g, gamma, rE, rI, dt = 1.6e-3, 1000, 20, 0.25, 42.35, 22.35, 1e-5
+    tau, mu, s2 = effective_parameters(a, K, g, gamma, rE, rI)
+    shift = DISCRETE_TIME_SHIFT * np.sqrt(s2(mu)) * np.sqrt(dt / tau)
+    args = (mu, np.sqrt(s2(mu)), tau, n.V_th + shift, n.V_r, n.tau_ref)
+    assert etc_rate(a, K, g, gamma, rE, rI, dt=dt) == pytest.approx(siegert_rate(*args), rel=1e-12)
+    assert etc_cv(a, K, g, gamma, rE, rI, dt=dt) == pytest.approx(isi_cv(*args), rel=1e-9)
+    with pytest.raises(bm.ParameterError, match="dt"):
+        etc_rate(a, K, g, gamma, rE, rI, tau_S=1e-4, dt=dt)
+
+
+def test_unconnected_description_has_the_network_neuron_and_inputs():
+    from balanced_models.papers.sanzeni import network_neuron, unconnected_description
+
+    p = NetworkParameters(K=1000, a=1.6e-3, N_E=1000, N_I=1000, N_X=1000, tau_S=1e-4, dt=1e-5)
+    d = unconnected_description(p, 50, 42.0, 22.0)
+    assert d.populations["E"].neuron == network_neuron(p) and d.projections == {}
+    (e, i), = [d.drives["E"]]
+    assert (e.K, e.rate, e.weight, e.channel) == (1000, 42.0, 1.6e-3, "e")
+    assert (i.K, i.rate, i.weight, i.channel) == (250, 22.0, 20 * 1.6e-3, "i")
+    assert d.dt == 1e-5
+    for bad in (dict(n=0), dict(n=2.5), dict(r_E=float("nan")), dict(r_I=-1.0)):
+        kwargs = dict(n=50, r_E=42.0, r_I=22.0) | bad
+        with pytest.raises(bm.ParameterError, match=next(iter(bad))):
+            unconnected_description(p, **kwargs)
+
+
 @pytest.mark.parametrize("mu", [0.005, -0.02, -0.08, -0.15])
 def test_general_diffusion_cv_stays_finite_where_the_rate_underflows(mu):
     """Additive noise, far below threshold: the CV of the general (grid) diffusion agrees with

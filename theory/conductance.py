@@ -92,21 +92,24 @@ def effective_parameters(a, K, g, gamma, r_E, r_I, n=SANZENI):
     return tau, mu, sigma2
 
 
-def etc_rate(a, K, g, gamma, r_E, r_I, n=SANZENI, tau_S=0.0):
+def etc_rate(a, K, g, gamma, r_E, r_I, n=SANZENI, tau_S=0.0, dt=0.0):
     """Firing rate (Hz) in the effective-time-constant approximation (Eq. 10).
 
     tau_S > 0 (s): exponential conductances with decay tau_S << tau, through the standard
     Fourcaud-Brunel shift of threshold and reset by (sqrt(2)|zeta(1/2)|/2) sigma sqrt(tau_S/tau)
     (the brief's reading of App. G, G9; the efficacy a keeps its meaning, see
-    balanced_models.papers.sanzeni)."""
+    balanced_models.papers.sanzeni). dt > 0 (s, with tau_S = 0): the time step of the
+    simulation compared with, through the discrete-time threshold shift of
+    :func:`theory.lif.siegert_rate` with the effective time constant tau."""
     tau, mu, s2 = effective_parameters(a, K, g, gamma, r_E, r_I, n)
-    return siegert_rate(mu, np.sqrt(s2(mu)), tau, n.V_th, n.V_r, n.tau_ref, tau_S)
+    return siegert_rate(mu, np.sqrt(s2(mu)), tau, n.V_th, n.V_r, n.tau_ref, tau_S, dt)
 
 
-def etc_cv(a, K, g, gamma, r_E, r_I, n=SANZENI, tau_S=0.0):
-    """ISI CV in the effective-time-constant approximation (Eq. 11); tau_S as in etc_rate."""
+def etc_cv(a, K, g, gamma, r_E, r_I, n=SANZENI, tau_S=0.0, dt=0.0):
+    """ISI CV in the effective-time-constant approximation (Eq. 11); tau_S and dt as in
+    etc_rate."""
     tau, mu, s2 = effective_parameters(a, K, g, gamma, r_E, r_I, n)
-    return isi_cv(mu, np.sqrt(s2(mu)), tau, n.V_th, n.V_r, n.tau_ref, tau_S)
+    return isi_cv(mu, np.sqrt(s2(mu)), tau, n.V_th, n.V_r, n.tau_ref, tau_S, dt)
 
 
 def etc_density(V, a, K, g, gamma, r_E, r_I, n=SANZENI):

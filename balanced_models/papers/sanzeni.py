@@ -13,16 +13,16 @@ from dataclasses import dataclass, field
 from brian2 import Hz, second
 
 from theory.conductance import SANZENI, NeuronParameters, effective_time_constant
-from theory.errors import require, require_nonnegative, require_positive
+from theory.errors import require, require_integer, require_nonnegative, require_positive
 
 from ..brian2_engine import build, neuron_model
 from ..description import (FixedInDegree, HeterogeneousInDegree, NetworkDescription, Neuron,
-                           PoissonSource, Population, Projection, Recording)
+                           PoissonDrive, PoissonSource, Population, Projection, Recording)
 from ..inputs import set_poisson_drive
 from ..recording import moment_recorder, spike_monitor
 
 __all__ = ["NetworkParameters", "network_neuron", "description", "build_network",
-           "SingleNeuronBlock", "build_single_neurons"]
+           "unconnected_description", "SingleNeuronBlock", "build_single_neurons"]
 
 
 @dataclass(frozen=True)
@@ -111,6 +111,28 @@ def description(p, *, n_traces=20, trace_dt=0.1e-3):
         projections=projections,
         sources={"X_E": PoissonSource(p.N_X, p.r_x), "X_I": PoissonSource(p.N_X, p.r_x)},
         record=Recording(states={"E": (("v",), n_traces, trace_dt)}), dt=p.dt)
+
+
+def unconnected_description(p, n, r_E, r_I):
+    """``n`` unconnected neurons of the network's model (``p``: efficacies, in-degrees,
+    synapses, tau_S and dt), each with its own K excitatory inputs at ``r_E`` and gamma K
+    inhibitory ones at ``r_I`` (Hz, independent Poisson): the network's neuron with the
+    network's input rates, but without the recurrent loop.
+
+    Example
+    -------
+    >>> d = unconnected_description(NetworkParameters(tau_S=1e-4, dt=1e-5), 100, 45.0, 25.0)
+    >>> d.populations["E"].size, [x.K for x in d.drives["E"]]
+    (100, [100.0, 25.0])
+    """
+    require_integer("n", n, low=1)
+    require_nonnegative("r_E", r_E, "Hz")
+    require_nonnegative("r_I", r_I, "Hz")
+    return NetworkDescription(
+        populations={"E": Population(int(n), network_neuron(p))},
+        drives={"E": (PoissonDrive(p.K, r_E, p.a, "e"),
+                      PoissonDrive(p.gamma * p.K, r_I, p.g * p.a, "i"))},
+        dt=p.dt)
 
 
 def build_network(sim, p, seed, *, record_from=0.5, n_traces=20, trace_dt=0.1e-3):
