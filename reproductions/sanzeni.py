@@ -292,16 +292,11 @@ def _synaptic_time_constants(report, cfg, store, processes, force):
     table = pd.DataFrame(rows)
     report.table(table, "synaptic_time_constants.csv")
     base, short = table.iloc[0], table.iloc[1]
-    ratio = short.rate / base.rate
-    ratio_se = ratio * np.hypot(short.rate_se / short.rate, base.rate_se / base.rate)
-    expected = short.theory_rate_ETC / base.theory_rate_ETC
-    allowed = 3 * ratio_se + short.tau_S_over_tau * expected
-    report.add(interval_check(
+    report.add(_filtering_ratio_check(
         "synaptic_rate_ratio_tau0.1ms", f"network rate at tau_S = 0.1 ms / at tau_S = 0 "
         f"(K = {K}, a = {a:g}, r_x = {r_x:g} Hz; {short.rate:.2f} / {base.rate:.2f} Hz, "
-        f"{len(syn['seeds'])} seeds each) vs ETC with the Fourcaud-Brunel shift", expected,
-        ratio, expected - allowed, expected + allowed,
-        f"3 standard errors + the next order, tau_S / tau = {short.tau_S_over_tau:.3f}"))
+        f"{len(syn['seeds'])} seeds each) vs ETC with the Fourcaud-Brunel shift", short, base,
+        short.theory_rate_ETC / base.theory_rate_ETC))
     steps = table.rate.diff().iloc[1:].to_numpy()
     steps_se = np.hypot(table.rate_se.iloc[1:].to_numpy(), table.rate_se.iloc[:-1].to_numpy())
     report.add(interval_check(
@@ -369,18 +364,25 @@ def _synaptic_single_neurons(report, syn, store, force, nu):
     table = pd.DataFrame(rows)
     report.table(table, "synaptic_unconnected_neurons.csv")
     fine, short = table.iloc[1], table.iloc[2]
-    ratio = short.rate / fine.rate
-    ratio_se = ratio * np.hypot(short.rate_se / short.rate, fine.rate_se / fine.rate)
-    expected = short.theory_rate_ETC_dt / fine.theory_rate_ETC_dt
-    allowed = 3 * ratio_se + short.tau_S_over_tau * expected
-    report.add(interval_check(
+    report.add(_filtering_ratio_check(
         "synaptic_unconnected_rate_ratio_tau0.1ms", f"unconnected neurons with the tau_S = 0 "
         f"network's inputs (r_E = {r_E:.2f}, r_I = {r_I:.2f} Hz, {n} neurons): rate at tau_S = "
         f"{tau_short * 1e3:g} ms / at tau_S = 0 ({short.rate:.2f} / {fine.rate:.2f} Hz, dt = "
-        f"{fine.dt_us:g} us) vs ETC with the Fourcaud-Brunel shift", expected, ratio,
-        expected - allowed, expected + allowed,
-        f"3 standard errors + the next order, tau_S / tau = {short.tau_S_over_tau:.3f}"))
+        f"{fine.dt_us:g} us) vs ETC with the Fourcaud-Brunel shift", short, fine,
+        short.theory_rate_ETC_dt / fine.theory_rate_ETC_dt))
     return table
+
+
+def _filtering_ratio_check(name, description, short, base, expected):
+    """rate(short tau_S) / rate(tau_S = 0) of two table rows (rate, rate_se, tau_S_over_tau)
+    against the theory's ratio ``expected``: within 3 standard errors plus the neglected next
+    order of the Fourcaud-Brunel shift, relative tau_S / tau."""
+    ratio = short.rate / base.rate
+    ratio_se = ratio * np.hypot(short.rate_se / short.rate, base.rate_se / base.rate)
+    allowed = 3 * ratio_se + short.tau_S_over_tau * expected
+    return interval_check(name, description, expected, ratio, expected - allowed,
+                          expected + allowed, "3 standard errors + the next order, tau_S / tau "
+                          f"= {short.tau_S_over_tau:.3f}")
 
 
 def _synaptic_figure(report, syn, table):
