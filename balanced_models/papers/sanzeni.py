@@ -119,6 +119,20 @@ def unconnected_description(p, n, r_E, r_I):
     inhibitory ones at ``r_I`` (Hz, independent Poisson): the network's neuron with the
     network's input rates, but without the recurrent loop.
 
+    Parameters
+    ----------
+    p : NetworkParameters
+        The network whose neuron model, in-degrees, efficacies and dt are used.
+    n : int
+        Number of neurons (>= 1).
+    r_E, r_I : float
+        Rate of each excitatory and each inhibitory input (Hz, >= 0, finite).
+
+    Returns
+    -------
+    NetworkDescription
+        Population "E" with two Poisson drives (channels e and i) and no projections.
+
     Example
     -------
     >>> d = unconnected_description(NetworkParameters(tau_S=1e-4, dt=1e-5), 100, 45.0, 25.0)
