@@ -126,6 +126,20 @@ def _print(now):
     print(line, file=stream, flush=True)
 
 
+def _terminal_copy():
+    """A line-buffered stream on a duplicate of stderr's file descriptor, or None.
+
+    Brian2 points file descriptors 1 and 2 at temporary files while it compiles a standalone
+    project (``brian2.utils.logger.std_silent``), so lines written to ``sys.stderr`` then
+    vanish; a duplicate taken before keeps reaching the terminal.
+    """
+    try:
+        sys.stderr.flush()
+        return os.fdopen(os.dup(sys.stderr.fileno()), "w", buffering=1)
+    except (AttributeError, OSError, ValueError):  # no real descriptor (e.g. captured)
+        return None
+
+
 def _heartbeat(stop):
     while not stop.wait(1.0):
         now = time.monotonic()
@@ -145,20 +159,23 @@ def reporting(interval=30.0, min_interval=5.0, stream=None):
     min_interval : float
         Shortest gap between lines caused by updates (s), >= 0.
     stream : file, optional
-        Where lines go (default: sys.stderr).
+        Where lines go (default: a duplicate of stderr's file descriptor, so that lines
+        still reach the terminal while Brian2 redirects stderr during a compile; sys.stderr
+        where it has no descriptor).
     """
     from theory.errors import require
 
     require("interval", interval, low=0.0, low_open=True, unit="s")
     require("min_interval", min_interval, low=0.0, unit="s")
     stop = threading.Event()
-    thread = None
+    thread, own = None, None
     with _LOCK:
         _STATE["depth"] += 1
         outer = _STATE["depth"] > 1
         if not outer:
+            own = stream is None and _terminal_copy()
             _STATE.update(interval=float(interval), min_interval=float(min_interval),
-                          stream=stream, last_print=time.monotonic(), task=None)
+                          stream=own or stream, last_print=time.monotonic(), task=None)
     if not outer:
         thread = threading.Thread(target=_heartbeat, args=(stop,), daemon=True)
         thread.start()
@@ -170,3 +187,6 @@ def reporting(interval=30.0, min_interval=5.0, stream=None):
             thread.join()
         with _LOCK:
             _STATE["depth"] -= 1
+            if not outer and own:
+                _STATE["stream"] = None
+                own.close()
