@@ -179,6 +179,12 @@ def _drive_channels(d, pop):
     return [neuron.check_channel(x.channel, f"drives[{pop!r}]") for x in d.drives.get(pop, ())]
 
 
+def _gaussian_drive_channels(d, pop):
+    """The drive channels of ``pop`` whose drive is Gaussian (the diffusion approximation)."""
+    return [c for x, c in zip(d.drives.get(pop, ()), _drive_channels(d, pop))
+            if x.noise == "gaussian"]
+
+
 def neuron_groups(description):
     """[(NeuronGroup name, [populations])]: populations with equal neurons, plasticity traces
     and drive channels share one NeuronGroup (each population a contiguous subgroup, in the
@@ -186,7 +192,8 @@ def neuron_groups(description):
     a fixed time per step and every Synapses its own spike queue."""
     groups = []
     for pop, p in description.populations.items():
-        key = (p.neuron, description.trace_tau(pop), tuple(_drive_channels(description, pop)))
+        key = (p.neuron, description.trace_tau(pop), tuple(_drive_channels(description, pop)),
+               tuple(_gaussian_drive_channels(description, pop)))
         for k, pops in groups:
             if k == key:
                 pops.append(pop)
@@ -282,6 +289,7 @@ def build(description, sim, *, seed=None, connectivity=None):
         model = neuron_model(first.neuron, d.trace_tau(pops[0]))
         channels = _drive_channels(d, pops[0])
         G = sim.add(model.group(sum(d.size(p) for p in pops), name=group_name, drive=channels,
+                                gaussian_drive=_gaussian_drive_channels(d, pops[0]),
                                 allow_coarse_dt=d.allow_coarse_dt))
         offset = 0
         for pop in pops:
@@ -433,7 +441,7 @@ def _compiled_structure(d):
                                 "uniform" if isinstance(p.delay, tuple) else p.delay,
                                 p.plasticity and p.plasticity.kind, p.target_range)
                             for k, p in d.projections.items()},
-        "the drives": {k: [x.channel for x in v] for k, v in d.drives.items()},
+        "the drives": {k: [(x.channel, x.noise) for x in v] for k, v in d.drives.items()},
         "the grouping into Brian2 objects (equal neurons share a NeuronGroup; projections "
         "from one source with equal weights and delays share a Synapses)":
             (neuron_groups(d), synapse_groups(d))}

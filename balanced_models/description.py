@@ -523,17 +523,26 @@ class Projection:
 class PoissonDrive:
     """Independent Poisson input to every neuron of a population: ``K`` inputs per neuron at
     ``rate`` (Hz) each, of weight ``weight`` (as for a projection), on ``channel``. Unlike a
-    source population, no two neurons share a drive input."""
+    source population, no two neurons share a drive input.
+
+    ``noise='gaussian'`` replaces the input by its diffusion approximation (Brian2 engine
+    only): each time step's number of events, Poisson with mean K rate dt, becomes a Gaussian
+    of the same mean and variance. An exponential synapse then carries an Ornstein-Uhlenbeck
+    process with the shot noise's mean, variance and correlation time (a conductance may go
+    negative); a delta or jump synapse gets white noise. It tests what the diffusion theories
+    assume, input by input."""
 
     K: float
     rate: float
     weight: float
     channel: str = None
+    noise: str = "poisson"
 
     def __post_init__(self):
         _set(self, K=_number("K", self.K, low=0.0),
              rate=_number("rate", self.rate, low=0.0, unit="Hz"),
              weight=_number("weight", self.weight))
+        _choice("noise", self.noise, ("poisson", "gaussian"))
         if self.channel is not None and not (isinstance(self.channel, str)
                                              and self.channel.isidentifier()):
             raise ParameterError(f"channel must be an identifier or None; got {self.channel!r}")

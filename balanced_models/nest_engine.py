@@ -124,9 +124,9 @@ def import_nest():
 # ---------------------------------------------------------------------------------------------
 def check_supported(description):
     """Raise a ParameterError naming the first feature of ``description`` that NEST cannot
-    run exactly (module doc): conductance jumps, a rule without a NEST synapse model, a
-    delay below one time step, a recorded state other than ``v`` (or not sampled on the
-    time grid), or channels that do not map onto NEST's two receptors."""
+    run exactly (module doc): conductance jumps, a Gaussian drive, a rule without a NEST
+    synapse model, a delay below one time step, a recorded state other than ``v`` (or not
+    sampled on the time grid), or channels that do not map onto NEST's two receptors."""
     d = _check_description(description)
     for pop, p in d.populations.items():
         if p.neuron.synapse == "conductance_jump":
@@ -135,6 +135,11 @@ def check_supported(description):
                 "Sanzeni model) have no NEST built-in; run this description with the Brian2 "
                 "engine, or use synapse='conductance_exp'")
         channel_receptors(d, pop)
+        for k, drive in enumerate(d.drives.get(pop, ())):
+            if drive.noise != "poisson":
+                raise ParameterError(
+                    f"drives[{pop!r}][{k}]: noise={drive.noise!r} (the diffusion approximation "
+                    "of the drive) has no NEST built-in; run it with the Brian2 engine")
     for name, proj in d.projections.items():
         if proj.plasticity is not None and proj.plasticity.kind in _NO_RULE:
             raise ParameterError(f"projections[{name!r}]: {_NO_RULE[proj.plasticity.kind]}")

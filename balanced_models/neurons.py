@@ -199,7 +199,8 @@ class NeuronModel:
             {c: spec["tau"] for c, spec in self.channels.items() if "tau" in spec},
             self.refractory, self.trace_tau, integrator)
 
-    def group(self, N, *, name=None, drive=(), v_init="uniform", dt=None, allow_coarse_dt=False):
+    def group(self, N, *, name=None, drive=(), gaussian_drive=(), v_init="uniform", dt=None,
+              allow_coarse_dt=False):
         """A NeuronGroup of N neurons with this model's parameters set.
 
         drive : channels that get a built-in independent Poisson drive. Per neuron it adds
@@ -207,6 +208,11 @@ class NeuronModel:
             set with :func:`balanced_models.inputs.set_poisson_drive`); every time step each
             neuron receives a Poisson number of events with mean K rate dt. Unlike PoissonInput
             these values can be changed by run_args without recompiling.
+        gaussian_drive : channels of ``drive`` whose drive is the diffusion approximation of
+            the Poisson drive: each step's event count is K rate dt + sqrt(K rate dt) N(0, 1),
+            a Gaussian of the same mean and variance (an exponential channel becomes an
+            Ornstein-Uhlenbeck process with the shot noise's mean, variance and correlation
+            time; a conductance may then go negative)
         v_init : 'uniform' (uniform in [V_r, V_th]) or 'rest' (E_L)
         dt : the group's time step (default: the Simulation's, Brian2's defaultclock)
         allow_coarse_dt : skip the check of dt against the model's time constants
@@ -237,8 +243,15 @@ class NeuronModel:
             G.v = "E_L"
         else:
             raise ParameterError(f"v_init must be 'uniform' or 'rest'; got {v_init!r}")
+        unknown = set(gaussian_drive) - set(drive)
+        if unknown:
+            raise ParameterError(f"gaussian_drive must be channels of drive {list(drive)}; "
+                                 f"got {sorted(unknown)}")
         for c in drive:
-            code = self.increment(c, f"poisson_count(K_drive_{c}*rate_drive_{c}*dt)*w_drive_{c}")
+            mean = f"K_drive_{c}*rate_drive_{c}*dt"
+            count = (f"({mean} + sqrt({mean})*randn())" if c in gaussian_drive
+                     else f"poisson_count({mean})")
+            code = self.increment(c, f"{count}*w_drive_{c}")
             G.run_regularly(code, when="synapses", name=f"{G.name}_drive_{c}")
         return G
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from brian2 import Hz, second
 
 from theory.conductance import SANZENI, NeuronParameters, effective_time_constant
-from theory.errors import require, require_integer, require_nonnegative, require_positive
+from theory.errors import (ParameterError, require, require_integer, require_nonnegative,
+                           require_positive)
 
 from ..brian2_engine import build, neuron_model
 from ..description import (FixedInDegree, HeterogeneousInDegree, NetworkDescription, Neuron,
@@ -113,7 +114,7 @@ def description(p, *, n_traces=20, trace_dt=0.1e-3):
         record=Recording(states={"E": (("v",), n_traces, trace_dt)}), dt=p.dt)
 
 
-def unconnected_description(p, n, r_E, r_I):
+def unconnected_description(p, n, r_E, r_I, noise_E="poisson", noise_I="poisson"):
     """``n`` unconnected neurons of the network's model (``p``: efficacies, in-degrees,
     synapses, tau_S and dt), each with its own K excitatory inputs at ``r_E`` and gamma K
     inhibitory ones at ``r_I`` (Hz, independent Poisson): the network's neuron with the
@@ -127,6 +128,10 @@ def unconnected_description(p, n, r_E, r_I):
         Number of neurons (>= 1).
     r_E, r_I : float
         Rate of each excitatory and each inhibitory input (Hz, >= 0, finite).
+    noise_E, noise_I : {'poisson', 'gaussian'}
+        The excitatory and inhibitory input as Poisson shot noise, or as its diffusion
+        approximation (same mean, variance and correlation time; see
+        :class:`~balanced_models.description.PoissonDrive`).
 
     Returns
     -------
@@ -142,10 +147,13 @@ def unconnected_description(p, n, r_E, r_I):
     require_integer("n", n, low=1)
     require_nonnegative("r_E", r_E, "Hz")
     require_nonnegative("r_I", r_I, "Hz")
+    for name, value in (("noise_E", noise_E), ("noise_I", noise_I)):
+        if value not in ("poisson", "gaussian"):
+            raise ParameterError(f"{name} must be 'poisson' or 'gaussian'; got {value!r}")
     return NetworkDescription(
         populations={"E": Population(int(n), network_neuron(p))},
-        drives={"E": (PoissonDrive(p.K, r_E, p.a, "e"),
-                      PoissonDrive(p.gamma * p.K, r_I, p.g * p.a, "i"))},
+        drives={"E": (PoissonDrive(p.K, r_E, p.a, "e", noise_E),
+                      PoissonDrive(p.gamma * p.K, r_I, p.g * p.a, "i", noise_I))},
         dt=p.dt)
 
 
