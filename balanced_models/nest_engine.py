@@ -571,6 +571,10 @@ def _gather(arrays):
     return [np.concatenate([p[k] for p in parts]) for k in range(len(arrays))]
 
 
+_FIRST_CHUNK = 0.01  # s of simulated time in the first nest.Run of a run
+_CHUNK_WALL = 5.0  # s of wall time aimed at per nest.Run after the first
+
+
 def run(handles, duration, *, report=None):
     """Simulate a built network for ``duration`` seconds (from t = 0; once per build).
 
@@ -596,11 +600,12 @@ def run(handles, duration, *, report=None):
                              f"wall s); got {report!r}")
     d, nest = handles.description, import_nest()
     steps = int(round(duration / d.dt))
-    # stop at every weight reading, and at least every simulated second (progress)
+    # stop at every weight reading; in between, run chunks of about _CHUNK_WALL seconds of
+    # wall time (NEST holds the GIL while it runs, so progress lines come between chunks)
     reading = {name: max(1, int(round(d.record.weights[name][1] / d.dt)))
                for name in handles._weight_reads}
-    intervals = set(reading.values()) | {max(1, int(round(1.0 / d.dt)))}
-    stops = sorted({k for i in intervals for k in range(i, steps, i)} | {steps})
+    stops = sorted({k for i in set(reading.values()) for k in range(i, steps, i)} | {steps})
+    chunk = max(1, int(round(_FIRST_CHUNK / d.dt)))
     samples = {name: [] for name in handles._weight_reads}
     times = {name: [] for name in handles._weight_reads}
     for name, read in handles._weight_reads.items():
@@ -608,19 +613,27 @@ def run(handles, duration, *, report=None):
         times[name].append(0.0)
     start, last_report, done = time.perf_counter(), time.perf_counter(), 0
     nest.Prepare()
+    # chunks are whole multiples of the minimal delay (NEST's own slice of a run)
+    quantum = max(1, int(round(nest.GetKernelStatus("min_delay") / (d.dt * 1e3))))
     try:
         for stop in stops:
-            nest.Run((stop - done) * d.dt * 1e3)
-            done = stop
+            while done < stop:
+                n = min(-(-chunk // quantum) * quantum, stop - done)
+                before = time.perf_counter()
+                nest.Run(n * d.dt * 1e3)
+                wall = time.perf_counter() - before
+                done += n
+                # the next chunk: about _CHUNK_WALL s of wall time, at most 4 times longer
+                chunk = max(1, min(4 * n, int(n * _CHUNK_WALL / max(wall, 1e-6))))
+                progress.update(step="NEST: simulated ms", done=int(round(done * d.dt * 1e3)),
+                                total=int(round(steps * d.dt * 1e3)))
+                if report is not None and time.perf_counter() - last_report > 10:
+                    report(done * d.dt, steps * d.dt, time.perf_counter() - start)
+                    last_report = time.perf_counter()
             for name, read in handles._weight_reads.items():
                 if done % reading[name] == 0 or done == steps:
                     samples[name].append(read())
                     times[name].append(done * d.dt)
-            progress.update(step="NEST: simulated ms", done=int(round(done * d.dt * 1e3)),
-                            total=int(round(steps * d.dt * 1e3)))
-            if report is not None and time.perf_counter() - last_report > 10:
-                report(done * d.dt, steps * d.dt, time.perf_counter() - start)
-                last_report = time.perf_counter()
     finally:
         nest.Cleanup()
     handles.timings["run"] = time.perf_counter() - start

@@ -27,8 +27,8 @@ from brian2 import Hz, second
 from balanced_models.analysis import firing_rates, isi_cvs, moments_table, spike_arrays
 from balanced_models.network import Simulation
 from balanced_models.papers.sanzeni import (NetworkParameters, SingleNeuronBlock,
-                                            build_network, build_single_neurons,
-                                            unconnected_description)
+                                            additive_equivalent_description, build_network,
+                                            build_single_neurons, unconnected_description)
 from balanced_models.sweeps import run_sweep
 from theory.conductance import (SANZENI, effective_parameters, effective_time_constant, etc_cv,
                                 etc_density, etc_rate,
@@ -52,7 +52,11 @@ SCALES = {
                                dt=[1e-5, 1e-5, 3.5e-5, 3.5e-5],
                                read_off={1e-4: 21.0, 1e-3: 17.0, 1e-2: 11.0},
                                # unconnected neurons with the network's input rates
-                               single=dict(n=1000, duration=2.0, burn_in=0.2)),
+                               single=dict(n=1000, duration=2.0, burn_in=0.2,
+                                           gaussian=[("gaussian", "gaussian"),
+                                                     ("poisson", "gaussian"),
+                                                     ("gaussian", "poisson")],
+                                           additive=True)),
                  r_x=[10, 15, 25, 35, 45, 55], seeds=[1, 2, 3], duration=6.0, burn_in=0.5,
                  dt_fraction=0.01, single_K=[1000, 3000, 10_000], single_duration=5.0,
                  cv_K=[0.0, 0.03, 0.07, 0.1, 0.2, 0.3],
@@ -317,11 +321,22 @@ def _synaptic_single_neurons(report, syn, store, force, nu):
     neuron its own independent Poisson trains), at tau_S = 0 with the network's dt and dt / 4,
     and at tau_S = 0.1 ms with the network's dt. Without the recurrent loop the single
     neuron's response to synaptic filtering (the Fourcaud-Brunel shift of the ETC theory) and
-    to the time step (the discrete-time threshold shift) are seen directly.
+    to the time step (the discrete-time threshold shift) are seen directly. At tau_S = 0.1 ms
+    two more models separate the theory's assumptions:
 
-    Check: rate(tau_S = 0.1 ms) / rate(tau_S = 0, dt / 4) against the ETC theory's ratio with
-    the shifts (dt / 4 for the base), within 3 standard errors over neurons (independent
-    inputs) plus the neglected next order of the shift, relative tau_S / tau."""
+    * the same conductance neuron with the E and/or I inputs replaced by their diffusion
+      approximation (``single['gaussian']``: Gaussian conductances of the same mean, variance
+      and correlation time), so that only the multiplicative form of the noise differs from
+      what the theory assumes;
+    * the additive equivalent (``single['additive']``): a LIF neuron with the ETC's tau, mu and
+      sigma and additive Gaussian noise filtered with tau_S, the model the Fourcaud-Brunel
+      shift is derived for.
+
+    Checks (3 standard errors over neurons, which have independent inputs, plus the neglected
+    next order of the shift, relative tau_S / tau):
+    * rate(tau_S = 0.1 ms) / rate(tau_S = 0, dt / 4) against the ETC theory's ratio with the
+      shifts (dt / 4 for the base), for Poisson inputs and for Gaussian conductances;
+    * the additive equivalent's rate against the Fourcaud-Brunel rate itself."""
     import balanced_models as bm
 
     K, a, r_x, single = syn["K"], syn["a"], syn["r_x"], syn["single"]
@@ -329,20 +344,32 @@ def _synaptic_single_neurons(report, syn, store, force, nu):
     r_E, r_I = r_x + nu, nu
     dt_net = syn["dt"][syn["tau_S"].index(0.0)]
     tau_short = min(t for t in syn["tau_S"] if t > 0)
-    conditions = [(0.0, dt_net), (0.0, dt_net / 4), (tau_short, syn["dt"][syn["tau_S"].index(
-        tau_short)])]
+    dt_short = syn["dt"][syn["tau_S"].index(tau_short)]
+    shot = ("poisson", "poisson")
+    conditions = [(0.0, dt_net, shot), (0.0, dt_net / 4, shot), (tau_short, dt_short, shot)]
+    conditions += [(tau_short, dt_short, noise) for noise in single.get("gaussian", ())]
+    if single.get("additive"):
+        conditions.append((tau_short, dt_short, "additive"))
     tau = effective_time_constant(a, K, 20.0, GAMMA, r_E, r_I)
     rows = []
-    for tau_S, dt in conditions:
+    for tau_S, dt, noise in conditions:
         p = NetworkParameters(K=K, a=a, tau_S=tau_S, dt=dt)
         point = dict(kind="sanzeni_unconnected", K=K, a=a, tau_S=tau_S, dt=dt, r_E=r_E, r_I=r_I,
                      n=n, T=T, t0=t0)
+        if noise == "additive":
+            point.update(kind="sanzeni_additive_equivalent")
+            d = additive_equivalent_description(p, n, r_E, r_I)
+        else:
+            if noise != shot:
+                point.update(noise_E=noise[0], noise_I=noise[1])
+            d = unconnected_description(p, n, r_E, r_I, *noise)
+        label = noise if noise == "additive" else f"{noise[0]}_{noise[1]}"
 
         def simulate():
-            tag = f"unconnected_tau{tau_S * 1e3:g}ms_dt{dt * 1e6:g}us"
+            tag = f"unconnected_tau{tau_S * 1e3:g}ms_dt{dt * 1e6:g}us_{label}"
             sim = Simulation("cpp_standalone", seed=11, dt=dt * second,
                              directory=os.path.join(report.build_dir, tag))
-            h = bm.build(unconnected_description(p, n, r_E, r_I), sim, seed=11)
+            h = bm.build(d, sim, seed=11)
             sim.run(T * second)
             i, t = h.spike_trains("E")
             out = dict(rate=firing_rates(i, t, n, t0, T), cv=isi_cvs(i, t, n, t0, T))
@@ -352,9 +379,10 @@ def _synaptic_single_neurons(report, syn, store, force, nu):
         res = store.cached(point, simulate, force=force)
         rates = np.asarray(res["rate"])
         shifted_dt = dt if tau_S == 0 else 0.0
-        rows.append(dict(tau_S_ms=tau_S * 1e3, dt_us=dt * 1e6, r_E=r_E, r_I=r_I,
-                         rate=rates.mean(), rate_se=rates.std(ddof=1) / np.sqrt(n),
-                         cv=_nanmean(res["cv"]),
+        rows.append(dict(tau_S_ms=tau_S * 1e3, dt_us=dt * 1e6,
+                         model="additive (ETC tau, mu, sigma)" if noise == "additive" else
+                         "conductance", input=label, r_E=r_E, r_I=r_I, rate=rates.mean(),
+                         rate_se=rates.std(ddof=1) / np.sqrt(n), cv=_nanmean(res["cv"]),
                          theory_rate_ETC=etc_rate(a, K, 20.0, GAMMA, r_E, r_I, tau_S=tau_S),
                          theory_rate_ETC_dt=etc_rate(a, K, 20.0, GAMMA, r_E, r_I, tau_S=tau_S,
                                                      dt=shifted_dt),
@@ -363,13 +391,31 @@ def _synaptic_single_neurons(report, syn, store, force, nu):
                          tau_S_over_tau=tau_S / tau))
     table = pd.DataFrame(rows)
     report.table(table, "synaptic_unconnected_neurons.csv")
-    fine, short = table.iloc[1], table.iloc[2]
-    report.add(_filtering_ratio_check(
-        "synaptic_unconnected_rate_ratio_tau0.1ms", f"unconnected neurons with the tau_S = 0 "
-        f"network's inputs (r_E = {r_E:.2f}, r_I = {r_I:.2f} Hz, {n} neurons): rate at tau_S = "
-        f"{tau_short * 1e3:g} ms / at tau_S = 0 ({short.rate:.2f} / {fine.rate:.2f} Hz, dt = "
-        f"{fine.dt_us:g} us) vs ETC with the Fourcaud-Brunel shift", short, fine,
-        short.theory_rate_ETC_dt / fine.theory_rate_ETC_dt))
+    fine = table.iloc[1]
+    where = (f"(r_E = {r_E:.2f}, r_I = {r_I:.2f} Hz, {n} neurons) at tau_S = "
+             f"{tau_short * 1e3:g} ms")
+    for suffix, inputs, what in (("", "poisson_poisson", "Poisson inputs"),
+                                 ("_gaussian", "gaussian_gaussian", "Gaussian conductances "
+                                  "(the diffusion approximation of the inputs)")):
+        short = table[(table.input == inputs) & (table.tau_S_ms > 0)]
+        if len(short):
+            short = short.iloc[0]
+            report.add(_filtering_ratio_check(
+                f"synaptic_unconnected{suffix}_rate_ratio_tau0.1ms", f"unconnected neurons "
+                f"with the tau_S = 0 network's inputs {where}, {what}: rate / rate at tau_S = 0"
+                f" with Poisson inputs ({short.rate:.2f} / {fine.rate:.2f} Hz, dt = "
+                f"{fine.dt_us:g} us) vs ETC with the Fourcaud-Brunel shift", short, fine,
+                short.theory_rate_ETC_dt / fine.theory_rate_ETC_dt))
+    additive = table[table.input == "additive"]
+    if len(additive):
+        row = additive.iloc[0]
+        allowed = 3 * row.rate_se + row.tau_S_over_tau * row.theory_rate_ETC
+        report.add(interval_check(
+            "synaptic_additive_equivalent_rate_tau0.1ms", f"LIF with the ETC's tau, mu and "
+            f"sigma {where} and additive Gaussian noise filtered with tau_S (the model of the "
+            f"Fourcaud-Brunel shift): rate (Hz) vs the shifted theory", row.theory_rate_ETC,
+            row.rate, row.theory_rate_ETC - allowed, row.theory_rate_ETC + allowed,
+            f"3 standard errors + the next order, tau_S / tau = {row.tau_S_over_tau:.3f}"))
     return table
 
 

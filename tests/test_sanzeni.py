@@ -133,6 +133,31 @@ def test_unconnected_description_has_the_network_neuron_and_inputs():
             unconnected_description(p, **kwargs)
 
 
+def test_additive_equivalent_has_the_etc_working_point():
+    """The additive equivalent's LIF: tau_m = tau_eff, E_L = mu, and two Gaussian drives of
+    weight +-w whose white-noise limit sigma^2 = tau D (D = 2 rate w^2) is the ETC's sigma^2."""
+    from balanced_models.papers.sanzeni import additive_equivalent_description
+    from theory.conductance import SANZENI as n, effective_parameters
+
+    p = NetworkParameters(K=1000, a=1.6e-3, N_E=1000, N_I=1000, N_X=1000, tau_S=1e-4, dt=1e-5)
+    tau, mu, s2 = effective_parameters(p.a, p.K, p.g, p.gamma, 42.35, 22.35)
+    d = additive_equivalent_description(p, 20, 42.35, 22.35, rate=5e5)
+    cell = d.populations["E"].neuron
+    assert (cell.tau_m, cell.E_L, cell.V_th, cell.V_r, cell.tau_ref) == pytest.approx(
+        (tau, mu, n.V_th, n.V_r, n.tau_ref), rel=1e-12)
+    assert cell.channels == {"e": {"tau": 1e-4}, "i": {"tau": 1e-4}}
+    e, i = d.drives["E"]
+    assert (e.noise, i.noise, e.weight) == ("gaussian", "gaussian", -i.weight)
+    assert tau * (e.K * e.rate * e.weight**2 + i.K * i.rate * i.weight**2) == pytest.approx(
+        s2(mu), rel=1e-12)
+    for bad in (dict(n=0), dict(r_E=float("inf")), dict(rate=0.0)):
+        kwargs = dict(n=20, r_E=42.35, r_I=22.35) | bad
+        with pytest.raises(bm.ParameterError, match=next(iter(bad))):
+            additive_equivalent_description(p, **kwargs)
+    with pytest.raises(bm.ParameterError, match="tau_S"):
+        additive_equivalent_description(NetworkParameters(tau_S=0.0), 20, 42.35, 22.35)
+
+
 @pytest.mark.parametrize("mu", [0.005, -0.02, -0.08, -0.15])
 def test_general_diffusion_cv_stays_finite_where_the_rate_underflows(mu):
     """Additive noise, far below threshold: the CV of the general (grid) diffusion agrees with

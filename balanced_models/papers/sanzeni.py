@@ -10,9 +10,11 @@ agree as tau_S -> 0.
 
 from dataclasses import dataclass, field
 
+import numpy as np
 from brian2 import Hz, second
 
-from theory.conductance import SANZENI, NeuronParameters, effective_time_constant
+from theory.conductance import (SANZENI, NeuronParameters, effective_parameters,
+                                effective_time_constant)
 from theory.errors import (ParameterError, require, require_integer, require_nonnegative,
                            require_positive)
 
@@ -23,7 +25,8 @@ from ..inputs import set_poisson_drive
 from ..recording import moment_recorder, spike_monitor
 
 __all__ = ["NetworkParameters", "network_neuron", "description", "build_network",
-           "unconnected_description", "SingleNeuronBlock", "build_single_neurons"]
+           "unconnected_description", "additive_equivalent_description", "SingleNeuronBlock",
+           "build_single_neurons"]
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,58 @@ def unconnected_description(p, n, r_E, r_I, noise_E="poisson", noise_I="poisson"
         populations={"E": Population(int(n), network_neuron(p))},
         drives={"E": (PoissonDrive(p.K, r_E, p.a, "e", noise_E),
                       PoissonDrive(p.gamma * p.K, r_I, p.g * p.a, "i", noise_I))},
+        dt=p.dt)
+
+
+def additive_equivalent_description(p, n, r_E, r_I, *, rate=1e6):
+    """``n`` LIF neurons with the effective time constant tau, mean mu and noise sigma of the
+    ETC approximation (:func:`theory.conductance.effective_parameters`) of the network's
+    conductance neuron with inputs at ``r_E`` and ``r_I``, driven by additive Gaussian noise
+    filtered with tau_S: tau dV/dt = mu - V + sigma sqrt(tau) eta, eta of correlation time
+    tau_S. This is the model the Fourcaud-Brunel shift is derived for, with the numbers the
+    ETC theory uses; compared with :func:`unconnected_description` it tells the theory's own
+    error from that of treating conductance noise as additive.
+
+    Parameters
+    ----------
+    p : NetworkParameters
+        The network (neuron, in-degrees, efficacies, tau_S > 0 and dt).
+    n : int
+        Number of neurons (>= 1).
+    r_E, r_I : float
+        Rate of each excitatory and each inhibitory input of the conductance neuron (Hz,
+        >= 0, finite).
+    rate : float
+        Event rate of each of the two Gaussian drives (Hz, > 0): only the mean and variance
+        of the drive enter, so it sets the weight, sigma / sqrt(2 tau rate).
+
+    Returns
+    -------
+    NetworkDescription
+        Population "E" of current_exp LIF neurons (E_L = mu, tau_m = tau) with Gaussian drives
+        of weight +w and -w on channels e and i (time constant tau_S): zero mean, noise
+        sigma^2 = 2 tau rate w^2.
+
+    Example
+    -------
+    >>> d = additive_equivalent_description(NetworkParameters(tau_S=1e-4, dt=1e-5), 10, 45.0, 25.0)
+    >>> round(d.populations["E"].neuron.tau_m * 1e3, 2), d.drives["E"][0].noise
+    (5.01, 'gaussian')
+    """
+    require_integer("n", n, low=1)
+    require_nonnegative("r_E", r_E, "Hz")
+    require_nonnegative("r_I", r_I, "Hz")
+    require_positive("rate", rate, "Hz")
+    require_positive("tau_S of the network", p.tau_S, "s")
+    nrn = p.neuron
+    tau, mu, sigma2 = effective_parameters(p.a, p.K, p.g, p.gamma, r_E, r_I, nrn)
+    w = float(np.sqrt(sigma2(mu) / (2 * tau * rate)))
+    cell = Neuron(synapse="current_exp", tau_m=tau, E_L=mu, V_th=nrn.V_th, V_r=nrn.V_r,
+                  tau_ref=nrn.tau_ref, channels={"e": {"tau": p.tau_S}, "i": {"tau": p.tau_S}})
+    return NetworkDescription(
+        populations={"E": Population(int(n), cell)},
+        drives={"E": (PoissonDrive(1, rate, w, "e", "gaussian"),
+                      PoissonDrive(1, rate, -w, "i", "gaussian"))},
         dt=p.dt)
 
 
