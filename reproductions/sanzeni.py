@@ -31,7 +31,7 @@ from balanced_models.papers.sanzeni import (NetworkParameters, SingleNeuronBlock
                                             build_single_neurons, unconnected_description)
 from balanced_models.sweeps import run_sweep
 from theory.conductance import (SANZENI, effective_parameters, effective_time_constant, etc_cv,
-                                etc_density, etc_rate,
+                                etc_density, etc_rate, filtered_multiplicative_rate,
                                 multiplicative_cv, multiplicative_density, multiplicative_rate,
                                 network_inputs, network_rates, scaling_family)
 
@@ -336,6 +336,8 @@ def _synaptic_single_neurons(report, syn, store, force, nu):
     next order of the shift, relative tau_S / tau):
     * rate(tau_S = 0.1 ms) / rate(tau_S = 0, dt / 4) against the ETC theory's ratio with the
       shifts (dt / 4 for the base), for Poisson inputs and for Gaussian conductances;
+    * the Gaussian conductances' rate against the multiplicative theory of filtered
+      conductances (:func:`theory.conductance.filtered_multiplicative_rate`);
     * the additive equivalent's rate against the Fourcaud-Brunel rate itself."""
     import balanced_models as bm
 
@@ -388,6 +390,8 @@ def _synaptic_single_neurons(report, syn, store, force, nu):
                                                      dt=shifted_dt),
                          theory_cv_ETC_dt=etc_cv(a, K, 20.0, GAMMA, r_E, r_I, tau_S=tau_S,
                                                  dt=shifted_dt),
+                         theory_rate_multiplicative_filtered=filtered_multiplicative_rate(
+                             a, K, 20.0, GAMMA, r_E, r_I, tau_S) if tau_S > 0 else np.nan,
                          tau_S_over_tau=tau_S / tau))
     table = pd.DataFrame(rows)
     report.table(table, "synaptic_unconnected_neurons.csv")
@@ -406,6 +410,18 @@ def _synaptic_single_neurons(report, syn, store, force, nu):
                 f" with Poisson inputs ({short.rate:.2f} / {fine.rate:.2f} Hz, dt = "
                 f"{fine.dt_us:g} us) vs ETC with the Fourcaud-Brunel shift", short, fine,
                 short.theory_rate_ETC_dt / fine.theory_rate_ETC_dt))
+    gaussian = table[(table.input == "gaussian_gaussian") & (table.tau_S_ms > 0)]
+    if len(gaussian):
+        row = gaussian.iloc[0]
+        expected = row.theory_rate_multiplicative_filtered
+        allowed = 3 * row.rate_se + row.tau_S_over_tau * expected
+        report.add(interval_check(
+            "synaptic_unconnected_gaussian_rate_tau0.1ms_multiplicative", f"unconnected neurons "
+            f"{where}, Gaussian conductances: rate (Hz) vs the multiplicative diffusion with the "
+            "Stratonovich drift of filtered conductances and the Fourcaud-Brunel shift of the "
+            "local noise at threshold and reset (theory.conductance.filtered_multiplicative_rate)",
+            expected, row.rate, expected - allowed, expected + allowed,
+            f"3 standard errors + the next order, tau_S / tau = {row.tau_S_over_tau:.3f}"))
     additive = table[table.input == "additive"]
     if len(additive):
         row = additive.iloc[0]

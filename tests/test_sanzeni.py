@@ -133,6 +133,32 @@ def test_unconnected_description_has_the_network_neuron_and_inputs():
             unconnected_description(p, **kwargs)
 
 
+def test_filtered_multiplicative_rate_has_the_exact_pulse_drift_as_tau_S_vanishes():
+    """As tau_S -> 0 the Stratonovich drift lambda w (1 - w/2) agrees with the exact effect of
+    a conductance pulse, lambda (1 - exp(-w)), to O(w^3) (w = g a = 0.032: 2e-4 of the I
+    conductance), and the Fourcaud-Brunel shift vanishes; filtering lowers the rate."""
+    from theory.conductance import SANZENI as n, filtered_multiplicative_rate
+
+    a, K, g, gamma, rE, rI = 1.6e-3, 1000, 20.0, 0.25, 42.35, 22.35
+    inputs = ((K * rE, a, n.E_E), (gamma * K * rI, g * a, n.E_I))
+    conductance = sum(lam * -np.expm1(-w) for lam, w, _ in inputs)
+    tau = 1 / (1 / n.tau_m + conductance)
+    mu = tau * (n.E_L / n.tau_m + sum(lam * -np.expm1(-w) * E for lam, w, E in inputs))
+
+    def sigma2(V):
+        return tau * sum(lam * w**2 * (V - E) ** 2 for lam, w, E in inputs)
+
+    pulse = diffusion_rate(mu, tau, sigma2, n.V_th, n.V_r, n.tau_ref)
+    rates = [filtered_multiplicative_rate(a, K, g, gamma, rE, rI, t) for t in (1e-12, 1e-4, 1e-3)]
+    assert rates[0] == pytest.approx(pulse, rel=2e-3)
+    assert rates[0] > rates[1] > rates[2] > 0
+    for bad, name in (((a, K, g, gamma, rE, rI, 0.0), "tau_S"),
+                      ((np.nan, K, g, gamma, rE, rI, 1e-4), "a"),
+                      ((a, K, g, gamma, -1.0, rI, 1e-4), "r_E")):
+        with pytest.raises(bm.ParameterError, match=name):
+            filtered_multiplicative_rate(*bad)
+
+
 def test_additive_equivalent_has_the_etc_working_point():
     """The additive equivalent's LIF: tau_m = tau_eff, E_L = mu, and two Gaussian drives of
     weight +-w whose white-noise limit sigma^2 = tau D (D = 2 rate w^2) is the ETC's sigma^2."""
