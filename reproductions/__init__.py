@@ -24,5 +24,7 @@ SCALES = ("quick", "full")
 #: the time left until a paper has run once into an output folder (then its own last time)
 EXPECTED_SECONDS = {"quick": {"siegert": 40, "schuenemann": 40, "sanzeni": 120, "zhu": 98,
                               "layer": 153, "akil": 142, "crosssim": 454},
-                    "full": {"layer": 2537, "akil": 1286, "sanzeni": 4430, "zhu": 2124,
-                             "schuenemann": 406}}
+                    "full": {"layer": 2537, "akil": 1286, "sanzeni": 4540, "zhu": 2124,
+                             "schuenemann": 406, "crosssim": 2703,
+                             # estimated: 5 rounds of the first round's 1273 s per point pair
+                             "siegert": 6400}}
