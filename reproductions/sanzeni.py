@@ -391,7 +391,8 @@ def _synaptic_single_neurons(report, syn, store, force, nu):
                          theory_cv_ETC_dt=etc_cv(a, K, 20.0, GAMMA, r_E, r_I, tau_S=tau_S,
                                                  dt=shifted_dt),
                          theory_rate_multiplicative_filtered=filtered_multiplicative_rate(
-                             a, K, 20.0, GAMMA, r_E, r_I, tau_S) if tau_S > 0 else np.nan,
+                             a, K, 20.0, GAMMA, r_E, r_I, tau_S)
+                         if tau_S > 0 and noise != "additive" else np.nan,
                          tau_S_over_tau=tau_S / tau))
     table = pd.DataFrame(rows)
     report.table(table, "synaptic_unconnected_neurons.csv")
