@@ -35,7 +35,8 @@ method; Brian2 uses exact updates for delta-LIF and forward Euler otherwise.
 
 Inputs. A :class:`~balanced_models.description.PoissonDrive` becomes a ``poisson_generator``
 at K rate (each target gets its own train, the same process as Brian2's per-step Poisson
-count). Every source population is a set of ``parrot_neuron``s, so that each of its trains
+count; its Gaussian diffusion approximation, ``noise='gaussian'``, is Brian2's only). Every
+source population is a set of ``parrot_neuron``s, so that each of its trains
 reaches all its targets. A Poisson or windowed source feeds them from a ``poisson_generator``
 (statistically the same trains, not the same spikes); a correlated source or a
 :class:`~balanced_models.description.SpikeTrainSource` from ``spike_generator``s that emit the
