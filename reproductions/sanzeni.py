@@ -414,26 +414,30 @@ def _synaptic_single_neurons(report, syn, store, force, nu):
     gaussian = table[(table.input == "gaussian_gaussian") & (table.tau_S_ms > 0)]
     if len(gaussian):
         row = gaussian.iloc[0]
-        expected = row.theory_rate_multiplicative_filtered
-        allowed = 3 * row.rate_se + row.tau_S_over_tau * expected
-        report.add(interval_check(
+        report.add(_filtered_rate_check(
             "synaptic_unconnected_gaussian_rate_tau0.1ms_multiplicative", f"unconnected neurons "
             f"{where}, Gaussian conductances: rate (Hz) vs the multiplicative diffusion with the "
             "Stratonovich drift of filtered conductances and the Fourcaud-Brunel shift of the "
             "local noise at threshold and reset (theory.conductance.filtered_multiplicative_rate)",
-            expected, row.rate, expected - allowed, expected + allowed,
-            f"3 standard errors + the next order, tau_S / tau = {row.tau_S_over_tau:.3f}"))
+            row, row.theory_rate_multiplicative_filtered))
     additive = table[table.input == "additive"]
     if len(additive):
         row = additive.iloc[0]
-        allowed = 3 * row.rate_se + row.tau_S_over_tau * row.theory_rate_ETC
-        report.add(interval_check(
+        report.add(_filtered_rate_check(
             "synaptic_additive_equivalent_rate_tau0.1ms", f"LIF with the ETC's tau, mu and "
             f"sigma {where} and additive Gaussian noise filtered with tau_S (the model of the "
-            f"Fourcaud-Brunel shift): rate (Hz) vs the shifted theory", row.theory_rate_ETC,
-            row.rate, row.theory_rate_ETC - allowed, row.theory_rate_ETC + allowed,
-            f"3 standard errors + the next order, tau_S / tau = {row.tau_S_over_tau:.3f}"))
+            f"Fourcaud-Brunel shift): rate (Hz) vs the shifted theory", row, row.theory_rate_ETC))
     return table
+
+
+def _filtered_rate_check(name, description, row, expected):
+    """The rate of a table row (rate, rate_se, tau_S_over_tau) at tau_S > 0 against the
+    theory's ``expected`` (Hz): within 3 standard errors plus the neglected next order of the
+    Fourcaud-Brunel shift, relative tau_S / tau."""
+    allowed = 3 * row.rate_se + row.tau_S_over_tau * expected
+    return interval_check(name, description, expected, row.rate, expected - allowed,
+                          expected + allowed, "3 standard errors + the next order, tau_S / tau "
+                          f"= {row.tau_S_over_tau:.3f}")
 
 
 def _filtering_ratio_check(name, description, short, base, expected):

@@ -23,7 +23,7 @@ from scipy.optimize import brentq
 from scipy.special import logsumexp
 
 from .errors import ParameterError, require, require_nonnegative, require_positive
-from .lif import isi_cv, siegert_rate, voltage_density
+from .lif import ALPHA_SHIFT, isi_cv, siegert_rate, voltage_density
 
 __all__ = ["NeuronParameters", "SANZENI", "conductance_time_constant",
            "effective_time_constant", "effective_parameters",
@@ -278,8 +278,6 @@ def filtered_multiplicative_rate(a, K, g, gamma, r_E, r_I, tau_S, n=SANZENI):
     ...                                          1e-4)), 2)
     19.27
     """
-    from .lif import ALPHA_SHIFT
-
     require("a", a, low=0.0, low_open=True, high=1.0, high_open=True)
     require_positive("K", K)
     require_nonnegative("g", g)
@@ -288,9 +286,9 @@ def filtered_multiplicative_rate(a, K, g, gamma, r_E, r_I, tau_S, n=SANZENI):
     require_nonnegative("r_I", r_I, "Hz")
     require_positive("tau_S", tau_S, "s")
     inputs = ((K * r_E, a, n.E_E), (gamma * K * r_I, g * a, n.E_I))
-    conductance = sum(lam * w * (1 - w / 2) for lam, w, _ in inputs)
-    tau = conductance_time_constant(n.tau_m, conductance)
-    mu = tau * (n.E_L / n.tau_m + sum(lam * w * (1 - w / 2) * E for lam, w, E in inputs))
+    mean_conductances = [lam * w * (1 - w / 2) for lam, w, _ in inputs]  # Stratonovich drift
+    tau = conductance_time_constant(n.tau_m, sum(mean_conductances))
+    mu = tau * (n.E_L / n.tau_m + sum(c * E for c, (_, _, E) in zip(mean_conductances, inputs)))
 
     def sigma2(V):
         return tau * sum(lam * w**2 * (V - E) ** 2 for lam, w, E in inputs)
