@@ -24,7 +24,9 @@ import sys
 import threading
 import time
 
-__all__ = ["update", "reporting", "enabled", "format_seconds"]
+from theory.errors import require_nonnegative
+
+__all__ = ["update", "reused", "reporting", "enabled", "format_seconds"]
 
 _STATE = {"depth": 0, "task": None, "task_start": None, "stage": "", "step": "",
           "step_start": None,
@@ -75,7 +77,7 @@ def update(task=None, stage=None, step=None, done=None, total=None, expected=Non
     with _LOCK:
         if task is not None and task != _STATE["task"]:
             _STATE.update(task=task, task_start=now, stage="", step="", step_start=now,
-                          done=None, total=None, expected=expected)
+                          done=None, total=None, expected=expected, reused=0.0)
         if _STATE["task"] is None:
             _STATE.update(task="working", task_start=now, step_start=now)
         if stage is not None and stage != _STATE["stage"]:
@@ -87,6 +89,25 @@ def update(task=None, stage=None, step=None, done=None, total=None, expected=Non
         due = now - _STATE["last_print"] >= _STATE["min_interval"]
     if due:
         _print(now)
+
+
+def reused(seconds):
+    """Tell the estimate that work which once took ``seconds`` of wall time was loaded from
+    saved points instead of being done again: the task's expected duration shrinks by that
+    much (a no-op unless reporting is on and the task has an expected duration).
+
+    Parameters
+    ----------
+    seconds : float
+        Wall time (s) the reused work took when it was done, >= 0.
+    """
+    seconds = require_nonnegative("seconds", seconds)
+    if not enabled() or seconds == 0.0:
+        return
+    with _LOCK:
+        if _STATE.get("expected") is not None:
+            _STATE["expected"] = max(_STATE["expected"] - seconds, 0.0)
+            _STATE["reused"] = _STATE.get("reused", 0.0) + seconds
 
 
 def _line(now):
@@ -106,11 +127,13 @@ def _line(now):
                 "this step"
     elif total:
         text += ", this step's time left known after its first item"
-    expected = _STATE.get("expected")
-    if expected:
+    expected, reused = _STATE.get("expected"), _STATE.get("reused", 0.0)
+    if expected is not None:
         text += (f", about {format_seconds(expected - elapsed)} left of the expected "
                  f"{format_seconds(expected)}" if elapsed < expected else
                  f", beyond the expected {format_seconds(expected)}")
+        if reused:
+            text += f", which leaves out {format_seconds(reused)} of reused saved points"
     elif not total:
         text += ", time left not known (no earlier run to go by)"
     return text

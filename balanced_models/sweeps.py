@@ -47,32 +47,47 @@ class PointStore:
 
     def load(self, key):
         """The saved result dict, or None if the point has not finished."""
+        return self.load_timed(key)[0]
+
+    def load_timed(self, key):
+        """(saved result dict, wall seconds its computation took), or (None, 0.0) if the point
+        has not finished; 0.0 seconds for a point saved without its time."""
         path = self._path(key)
         if not os.path.exists(path):
-            return None
+            return None, 0.0
         self.reused += 1
         with np.load(path, allow_pickle=False) as data:
-            return {k: (data[k].item() if data[k].ndim == 0 else data[k]) for k in data.files
-                    if k != "__point__"}
+            result = {k: (data[k].item() if data[k].ndim == 0 else data[k])
+                      for k in data.files if not k.startswith("__")}
+            seconds = float(data["__seconds__"]) if "__seconds__" in data.files else 0.0
+        return result, seconds
 
-    def save(self, key, point, result):
-        """Write ``result`` (dict of arrays/numbers) for ``point``: temp file, then rename."""
+    def save(self, key, point, result, seconds=None):
+        """Write ``result`` (dict of arrays/numbers) for ``point``, and the wall ``seconds`` its
+        computation took (if known): temp file, then rename."""
+        if any(k.startswith("__") for k in result):
+            raise ParameterError(f"result names starting with '__' are reserved; got "
+                                 f"{sorted(k for k in result if k.startswith('__'))}")
+        extra = {} if seconds is None else {"__seconds__": float(seconds)}
         fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".npz.tmp")
         os.close(fd)
         with open(tmp, "wb") as f:
-            np.savez(f, __point__=json.dumps(point, sort_keys=True, default=str),
+            np.savez(f, __point__=json.dumps(point, sort_keys=True, default=str), **extra,
                      **{k: np.asarray(v) for k, v in result.items()})
         os.replace(tmp, self._path(key))
         self.saved += 1
 
-
     def cached(self, point, compute, *, structure="", force=False):
-        """The saved result of ``point``, or compute() -> dict, saved before it is returned."""
+        """The saved result of ``point``, or compute() -> dict, saved before it is returned.
+        A reused point takes the time it once took off the progress estimate."""
         key = point_key(point, structure)
-        result = None if force else self.load(key)
+        result, seconds = (None, 0.0) if force else self.load_timed(key)
         if result is None:
+            start = time.perf_counter()
             result = compute()
-            self.save(key, point, result)
+            self.save(key, point, result, seconds=time.perf_counter() - start)
+        else:
+            progress.reused(seconds)
         return result
 
 
@@ -89,13 +104,14 @@ def _exit_on_interrupt():
 
 def _run_point(job):
     key, point = job
+    start = time.perf_counter()
     sim, handles = _ACTIVE["sim"], _ACTIVE["handles"]
     results_dir = f"results_{key}"
     sim.execute(_ACTIVE["run_args"](handles, point), seed=point["seed"],
                 results_directory=results_dir)
     result = _ACTIVE["extract"](handles, point)
     shutil.rmtree(os.path.join(sim.directory, results_dir), ignore_errors=True)
-    return key, result
+    return key, result, time.perf_counter() - start
 
 
 def run_sweep(build, points, *, duration, run_args, extract, directory, store=None,
@@ -126,13 +142,15 @@ def run_sweep(build, points, *, duration, run_args, extract, directory, store=No
     # the key covers the point, the structure's name, the duration and the time step
     identity = f"{structure}|T={float(duration)!r}|dt={float(dt) if dt is not None else None!r}"
     keys = [point_key(p, identity) for p in points]
-    results = {}
+    results, reused_seconds = {}, 0.0
     if store is not None and not force:
         for k in keys:
-            saved = store.load(k)
+            saved, seconds = store.load_timed(k)
             if saved is not None:
-                results[k] = saved
+                results[k], reused_seconds = saved, reused_seconds + seconds
     pending = [(k, p) for k, p in zip(keys, points) if k not in results]
+    # a cold run would have spent this long on the reused points, that many at a time
+    progress.reused(reused_seconds / max(1, min(processes or os.cpu_count() or 1, len(points))))
     if pending:
         kwargs = {"dt": dt} if dt is not None else {}
         start = time.perf_counter()
@@ -153,10 +171,10 @@ def run_sweep(build, points, *, duration, run_args, extract, directory, store=No
             jobs = pool.imap_unordered(_run_point, pending) if pool else map(_run_point, pending)
             progress.update(step=f"sweep {label}: points", done=0, total=len(pending))
             points_of = dict(pending)
-            for done, (k, r) in enumerate(jobs, 1):
+            for done, (k, r, seconds) in enumerate(jobs, 1):
                 results[k] = r
                 if store is not None:  # saved by this process, as soon as it arrives
-                    store.save(k, points_of[k], r)
+                    store.save(k, points_of[k], r, seconds=seconds)
                 progress.update(done=done, total=len(pending))
                 log(f"[sweep {label}] {done}/{len(pending)} points "
                     f"({time.perf_counter() - start:.1f} s)")

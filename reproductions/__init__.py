@@ -26,5 +26,5 @@ EXPECTED_SECONDS = {"quick": {"siegert": 40, "schuenemann": 40, "sanzeni": 120, 
                               "layer": 153, "akil": 142, "crosssim": 454},
                     "full": {"layer": 2537, "akil": 1286, "sanzeni": 4540, "zhu": 2124,
                              "schuenemann": 406, "crosssim": 2703,
-                             # estimated: 5 rounds of the first round's 1273 s per point pair
-                             "siegert": 6400}}
+                             # three resumed segments, each to its last saved point
+                             "siegert": 6450}}

@@ -83,12 +83,13 @@ def _check_out(out, papers):
 
 
 def _expected_seconds(out, paper, scale):
-    """The duration of the last finished run of ``paper`` at ``scale`` in ``out``, else the
-    cold quick time measured for the README (None when neither is known)."""
+    """The duration of the last finished run of ``paper`` at ``scale`` in ``out`` if it computed
+    every point itself, else the cold time measured for the README (None when neither is
+    known). Points a run reuses are taken off this estimate as it loads them."""
     try:
         with open(os.path.join(out, paper, "summary.json")) as f:
             summary = json.load(f)
-        if summary.get("scale") == scale:
+        if summary.get("scale") == scale and summary.get("points", {}).get("reused", 0) == 0:
             return float(summary["seconds"])
     except (OSError, ValueError, KeyError, TypeError):
         pass

@@ -126,7 +126,7 @@ def run(scale, report, processes=None, force=False):
     table = pd.DataFrame(rows)
     report.table(table, "lif_vs_diffusion_theory.csv")
     _add_checks(report, table, T - t0)
-    _figures(report, table, results, points, mus, trace_block)
+    _figures(report, table, results, points, mus, trace_block, per_mu, T - t0)
 
 
 def _add_checks(report, table, duration):
@@ -151,13 +151,17 @@ def _add_checks(report, table, duration):
                                       lo * scale, hi * scale, reason))
 
 
-def _figures(report, table, results, points, mus, trace_block):
+def _figures(report, table, results, points, mus, trace_block, per_mu, duration):
+    """Rate and CV against mu (lines: theory; dots: simulation +-3 SE; open dots: CVs with
+    too few spikes to be checked), and P(V) of one block. The rate axis stops a decade
+    below the resolution of a block, one spike in ``per_mu`` neurons x ``duration`` s."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
     mu_fine = np.linspace(mus.min() - 0.002, mus.max() + 0.002, 200)
+    floor = 1.0 / (per_mu * duration)
     for k, sigma in enumerate(sorted(table["sigma_mV"].unique())):
         sub = table[table["sigma_mV"] == sigma]
         color = f"C{k}"
@@ -165,11 +169,17 @@ def _figures(report, table, results, points, mus, trace_block):
         axes[0].plot(mu_fine * 1e3, th["rate"], color=color, label=f"sigma = {sigma:g} mV")
         axes[0].errorbar(sub["mu_mV"], sub["rate"], 3 * sub["rate_se"], fmt="o", color=color)
         axes[1].plot(mu_fine * 1e3, th["cv"], color=color)
-        axes[1].errorbar(sub["mu_mV"], sub["cv"], 3 * sub["cv_se"], fmt="o", color=color)
+        checked = sub["rate_theory"] * duration >= MIN_SPIKES_CV
+        for mask, face in ((checked, color), (~checked, "none")):
+            axes[1].errorbar(sub["mu_mV"][mask], sub["cv"][mask], 3 * sub["cv_se"][mask],
+                             fmt="o", color=color, mfc=face)
+    axes[0].axhline(floor, color="0.5", ls=":", lw=1, label="1 spike per block")
     axes[0].set(xlabel="mean input mu (mV)", ylabel="rate (Hz)", yscale="log",
+                ylim=(0.1 * floor, 3 * np.nanmax(table[["rate", "rate_theory"]].to_numpy())),
                 title="Siegert rate (lines) vs simulation")
-    axes[0].legend()
-    axes[1].set(xlabel="mean input mu (mV)", ylabel="ISI CV", title="CV")
+    axes[0].legend(fontsize="small")
+    axes[1].set(xlabel="mean input mu (mV)", ylabel="ISI CV",
+                title=f"CV (open: < {MIN_SPIKES_CV} spikes per neuron, not checked)")
     # P(V) of one block, highest sigma
     point_index = len(points) - 1
     sigma = points[point_index]["sigma"]
