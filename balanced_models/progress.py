@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 
-from theory.errors import require_nonnegative
+from theory.errors import require, require_nonnegative
 
 __all__ = ["update", "reused", "reporting", "enabled", "format_seconds"]
 
@@ -186,8 +186,6 @@ def reporting(interval=30.0, min_interval=5.0, stream=None):
         still reach the terminal while Brian2 redirects stderr during a compile; sys.stderr
         where it has no descriptor).
     """
-    from theory.errors import require
-
     require("interval", interval, low=0.0, low_open=True, unit="s")
     require("min_interval", min_interval, low=0.0, unit="s")
     stop = threading.Event()
