@@ -38,12 +38,15 @@ __all__ = ["poisson_count", "set_poisson_drive", "poisson_input", "poisson_sourc
 # means cost what they cost before. Brian2's poisson() uses the multiplication method (about
 # lambda + 1 uniform numbers, one exp and unpredictable branches per draw): with the table the
 # drive of Brunel's model A takes 1.0 s instead of 3.6 s. Entries whose probability is below
-# 1e-17 of the sum are set beyond reach (2.0). lam >= 10 uses Brian2's PTRS sampler.
+# 1e-17 of the sum are set beyond reach (2.0). The 64 entries hold every mean below 16 (the
+# mass beyond them is at most 1.4e-19); lam >= 16 uses Brian2's sampler, PTRS (transformed
+# rejection). Between 10 and 16 Brian2 would use PTRS too, which made a siegert neuron's time
+# step 2.3 times as long (benchmarks/poisson_drive_cost.py: 80 against 35 ns, two drives).
 _POISSON_COUNT_CPP = """
 int32_t _poisson_count(double lam, int _vectorisation_idx) {
     static thread_local double table_lam = -1.0, previous_lam = -1.0;
     static thread_local double table[64];
-    if (lam >= 10.0 || !(lam > 0.0))
+    if (lam >= 16.0 || !(lam > 0.0))
         return _poisson(lam, _vectorisation_idx);
     if (lam != table_lam) {
         const bool repeated = (lam == previous_lam);
