@@ -29,7 +29,7 @@ from theory.errors import require, require_nonnegative
 __all__ = ["update", "reused", "reporting", "enabled", "format_seconds"]
 
 _STATE = {"depth": 0, "task": None, "task_start": None, "stage": "", "step": "",
-          "step_start": None,
+          "step_start": None, "expected": None, "reused": 0.0,
           "done": None, "total": None, "last_print": 0.0, "stream": None,
           "min_interval": 5.0, "interval": 30.0}
 _LOCK = threading.Lock()
@@ -105,9 +105,9 @@ def reused(seconds):
     if not enabled() or seconds == 0.0:
         return
     with _LOCK:
-        if _STATE.get("expected") is not None:
+        if _STATE["expected"] is not None:
             _STATE["expected"] = max(_STATE["expected"] - seconds, 0.0)
-            _STATE["reused"] = _STATE.get("reused", 0.0) + seconds
+            _STATE["reused"] += seconds
 
 
 def _line(now):
@@ -127,7 +127,7 @@ def _line(now):
                 "this step"
     elif total:
         text += ", this step's time left known after its first item"
-    expected, reused = _STATE.get("expected"), _STATE.get("reused", 0.0)
+    expected, reused = _STATE["expected"], _STATE["reused"]
     if expected is not None:
         text += (f", about {format_seconds(expected - elapsed)} left of the expected "
                  f"{format_seconds(expected)}" if elapsed < expected else

@@ -21,7 +21,8 @@ PLANNED = ()
 SCALES = ("quick", "full")
 
 #: cold wall times (s) measured for the README's quick and full tables (2 cores), the estimate of
-#: the time left until a paper has run once into an output folder (then its own last time)
+#: the time left until a paper has run once into an output folder (then its own last time, if
+#: that run computed every point)
 EXPECTED_SECONDS = {"quick": {"siegert": 40, "schuenemann": 40, "sanzeni": 120, "zhu": 98,
                               "layer": 153, "akil": 142, "crosssim": 454},
                     "full": {"layer": 2537, "akil": 1286, "sanzeni": 4540, "zhu": 2124,

@@ -434,10 +434,8 @@ def _filtered_rate_check(name, description, row, expected):
     """The rate of a table row (rate, rate_se, tau_S_over_tau) at tau_S > 0 against the
     theory's ``expected`` (Hz): within 3 standard errors plus the neglected next order of the
     Fourcaud-Brunel shift, relative tau_S / tau."""
-    allowed = 3 * row.rate_se + row.tau_S_over_tau * expected
-    return interval_check(name, description, expected, row.rate, expected - allowed,
-                          expected + allowed, "3 standard errors + the next order, tau_S / tau "
-                          f"= {row.tau_S_over_tau:.3f}")
+    return _next_order_check(name, description, expected, row.rate, row.rate_se,
+                             row.tau_S_over_tau)
 
 
 def _filtering_ratio_check(name, description, short, base, expected):
@@ -446,10 +444,17 @@ def _filtering_ratio_check(name, description, short, base, expected):
     order of the Fourcaud-Brunel shift, relative tau_S / tau."""
     ratio = short.rate / base.rate
     ratio_se = ratio * np.hypot(short.rate_se / short.rate, base.rate_se / base.rate)
-    allowed = 3 * ratio_se + short.tau_S_over_tau * expected
-    return interval_check(name, description, expected, ratio, expected - allowed,
+    return _next_order_check(name, description, expected, ratio, ratio_se,
+                             short.tau_S_over_tau)
+
+
+def _next_order_check(name, description, expected, measured, se, tau_S_over_tau):
+    """``measured`` (standard error ``se``) within 3 standard errors plus the next order of the
+    Fourcaud-Brunel shift, tau_S / tau relative to ``expected``."""
+    allowed = 3 * se + tau_S_over_tau * expected
+    return interval_check(name, description, expected, measured, expected - allowed,
                           expected + allowed, "3 standard errors + the next order, tau_S / tau "
-                          f"= {short.tau_S_over_tau:.3f}")
+                          f"= {tau_S_over_tau:.3f}")
 
 
 def _synaptic_figure(report, syn, table):
