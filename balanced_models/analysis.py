@@ -20,8 +20,12 @@ _EDGE_TOLERANCE = 1e-8
 
 
 def spike_arrays(monitor):
-    """(indices, times in s) of a Brian2 SpikeMonitor, as numpy arrays."""
-    return np.asarray(monitor.i[:], dtype=np.int64), np.asarray(monitor.t_[:], dtype=float)
+    """(indices, times in s) of a Brian2 SpikeMonitor, as numpy arrays of their own.
+
+    Copies: Brian2 >= 2.10 may hand out views of the monitor's buffers, which are freed with
+    the monitor (a runtime test read freed memory as spike times)."""
+    return (np.array(monitor.i[:], dtype=np.int64, copy=True),
+            np.array(monitor.t_[:], dtype=float, copy=True))
 
 
 def _spikes(indices, times, N):

@@ -164,14 +164,16 @@ class NetworkHandles(RecordedActivity):
         if projection not in self.weights:
             raise ParameterError(f"weights of {projection!r} were not recorded")
         monitor = self.weights[projection]
-        return np.asarray(monitor.t_), np.asarray(monitor.w_)
+        return np.array(monitor.t_, copy=True), np.array(monitor.w_, copy=True)
 
     def state_traces(self, population, variable="v"):
         """(times in s, array (neurons, samples) in SI) of a recorded state variable."""
         if population not in self.states:
             raise ParameterError(f"no states of {population!r} were recorded")
         monitor = self.states[population]
-        return np.asarray(monitor.t_), np.asarray(getattr(monitor, f"{variable}_"))
+        # copies: Brian2's arrays may be views of buffers freed with the monitor
+        return np.array(monitor.t_, copy=True), np.array(getattr(monitor, f"{variable}_"),
+                                                          copy=True)
 
 
 def _drive_channels(d, pop):

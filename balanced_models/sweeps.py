@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from theory.errors import ParameterError, require_integer
+from theory.errors import ParameterError, require_integer, require_nonnegative
 
 from . import progress
 from .network import Simulation
@@ -50,8 +50,21 @@ class PointStore:
         return self.load_timed(key)[0]
 
     def load_timed(self, key):
-        """(saved result dict, wall seconds its computation took), or (None, 0.0) if the point
-        has not finished; 0.0 seconds for a point saved without its time."""
+        """A saved point and the wall time its computation took.
+
+        Parameters
+        ----------
+        key : str
+            The point's key (:func:`point_key`).
+
+        Returns
+        -------
+        result : dict or None
+            The saved result, or None if the point has not finished.
+        seconds : float
+            Wall time (s) of the computation; 0.0 if the point has not finished or was saved
+            without its time.
+        """
         path = self._path(key)
         if not os.path.exists(path):
             return None, 0.0
@@ -68,7 +81,8 @@ class PointStore:
         if any(k.startswith("__") for k in result):
             raise ParameterError(f"result names starting with '__' are reserved; got "
                                  f"{sorted(k for k in result if k.startswith('__'))}")
-        extra = {} if seconds is None else {"__seconds__": float(seconds)}
+        extra = {} if seconds is None else {
+            "__seconds__": float(require_nonnegative("seconds", seconds, "s"))}
         fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".npz.tmp")
         os.close(fd)
         with open(tmp, "wb") as f:

@@ -57,3 +57,5 @@ def test_reused_points_take_their_time_off_the_expected_duration(tmp_path):
             progress.reused(float("nan"))
     with pytest.raises(ParameterError, match="reserved"):
         store.save("k", {"seed": 2}, {"__seconds__": 1.0})
+    with pytest.raises(ParameterError, match="seconds"):
+        store.save("k", {"seed": 2}, {"x": 1.0}, seconds=float("inf"))
