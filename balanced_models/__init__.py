@@ -1,46 +1,78 @@
-"""Composable Brian2 builders for balanced and strongly coupled spiking networks."""
+"""Balanced and strongly coupled spiking networks: one description, several engines, the theory
+to compare against.
+
+The package is laid out by layer (imports go one way, ``engines -> core -> theory``):
+
+- :mod:`balanced_models.core`: the engine-free model: descriptions, realisations,
+  connectivity, generated spike trains, recorded activity and its analysis, the theory of a
+  description. Imports neither brian2 nor nest.
+- :mod:`balanced_models.engines`: one package per engine behind one contract
+  (:mod:`~balanced_models.engines.base`): :mod:`~balanced_models.engines.brian2` and
+  :mod:`~balanced_models.engines.nest`. Each imports its simulator when first used.
+- :mod:`balanced_models.io`: Neo and NWB.
+- :mod:`balanced_models.papers`: each paper's parameters and descriptions.
+
+``import balanced_models`` imports no simulator: the Brian2 names below (``lif``,
+``Simulation``, ``connect``, ...) import Brian2 when first asked for.
+"""
+
+import importlib
 
 from theory.errors import ParameterError
 
-from . import (analysis, brian2_engine, connectivity, description, inputs, neurons, plasticity,
-               predictions, realisation, recording)
-from .brian2_engine import NetworkHandles, build, load_realisation, simulate
-from .description import (Bernoulli, CorrelatedSource, ExplicitConnections, FixedInDegree,
-                          HeterogeneousInDegree, NetworkDescription, Neuron, Plasticity,
-                          PoissonDrive, PoissonSource, Population, Projection, Recording,
-                          SpikeTrainSource, WindowedPoissonSource)
-from .connectivity import Connectivity, bernoulli, block_matrix, fixed_indegree, indegrees_with_cv
-from .inputs import (correlated_spike_trains, poisson_input, poisson_sources,
-                     rewrite_spike_trains, set_poisson_drive, spike_source,
-                     windowed_poisson_sources)
-from .activity import StoredActivity
-from .neo_io import from_neo, to_neo
-from .network import Simulation, connect, rewrite_connectivity
-from .nwb_io import read_nwb, write_nwb
-from .neurons import NeuronModel, eif, lif
-from .plasticity import STDPRule
-from .plotting import plot_rates
-from .predictions import (balanced_prediction, covariance_prediction, diffusion_prediction,
-                          neuron_prediction, population_prediction)
-from .realisation import dense_matrix, realise
-from .recording import moment_recorder, spike_monitor, state_monitor, weight_monitor
-from .validation import report_parameter_errors_plainly
+from .core import activity, analysis, connectivity, description, predictions, realisation
+from .core.activity import StoredActivity
+from .core.checks import report_parameter_errors_plainly
+from .core.connectivity import (Connectivity, bernoulli, block_matrix, fixed_indegree,
+                                indegrees_with_cv)
+from .core.description import (Bernoulli, CorrelatedSource, ExplicitConnections, FixedInDegree,
+                               HeterogeneousInDegree, NetworkDescription, Neuron, Plasticity,
+                               PoissonDrive, PoissonSource, Population, Projection, Recording,
+                               SpikeTrainSource, WindowedPoissonSource)
+from .core.plotting import plot_rates
+from .core.predictions import (balanced_prediction, covariance_prediction, diffusion_prediction,
+                               neuron_prediction, population_prediction)
+from .core.realisation import Realisation, dense_matrix, realise
+from .core.sources import correlated_spike_trains
+from .engines import get_engine, installed_engines
+from .engines import build, simulate
+from .io import from_neo, read_nwb, to_neo, write_nwb
 
 report_parameter_errors_plainly()
 
+#: names of the Brian2 engine's parts, imported with Brian2 when first asked for
+_BRIAN2 = {name: "balanced_models.engines.brian2" for name in (
+    "NetworkHandles", "load_realisation", "Simulation", "connect", "rewrite_connectivity",
+    "NeuronModel", "eif", "lif", "STDPRule", "moment_recorder", "spike_monitor",
+    "state_monitor", "weight_monitor", "poisson_input", "poisson_sources", "set_poisson_drive",
+    "spike_source", "rewrite_spike_trains", "windowed_poisson_sources")}
+_BRIAN2.update({"brian2_engine": "balanced_models.engines.brian2.engine",
+                "inputs": "balanced_models.engines.brian2.inputs",
+                "neurons": "balanced_models.engines.brian2.neurons",
+                "plasticity": "balanced_models.engines.brian2.plasticity",
+                "recording": "balanced_models.engines.brian2.recording"})
+
+
+def __getattr__(name):
+    """The Brian2 names of ``__all__``, imported (with Brian2) when first asked for."""
+    if name not in _BRIAN2:
+        raise AttributeError(f"module 'balanced_models' has no attribute {name!r}")
+    module = importlib.import_module(_BRIAN2[name])
+    value = module if module.__name__.endswith(name) else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
 __all__ = [
-    "ParameterError", "analysis", "brian2_engine", "connectivity", "description", "inputs",
-    "neurons", "plasticity", "predictions", "realisation", "recording",
+    "ParameterError", "activity", "analysis", "connectivity", "description", "predictions",
+    "realisation",
     "NetworkDescription", "Neuron", "Population", "Projection", "PoissonDrive", "PoissonSource",
     "CorrelatedSource", "WindowedPoissonSource", "SpikeTrainSource", "FixedInDegree", "Bernoulli",
     "HeterogeneousInDegree", "ExplicitConnections", "Plasticity", "Recording",
-    "realise", "dense_matrix", "build", "simulate", "load_realisation", "NetworkHandles",
-    "diffusion_prediction", "balanced_prediction", "population_prediction",
+    "realise", "Realisation", "dense_matrix", "build", "simulate", "get_engine",
+    "installed_engines", "diffusion_prediction", "balanced_prediction", "population_prediction",
     "neuron_prediction", "covariance_prediction", "plot_rates",
     "Connectivity", "bernoulli", "block_matrix", "fixed_indegree", "indegrees_with_cv",
-    "correlated_spike_trains", "poisson_input", "poisson_sources", "set_poisson_drive",
-    "spike_source", "rewrite_spike_trains", "windowed_poisson_sources", "Simulation", "connect",
-    "rewrite_connectivity", "NeuronModel", "eif", "lif", "STDPRule", "moment_recorder",
-    "spike_monitor", "state_monitor", "weight_monitor",
-    "StoredActivity", "to_neo", "from_neo", "write_nwb", "read_nwb",
+    "correlated_spike_trains", "StoredActivity", "to_neo", "from_neo", "write_nwb", "read_nwb",
+    *_BRIAN2,
 ]

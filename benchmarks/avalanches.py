@@ -15,7 +15,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from balanced_models.avalanches import modular_weights, simulate_avalanches  # noqa: E402
+from balanced_models.papers.schuenemann import modular_weights, simulate_avalanches  # noqa: E402
 from theory.avalanches import modular_statistics  # noqa: E402
 
 

@@ -98,7 +98,7 @@ def ours(network, duration, directory, threads=1):
     start = time.perf_counter()
     sim = bm.Simulation("cpp_standalone", directory=directory, seed=1, threads=threads)
     net = description(network)
-    h = bm.build(net, sim, seed=1)
+    h = bm.build(net, seed=1, simulation=sim)
     if network == "cuba":
         cell = replace(net.populations["E"].neuron, V_r=-0.058)
         changed = replace(net, populations={k: replace(p, neuron=cell)
@@ -129,7 +129,7 @@ def core(network, duration, directory, threads=1):
         # we tau_e / tau_m, which is our weight
         for pre, n, w, ch in (("E", slice(0, 3200), 1.62 * 5 / 20, "e"),
                               ("I", slice(3200, 4000), -9.0 * 10 / 20, "i")):
-            c = bm.bernoulli(n.stop - n.start, 4000, 0.02, w * mV, rng=rng)
+            c = bm.bernoulli(n.stop - n.start, 4000, 0.02, w * 1e-3, weight_unit="V", rng=rng)
             sim.add(bm.connect(G[n], G, c, model, ch, name=f"syn_{pre}"))
         rerun_var, rerun_value = G.V_r, -58 * mV
     else:
@@ -139,8 +139,9 @@ def core(network, duration, directory, threads=1):
         bm.set_poisson_drive(G, model, "x", K=1000, rate=20 * Hz, weight=0.1 * mV)
         for pre, n, w in (("E", slice(0, 10000), 0.1), ("I", slice(10000, 12500), -0.5)):
             sim.add(bm.connect(G[n], G, bm.fixed_indegree(n.stop - n.start, 12500,
-                                                          (n.stop - n.start) // 10, w * mV,
-                                                          rng=rng, delay=1.5 * ms),
+                                                          (n.stop - n.start) // 10, w * 1e-3,
+                                                          weight_unit="V", rng=rng,
+                                                          delay=1.5e-3),
                                model, "x", name=f"syn_{pre}"))
         rerun_var, rerun_value = G.rate_drive_x, 21 * Hz
     spikes = sim.add(bm.spike_monitor(G, name="spikes"))

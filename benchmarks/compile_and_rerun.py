@@ -30,12 +30,12 @@ def build(sim, N, K, rng_seed=1):
     n_e = int(0.8 * N)
     pops = {"E": slice(0, n_e), "I": slice(n_e, N)}
     start = time.perf_counter()
-    for pre, J in (("E", 0.1 * mV), ("I", -0.5 * mV)):
+    for pre, J in (("E", 0.1e-3), ("I", -0.5e-3)):
         for post in pops:
             n_pre = pops[pre].stop - pops[pre].start
             n_post = pops[post].stop - pops[post].start
             k = int(K * (0.8 if pre == "E" else 0.2))
-            c = bm.fixed_indegree(n_pre, n_post, k, J, rng=rng, delay=1.5 * ms)
+            c = bm.fixed_indegree(n_pre, n_post, k, J, weight_unit="V", rng=rng, delay=1.5e-3)
             sim.add(bm.connect(G[pops[pre]], G[pops[post]], c, model, "x"))
     connectivity_s = time.perf_counter() - start
     spikes = sim.add(bm.spike_monitor(G, 100))

@@ -15,7 +15,7 @@ The trains are 1000 Poisson-like neurons at about 10 Hz for 100 s (about 10^6 sp
   ``covariance`` + ``correlation_coefficient``.
 
 The largest differences of the results are printed beside the times (they are compared in
-tests/test_elephant_crosscheck.py).
+tests/unit/test_elephant_crosscheck.py).
 """
 
 import argparse
@@ -31,8 +31,8 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 from compare import best_of  # noqa: E402  (benchmarks/compare.py)
 
-from balanced_models.analysis import (correlation_from_covariance, count_covariance,  # noqa: E402
-                                      firing_rates, isi_cvs)
+from balanced_models.core.analysis import (correlation_from_covariance, count_covariance,
+                                           firing_rates, isi_cvs)
 
 N, T, DT, WINDOW = 1000, 100.0, 1e-4, 0.01
 

@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-from balanced_models import nest_engine
+from balanced_models.engines import nest as nest_engine
 from compare import description  # benchmarks/compare.py: the same Brunel network
 
 

@@ -15,9 +15,6 @@ PAPERS = {
     "crosssim": "reproductions.crosssim",
 }
 
-#: papers with an open issue but no module yet (named in the error for a clearer message)
-PLANNED = ()
-
 SCALES = ("quick", "full")
 
 #: cold wall times (s) measured for the README's quick and full tables (2 cores), the estimate of

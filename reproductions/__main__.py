@@ -27,7 +27,7 @@ import traceback
 from balanced_models import progress
 from theory.errors import ParameterError
 
-from . import EXPECTED_SECONDS, PAPERS, PLANNED, SCALES
+from . import EXPECTED_SECONDS, PAPERS, SCALES
 from .lock import RunInProgress, RunLock
 from .report import Report, write_index
 
@@ -52,8 +52,7 @@ def _parse(argv):
     if args.scale not in SCALES:
         raise ParameterError(f"scale must be one of {', '.join(SCALES)}; got {args.scale!r}")
     if args.paper != "all" and args.paper not in PAPERS:
-        hint = " (planned, not implemented yet)" if args.paper in PLANNED else ""
-        raise ParameterError(f"unknown paper {args.paper!r}{hint}; choose one of "
+        raise ParameterError(f"unknown paper {args.paper!r}; choose one of "
                              f"{', '.join(PAPERS)} or 'all'")
     if args.processes is not None and args.processes < 1:
         raise ParameterError(f"processes must be >= 1; got {args.processes}")

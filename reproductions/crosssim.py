@@ -1,6 +1,6 @@
 """Cross-engine validation: the same descriptions and realisations on Brian2 and on NEST.
 
-Four networks, each one :class:`~balanced_models.description.NetworkDescription` run by both
+Four networks, each one :class:`~balanced_models.core.description.NetworkDescription` run by both
 engines on the identical realised connectivity (issue "second engine"):
 
 * ``brunel``: Brunel's (2000) model A in the asynchronous irregular state (g = 5, eta = 2,
@@ -37,7 +37,7 @@ import pandas as pd
 from brian2 import second
 
 import balanced_models as bm
-from balanced_models import nest_engine
+from balanced_models.engines import nest as nest_engine
 from balanced_models.papers import akil, zhu
 from theory.plasticity import homeostatic_fixed_point
 
@@ -162,7 +162,7 @@ def _run_brian(d, seeds, T, directory, threads=1, label=""):
     {'compile': s, 'run': [s per seed]})."""
     sim = bm.Simulation("cpp_standalone", seed=seeds[0], dt=d.dt * second,
                         directory=directory, threads=threads)
-    h = bm.build(d, sim, seed=seeds[0])
+    h = bm.build(d, seed=seeds[0], simulation=sim)
     start = time.perf_counter()
     sim.run(T * second, report="text" if T > 10 else None)
     h.duration = T
@@ -178,13 +178,8 @@ def _run_brian(d, seeds, T, directory, threads=1, label=""):
     return out, {"first": first, "runs": runs}
 
 
-def _progress(simulated, total, wall):
-    print(f"    NEST: {simulated:.0f} of {total:.0f} s simulated, {wall:.0f} s wall, about "
-          f"{wall * (total - simulated) / max(simulated, 1e-9):.0f} s left", flush=True)
-
-
 def _run_nest(d, seed, T, threads=2):
-    h = nest_engine.simulate(d, T, seed=seed, threads=threads, report=_progress)
+    h = nest_engine.simulate(d, T, seed=seed, threads=threads, report="text")
     return _measure(h, 0.1 * T, T), h
 
 

@@ -21,12 +21,13 @@ import numpy as np
 import pandas as pd
 from brian2 import second
 
-from balanced_models.analysis import (correlation_from_covariance, count_covariance,
-                                      firing_rates, isi_cvs, mean_pair_covariances,
-                                      pair_statistics, shifted_covariance_spread, spike_counts)
-from balanced_models.network import Simulation
-from balanced_models.papers.layer import (LayerParameters, build_network, dense_matrix,
-                                          description, realise)
+from balanced_models.core.analysis import (correlation_from_covariance, count_covariance,
+                                           firing_rates, isi_cvs, mean_pair_covariances,
+                                           pair_statistics, shifted_covariance_spread,
+                                           spike_counts)
+from balanced_models.engines.brian2.simulation import Simulation
+from balanced_models.papers.layer import LayerParameters, dense_matrix, description, realise
+from balanced_models.engines.brian2.papers.layer import build_network
 from theory.errors import ParameterError
 from theory.heterogeneity import (block_means_and_variances, bulk_radius_squared,
                                   covariance_variances, covariances, external_rates_for_input,
@@ -548,7 +549,7 @@ def _single_neuron_control(report, cfg, store, p0, th0, force, stage):
     from brian2 import Hz, mV
 
     import balanced_models as bm
-    from balanced_models.analysis import spike_arrays
+    from balanced_models.engines.brian2.recording import spike_arrays
 
     mu, sigma = th0["wp"]["mu"].mean(), th0["wp"]["sigma"].mean()
     N, T, epsilon = 1000, cfg["single_neuron_duration"], 1e-3

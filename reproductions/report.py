@@ -88,7 +88,7 @@ class Report:
     def point_store(self):
         """The PointStore of this paper's finished points (DIR/.points/PAPER); the summary
         counts the points it reused and saved."""
-        from balanced_models.sweeps import PointStore
+        from balanced_models.saved_points import PointStore
 
         store = PointStore(self.points_dir)
         self.stores.append(store)

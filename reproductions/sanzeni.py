@@ -24,12 +24,14 @@ import numpy as np
 import pandas as pd
 from brian2 import Hz, second
 
-from balanced_models.analysis import firing_rates, isi_cvs, moments_table, spike_arrays
-from balanced_models.network import Simulation
+from balanced_models.core.analysis import firing_rates, isi_cvs
+from balanced_models.engines.brian2.recording import moments_table, spike_arrays
+from balanced_models.engines.brian2.simulation import Simulation
 from balanced_models.papers.sanzeni import (NetworkParameters, SingleNeuronBlock,
-                                            additive_equivalent_description, build_network,
-                                            build_single_neurons, unconnected_description)
-from balanced_models.sweeps import run_sweep
+                                            additive_equivalent_description,
+                                            unconnected_description)
+from balanced_models.engines.brian2.papers.sanzeni import build_network, build_single_neurons
+from balanced_models.engines.brian2.sweeps import run_sweep
 from theory.conductance import (SANZENI, effective_parameters, effective_time_constant, etc_cv,
                                 etc_density, etc_rate, filtered_multiplicative_rate,
                                 multiplicative_cv, multiplicative_density, multiplicative_rate,
@@ -371,7 +373,7 @@ def _synaptic_single_neurons(report, syn, store, force, nu):
             tag = f"unconnected_tau{tau_S * 1e3:g}ms_dt{dt * 1e6:g}us_{label}"
             sim = Simulation("cpp_standalone", seed=11, dt=dt * second,
                              directory=os.path.join(report.build_dir, tag))
-            h = bm.build(d, sim, seed=11)
+            h = bm.build(d, seed=11, simulation=sim)
             sim.run(T * second)
             i, t = h.spike_trains("E")
             out = dict(rate=firing_rates(i, t, n, t0, T), cv=isi_cvs(i, t, n, t0, T))

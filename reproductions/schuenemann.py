@@ -2,7 +2,7 @@
 pulse-coupled threshold units with arbitrary non-negative weights.
 
 Theory (theory.avalanches) against the numpy replica engine and the Brian2 formulation
-(balanced_models.avalanches). Statistical tolerances: the acceptance numbers of the brief
+(balanced_models.papers.schuenemann). Statistical tolerances: the acceptance numbers of the brief
 (sec. 5) and of the issue; where a standard error is needed it comes from independent
 batches (replica sets with their own random streams), because successive avalanches of one
 replica are correlated.
@@ -15,8 +15,9 @@ import os
 import numpy as np
 import pandas as pd
 
-from balanced_models.avalanches import (brian2_avalanches, homogeneous_weights,
-                                        modular_weights, random_weights, simulate_avalanches)
+from balanced_models.engines.brian2.papers.schuenemann import brian2_avalanches
+from balanced_models.papers.schuenemann import (homogeneous_weights, modular_weights,
+                                                random_weights, simulate_avalanches)
 from theory.avalanches import (assembly_distribution, avalanche_rate, ehe_mean_size,
                                ehe_size_distribution, expected_dissipation, is_recurrent,
                                modular_statistics, recurrent_volume, size_distribution,

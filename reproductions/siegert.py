@@ -31,8 +31,9 @@ import pandas as pd
 from brian2 import Hz, mV, ms, second
 
 import balanced_models as bm
-from balanced_models.analysis import firing_rates, isi_cvs, moments_table, spike_arrays
-from balanced_models.sweeps import run_sweep
+from balanced_models.core.analysis import firing_rates, isi_cvs
+from balanced_models.engines.brian2.recording import moments_table, spike_arrays
+from balanced_models.engines.brian2.sweeps import run_sweep
 from theory import isi_cv, siegert_rate, threshold_shift, voltage_density
 from theory.heterogeneity import external_rates_for_input
 

@@ -15,6 +15,8 @@ import os
 import shutil
 import tempfile
 
+import pytest
+
 _PRIVATE = tempfile.mkdtemp(prefix="bm_tests_")
 os.environ["TMPDIR"] = _PRIVATE
 tempfile.tempdir = _PRIVATE
@@ -47,3 +49,28 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = 1
     else:
         _CLEAN.append(True)
+
+
+Z = 4.0  # standard errors allowed for a simulated mean (a handful of checks)
+
+
+@pytest.fixture
+def rates_between_theories():
+    """A check: the simulated rate of each population of ``table`` (population -> row with
+    mu, sigma, diffusion_rate, simulated_rate, simulated_rate_se) lies between the diffusion
+    prediction and the prediction with the first-order time-step and jump shift of threshold
+    and reset (at the population's predicted mu and sigma; ``jump``: the largest jump),
+    +-Z SE. Called as check(table, tau_m, dt, jump) for LIF neurons with V_th = 20 mV,
+    V_r = 10 mV and tau_ref = 2 ms (the README's Brunel network)."""
+    from theory import siegert_rate, threshold_shift
+
+    def check(table, tau_m, dt, jump):
+        for pop, row in table.items():
+            delta = threshold_shift(row["sigma"], tau_m, dt, jump)
+            shifted = siegert_rate(row["mu"], row["sigma"], tau_m, 0.02 + delta, 0.01 + delta,
+                                   0.002)
+            low = shifted - Z * row["simulated_rate_se"]
+            high = row["diffusion_rate"] + Z * row["simulated_rate_se"]
+            assert low <= row["simulated_rate"] <= high, (pop, row, shifted)
+
+    return check

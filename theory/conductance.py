@@ -30,8 +30,7 @@ __all__ = ["NeuronParameters", "SANZENI", "conductance_time_constant",
            "etc_rate", "etc_cv", "diffusion_rate", "diffusion_cv", "diffusion_density",
            "etc_density", "multiplicative_rate", "filtered_multiplicative_rate",
            "multiplicative_cv", "multiplicative_density",
-           "network_inputs", "network_rates", "strong_coupling_bars", "scaling_family",
-           "current_based_parameters"]
+           "network_inputs", "network_rates", "strong_coupling_bars", "scaling_family"]
 
 
 @dataclass(frozen=True)
@@ -368,11 +367,3 @@ def scaling_family(K, K0, a0, g, gamma, eta, n=SANZENI):
     # f decreases in a while a < 2 v2 (the relevant branch)
     return np.array([brentq(f, 1e-12, 2 * v2, args=(k,), xtol=1e-15, rtol=1e-12)
                      for k in np.atleast_1d(K)]).reshape(np.shape(K))
-
-
-def current_based_parameters(J, K, g, gamma, r_E, r_I, tau=0.020):
-    """(tau, mu, sigma) of the current-based counterpart (Eq. 8), J the E jump in V:
-    mu = tau J K (r_E - g gamma r_I), sigma^2 = tau J^2 K (r_E + g^2 gamma r_I)."""
-    mu = tau * J * K * (r_E - g * gamma * r_I)
-    sigma = np.sqrt(tau * J**2 * K * (r_E + g**2 * gamma * r_I))
-    return tau, mu, sigma

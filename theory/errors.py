@@ -1,7 +1,7 @@
-"""The one error type for bad parameters, shared by the theory and the Brian2 layer.
+"""The one error type for bad parameters, shared by the theory, the core and the engines.
 
-The theory package never imports brian2, so this module checks plain numbers only;
-``balanced_models.validation`` adds the checks of physical dimensions on top.
+The theory package never imports a simulator, so this module checks plain numbers only;
+``balanced_models.engines.brian2.units`` adds the checks of Brian2's physical dimensions.
 """
 
 import numpy as np

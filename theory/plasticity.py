@@ -8,7 +8,7 @@ A count covariance over a window T (much longer than the correlation times) is T
 
 Weight drifts (sec. 4.3) use the trace averages <x_post S_pre> = tau r_a r_b + K-, <x_pre S_post>
 = tau r_a r_b + K+, with K+ = K- = C~_ab / 2 (covariances narrow and symmetric compared with
-tau). Learning rates are those of :mod:`balanced_models.plasticity` with weights in j units:
+tau). Learning rates are those of :mod:`balanced_models.engines.brian2.plasticity` with weights in j units:
 dimensionless for soft Hebbian and Kohonen (beta_hat = sqrt(N) beta in V), in V for the
 homeostatic rule (j_n = sqrt(N) w_norm, rho the postsynaptic target rate).
 """

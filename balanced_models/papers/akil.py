@@ -6,7 +6,7 @@ Parameters are SI floats (s, V, Hz); weights are unscaled, j (V), and a synapse 
 J = j / sqrt(N) (the charge per spike in units of C_m). Projections are named
 "source->target" as everywhere in the package: "I->E" is from I to E (the brief's j_EI).
 Plasticity rules are given per projection in the same unscaled units and become
-:class:`~balanced_models.description.Plasticity` rules of the network description:
+:class:`~balanced_models.core.description.Plasticity` rules of the network description:
 
 ====================  =========================================================================
 kind                  parameters (unscaled)
@@ -25,14 +25,20 @@ import numpy as np
 from theory.errors import ParameterError, require
 from theory.plasticity import MeanFieldNetwork
 
-from ..brian2_engine import build
-from ..description import (Bernoulli, CorrelatedSource, NetworkDescription, Plasticity,
-                           PoissonSource, Population, Projection, Recording,
-                           WindowedPoissonSource)
-from ..ei_parameters import EIXParameters
-from ..recording import spike_monitor
+from ..core.description import (
+    Bernoulli,
+    CorrelatedSource,
+    NetworkDescription,
+    Plasticity,
+    PoissonSource,
+    Population,
+    Projection,
+    Recording,
+    WindowedPoissonSource,
+)
+from .ei_parameters import EIXParameters
 
-__all__ = ["AkilParameters", "PROJECTIONS", "stdp_rule", "description", "build_network"]
+__all__ = ["AkilParameters", "PROJECTIONS", "stdp_rule", "description"]
 
 POPULATIONS = ("E", "I")
 PROJECTIONS = ("E->E", "I->E", "E->I", "I->I")
@@ -42,7 +48,7 @@ _SCALED = {"j_max": "w_max", "j_min": "w_min", "beta_hat": "beta", "j_n": "w_nor
 @dataclass(frozen=True)
 class AkilParameters(EIXParameters):
     """Network size N, input correlation c, plasticity and stimulation; defaults of sec. 2. The
-    shared fields are those of :class:`~balanced_models.ei_parameters.EIXParameters`.
+    shared fields are those of :class:`~balanced_models.papers.ei_parameters.EIXParameters`.
 
     plasticity : {projection: (kind, {parameter: value})} in unscaled SI units (module doc),
         e.g. {"I->E": ("homeostatic", dict(eta=1e-5, j_n=-0.2, rho=10.0))}
@@ -107,7 +113,7 @@ class AkilParameters(EIXParameters):
 
 
 def stdp_rule(kind, params, N, tau):
-    """The :class:`~balanced_models.description.Plasticity` of a rule given in unscaled units
+    """The :class:`~balanced_models.core.description.Plasticity` of a rule given in unscaled units
     (module doc) for network size N and trace time constant ``tau`` (s)."""
     params = dict(params)
     if "eta" not in params:
@@ -126,7 +132,7 @@ def stdp_rule(kind, params, N, tau):
 
 
 def description(p):
-    """The :class:`~balanced_models.description.NetworkDescription` of ``p``: E and I EIF
+    """The :class:`~balanced_models.core.description.NetworkDescription` of ``p``: E and I EIF
     populations with exponential current synapses (channels e, i, x), external layer X
     (Poisson, or correlated trains for c > 0), Bernoulli projections j / sqrt(N), the plastic
     rules of ``p.plasticity``, and with stimulation the windowed source X2 -> E1 (the first
@@ -160,23 +166,3 @@ def description(p):
                if p.record_weights > 0}
     return NetworkDescription(populations, projections, sources,
                               record=Recording(spikes=spikes, weights=weights), dt=p.dt)
-
-
-def build_network(sim, p, seed):
-    """Create the network of :func:`description` in ``sim`` with the realisation of ``seed``.
-
-    Returns the :class:`~balanced_models.brian2_engine.NetworkHandles`: populations "E", "I",
-    sources "X" (and "X2"), projections "E->E", "I->E", ... (source->target), weight
-    monitors and samples of plastic projections, and spike monitors "I" and "E" (with
-    stimulation "E1" and "E2", the stimulated cells and as many unstimulated ones, instead of
-    "E"). All objects have fixed names, so a rebuild with new data regenerates identical code.
-    """
-    h = build(description(p), sim, seed=seed)
-    n1 = p.n_E1
-    if n1 > 0:
-        E, N_E, n_rec = h.populations["E"], p.sizes[0], p.record_spikes
-        m1 = n1 if n_rec is None else min(n_rec, n1)
-        m2 = N_E - n1 if n_rec is None else min(n_rec, N_E - n1)
-        h.spikes["E1"] = sim.add(spike_monitor(E[:m1], name="spikes_E1"))
-        h.spikes["E2"] = sim.add(spike_monitor(E[n1:n1 + m2], name="spikes_E2"))
-    return h

@@ -3,7 +3,7 @@ covariances are predicted neuron by neuron from the realised connectivity.
 
 Parameters are SI floats (s, V, Hz). :func:`description` declares the network once;
 :func:`realise` draws its connectivity from a seed, and the same
-:class:`~balanced_models.connectivity.Connectivity` objects feed :func:`build_network` and,
+:class:`~balanced_models.core.connectivity.Connectivity` objects feed :func:`build_network` and,
 through :func:`dense_matrix`, the theory (theory.heterogeneity).
 """
 
@@ -11,15 +11,26 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from theory.errors import ParameterError, require, require_nonnegative, require_probability
+from theory.errors import (
+    ParameterError,
+    require,
+    require_nonnegative,
+    require_probability,
+)
 
-from ..brian2_engine import build
-from ..description import (Bernoulli, FixedInDegree, NetworkDescription, Neuron, PoissonDrive,
-                           Population, Projection)
-from ..realisation import dense_matrix as dense_matrix_of
-from ..realisation import realise as realise_description
+from ..core.description import (
+    Bernoulli,
+    FixedInDegree,
+    NetworkDescription,
+    Neuron,
+    PoissonDrive,
+    Population,
+    Projection,
+)
+from ..core.realisation import dense_matrix as dense_matrix_of
+from ..core.realisation import realise as realise_description
 
-__all__ = ["LayerParameters", "description", "realise", "dense_matrix", "build_network"]
+__all__ = ["LayerParameters", "description", "realise", "dense_matrix"]
 
 
 @dataclass(frozen=True)
@@ -69,7 +80,8 @@ class LayerParameters:
 
 
 def description(p):
-    """The :class:`~balanced_models.description.NetworkDescription` of ``p``: LIF populations E
+    """The :class:`~balanced_models.core.description.NetworkDescription` of ``p``: LIF
+    populations E
     and I with delta synapses and a refractory clamp (inputs dropped while refractory, as in
     NEST), constant drive mu_dc, initial potentials uniform in [0, V_th]; every projection
     "E->E", "E->I", "I->E", "I->I" with fixed in-degree p N_source (or Bernoulli p), weights
@@ -98,9 +110,3 @@ def realise(p, seed):
 def dense_matrix(p, connectivity):
     """J[post, pre] (V) over all neurons, E first, of a realisation."""
     return dense_matrix_of(description(p), connectivity)
-
-
-def build_network(sim, p, connectivity):
-    """The network of :func:`description` in ``sim`` with the given realisation; returns its
-    :class:`~balanced_models.brian2_engine.NetworkHandles`."""
-    return build(description(p), sim, connectivity=connectivity)

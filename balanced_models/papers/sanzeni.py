@@ -11,22 +11,34 @@ agree as tau_S -> 0.
 from dataclasses import dataclass, field
 
 import numpy as np
-from brian2 import Hz, second
 
-from theory.conductance import (SANZENI, NeuronParameters, effective_parameters,
-                                effective_time_constant)
-from theory.errors import (ParameterError, require, require_integer, require_nonnegative,
-                           require_positive)
+from theory.conductance import (
+    SANZENI,
+    NeuronParameters,
+    effective_parameters,
+)
+from theory.errors import (
+    ParameterError,
+    require,
+    require_integer,
+    require_nonnegative,
+    require_positive,
+)
 
-from ..brian2_engine import build, neuron_model
-from ..description import (FixedInDegree, HeterogeneousInDegree, NetworkDescription, Neuron,
-                           PoissonDrive, PoissonSource, Population, Projection, Recording)
-from ..inputs import set_poisson_drive
-from ..recording import moment_recorder, spike_monitor
+from ..core.description import (
+    FixedInDegree,
+    HeterogeneousInDegree,
+    NetworkDescription,
+    Neuron,
+    PoissonDrive,
+    PoissonSource,
+    Population,
+    Projection,
+    Recording,
+)
 
-__all__ = ["NetworkParameters", "network_neuron", "description", "build_network",
-           "unconnected_description", "additive_equivalent_description", "SingleNeuronBlock",
-           "build_single_neurons"]
+__all__ = ["NetworkParameters", "network_neuron", "description", "unconnected_description",
+           "additive_equivalent_description", "SingleNeuronBlock"]
 
 
 @dataclass(frozen=True)
@@ -77,7 +89,7 @@ class NetworkParameters:
 
 
 def network_neuron(p):
-    """The conductance-based LIF :class:`~balanced_models.description.Neuron` (channel e for
+    """The conductance-based LIF :class:`~balanced_models.core.description.Neuron` (channel e for
     E and X inputs, i for I inputs; exponential conductances when tau_S > 0)."""
     n = p.neuron
     if p.tau_S > 0:
@@ -90,7 +102,7 @@ def network_neuron(p):
 
 
 def description(p, *, n_traces=20, trace_dt=0.1e-3):
-    """The :class:`~balanced_models.description.NetworkDescription` of ``p``.
+    """The :class:`~balanced_models.core.description.NetworkDescription` of ``p``.
 
     Populations E and I; external pools X_E -> E and X_I -> I of N_X Poisson units each
     (rates changeable by run_args); K inputs from E and X and gamma K from I per neuron
@@ -134,7 +146,7 @@ def unconnected_description(p, n, r_E, r_I, noise_E="poisson", noise_I="poisson"
     noise_E, noise_I : {'poisson', 'gaussian'}
         The excitatory and inhibitory input as Poisson shot noise, or as its diffusion
         approximation (same mean, variance and correlation time; see
-        :class:`~balanced_models.description.PoissonDrive`).
+        :class:`~balanced_models.core.description.PoissonDrive`).
 
     Returns
     -------
@@ -212,17 +224,6 @@ def additive_equivalent_description(p, n, r_E, r_I, *, rate=1e6):
         dt=p.dt)
 
 
-def build_network(sim, p, seed, *, record_from=0.5, n_traces=20, trace_dt=0.1e-3):
-    """Create the network of :func:`description` in ``sim`` with the realisation of ``seed``;
-    returns its :class:`~balanced_models.brian2_engine.NetworkHandles`, with per-neuron moments
-    of V after ``record_from`` seconds in ``monitors["moments_E"]`` and ``["moments_I"]``."""
-    h = build(description(p, n_traces=n_traces, trace_dt=trace_dt), sim, seed=seed)
-    for pop in ("E", "I"):
-        h.monitors[f"moments_{pop}"] = sim.add(moment_recorder(
-            h.populations[pop], ["v"], start=record_from * second, name=f"moments_{pop}"))
-    return h
-
-
 @dataclass(frozen=True)
 class SingleNeuronBlock:
     """n independent neurons with K excitatory inputs at r_x and gamma K inhibitory inputs at
@@ -235,24 +236,3 @@ class SingleNeuronBlock:
     gamma: float = 0.25
     eta: float = 1.8
     r_x: float = 25.0
-
-
-def build_single_neurons(sim, blocks, *, dt_fraction=0.01, record_from=0.2, jump="linear",
-                         neuron=SANZENI):
-    """One group per block, each with its own time step dt_fraction * tau_eff (the escape
-    rate is very sensitive to dt), driven by the built-in independent Poisson drive.
-    Returns a list of (group, spike monitor, moment recorder)."""
-    require_positive("dt_fraction", dt_fraction)
-    model = neuron_model(network_neuron(NetworkParameters(neuron=neuron, jump=jump)))
-    out = []
-    for b, blk in enumerate(blocks):
-        tau = effective_time_constant(blk.a, blk.K, blk.g, blk.gamma, blk.r_x,
-                                      blk.eta * blk.r_x, neuron)
-        G = sim.add(model.group(blk.n, drive=["e", "i"], name=f"block{b}",
-                                dt=dt_fraction * tau * second))
-        set_poisson_drive(G, model, "e", K=blk.K, rate=blk.r_x * Hz, weight=blk.a)
-        set_poisson_drive(G, model, "i", K=blk.gamma * blk.K, rate=blk.eta * blk.r_x * Hz,
-                          weight=blk.g * blk.a)
-        out.append((G, sim.add(spike_monitor(G)),
-                    sim.add(moment_recorder(G, ["v"], start=record_from * second))))
-    return out

@@ -15,19 +15,21 @@ the two agree with V_T' = V_T - Delta_T log(tau_m / 1 ms), which the description
 from dataclasses import dataclass
 
 import numpy as np
-from brian2 import ms, second, volt
 
 from theory.balanced import mean_field_matrices
 from theory.errors import ParameterError, require
 
-from ..brian2_engine import build, load_realisation
-from ..description import (Bernoulli, CorrelatedSource, NetworkDescription, Population,
-                           Projection)
-from ..ei_parameters import EIXParameters
-from ..recording import moment_recorder
+from ..core.description import (
+    Bernoulli,
+    CorrelatedSource,
+    NetworkDescription,
+    Population,
+    Projection,
+)
+from .ei_parameters import EIXParameters
 
-__all__ = ["ZhuParameters", "VARIANTS", "POPULATIONS", "description", "build_network",
-           "load_point", "conductance_weights"]
+__all__ = ["ZhuParameters", "VARIANTS", "POPULATIONS", "description",
+           "conductance_weights"]
 
 VARIANTS = ("current", "conductance", "surrogate")
 POPULATIONS = ("E", "I")
@@ -38,7 +40,7 @@ SOURCES = ("E", "I", "X")
 class ZhuParameters(EIXParameters):
     """Network size N, input correlation c and the fixed model parameters (SI); the shared
     fields (membrane, synaptic time constants and reversal potentials) are those of
-    :class:`~balanced_models.ei_parameters.EIXParameters`."""
+    :class:`~balanced_models.papers.ei_parameters.EIXParameters`."""
 
     N: int = 1000
     p: float = 0.2
@@ -81,7 +83,7 @@ def _neuron(p, variant, pop, surrogate):
 
 
 def description(p, variant, surrogate=None):
-    """The :class:`~balanced_models.description.NetworkDescription` of one variant.
+    """The :class:`~balanced_models.core.description.NetworkDescription` of one variant.
 
     Populations E and I (initial potentials uniform in [V_r, V_T]); external layer X of
     correlated trains (correlation p.c; the same trains for every variant of one seed);
@@ -111,37 +113,3 @@ def description(p, variant, surrogate=None):
                                                        channel="eix"[b])
     sources = {"X": CorrelatedSource(sizes["X"], p.r_x, p.c, p.duration, p.jitter)}
     return NetworkDescription(populations, projections, sources, dt=p.dt)
-
-
-def build_network(sim, p, variant, seed, surrogate=None):
-    """Create one network of the given variant in ``sim``; returns its
-    :class:`~balanced_models.brian2_engine.NetworkHandles`.
-
-    Besides the spikes of all neurons it records, per neuron, the moments of 1-ms-binned V
-    sampled before the reset and clipped at V_th (so a spike counts as V_th and the reset as
-    V_r), and for the conductance model of g_tot = g_e + g_i + g_x with its covariance with
-    V: ``handles.monitors["moments_E"]``, ... All objects have fixed names. In standalone
-    mode the spikes and the connectivity are read from files at run time, so
-    :func:`load_point` gives the compiled binary another trial without recompiling.
-    """
-    h = build(description(p, variant, surrogate), sim, seed=seed)
-    for pop in POPULATIONS:
-        variables, products = {"v": "v"}, ()
-        if variant == "conductance":
-            variables["g_tot"] = "g_e + g_i + g_x"
-            products = (("v", "g_tot"),)
-        h.monitors[f"moments_{pop}"] = sim.add(moment_recorder(
-            h.populations[pop], variables, bin_width=1 * ms, start=p.burn_in * second,
-            when="before_resets", clip={"v": (-10 * volt, p.V_th * volt)},
-            products=products, name=f"moments_{pop}"))
-    return h
-
-
-def load_point(h, p, variant, seed, surrogate=None):
-    """Give a compiled standalone network (the handles of :func:`build_network`) another
-    point: the external trains and connectivity of ``seed`` and, for the surrogate, the
-    effective membrane parameters and weights. Nothing is recompiled.
-
-    Returns the run_args for the next :meth:`~balanced_models.network.Simulation.execute`.
-    """
-    return load_realisation(h, seed, description=description(p, variant, surrogate))

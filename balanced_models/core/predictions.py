@@ -1,0 +1,303 @@
+"""The theory of a :class:`~balanced_models.core.description.NetworkDescription`: the one adapter
+between descriptions and the :mod:`theory` package (which never sees a description or
+brian2). Every function returns pandas tables.
+
+Population level (from the description alone):
+
+* :func:`diffusion_prediction`: the self-consistent diffusion (Siegert) rates and ISI CVs
+  of LIF populations with delta or exponential current synapses (theory.heterogeneity's
+  working point with population-level moments: the mean input K J nu and variance
+  K E[J^2] nu per projection; exponential synapses through the Fourcaud-Brunel threshold
+  shift, which needs one synaptic time constant per population);
+* :func:`balanced_prediction`: the balanced state of the large-K limit, r = -W^-1 I with
+  W_ab = K_ab J_ab (theory.balanced); for conductance synapses at given mean potentials,
+  W_ab(V) = K_ab w_ab (E_ab - V_a);
+* :func:`population_prediction`: both side by side.
+
+Neuron level (on a realisation, :func:`~balanced_models.core.realisation.realise`):
+
+* :func:`neuron_prediction`: the neuron-resolved working point (rate, mu, sigma, CV) on the
+  realised matrix;
+* :func:`covariance_prediction`: the zero-frequency covariances C = B D B^T of the linear
+  response around that working point (theory.heterogeneity).
+
+Inputs: a Poisson drive adds K inputs of ``rate``; a source population adds its rate (the
+rate while on, for windowed sources; correlations of a correlated source are not part of
+these predictions).
+"""
+
+import numpy as np
+import pandas as pd
+
+from theory.balanced import conductance_balanced_rates, linear_balanced_solution
+from theory.errors import ParameterError
+from theory.heterogeneity import resolved_theory, working_point
+from theory.lif import isi_cv
+
+from .description import (CURRENT_SYNAPSES, NetworkDescription, SpikeTrainSource,
+                          split_projection_name)
+from .realisation import dense_matrix
+
+__all__ = ["diffusion_prediction", "balanced_prediction", "population_prediction",
+           "neuron_prediction", "covariance_prediction"]
+
+
+def _check(description):
+    if not isinstance(description, NetworkDescription):
+        raise ParameterError(f"description must be a NetworkDescription; got "
+                             f"{type(description).__name__}")
+    return description
+
+
+def _population_inputs(d):
+    """Population-level inputs: (names, W mean, W second moment, external columns (n, m)
+    of mean and second moment, their rates (m,), and per column the target channel)."""
+    names = list(d.populations)
+    index = {p: a for a, p in enumerate(names)}
+    n = len(names)
+    W, W2 = np.zeros((n, n)), np.zeros((n, n))
+    columns = []  # (target index, K J, K E[J^2], rate, channel)
+    for name, proj in d.projections.items():
+        source, target = split_projection_name(name)
+        if proj.target_range is not None:
+            raise ParameterError(f"projections[{name!r}] reaches part of {target!r} "
+                                 "(target_range): population-level theory needs homogeneous "
+                                 "populations; use neuron_prediction, or split the population")
+        K = d.mean_indegree(name)
+        if not np.isfinite(K):
+            raise ParameterError(f"projections[{name!r}] has explicit connections: use "
+                                 "neuron_prediction on the realisation")
+        mean, second = K * proj.weight, K * proj.weight**2 * proj.second_moment_factor()
+        a = index[target]
+        if source in index:
+            W[a, index[source]] += mean
+            W2[a, index[source]] += second
+        else:
+            columns.append((a, mean, second, _source_rate(d, source), d.channel(name)))
+    for pop, drives in d.drives.items():
+        neuron = d.populations[pop].neuron
+        for x in drives:
+            columns.append((index[pop], x.K * x.weight, x.K * x.weight**2, x.rate,
+                            neuron.check_channel(x.channel, f"drives[{pop!r}]")))
+    m = len(columns)
+    W_x, W_x2 = np.zeros((n, m)), np.zeros((n, m))
+    for k, (a, mean, second, _, _) in enumerate(columns):
+        W_x[a, k], W_x2[a, k] = mean, second
+    rates = np.array([c[3] for c in columns], dtype=float)
+    return names, W, W2, W_x, W_x2, rates, [c[4] for c in columns], [c[0] for c in columns]
+
+
+def _lif_parameters(d, names, where):
+    """Per population (tau_m, V_th, V_r, tau_ref, tau_s, mu_dc) for the LIF diffusion theory."""
+    rows = []
+    for pop in names:
+        p = d.populations[pop]
+        neuron = p.neuron
+        if neuron.spike != "lif" or neuron.synapse not in CURRENT_SYNAPSES:
+            raise ParameterError(f"{where} needs LIF neurons with delta or current_exp "
+                                 f"synapses; population {pop!r} has {neuron.spike} neurons "
+                                 f"with {neuron.synapse} synapses")
+        taus = {spec["tau"] for spec in neuron.channels.values()}
+        if len(taus) > 1:
+            raise ParameterError(f"{where}: population {pop!r} has synaptic time constants "
+                                 f"{sorted(taus)}; the diffusion theory here needs one")
+        tau_s = taus.pop() if taus else 0.0
+        rows.append((neuron.tau_m, neuron.V_th, neuron.V_r, neuron.tau_ref, tau_s,
+                     neuron.E_L + p.mu_ext))
+    return [np.array(col) for col in zip(*rows)]
+
+
+def diffusion_prediction(description, *, damping=0.2):
+    """Self-consistent diffusion (Siegert) rates and ISI CVs per population.
+
+    Parameters
+    ----------
+    description : NetworkDescription
+        LIF populations with delta or exponential current synapses.
+    damping : step of the damped fixed-point iteration (0 < damping <= 1)
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by population: ``diffusion_rate`` (Hz), ``diffusion_cv``, ``mu`` and
+        ``sigma`` (V), the mean and noise amplitude of the free membrane potential.
+    """
+    d = _check(description)
+    names, W, W2, W_x, W_x2, rates, _, _ = _population_inputs(d)
+    tau_m, V_th, V_r, tau_ref, tau_s, mu_dc = _lif_parameters(d, names, "diffusion_prediction")
+    wp = working_point(W, tau_m, V_th, V_r, tau_ref, J_x=W_x, nu_x=rates, mu_dc=mu_dc,
+                       tau_s=tau_s, damping=damping, J2=W2, J_x2=W_x2)
+    cv = isi_cv(wp["mu"], wp["sigma"], tau_m, V_th, V_r, tau_ref, tau_s)
+    return pd.DataFrame({"diffusion_rate": wp["nu"], "diffusion_cv": cv, "mu": wp["mu"],
+                         "sigma": wp["sigma"]}, index=pd.Index(names, name="population"))
+
+
+def balanced_prediction(description, *, mean_potentials=None):
+    """The balanced state of the large-K limit: the rates at which recurrent input cancels
+    external input, r = -W^-1 I.
+
+    Parameters
+    ----------
+    description : NetworkDescription
+    mean_potentials : {population: V}, conductance synapses only: the mean membrane
+        potentials at which the driving forces E - V are taken (default: midway between
+        reset and threshold)
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by population: ``balanced_rate`` (Hz; NaN for all when the solution has a
+        non-positive rate or W is singular, i.e. no balanced state), and for conductance
+        synapses the ``mean_potential`` (V) used.
+    """
+    d = _check(description)
+    names, W, _, W_x, _, rates, channels, targets = _population_inputs(d)
+    kinds = {d.populations[p].neuron.weight_is_voltage for p in names}
+    if len(kinds) > 1:
+        raise ParameterError("balanced_prediction needs all populations current-based or all "
+                             "conductance-based")
+    table = pd.DataFrame(index=pd.Index(names, name="population"))
+    try:
+        if kinds.pop():
+            r = linear_balanced_solution(W, W_x @ rates)
+        else:
+            V = _mean_potentials(d, names, mean_potentials)
+            E = _reversal_matrix(d, names)
+            E_x = np.array([d.populations[names[a]].neuron.channels[c]["E"]
+                            for a, c in zip(targets, channels)])
+            r = conductance_balanced_rates(W, W_x, E, E_x, V, rates)
+            table["mean_potential"] = V
+    except np.linalg.LinAlgError:
+        r = np.full(len(names), np.nan)
+    table["balanced_rate"] = r if np.all(r > 0) else np.nan
+    return table
+
+
+def _mean_potentials(d, names, given):
+    if given is None:
+        return np.array([(d.populations[p].neuron.V_r + d.populations[p].neuron.V_th) / 2
+                         for p in names])
+    if set(given) != set(names):
+        raise ParameterError(f"mean_potentials must give every population {names}; got "
+                             f"{sorted(given)}")
+    V = np.array([given[p] for p in names], dtype=float)
+    if not np.all(np.isfinite(V)):
+        raise ParameterError(f"mean_potentials must be finite (V); got {given}")
+    return V
+
+
+def _reversal_matrix(d, names):
+    """E[a, b]: reversal potential (V) of the channel through which b reaches a (0 where
+    b does not project to a)."""
+    E = np.zeros((len(names), len(names)))
+    for name in d.projections:
+        source, target = split_projection_name(name)
+        if source in d.populations:
+            E[names.index(target), names.index(source)] = \
+                d.populations[target].neuron.channels[d.channel(name)]["E"]
+    return E
+
+
+def population_prediction(description, *, mean_potentials=None):
+    """:func:`diffusion_prediction` (where the model allows it) and
+    :func:`balanced_prediction` in one table, indexed by population."""
+    d = _check(description)
+    table = balanced_prediction(d, mean_potentials=mean_potentials)
+    try:
+        table = diffusion_prediction(d).join(table)
+    except ParameterError as error:
+        if "needs LIF neurons" not in str(error) and "time constants" not in str(error):
+            raise
+    return table
+
+
+# ---------------------------------------------------------------------------------------------
+# neuron level
+# ---------------------------------------------------------------------------------------------
+def _source_rate(d, name):
+    """The stationary rate (Hz) of each train of source ``name``."""
+    if isinstance(d.sources[name], SpikeTrainSource):
+        raise ParameterError(f"source {name!r} gives spikes, not a stationary rate: the "
+                             "theory needs Poisson, correlated or windowed sources")
+    return d.sources[name].rate
+
+
+def _neuron_inputs(d, connectivity):
+    """Per neuron (over all populations, in order): J (N, N), external J_x (N, m) and rates
+    (m,), and the LIF parameters repeated per neuron."""
+    names = list(d.populations)
+    if set(connectivity) != set(d.projections):
+        raise ParameterError(f"connectivity must have one entry per projection "
+                             f"{sorted(d.projections)}; got {sorted(connectivity)}")
+    params = _lif_parameters(d, names, "neuron_prediction")
+    sizes = [d.size(p) for p in names]
+    offsets = dict(zip(names, np.cumsum([0] + sizes)[:-1]))
+    N = sum(sizes)
+    J = dense_matrix(d, connectivity)
+    sources = [s for s in d.sources if any(split_projection_name(name)[0] == s
+                                           for name in d.projections)]
+    blocks = [dense_matrix(d, connectivity, columns=sources)]
+    rates = [np.full(d.size(s), _source_rate(d, s)) for s in sources]
+    for pop, drives in d.drives.items():
+        for x in drives:
+            column = np.zeros((N, 1))
+            column[offsets[pop]:offsets[pop] + d.size(pop)] = x.weight
+            blocks.append(column)
+            rates.append([x.K * x.rate])
+    J_x = np.hstack(blocks) if blocks else np.zeros((N, 0))
+    nu_x = np.concatenate(rates) if rates else np.zeros(0)
+    params = [np.repeat(values, sizes) for values in params]
+    labels = pd.MultiIndex.from_arrays([np.repeat(names, sizes),
+                                        np.concatenate([np.arange(n) for n in sizes])],
+                                       names=["population", "neuron"])
+    return J, J_x, nu_x, params, labels
+
+
+def neuron_prediction(description, connectivity, *, damping=0.5):
+    """The neuron-resolved working point on a realised network.
+
+    Parameters
+    ----------
+    description : NetworkDescription
+        LIF populations with delta or exponential current synapses.
+    connectivity : dict
+        The realisation, ``realise(description, seed)`` (or ``handles.connectivity``).
+    damping : step of the damped fixed-point iteration
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per neuron, indexed by (population, neuron): ``rate`` (Hz), ``cv``, ``mu``,
+        ``sigma`` (V).
+    """
+    d = _check(description)
+    J, J_x, nu_x, (tau_m, V_th, V_r, tau_ref, tau_s, mu_dc), labels = _neuron_inputs(
+        d, connectivity)
+    wp = working_point(J, tau_m, V_th, V_r, tau_ref, J_x=J_x, nu_x=nu_x, mu_dc=mu_dc,
+                       tau_s=tau_s, damping=damping)
+    cv = isi_cv(wp["mu"], wp["sigma"], tau_m, V_th, V_r, tau_ref, tau_s)
+    return pd.DataFrame({"rate": wp["nu"], "cv": cv, "mu": wp["mu"], "sigma": wp["sigma"]},
+                        index=labels)
+
+
+def covariance_prediction(description, connectivity):
+    """Zero-frequency covariances (Hz) of the spike trains of a realised network: the
+    linear response C = B D B^T around the neuron-resolved working point, with D such that
+    the diagonal is each neuron's rate CV^2 (theory.heterogeneity.resolved_theory). A count
+    covariance over a long window T is T C.
+
+    Parameters
+    ----------
+    description, connectivity : as for :func:`neuron_prediction`
+
+    Returns
+    -------
+    pandas.DataFrame
+        N x N, rows and columns indexed by (population, neuron).
+    """
+    d = _check(description)
+    J, J_x, nu_x, (tau_m, V_th, V_r, tau_ref, tau_s, mu_dc), labels = _neuron_inputs(
+        d, connectivity)
+    theory = resolved_theory(J, tau_m, V_th, V_r, tau_ref, J_x=J_x, nu_x=nu_x, mu_dc=mu_dc,
+                             tau_s=tau_s)
+    return pd.DataFrame(theory["C"], index=labels, columns=labels)

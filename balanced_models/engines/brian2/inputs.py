@@ -1,0 +1,298 @@
+"""External input: independent Poisson drive, explicit Poisson sources, correlated spike trains
+and time-windowed stimulation.
+
+Which one to use:
+
+* every neuron gets its own independent inputs of one weight -> the model's built-in drive
+  (:func:`set_poisson_drive`, changeable by run_args) or :func:`poisson_input` (Brian2's
+  PoissonInput; its rate is compiled in);
+* inputs shared between neurons, heterogeneous weights or delays -> :func:`poisson_sources`
+  connected with a :class:`~balanced_models.core.connectivity.Connectivity`;
+* correlated inputs -> :func:`correlated_spike_trains` fed through :func:`spike_source`;
+* optogenetic-style stimulation -> :func:`windowed_poisson_sources`.
+"""
+
+import os
+
+import numpy as np
+from brian2 import (Clock, Function, Hz, NeuronGroup, PoissonGroup, PoissonInput,
+                    SpikeGeneratorGroup, get_device, second, volt)
+from brian2.codegen.generators import CPPCodeGenerator, CythonCodeGenerator, NumpyCodeGenerator
+from brian2.core.functions import DEFAULT_FUNCTIONS
+
+from theory.errors import ParameterError, require, require_integer
+
+from ._names import name_kwargs
+from ...core.sources import spike_bins
+from .simulation import project_data_directory
+from .units import check_quantity
+
+__all__ = ["poisson_count", "set_poisson_drive", "poisson_input", "poisson_sources",
+           "spike_source", "rewrite_spike_trains",
+           "windowed_poisson_sources"]
+
+
+# Poisson counts by inversion with a cached table: the cumulative distribution F(k) of one
+# mean is kept, and a draw is the number of entries below one uniform number, counted without
+# branches (vectorised). The table is built when two consecutive draws ask for the same new
+# mean; other draws (neurons with different means) use Brian2's poisson(), so heterogeneous
+# means cost what they cost before. Brian2's poisson() uses the multiplication method (about
+# lambda + 1 uniform numbers, one exp and unpredictable branches per draw): with the table the
+# drive of Brunel's model A takes 1.0 s instead of 3.6 s. Entries whose probability is below
+# 1e-17 of the sum are set beyond reach (2.0). The 64 entries hold every mean below 16 (the
+# mass beyond them is at most 1.4e-19); lam >= 16 uses Brian2's sampler, PTRS (transformed
+# rejection). Between 10 and 16 Brian2 would use PTRS too, which made a siegert neuron's time
+# step 2.3 times as long (benchmarks/poisson_drive_cost.py: 80 against 35 ns, two drives).
+_POISSON_COUNT_CPP = """
+int32_t _poisson_count(double lam, int _vectorisation_idx) {
+    static thread_local double table_lam = -1.0, previous_lam = -1.0;
+    static thread_local double table[64];
+    if (lam >= 16.0 || !(lam > 0.0))
+        return _poisson(lam, _vectorisation_idx);
+    if (lam != table_lam) {
+        const bool repeated = (lam == previous_lam);
+        previous_lam = lam;
+        if (!repeated)
+            return _poisson(lam, _vectorisation_idx);
+        double p = exp(-lam);
+        double cumulative = p;
+        table[0] = cumulative;
+        for (int j = 1; j < 64; j++) {
+            p *= lam / j;
+            cumulative += p;
+            table[j] = (p > 1e-17 * cumulative) ? cumulative : 2.0;
+        }
+        table_lam = lam;
+    }
+    const double u = _rand(_vectorisation_idx);
+    int32_t k = 0;
+    for (int j = 0; j < 64; j++)
+        k += (u > table[j]);
+    return k;
+}
+"""
+
+
+def _poisson_count_function():
+    f = Function(pyfunc=np.random.poisson, arg_units=[1], return_unit=1, return_type="integer",
+                 stateless=False, auto_vectorise=True)
+    f.implementations.add_implementation(
+        CPPCodeGenerator, code=_POISSON_COUNT_CPP, name="_poisson_count",
+        dependencies={"_rand": DEFAULT_FUNCTIONS["rand"], "_poisson": DEFAULT_FUNCTIONS["poisson"]})
+    for target in (NumpyCodeGenerator, CythonCodeGenerator):  # Brian2's own samplers
+        impl = DEFAULT_FUNCTIONS["poisson"].implementations[target]
+        f.implementations.add_implementation(
+            target, code=impl.get_code(None), namespace=impl.get_namespace(None),
+            dependencies=impl.dependencies, name=impl.name)
+    return f
+
+
+#: ``poisson_count(lam)``: a Poisson-distributed count of mean lam (dimensionless), for use in
+#: Brian2 code (pass it in the namespace). Same distribution as Brian2's ``poisson``; the C++
+#: version (above) makes the built-in drive several times faster.
+poisson_count = _poisson_count_function()
+
+
+def set_poisson_drive(group, model, channel, K, rate, weight):
+    """Set the built-in Poisson drive of ``channel`` (the group was made with drive=[channel]).
+
+    Parameters
+    ----------
+    group : brian2.NeuronGroup
+        Made by ``model.group(..., drive=[channel])`` (or a subgroup of one).
+    model : NeuronModel
+        The group's model.
+    channel : str
+        The driven channel.
+    K : int or array of int
+        Number of independent inputs per neuron (whole numbers >= 0; one, or one per
+        neuron).
+    rate : brian2.Quantity
+        Rate of each input (Hz, >= 0, finite).
+    weight : brian2.Quantity or float
+        Weight of each input, in the model's weight unit (volt, or dimensionless for
+        conductances); finite.
+
+    Raises
+    ------
+    ParameterError
+        Naming the parameter, for a group without this drive or a bad value.
+    """
+    from .neurons import NeuronModel  # the neuron models use this module's poisson_count
+
+    if not isinstance(model, NeuronModel):
+        raise ParameterError(f"model must be the group's NeuronModel; got "
+                             f"{type(model).__name__}")
+    name = f"rate_drive_{channel}"
+    if not hasattr(group, "variables") or name not in group.variables:
+        raise ParameterError(f"group {getattr(group, 'name', group)!r} has no Poisson drive on "
+                             f"channel {channel!r}; create it with "
+                             f"model.group(..., drive=[{channel!r}])")
+    require(f"K of the {channel} drive", K, low=0.0)
+    if not np.all(np.mod(np.asarray(K, dtype=float), 1) == 0):
+        raise ParameterError(f"K of the {channel} drive must be whole numbers of inputs (>= 0); "
+                             f"got {K!r}")
+    check_quantity(f"rate of the {channel} drive", rate, Hz, low=0.0)
+    check_quantity(f"weight of the {channel} drive", weight, model.weight_unit)
+    setattr(group, f"K_drive_{channel}", K)
+    setattr(group, name, rate)
+    setattr(group, f"w_drive_{channel}", weight)
+
+
+def poisson_input(group, model, channel, K, rate, weight):
+    """Brian2 PoissonInput: K independent inputs of ``rate`` and ``weight`` to every neuron.
+
+    Valid when all inputs of a neuron share one weight and have no delays. For
+    ``conductance_jump`` the k simultaneous events of one step act linearly (k w (E - v)).
+    The rate is compiled into the code; use :func:`set_poisson_drive` to sweep it.
+    """
+    K = require_integer("K", K, low=0)
+    rate = check_quantity("rate", rate, Hz, low=0.0) * Hz
+    check_quantity("weight", weight, model.weight_unit)
+    target, factor = model.linear_effect(channel)
+    weight_expr = f"{factor}*{float(weight)!r}" + ("*volt" if model.weight_unit is volt else "")
+    return PoissonInput(group, target, int(K), rate, weight=weight_expr)
+
+
+def poisson_sources(N, rate, *, name=None):
+    """N independent Poisson spike sources (PoissonGroup) at ``rate`` (Hz; changeable by run_args
+    through ``group.rates``)."""
+    N = require_integer("N", N, low=1)
+    check_quantity("rate", rate, Hz, low=0.0)
+    return PoissonGroup(N, rates=rate, **name_kwargs(name))
+
+
+def spike_source(N, indices, times, *, dt, name=None):
+    """SpikeGeneratorGroup emitting the given spikes (times in seconds).
+
+    Times are moved to the ``dt`` grid; a neuron's second spike in the same step (which
+    Brian2 rejects) is dropped. Returns (group, n_dropped).
+
+    In a cpp_standalone project the spikes are not compiled into the binary: they are written
+    to ``<project>/spike_trains/<name>.bin`` and read by the binary before each run, so
+    :func:`rewrite_spike_trains` can give the next :meth:`Simulation.execute` other trains
+    (another trial, another correlation) without recompiling. The group's Python-side spike
+    arrays then hold a one-spike placeholder.
+    """
+    step = check_quantity("dt", dt, second, low=0.0, low_open=True)
+    if isinstance(N, bool) or not isinstance(N, (int, np.integer)) or N < 1:
+        raise ParameterError(f"N must be an integer >= 1; got {N!r}")
+    indices, bins, dropped = spike_bins(N, indices, times, step)
+    timing = {"dt": dt} if name is None else {"clock": Clock(dt, name=f"{name}_clock")}
+    directory = project_data_directory("spike_trains")
+    if directory is None:
+        group = SpikeGeneratorGroup(int(N), indices, bins * step * second, sorted=True,
+                                    **timing, **name_kwargs(name))
+        return group, dropped
+    group = SpikeGeneratorGroup(int(N), [0], [0] * second, **timing, **name_kwargs(name))
+    get_device().insert_code("before_network_run", _spike_loader_code(group))
+    _write_spike_trains(directory, group, indices, bins, step)
+    return group, dropped
+
+
+def rewrite_spike_trains(group, indices, times):
+    """Give a compiled standalone spike source other spikes, without recompiling.
+
+    They take effect at the next :meth:`Simulation.execute`. Any number of spikes is allowed;
+    they are moved to the group's dt grid as in :func:`spike_source`.
+
+    Parameters
+    ----------
+    group : SpikeGeneratorGroup
+        A source made by :func:`spike_source` in the current standalone project.
+    indices : array of int
+        Source neuron of each spike, in [0, N).
+    times : array of float
+        Spike times (s), finite and >= 0, one per index.
+
+    Returns
+    -------
+    int
+        The number of same-step duplicates dropped.
+    """
+    directory = project_data_directory("spike_trains")
+    if directory is None or not os.path.exists(os.path.join(directory, f"{group.name}.bin")):
+        raise ParameterError(f"spike source {group.name!r} was not created by spike_source in "
+                             "the current standalone project")
+    step = float(group.clock.dt_)
+    indices, bins, dropped = spike_bins(group.N, indices, times, step)
+    _write_spike_trains(directory, group, indices, bins, step)
+    return dropped
+
+
+def _write_spike_trains(directory, group, indices, bins, step):
+    """count (int64), then indices (int32), time steps (int32) and times (float64, s)."""
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, f"{group.name}.bin")
+    with open(path + ".tmp", "wb") as f:
+        np.array([len(indices)], dtype=np.int64).tofile(f)
+        indices.astype(np.int32).tofile(f)
+        bins.astype(np.int32).tofile(f)
+        (bins * step).astype(np.float64).tofile(f)
+    os.replace(path + ".tmp", path)
+
+
+def _spike_loader_code(group):
+    """C++ run before each network run: replace the spike arrays of ``group`` by the file's and
+    continue from the first spike not before the group's current time step."""
+    device = get_device()
+
+    def vector(var):
+        return "brian::" + device.get_array_name(group.variables[var], access_data=False)
+
+    index, bins, times, number = (vector(v) for v in
+                                  ("neuron_index", "_timebins", "spike_time", "spike_number"))
+    last = "brian::" + device.get_array_name(group.variables["_lastindex"])
+    now = "brian::" + device.get_array_name(group.clock.variables["timestep"])
+    path = f"spike_trains/{group.name}.bin"
+    return f"""{{
+    std::ifstream _bm_file("{path}", std::ios::binary);
+    int64_t _bm_n = -1;
+    _bm_file.read(reinterpret_cast<char*>(&_bm_n), sizeof(_bm_n));
+    if (!_bm_file || _bm_n < 0) {{
+        std::cerr << "cannot read {path}" << std::endl;
+        std::exit(1);
+    }}
+    {index}.resize(_bm_n);
+    {bins}.resize(_bm_n);
+    {times}.resize(_bm_n);
+    {number}.resize(_bm_n);
+    if (_bm_n > 0) {{
+        _bm_file.read(reinterpret_cast<char*>(&{index}[0]), _bm_n * sizeof(int32_t));
+        _bm_file.read(reinterpret_cast<char*>(&{bins}[0]), _bm_n * sizeof(int32_t));
+        _bm_file.read(reinterpret_cast<char*>(&{times}[0]), _bm_n * sizeof(double));
+        if (!_bm_file) {{
+            std::cerr << "{path} ended early" << std::endl;
+            std::exit(1);
+        }}
+    }}
+    for (int64_t _i = 0; _i < _bm_n; _i++) {number}[_i] = (int32_t)_i;
+    const int64_t _bm_now = {now}[0];
+    int64_t _bm_lo = 0, _bm_hi = _bm_n;
+    while (_bm_lo < _bm_hi) {{
+        const int64_t _bm_mid = (_bm_lo + _bm_hi) / 2;
+        if ({bins}[_bm_mid] < _bm_now) _bm_lo = _bm_mid + 1; else _bm_hi = _bm_mid;
+    }}
+    {last}[0] = (int32_t)_bm_lo;
+}}
+"""
+
+
+def windowed_poisson_sources(N, rate, start, stop, *, name=None):
+    """N Poisson sources active only for start <= t < stop (optogenetic-style stimulation).
+
+    A NeuronGroup with shared variables ``rate``, ``t_start``, ``t_stop``, so the window and
+    the rate can be changed by run_args. Connect it to a subset of neurons with a
+    Connectivity whose n_post is that subset's size (e.g. to ``E[:400]``).
+    """
+    N = require_integer("N", N, low=1)
+    check_quantity("rate", rate, Hz, low=0.0)
+    t0 = check_quantity("start", start, second, low=0.0)
+    check_quantity("stop", stop, second, low=t0)
+    G = NeuronGroup(N, "rate : Hz (shared, constant)\n"
+                            "t_start : second (shared, constant)\n"
+                            "t_stop : second (shared, constant)",
+                    threshold="rand() < rate*dt*int(t >= t_start)*int(t < t_stop)",
+                    **name_kwargs(name))
+    G.rate, G.t_start, G.t_stop = rate, start, stop
+    return G
