@@ -57,7 +57,14 @@ def __getattr__(name):
     """The Brian2 names of ``__all__``, imported (with Brian2) when first asked for."""
     if name not in _BRIAN2:
         raise AttributeError(f"module 'balanced_models' has no attribute {name!r}")
-    module = importlib.import_module(_BRIAN2[name])
+    try:
+        module = importlib.import_module(_BRIAN2[name])
+    except ImportError as error:
+        if error.name is None or error.name.split(".")[0] != "brian2":
+            raise
+        raise ImportError(f"balanced_models.{name} belongs to the Brian2 engine, which needs "
+                          "brian2: pip install brian2 (a dependency of balanced-models); the "
+                          "core and the NEST engine work without it", name="brian2") from error
     value = module if module.__name__.endswith(name) else getattr(module, name)
     globals()[name] = value
     return value

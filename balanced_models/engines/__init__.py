@@ -19,8 +19,9 @@ __all__ = ["ENGINES", "get_engine", "installed_engines", "build", "simulate", "E
 ENGINES = {"brian2": "balanced_models.engines.brian2.engine",
            "nest": "balanced_models.engines.nest.engine"}
 
-#: engine name -> the package an engine needs (named when it is missing)
-_REQUIRES = {"brian2": "brian2", "nest": "nest"}
+#: engine name -> the package an engine needs, and how to install it (named when it is missing)
+_REQUIRES = {"brian2": ("brian2", "pip install brian2 (a dependency of balanced-models)"),
+             "nest": ("nest", "pip install 'balanced-models[nest]' (nest-simulator 3.10)")}
 
 
 def get_engine(name="brian2"):
@@ -45,10 +46,11 @@ def get_engine(name="brian2"):
     try:
         module = importlib.import_module(ENGINES[name])
     except ImportError as error:
-        if error.name is None or not error.name.startswith(_REQUIRES[name]):
+        package, install = _REQUIRES[name]
+        if error.name is None or not error.name.startswith(package):
             raise
-        raise ParameterError(f"the {name} engine needs {_REQUIRES[name]}, which cannot be "
-                             f"imported: pip install 'balanced-models[{name}]'") from error
+        raise ParameterError(f"the {name} engine needs {package}, which cannot be imported: "
+                             f"{install}") from error
     return module.ENGINE
 
 
@@ -60,7 +62,7 @@ def installed_engines():
     list of str
     """
     names = []
-    for name, package in _REQUIRES.items():
+    for name, (package, _) in _REQUIRES.items():
         try:
             if importlib.util.find_spec(package) is not None:
                 names.append(name)

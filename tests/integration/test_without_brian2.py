@@ -1,6 +1,7 @@
 """The core and the NEST engine work without Brian2: with ``brian2`` made unimportable before
 any import, the README's Brunel description is built, realised and predicted, and (with the
-nest extra) simulated for 0.5 s on NEST, whose rates lie in the README's theory bracket."""
+nest extra) simulated for 0.5 s on NEST, whose rates lie in the README's theory bracket; the
+Brian2 names and engine then say what is missing."""
 
 import json
 import os
@@ -25,6 +26,14 @@ out = {{"synapses": {{k: len(c) for k, c in connectivity.items()}},
 if importlib.util.find_spec("nest") is not None:
     run = bm.simulate(net, 0.5, seed=1, engine="nest")
     out["table"] = prediction.join(run.population_rates()).T.to_dict()
+try:
+    bm.lif
+except ImportError as error:
+    out["lif"] = str(error)
+try:
+    bm.simulate(net, 0.1)
+except bm.ParameterError as error:
+    out["brian2_engine"] = str(error)
 out["brian2_modules"] = sorted(m for m, v in sys.modules.items()
                                if m.split(".")[0] == "brian2" and v is not None)
 print("RESULT " + json.dumps(out))
@@ -46,6 +55,9 @@ def test_core_and_nest_run_without_brian2(tmp_path, rates_between_theories):
     result = json.loads(out.stdout.split("RESULT ", 1)[1])
     assert result["brian2_modules"] == []
     assert "brian2" not in result["engines"]
+    # the Brian2 names and engine say what is missing instead of failing deep inside
+    assert "belongs to the Brian2 engine, which needs brian2" in result["lif"]
+    assert result["brian2_engine"].startswith("the brian2 engine needs brian2")
     assert result["synapses"] == {"E->E": 2000 * 200, "E->I": 500 * 200,
                                   "I->E": 2000 * 50, "I->I": 500 * 50}
     if "nest" not in result["engines"]:
