@@ -14,9 +14,9 @@ import time
 import numpy as np
 from brian2 import prefs, second
 
+from balanced_models.engines.brian2.papers.akil import build_network
 from balanced_models.engines.brian2.simulation import Simulation
 from balanced_models.papers.akil import AkilParameters
-from balanced_models.engines.brian2.papers.akil import build_network
 
 AUTHORS_SECONDS = 152 * 60  # N = 5000, T = 500 s, dense NumPy (brief sec. 7)
 

@@ -24,10 +24,10 @@ from brian2 import second, volt
 
 from balanced_models.core.analysis import (firing_rates, mean_pair_covariances, power_law_fit,
                                            spike_counts, weight_rate_covariance)
-from balanced_models.papers.akil import AkilParameters, description
-from balanced_models.engines.brian2.papers.akil import build_network
 from balanced_models.core.realisation import realise_projection
+from balanced_models.engines.brian2.papers.akil import build_network
 from balanced_models.engines.brian2.sweeps import run_sweep
+from balanced_models.papers.akil import AkilParameters, description
 from theory.plasticity import (homeostatic_fixed_point, kohonen_fixed_point_curve,
                                kohonen_fixed_points, kohonen_saddle_node, pinned_rate_weights,
                                soft_hebbian_transient)

@@ -25,9 +25,9 @@ from balanced_models.core.analysis import (correlation_from_covariance, count_co
                                            firing_rates, isi_cvs, mean_pair_covariances,
                                            pair_statistics, shifted_covariance_spread,
                                            spike_counts)
+from balanced_models.engines.brian2.papers.layer import build_network
 from balanced_models.engines.brian2.simulation import Simulation
 from balanced_models.papers.layer import LayerParameters, dense_matrix, description, realise
-from balanced_models.engines.brian2.papers.layer import build_network
 from theory.errors import ParameterError
 from theory.heterogeneity import (block_means_and_variances, bulk_radius_squared,
                                   covariance_variances, covariances, external_rates_for_input,

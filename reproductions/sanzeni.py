@@ -25,13 +25,13 @@ import pandas as pd
 from brian2 import Hz, second
 
 from balanced_models.core.analysis import firing_rates, isi_cvs
+from balanced_models.engines.brian2.papers.sanzeni import build_network, build_single_neurons
 from balanced_models.engines.brian2.recording import moments_table, spike_arrays
 from balanced_models.engines.brian2.simulation import Simulation
+from balanced_models.engines.brian2.sweeps import run_sweep
 from balanced_models.papers.sanzeni import (NetworkParameters, SingleNeuronBlock,
                                             additive_equivalent_description,
                                             unconnected_description)
-from balanced_models.engines.brian2.papers.sanzeni import build_network, build_single_neurons
-from balanced_models.engines.brian2.sweeps import run_sweep
 from theory.conductance import (SANZENI, effective_parameters, effective_time_constant, etc_cv,
                                 etc_density, etc_rate, filtered_multiplicative_rate,
                                 multiplicative_cv, multiplicative_density, multiplicative_rate,

@@ -20,10 +20,10 @@ import pandas as pd
 from brian2 import Hz, second, volt
 
 from balanced_models.core.analysis import correlation_from_covariance, firing_rates, spike_counts
+from balanced_models.engines.brian2.papers.zhu import build_network, load_point
 from balanced_models.engines.brian2.recording import moments_table
 from balanced_models.engines.brian2.simulation import Simulation
 from balanced_models.papers.zhu import POPULATIONS, ZhuParameters
-from balanced_models.engines.brian2.papers.zhu import build_network, load_point
 from theory.balanced import (balanced_rates, conductance_balanced_rates,
                              correlated_state_correlations, effective_time_constants)
 from theory.conductance import conductance_time_constant

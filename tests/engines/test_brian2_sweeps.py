@@ -7,8 +7,8 @@ from brian2 import Hz, mV, second
 import balanced_models as bm
 from balanced_models.core.analysis import firing_rates
 from balanced_models.engines.brian2.recording import spike_arrays
-from balanced_models.saved_points import PointStore
 from balanced_models.engines.brian2.sweeps import run_sweep
+from balanced_models.saved_points import PointStore
 
 N, T = 40, 1.0
 

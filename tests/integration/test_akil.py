@@ -8,10 +8,10 @@ import pytest
 from brian2 import Hz, mV, ms, second, volt
 
 import balanced_models as bm
+from balanced_models.engines.brian2.plasticity import STDPRule
 from balanced_models.engines.brian2.simulation import Simulation
 from balanced_models.engines.brian2.synapses import connect
 from balanced_models.papers.akil import AkilParameters, stdp_rule
-from balanced_models.engines.brian2.plasticity import STDPRule
 
 NET = replace(AkilParameters().mean_field(), N=None)
 

@@ -6,8 +6,8 @@ import pytest
 from brian2 import ms
 
 import balanced_models as bm
-from balanced_models.papers.sanzeni import NetworkParameters, SingleNeuronBlock
 from balanced_models.engines.brian2.papers.sanzeni import build_network, build_single_neurons
+from balanced_models.papers.sanzeni import NetworkParameters, SingleNeuronBlock
 from theory.conductance import effective_time_constant
 
 

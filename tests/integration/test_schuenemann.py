@@ -5,10 +5,10 @@ import pytest
 import scipy.stats
 
 from balanced_models import ParameterError
+from balanced_models.engines.brian2.papers.schuenemann import brian2_avalanches
 from balanced_models.papers.schuenemann import (_relax, avalanches_from_spikes, homogeneous_weights,
                                                 modular_weights, random_weights,
                                                 simulate_avalanches)
-from balanced_models.engines.brian2.papers.schuenemann import brian2_avalanches
 from theory.avalanches import (assembly_distribution, avalanche_rate,
                                check_weights, ehe_size_distribution,
                                is_recurrent, modular_statistics,

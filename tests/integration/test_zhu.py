@@ -7,10 +7,10 @@ import pytest
 from brian2 import second
 
 import balanced_models as bm
+from balanced_models.core.sources import source_spikes
+from balanced_models.engines.brian2.papers.zhu import build_network
 from balanced_models.engines.brian2.recording import moments_table
 from balanced_models.papers.zhu import ZhuParameters, description
-from balanced_models.engines.brian2.papers.zhu import build_network
-from balanced_models.core.sources import source_spikes
 
 
 def test_parameters_are_validated():

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 import balanced_models as bm
-from balanced_models.engines import nest as nest_engine
 from balanced_models.core.activity import StoredActivity
+from balanced_models.core.realisation import realise
+from balanced_models.engines import nest as nest_engine
 from balanced_models.io.neo import from_neo, to_neo
 from balanced_models.io.nwb import read_nwb, write_nwb
-from balanced_models.core.realisation import realise
 from theory.errors import ParameterError
 
 CELL = bm.Neuron(tau_m=0.02, V_th=0.02, V_r=0.01, tau_ref=0.002)

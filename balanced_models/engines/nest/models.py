@@ -25,7 +25,6 @@ __all__ = ["CAPACITANCE", "MODELS", "WEIGHTS", "RULES", "NO_RULE", "NestModel", 
 CAPACITANCE = 250.0
 
 
-
 @dataclass(frozen=True)
 class NestModel:
     """One row of :data:`MODELS`.
