@@ -190,3 +190,21 @@ def test_the_contract_refuses_bad_input_by_name(engine):
                        (lambda: e.run("handles", 0.1), "handles")):
         with pytest.raises(ParameterError, match=name):
             call()
+
+
+def test_a_brunel_network_fires_at_the_rate_of_the_diffusion_theory(engine,
+                                                                      rates_between_theories):
+    """The README's Brunel network (2500 LIF neurons, K = 200 and 50, g = 5, 1 s): each
+    population's rate lies between the diffusion (Siegert) prediction and the prediction with
+    the first-order shift of threshold and reset by the time step and the 0.5 mV jumps,
+    +-4 SE of the rate over neurons (the README's criterion)."""
+    cell = bm.Neuron(tau_m=0.02, V_th=0.02, V_r=0.01, tau_ref=0.002)
+    exc = bm.Projection(bm.FixedInDegree(200), weight=0.1e-3, delay=1.5e-3)
+    inh = bm.Projection(bm.FixedInDegree(50), weight=-0.5e-3, delay=1.5e-3)
+    net = bm.NetworkDescription(
+        {"E": bm.Population(2000, cell), "I": bm.Population(500, cell)},
+        {"E->E": exc, "E->I": exc, "I->E": inh, "I->I": inh},
+        drives=dict.fromkeys(["E", "I"], bm.PoissonDrive(K=200, rate=100.0, weight=0.1e-3)))
+    h = _simulate(engine, net, 1.0)
+    table = bm.population_prediction(net).join(h.population_rates())
+    rates_between_theories(table.T.to_dict(), 0.02, 1e-4, 0.5e-3)
