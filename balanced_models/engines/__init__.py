@@ -5,8 +5,11 @@ for, so ``import balanced_models`` imports no simulator, and a NEST-only user ne
 Brian2 (nor a Brian2 user NEST).
 """
 
+from __future__ import annotations
+
 import importlib
 import importlib.util
+from collections.abc import Mapping
 
 from theory.errors import ParameterError
 
@@ -24,7 +27,7 @@ _REQUIRES = {"brian2": ("brian2", "pip install brian2 (a dependency of balanced-
              "nest": ("nest", "pip install 'balanced-models[nest]' (nest-simulator 3.10)")}
 
 
-def get_engine(name="brian2"):
+def get_engine(name: str = "brian2") -> Engine:
     """The engine called ``name``, its simulator imported now.
 
     Parameters
@@ -54,7 +57,7 @@ def get_engine(name="brian2"):
     return module.ENGINE
 
 
-def installed_engines():
+def installed_engines() -> list[str]:
     """The names of the engines whose simulator can be imported here.
 
     Returns
@@ -71,7 +74,8 @@ def installed_engines():
     return names
 
 
-def build(description, *, seed=0, connectivity=None, engine="brian2", **options):
+def build(description, *, seed: int = 0, connectivity: Mapping | None = None,
+          engine: str = "brian2", **options) -> EngineHandles:
     """Build ``description`` on the engine called ``engine``.
 
     Parameters
@@ -92,8 +96,9 @@ def build(description, *, seed=0, connectivity=None, engine="brian2", **options)
                                     **options)
 
 
-def simulate(description, duration, *, seed=0, connectivity=None, report=None,
-             engine="brian2", **options):
+def simulate(description, duration: float, *, seed: int = 0,
+             connectivity: Mapping | None = None, report: str | None = None,
+             engine: str = "brian2", **options) -> EngineHandles:
     """Build ``description`` on the engine called ``engine`` and run it for ``duration`` s.
 
     Parameters

@@ -34,7 +34,10 @@ one line in :data:`balanced_models.engines.ENGINES`; the contract test suite
 (``tests/engines``) then runs every scenario on it.
 """
 
+from __future__ import annotations
+
 import abc
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from theory.errors import ParameterError, require
@@ -49,7 +52,7 @@ __all__ = ["Engine", "EngineHandles", "REPORTS", "check_description", "check_dur
 REPORTS = (None, "text")
 
 
-def check_description(description):
+def check_description(description: NetworkDescription) -> NetworkDescription:
     """``description`` itself; a ParameterError unless it is a NetworkDescription.
 
     Parameters
@@ -66,7 +69,7 @@ def check_description(description):
     return description
 
 
-def check_duration(duration):
+def check_duration(duration: float) -> float:
     """The simulated time as a float (s); a ParameterError unless finite and > 0.
 
     Parameters
@@ -81,7 +84,7 @@ def check_duration(duration):
     return float(require("duration", duration, low=0.0, low_open=True, unit="s"))
 
 
-def check_report(report):
+def check_report(report: str | None) -> str | None:
     """``report`` itself; a ParameterError unless it is one of :data:`REPORTS`.
 
     Parameters
@@ -97,7 +100,8 @@ def check_report(report):
     return report
 
 
-def check_connectivity(description, connectivity):
+def check_connectivity(description: NetworkDescription,
+                       connectivity: Mapping | None) -> Mapping | None:
     """``connectivity`` itself (None: the engine draws the realisation); a ParameterError
     unless it has one entry per projection of ``description``.
 
@@ -213,15 +217,16 @@ class Engine(abc.ABC):
     theirs to inherit."""
 
     #: the name :func:`balanced_models.engines.get_engine` knows the engine by
-    name = None
+    name: str = None
 
     @abc.abstractmethod
-    def check_supported(self, description):
+    def check_supported(self, description: NetworkDescription) -> NetworkDescription:
         """``description`` itself (checked with :func:`check_description`), or a
         ParameterError naming the first feature this engine cannot run exactly."""
 
     @abc.abstractmethod
-    def build(self, description, *, seed=0, connectivity=None, **options):
+    def build(self, description: NetworkDescription, *, seed: int = 0,
+              connectivity: Mapping | None = None, **options) -> EngineHandles:
         """Create the network of ``description``.
 
         Parameters
@@ -241,7 +246,8 @@ class Engine(abc.ABC):
         """
 
     @abc.abstractmethod
-    def run(self, handles, duration, *, report=None):
+    def run(self, handles: EngineHandles, duration: float, *,
+            report: str | None = None) -> EngineHandles:
         """Simulate a built network for ``duration`` seconds from t = 0 (once per build).
 
         Parameters
@@ -259,8 +265,9 @@ class Engine(abc.ABC):
             ``handles``, with the recordings filled in.
         """
 
-    def simulate(self, description, duration, *, seed=0, connectivity=None, report=None,
-                 **options):
+    def simulate(self, description: NetworkDescription, duration: float, *, seed: int = 0,
+                 connectivity: Mapping | None = None, report: str | None = None,
+                 **options) -> EngineHandles:
         """Build ``description`` and run it for ``duration`` seconds.
 
         Parameters

@@ -26,6 +26,9 @@ Synapses after its projections ("E_to_I", or "E_to_E_I" when shared); monitors a
 "spikes_E", "states_E" and "weights_E_to_I".
 """
 
+from __future__ import annotations
+
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -207,13 +210,15 @@ class Brian2Engine(Engine):
 
     name = "brian2"
 
-    def check_supported(self, description):
+    def check_supported(self, description: NetworkDescription) -> NetworkDescription:
         """``description`` itself, once checked to be one: Brian2 runs every description
         (the contract: :meth:`~balanced_models.engines.base.Engine.check_supported`)."""
         return check_description(description)
 
-    def build(self, description, *, seed=0, connectivity=None, simulation=None,
-              device="cpp_standalone", directory=None, threads=1):
+    def build(self, description: NetworkDescription, *, seed: int = 0,
+              connectivity: Mapping | None = None, simulation: Simulation | None = None,
+              device: str = "cpp_standalone", directory: str | None = None,
+              threads: int = 1) -> NetworkHandles:
         """Create the network of ``description`` in a Simulation (the contract:
         :meth:`~balanced_models.engines.base.Engine.build`; ``seed`` seeds a new Simulation's
         random numbers too, while a given Simulation keeps its own seed for those).
@@ -250,7 +255,8 @@ class Brian2Engine(Engine):
                                  f"the description's dt ({d.dt} s)")
         return _build(d, simulation, seed, connectivity)
 
-    def run(self, handles, duration, *, report=None):
+    def run(self, handles: NetworkHandles, duration: float, *,
+            report: str | None = None) -> NetworkHandles:
         """Simulate a built network (the contract:
         :meth:`~balanced_models.engines.base.Engine.run`; ``report='text'`` is Brian2's
         report every 10 s of wall time). A compiled standalone network runs again, with other

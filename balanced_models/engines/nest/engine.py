@@ -65,9 +65,12 @@ the results of a network with Poisson drive. A network driven only by given spik
 no NEST random numbers.
 """
 
+from __future__ import annotations
+
 import os
 import time
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -75,8 +78,8 @@ import numpy as np
 from theory.errors import ParameterError
 
 from ... import progress
-from ...core.description import (CorrelatedSource, ExplicitConnections, PoissonSource,
-                                 SpikeTrainSource, split_projection_name)
+from ...core.description import (CorrelatedSource, ExplicitConnections, NetworkDescription,
+                                 PoissonSource, SpikeTrainSource, split_projection_name)
 from ...core.realisation import check_seed, realise_projection, sampled_synapses, stream
 from ...core.sources import source_spikes, spike_bins
 from .. import base
@@ -461,7 +464,7 @@ class NestEngine(base.Engine):
 
     name = "nest"
 
-    def check_supported(self, description):
+    def check_supported(self, description: NetworkDescription) -> NetworkDescription:
         """``description``, or a ParameterError naming the first feature that NEST cannot
         run exactly (module doc): conductance jumps, a Gaussian drive, a rule without a NEST
         synapse model, a delay below one time step, a recorded state other than ``v`` (or
@@ -469,7 +472,8 @@ class NestEngine(base.Engine):
         (the contract: :meth:`~balanced_models.engines.base.Engine.check_supported`)."""
         return _check_supported(description)
 
-    def build(self, description, *, seed=0, connectivity=None, threads=1):
+    def build(self, description: NetworkDescription, *, seed: int = 0,
+              connectivity: Mapping | None = None, threads: int = 1) -> NestHandles:
         """Create the network of ``description`` in NEST, after ``nest.ResetKernel()``: one
         network lives in the NEST kernel at a time (the contract:
         :meth:`~balanced_models.engines.base.Engine.build`; ``seed`` draws the initial
@@ -488,7 +492,8 @@ class NestEngine(base.Engine):
         """
         return _build(description, seed=seed, connectivity=connectivity, threads=threads)
 
-    def run(self, handles, duration, *, report=None):
+    def run(self, handles: NestHandles, duration: float, *,
+            report: str | None = None) -> NestHandles:
         """Simulate a built network (the contract:
         :meth:`~balanced_models.engines.base.Engine.run`; NEST has no reset, so once per
         build; ``report='text'`` prints a line about every 10 s of wall time)."""
