@@ -41,31 +41,32 @@ from .io import from_neo, read_nwb, to_neo, write_nwb
 report_parameter_errors_plainly()
 
 #: names of the Brian2 engine's parts, imported with Brian2 when first asked for
-_BRIAN2 = {name: "balanced_models.engines.brian2" for name in (
-    "NetworkHandles", "load_realisation", "Simulation", "connect", "rewrite_connectivity",
-    "NeuronModel", "eif", "lif", "STDPRule", "moment_recorder", "spike_monitor",
-    "state_monitor", "weight_monitor", "poisson_input", "poisson_sources", "set_poisson_drive",
-    "spike_source", "rewrite_spike_trains", "windowed_poisson_sources")}
-_BRIAN2.update({"brian2_engine": "balanced_models.engines.brian2.engine",
-                "inputs": "balanced_models.engines.brian2.inputs",
-                "neurons": "balanced_models.engines.brian2.neurons",
-                "plasticity": "balanced_models.engines.brian2.plasticity",
-                "recording": "balanced_models.engines.brian2.recording"})
+_BRIAN2_NAMES = ("NetworkHandles", "load_realisation", "Simulation", "connect",
+                 "rewrite_connectivity", "NeuronModel", "eif", "lif", "STDPRule",
+                 "moment_recorder", "spike_monitor", "state_monitor", "weight_monitor",
+                 "poisson_input", "poisson_sources", "set_poisson_drive", "spike_source",
+                 "rewrite_spike_trains", "windowed_poisson_sources")
+#: the Brian2 engine's modules under their earlier top-level names
+_BRIAN2_MODULES = {"brian2_engine": "engine", "inputs": "inputs", "neurons": "neurons",
+                   "plasticity": "plasticity", "recording": "recording"}
 
 
 def __getattr__(name):
     """The Brian2 names of ``__all__``, imported (with Brian2) when first asked for."""
-    if name not in _BRIAN2:
+    if name not in _BRIAN2_NAMES and name not in _BRIAN2_MODULES:
         raise AttributeError(f"module 'balanced_models' has no attribute {name!r}")
     try:
-        module = importlib.import_module(_BRIAN2[name])
+        if name in _BRIAN2_MODULES:
+            value = importlib.import_module(
+                f"balanced_models.engines.brian2.{_BRIAN2_MODULES[name]}")
+        else:
+            value = getattr(importlib.import_module("balanced_models.engines.brian2"), name)
     except ImportError as error:
         if error.name is None or error.name.split(".")[0] != "brian2":
             raise
         raise ImportError(f"balanced_models.{name} belongs to the Brian2 engine, which needs "
                           "brian2: pip install brian2 (a dependency of balanced-models); the "
                           "core and the NEST engine work without it", name="brian2") from error
-    value = module if module.__name__.endswith(name) else getattr(module, name)
     globals()[name] = value
     return value
 
@@ -81,5 +82,5 @@ __all__ = [
     "neuron_prediction", "covariance_prediction", "plot_rates",
     "Connectivity", "bernoulli", "block_matrix", "fixed_indegree", "indegrees_with_cv",
     "correlated_spike_trains", "StoredActivity", "to_neo", "from_neo", "write_nwb", "read_nwb",
-    *_BRIAN2,
+    *_BRIAN2_NAMES, *_BRIAN2_MODULES,
 ]

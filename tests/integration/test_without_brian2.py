@@ -63,3 +63,15 @@ def test_core_and_nest_run_without_brian2(tmp_path, rates_between_theories):
     if "nest" not in result["engines"]:
         pytest.skip("the nest extra is not installed: the core part passed")
     rates_between_theories(result["table"], 0.02, 1e-4, 0.5e-3)
+
+
+def test_every_public_name_resolves():
+    """Every name of ``balanced_models.__all__`` exists: the core's at import, the Brian2
+    engine's (and its modules under their earlier names) when first asked for."""
+    import balanced_models as bm
+
+    missing = [name for name in bm.__all__ if getattr(bm, name, None) is None]
+    assert missing == []
+    assert bm.brian2_engine.load_realisation is bm.load_realisation
+    assert bm.simulate is bm.engines.simulate and bm.NetworkDescription is \
+        bm.core.description.NetworkDescription
