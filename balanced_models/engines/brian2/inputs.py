@@ -8,7 +8,8 @@ Which one to use:
   PoissonInput; its rate is compiled in);
 * inputs shared between neurons, heterogeneous weights or delays -> :func:`poisson_sources`
   connected with a :class:`~balanced_models.core.connectivity.Connectivity`;
-* correlated inputs -> :func:`correlated_spike_trains` fed through :func:`spike_source`;
+* correlated inputs -> :func:`~balanced_models.core.sources.correlated_spike_trains` fed
+  through :func:`spike_source`;
 * optogenetic-style stimulation -> :func:`windowed_poisson_sources`.
 """
 
@@ -22,8 +23,8 @@ from brian2.core.functions import DEFAULT_FUNCTIONS
 
 from theory.errors import ParameterError, require, require_integer
 
-from ._names import name_kwargs
 from ...core.sources import spike_bins
+from ._names import name_kwargs
 from .simulation import project_data_directory
 from .units import check_quantity
 
