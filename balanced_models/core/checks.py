@@ -122,7 +122,7 @@ def check_rng(name, rng):
     return rng
 
 
-#: the units a plain SI value of the core may have, as the docstrings name them
+#: packages whose unit-carrying values the core refuses (it takes plain SI numbers)
 _UNIT_PACKAGES = ("brian2", "quantities")
 
 

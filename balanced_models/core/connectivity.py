@@ -4,8 +4,7 @@ A :class:`Connectivity` holds one projection (pre -> post) as parallel arrays ``
 ``weight`` (SI: volts for current synapses, dimensionless for conductances) and ``delay``
 (seconds). The Brian2 engine consumes it through
 :func:`balanced_models.engines.brian2.synapses.connect`, NEST through its build, and the
-theory
-consumes ``to_dense()`` / :func:`block_matrix`, so a prediction can be computed on the very
+theory consumes ``to_dense()`` / :func:`block_matrix`, so a prediction can be computed on the very
 matrix that was simulated.
 
 Index convention of dense matrices: ``J[post, pre]``.
@@ -21,6 +20,9 @@ from theory.errors import (ParameterError, require, require_integer, require_non
 from .checks import check_plain_number, check_rng
 
 _CHUNK_DEFAULT = 1 << 18
+
+#: the units of a connectivity's weights: volts (current synapses) or dimensionless
+WEIGHT_UNITS = ("1", "V")
 
 __all__ = ["Connectivity", "StackedConnectivity", "fixed_indegree", "bernoulli", "indegrees_with_cv", "block_matrix"]
 
@@ -49,9 +51,7 @@ class Connectivity:
     weight_unit: str = "1"
 
     def __post_init__(self):
-        if self.weight_unit not in ("1", "V"):
-            raise ParameterError(f"weight_unit must be '1' (dimensionless) or 'V'; got "
-                                 f"{self.weight_unit!r}")
+        _check_weight_unit(self.weight_unit)
         n_pre = require_integer("n_pre", self.n_pre, low=0)
         n_post = require_integer("n_post", self.n_post, low=0)
         n = np.shape(self.pre)
@@ -144,7 +144,7 @@ class StackedConnectivity:
         if not self.parts or len({c.n_pre for c, _ in self.parts}) != 1 or len(
                 {c.weight_unit for c, _ in self.parts}) != 1:
             raise ParameterError("stacked projections need one source size and one weight "
-                                 "dimension")
+                                 "unit")
         for c, offset in self.parts:
             if offset < 0 or offset + c.n_post > self.n_post:
                 raise ParameterError(f"a part of {c.n_post} targets at offset {offset} does not "
@@ -398,12 +398,16 @@ def _presynaptic_major_targets(pre, K, counts, chunk=_CHUNK):
     return post
 
 
+def _check_weight_unit(weight_unit):
+    if weight_unit not in WEIGHT_UNITS:
+        raise ParameterError(f"weight_unit must be '1' (dimensionless) or 'V'; got "
+                             f"{weight_unit!r}")
+
+
 def _weight_law(weight, weight_unit, weight_cv, weight_distribution, delay):
     """The checked weight law (J, unit, cv, distribution, delay), with delays in s: one
     float, or a (low, high) pair."""
-    if weight_unit not in ("1", "V"):
-        raise ParameterError(f"weight_unit must be '1' (dimensionless) or 'V'; got "
-                             f"{weight_unit!r}")
+    _check_weight_unit(weight_unit)
     check_plain_number("weight", weight, weight_unit)
     if np.ndim(weight) != 0:
         raise ParameterError(f"weight must be one number (the mean weight; weight_cv spreads "

@@ -218,6 +218,12 @@ class Neuron:
         """True for current synapses (weights in V), False for conductances (dimensionless)."""
         return self.synapse in CURRENT_SYNAPSES
 
+    @property
+    def weight_unit(self):
+        """The unit of this neuron's input weights, as a Connectivity names it: 'V' for
+        current synapses, '1' for conductances."""
+        return "V" if self.weight_is_voltage else "1"
+
     def check_channel(self, channel, where):
         """The channel an input uses: must exist (any name, or none, for delta synapses)."""
         if self.synapse == "delta":

@@ -148,7 +148,7 @@ def _realise_projection(d, name, rng):
     proj = d.projections[name]
     n_source = d.size(source)
     n_target = d.target_size(name)
-    weight_unit = "V" if d.populations[target].neuron.weight_is_voltage else "1"
+    weight_unit = d.populations[target].neuron.weight_unit
     rule = proj.rule
     # autapses exist only when a population projects onto all of itself
     autapses = proj.autapses or source != target or proj.target_range is not None

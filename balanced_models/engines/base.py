@@ -17,6 +17,8 @@ method                                                 what it does
 ``run(handles, duration, *, report=None)``             simulate a built network for
                                                        ``duration`` s from t = 0, once per
                                                        build; ``report='text'`` prints progress
+                                                       (written once, here: an engine supplies
+                                                       ``_run``)
 ``simulate(description, duration, *, seed=0,           build and run in one call
 connectivity=None, report=None, **options)``
 =====================================================  ========================================
@@ -212,12 +214,17 @@ class EngineHandles(RecordedActivity):
 
 
 class Engine(abc.ABC):
-    """What a simulation engine provides (module doc). Subclasses set :attr:`name` and
-    implement :meth:`check_supported`, :meth:`build` and :meth:`run`; :meth:`simulate` is
-    theirs to inherit."""
+    """What a simulation engine provides (module doc). Subclasses set :attr:`name`, :attr:`handles_type` and
+    :attr:`rerun_hint`, and implement :meth:`check_supported`, :meth:`build` and
+    :meth:`_run`; :meth:`run` (which checks its arguments and calls :meth:`_run`) and
+    :meth:`simulate` are theirs to inherit."""
 
     #: the name :func:`balanced_models.engines.get_engine` knows the engine by
     name: str = None
+    #: the handles this engine's :meth:`build` returns
+    handles_type: type = EngineHandles
+    #: what to do instead of running a network twice (named in the error)
+    rerun_hint: str = "build it again"
 
     @abc.abstractmethod
     def check_supported(self, description: NetworkDescription) -> NetworkDescription:
@@ -245,7 +252,6 @@ class Engine(abc.ABC):
         EngineHandles
         """
 
-    @abc.abstractmethod
     def run(self, handles: EngineHandles, duration: float, *,
             report: str | None = None) -> EngineHandles:
         """Simulate a built network for ``duration`` seconds from t = 0 (once per build).
@@ -264,6 +270,20 @@ class Engine(abc.ABC):
         EngineHandles
             ``handles``, with the recordings filled in.
         """
+        if not isinstance(handles, self.handles_type):
+            raise ParameterError(f"handles must be the {self.handles_type.__name__} of this "
+                                 f"engine's build(); got {type(handles).__name__}")
+        duration = check_duration(duration)
+        check_report(report)
+        if handles.duration is not None:
+            raise ParameterError(f"this network has already run; {self.rerun_hint}")
+        self._run(handles, duration, report)
+        return handles
+
+    @abc.abstractmethod
+    def _run(self, handles: EngineHandles, duration: float, report: str | None) -> None:
+        """Simulate ``handles`` (checked by :meth:`run`) for ``duration`` s and set
+        ``handles.duration`` and the recordings."""
 
     def simulate(self, description: NetworkDescription, duration: float, *, seed: int = 0,
                  connectivity: Mapping | None = None, report: str | None = None,

@@ -244,11 +244,11 @@ def _connectivity(Connectivity, table, description, name):
     if description is not None and name in description.projections:
         source, target = split_projection_name(name)
         n_pre, n_post = description.size(source), description.target_size(name)
-        voltage = description.populations[target].neuron.weight_is_voltage
+        weight_unit = description.populations[target].neuron.weight_unit
     else:
         n_pre = int(pre.max()) + 1 if len(pre) else 0
         n_post = int(post.max()) + 1 if len(post) else 0
-        voltage = table["weight"].description == "weight (V)"
+        weight_unit = "V" if table["weight"].description == "weight (V)" else "1"
     return Connectivity(pre, post, np.asarray(table["weight"].data[:], dtype=float),
                         np.asarray(table["delay"].data[:], dtype=float), n_pre, n_post,
-                        "V" if voltage else "1")
+                        weight_unit)

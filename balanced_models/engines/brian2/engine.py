@@ -41,8 +41,7 @@ from ...core.description import (CorrelatedSource, NetworkDescription, PoissonSo
                                  SpikeTrainSource, split_projection_name)
 from ...core.realisation import Realisation, check_seed, realise_projection, sampled_synapses
 from ...core.sources import source_spikes
-from ..base import (Engine, EngineHandles, check_connectivity, check_description,
-                    check_duration, check_report)
+from ..base import Engine, EngineHandles, check_connectivity, check_description
 from .inputs import (poisson_sources, rewrite_spike_trains, set_poisson_drive, spike_source,
                      windowed_poisson_sources)
 from .neurons import NeuronModel
@@ -209,6 +208,9 @@ class Brian2Engine(Engine):
     it is one."""
 
     name = "brian2"
+    handles_type = NetworkHandles
+    rerun_hint = ("build it again (or, compiled as standalone, rerun it with "
+                  "handles.simulation.execute)")
 
     def check_supported(self, description: NetworkDescription) -> NetworkDescription:
         """``description`` itself, once checked to be one: Brian2 runs every description
@@ -255,23 +257,12 @@ class Brian2Engine(Engine):
                                  f"the description's dt ({d.dt} s)")
         return _build(d, simulation, seed, connectivity)
 
-    def run(self, handles: NetworkHandles, duration: float, *,
-            report: str | None = None) -> NetworkHandles:
-        """Simulate a built network (the contract:
-        :meth:`~balanced_models.engines.base.Engine.run`; ``report='text'`` is Brian2's
-        report every 10 s of wall time). A compiled standalone network runs again, with other
-        values or seeds, through ``handles.simulation.execute``."""
-        if not isinstance(handles, NetworkHandles):
-            raise ParameterError(f"handles must be the NetworkHandles of build(); got "
-                                 f"{type(handles).__name__}")
-        duration = check_duration(duration)
-        check_report(report)
-        if handles.duration is not None:
-            raise ParameterError("this network has already run; build it again (or, compiled "
-                                 "as standalone, rerun it with handles.simulation.execute)")
+    def _run(self, handles, duration, report):
+        """Run the Simulation (``report='text'``: Brian2's report every 10 s of wall time).
+        A compiled standalone network runs again, with other values or seeds, through
+        ``handles.simulation.execute``."""
         handles.simulation.run(duration * second, report=report)
         handles.duration = duration
-        return handles
 
 
 def _build(d, sim, seed, connectivity):

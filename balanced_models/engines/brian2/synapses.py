@@ -15,6 +15,8 @@ from theory.errors import ParameterError
 
 from ...core.connectivity import Connectivity, StackedConnectivity
 from ._names import name_kwargs
+from .neurons import NeuronModel
+from .plasticity import STDPRule
 from .simulation import project_data_directory
 
 __all__ = ["connect", "rewrite_connectivity"]
@@ -63,9 +65,6 @@ def connect(source, target, connectivity, model, channel, *, name=None, plastici
         For a model that is not a NeuronModel, a connectivity of the wrong kind, size or
         weight unit, or a plastic connection between groups without traces.
     """
-    from .neurons import NeuronModel  # the neuron models use this module's sibling inputs
-    from .plasticity import STDPRule
-
     if not isinstance(model, NeuronModel):
         raise ParameterError(f"model must be the target's NeuronModel (e.g. bm.lif()); got "
                              f"{type(model).__name__}")

@@ -367,26 +367,9 @@ _FIRST_CHUNK = 0.01  # s of simulated time in the first nest.Run of a run
 _CHUNK_WALL = 5.0  # s of wall time aimed at per nest.Run after the first
 
 
-def _run(handles, duration, *, report=None):
-    """Simulate a built network for ``duration`` seconds (from t = 0; once per build).
-
-    Parameters
-    ----------
-    handles : NestHandles from :func:`build`
-    duration : s (> 0)
-    report : None or 'text': a progress line about every 10 s of wall time
-
-    Returns
-    -------
-    NestHandles (the same, with the recordings filled in)
-    """
-    if not isinstance(handles, NestHandles):
-        raise ParameterError(f"handles must be NestHandles; got {type(handles).__name__}")
-    if handles.duration is not None:
-        raise ParameterError("this network has already run; build it again (NEST has no "
-                             "reset)")
-    duration = base.check_duration(duration)
-    base.check_report(report)
+def _run_nest(handles, duration, report):
+    """Simulate checked handles for ``duration`` s from t = 0 (:meth:`NestEngine.run`);
+    ``report='text'``: a progress line about every 10 s of wall time."""
     d, nest = handles.description, import_nest()
     steps = int(round(duration / d.dt))
     # stop at every weight reading; in between, run chunks of about _CHUNK_WALL seconds of
@@ -463,6 +446,8 @@ class NestEngine(base.Engine):
     """
 
     name = "nest"
+    handles_type = NestHandles
+    rerun_hint = "build it again (NEST has no reset)"
 
     def check_supported(self, description: NetworkDescription) -> NetworkDescription:
         """``description``, or a ParameterError naming the first feature that NEST cannot
@@ -492,12 +477,9 @@ class NestEngine(base.Engine):
         """
         return _build(description, seed=seed, connectivity=connectivity, threads=threads)
 
-    def run(self, handles: NestHandles, duration: float, *,
-            report: str | None = None) -> NestHandles:
-        """Simulate a built network (the contract:
-        :meth:`~balanced_models.engines.base.Engine.run`; NEST has no reset, so once per
-        build; ``report='text'`` prints a line about every 10 s of wall time)."""
-        return _run(handles, duration, report=report)
+    def _run(self, handles, duration, report):
+        """Run NEST (``report='text'``: a progress line about every 10 s of wall time)."""
+        _run_nest(handles, duration, report)
 
 
 #: the NEST engine; the module's functions below are its methods
