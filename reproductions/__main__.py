@@ -1,9 +1,13 @@
-"""Command line: python -m reproductions PAPER|all [--scale quick|full] [--out DIR] [--force].
+"""Command line: python -m reproductions PAPER|all [--scale quick|full] [--out DIR] [--force]
+[--strict].
 
-Exit codes (also in the README):
+Exit codes (also in the documentation):
 
-- 0: every check of every paper passed;
-- 1: the run finished, but some check did not pass (the last line of stdout names them);
+- 0: every check passed, or the only checks that failed are known gaps (a check with a
+  documented explanation; it is still reported as failing, as a test runner reports an
+  expected failure);
+- 1: the run finished, but a check that is not a known gap did not pass (with ``--strict``:
+  any check did not pass); the last line of stdout names them;
 - 2: bad input, a file-system problem, another run holding the paper's lock, or a failure
   (one line on stderr; BALANCED_MODELS_TRACEBACK=1 adds the traceback);
 - 130: interrupted (Ctrl-C); finished points are kept and the same command resumes.
@@ -29,7 +33,7 @@ from theory.errors import ParameterError
 
 from . import EXPECTED_SECONDS, PAPERS, SCALES
 from .lock import RunInProgress, RunLock
-from .report import Report, write_index
+from .report import Report, counts_by_kind, write_index
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -46,6 +50,8 @@ def _parse(argv):
     parser.add_argument("--out", default="results", help="output directory (default: results)")
     parser.add_argument("--force", action="store_true",
                         help="recompute simulation points that are already saved")
+    parser.add_argument("--strict", action="store_true",
+                        help="exit 1 when a known gap fails, too")
     parser.add_argument("--processes", type=int, default=None,
                         help="worker processes for sweeps (default: number of CPUs)")
     args = parser.parse_args(argv)
@@ -121,7 +127,7 @@ def clean(out):
 def run_paper(paper, scale, out, processes=None, force=False):
     """Run one paper's reproduction and write DIR/PAPER/; returns its summary dict."""
     module = importlib.import_module(PAPERS[paper])
-    report = Report(paper, scale, out)
+    report = Report(paper, scale, out, known_gaps=getattr(module, "KNOWN_GAPS", None))
     start = time.perf_counter()
     try:
         module.run(scale, report, processes=processes, force=force)
@@ -134,12 +140,11 @@ def run_paper(paper, scale, out, processes=None, force=False):
 
 
 def _quiet_brian():
-    """Silence two Brian2 warnings that are expected here: synaptic jumps v_post += w (E - v_post)
-    depend on the order of simultaneous events only at O(w^2), and the run namespace may hold
-    local names that shadow nothing the models use."""
+    """Silence a Brian2 warning that is expected here: the run namespace may hold local names
+    that shadow nothing the models use. (The conductance-jump note is filtered where that code
+    is written, balanced_models.engines.brian2.neurons.)"""
     from brian2 import BrianLogger
 
-    BrianLogger.suppress_name("brian2.codegen.generators.base")
     BrianLogger.suppress_name("resolution_conflict")
 
 
@@ -161,23 +166,24 @@ def main(argv=None):
         _check_out(args.out, papers)
         for paper in papers:
             locks.append(RunLock(args.out, paper).acquire())
-        failed = []
+        failed, gaps = [], []
         with progress.reporting(interval=25.0):  # 25 s: lines at most 30 s apart
             for k, paper in enumerate(papers, 1):
                 progress.update(task=f"[{paper}]" + (f" paper {k} of {len(papers)}"
                                                      if len(papers) > 1 else ""),
                                 expected=_expected_seconds(args.out, paper, args.scale))
                 s = run_paper(paper, args.scale, args.out, args.processes, args.force)
-                n_pass = sum(c["passed"] for c in s["checks"])
-                points = s["points"]
-                print(f"{paper}: {n_pass}/{len(s['checks'])} checks passed, "
-                      f"{len(s['figures'])} figures, {s['seconds']:.0f} s, saved points "
-                      f"{points['reused']} reused and {points['computed']} computed -> "
-                      f"{os.path.join(args.out, paper)}", flush=True)
-                failed += [f"{paper}:{c['name']}" for c in s["checks"] if not c["passed"]]
+                print(_paper_line(paper, s, args.out), flush=True)
+                for c in s["checks"]:
+                    if not c["passed"]:
+                        (gaps if c.get("known_gap") else failed).append(f"{paper}:{c['name']}")
         write_index(args.out)
+        if gaps:
+            print(f"known gaps, failing as documented ({len(gaps)}): {', '.join(gaps)}",
+                  flush=True)
         if failed:
             print(f"checks that did not pass ({len(failed)}): {', '.join(failed)}", flush=True)
+        if failed or (gaps and args.strict):
             return EXIT_CHECKS_FAILED
         return EXIT_OK
     except KeyboardInterrupt:
@@ -195,6 +201,21 @@ def main(argv=None):
         for lock in locks:
             lock.release()
     return EXIT_ERROR
+
+
+def _paper_line(paper, summary, out):
+    """One line per paper: checks passed by kind, known gaps, figures, time, saved points."""
+    checks = summary["checks"]
+    by_kind = "; ".join(f"{kind} {n_pass}/{n}"
+                        for kind, (n_pass, n) in counts_by_kind(checks).items())
+    n_pass = sum(c["passed"] for c in checks)
+    n_gaps = sum(not c["passed"] and bool(c.get("known_gap")) for c in checks)
+    points = summary["points"]
+    return (f"{paper}: {n_pass}/{len(checks)} checks passed ({by_kind})"
+            + (f", {n_gaps} known gap{'s' * (n_gaps > 1)}" if n_gaps else "")
+            + f", {len(summary['figures'])} figures, {summary['seconds']:.0f} s, saved points "
+            f"{points['reused']} reused and {points['computed']} computed -> "
+            f"{os.path.join(out, paper)}")
 
 
 def _error(message):

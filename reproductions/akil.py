@@ -34,6 +34,39 @@ from theory.plasticity import (homeostatic_fixed_point, kohonen_fixed_point_curv
 
 from .report import interval_check, relative_check
 
+#: checks that fail for a documented reason (reproductions/report.py): they still fail
+KNOWN_GAPS = {
+    "static_cov_II_trend":
+        "the II covariance excess shrinks with N (1.18, 1.17, 1.10, 1.05 at N = 1000-8000) "
+        "but its fitted exponent is not significant with four sizes (b + 1.69 SE = +0.09). "
+        "Evidence: documentation, reproductions/akil, 'Finite size and finite time'.",
+    "soft_hebbian_j_ee_per_synapse_*":
+        "after 800 s the mean weight lies 0.049 mV above the per-synapse prediction from the "
+        "measured rates (28.980 +- 0.002 mV): the prediction leaves out spike-timing "
+        "covariances, which the sampling error cannot hide on a run this long. Evidence: "
+        "documentation, reproductions/akil, 'Finite size and finite time'.",
+    "soft_hebbian_j_ee_ode_*":
+        "the ODE follows the population-mean rate; the weights grow with each synapse's "
+        "r_pre r_post, and silent E cells (3 % at N = 2000) keep their synapses at j0, so the "
+        "mean weight creeps up more slowly (the brief's Fig. 11: 29.3 against 30). The "
+        "per-synapse prediction from the measured rates matches "
+        "(soft_hebbian_j_ee_per_synapse). Evidence: documentation, reproductions/akil, "
+        "'Finite size and finite time'.",
+    "kohonen_j_ee_beta*":
+        "at finite N the E rate sits below its balanced value (5.3-6.3 against 7.2-7.6 Hz "
+        "at N = 2000) and the fixed point is proportional to it (j* = beta_hat tau r_E); "
+        "the gap shrinks as N grows (kohonen_j_ee_trend, full scale). Evidence: "
+        "documentation, reproductions/akil, 'Finite size and finite time'.",
+    "kohonen_identity_beta*":
+        "not converged at T: the rate rises with j_EE, so the target beta_hat tau r_E moves "
+        "with the weight and the larger beta_hat runs still rise at the end "
+        "(hebbian_kohonen.png; the brief's 200 s runs are 'still rising' too). Evidence: "
+        "documentation, reproductions/akil, 'Finite size and finite time'.",
+    "static_c0_count_cov_*":
+        "the c = 0 covariance formula keeps only the shared feed-forward input term; the "
+        "recurrent shared input and the auto-spectra are of the same order, O(1/N) (brief, "
+        "sec. 4.2: 'do not expect tight agreement at c = 0').",
+}
 RHO = 10.0  # Hz, iSTDP target rate
 J_N = -0.200  # V, iSTDP normaliser (MATLAB value)
 TAU = 0.2  # s, STDP trace
@@ -99,24 +132,26 @@ def _theory(report):
     rounding = "rounding of the brief's value"
     report.add(
         relative_check("theory_static_rate_E", "balanced r_E = [-W^-1 W_x r_x]_E (Hz), defaults",
-                       5.82, r[0], 0.001),
-        relative_check("theory_static_rate_I", "balanced r_I (Hz), defaults", 15.88, r[1], 0.001),
+                       5.82, r[0], 0.001, kind="theory-vs-paper"),
+        relative_check("theory_static_rate_I", "balanced r_I (Hz), defaults", 15.88, r[1], 0.001,
+                       kind="theory-vs-paper"),
         relative_check("theory_istdp_rate_E", "iSTDP (R5) fixed point r_E (Hz), c = 0", 10.0,
-                       r_star[0], 0.005),
+                       r_star[0], 0.005, kind="theory-vs-paper"),
         relative_check("theory_istdp_j_ei", "iSTDP (R5) fixed point j_EI (mV), c = 0", -119.7,
-                       MV * j_ei, 0.005),
+                       MV * j_ei, 0.005, kind="theory-vs-paper"),
         relative_check("theory_kohonen_j_star", "Kohonen (R4) stable fixed point j_EE (mV), "
-                       "beta_hat = 2, j_EI = -100", 3.0, MV * stable[0], 0.01),
+                       "beta_hat = 2, j_EI = -100", 3.0, MV * stable[0], 0.01,
+                       kind="theory-vs-paper"),
         relative_check("theory_kohonen_saddle_node", "Kohonen saddle-node beta_hat (mV), "
-                       "j_EI = -100", 8.04, MV * beta_c, 0.01),
+                       "j_EI = -100", 8.04, MV * beta_c, 0.01, kind="theory-vs-paper"),
         relative_check("theory_opto_j_E1I", "opto: leading-order j_E1I (mV) with X2 on "
-                       f"({rounding})", -158.1, MV * w_on[(0, 2)], 0.001),
+                       f"({rounding})", -158.1, MV * w_on[(0, 2)], 0.001, kind="theory-vs-paper"),
         relative_check("theory_opto_rate_I", f"opto: r_I (Hz) with E1, E2 pinned ({rounding})",
-                       23.4, r_on[2], 0.002))
+                       23.4, r_on[2], 0.002, kind="theory-vs-paper"))
     for pair, (a, b), ref in (("EE", (0, 0), 0.085), ("EI", (0, 1), 0.231), ("II", (1, 1), 0.631)):
         report.add(relative_check(f"theory_count_cov_{pair}_c0.1", f"count covariance {pair}, "
                                   f"250 ms, c = 0.1, N -> inf ({rounding})", ref, cov[a, b],
-                                  0.006))
+                                  0.006, kind="theory-vs-paper"))
     rows = []
     for c in (0.0, 0.1, 0.2):
         jj, rr = homeostatic_fixed_point(replace(net_inf, c=c), 0, 1, RHO, TAU)
@@ -233,15 +268,29 @@ def _static(ctx, cfg):
     for a, pop in enumerate("EI"):
         report.add(relative_check(f"static_rate_{pop}_N{cfg['N']}", f"static network, c = 0.1, "
                                   f"N = {cfg['N']}: mean {pop} rate (Hz) vs balanced theory "
-                                  "(issue: 35%)", r[a], row[f"rate_{pop}"], 0.35))
+                                  "(issue: 35%)", r[a], row[f"rate_{pop}"], 0.35,
+                                  kind="simulation-vs-theory"))
     N = cfg["N"]
     cov = AkilParameters(N=N, c=0.1).mean_field().count_covariances(WINDOW)
     for pair, (a, b) in (("EE", (0, 0)), ("EI", (0, 1)), ("II", (1, 1))):
         report.add(interval_check(
             f"static_count_cov_{pair}_N{N}", f"mean {pair} count covariance (250 ms), "
             f"c = 0.1, N = {N}, vs T W^-1 W_x C_x W_x^T W^-T", cov[a, b], row[f"cov_{pair}"],
-            cov[a, b] / 2, 2 * cov[a, b], "issue: within a factor 2"))
+            cov[a, b] / 2, 2 * cov[a, b], "issue: within a factor 2", kind="simulation-vs-theory"))
     return table
+
+
+def _static_c0_checks(report, N, row):
+    """The static network at c = 0 against the shared-input term of the covariances, the
+    bars of static.png."""
+    cov = AkilParameters(N=N).mean_field().count_covariances(WINDOW)
+    for pair, (a, b) in (("EE", (0, 0)), ("EI", (0, 1)), ("II", (1, 1))):
+        report.add(interval_check(
+            f"static_c0_count_cov_{pair}_N{N}", f"mean {pair} count covariance (250 ms), c = 0, "
+            f"N = {N}, vs the shared feed-forward input term (T / N) W^-1 W_x (r_x / q_x) "
+            "W_x^T W^-T", cov[a, b], row[f"cov_{pair}"], cov[a, b] / 2, 2 * cov[a, b],
+            "within a factor 2, the criterion of the c = 0.1 covariances (the brief warns that "
+            "the term leaves out other O(1/N) parts)", kind="simulation-vs-theory"))
 
 
 def _istdp(ctx, cfg):
@@ -256,6 +305,7 @@ def _istdp(ctx, cfg):
         out[c] = res[0]
         if c == 0:
             out["static_c0"] = res[1]
+            _static_c0_checks(report, p.N, res[1])
         rate = res[0]["rates_E"].mean()
         j_final = res[0]["w_final_I_to_E"].mean()
         j_th, r_th = homeostatic_fixed_point(replace(p.mean_field(), N=None), 0, 1, RHO, TAU)
@@ -263,10 +313,11 @@ def _istdp(ctx, cfg):
             report.add(
                 interval_check(f"istdp_rate_E_N{p.N}", f"iSTDP eta = 0.01, N = {p.N}, "
                                f"T = {p.duration:g} s: mean E rate over the second half (Hz)",
-                               RHO, rate, RHO - 0.6, RHO + 0.6, "issue: 10.0 +- 0.6 Hz"),
+                               RHO, rate, RHO - 0.6, RHO + 0.6, "issue: 10.0 +- 0.6 Hz",
+                               kind="simulation-vs-theory"),
                 relative_check(f"istdp_j_ei_N{p.N}", f"iSTDP: mean j_EI (mV) of all synapses at "
                                f"T = {p.duration:g} s vs the fixed point", MV * j_th,
-                               MV * j_final, 0.05))
+                               MV * j_final, 0.05, kind="simulation-vs-theory"))
         out[f"theory_{c}"] = (j_th, r_th)
     return out
 
@@ -315,19 +366,25 @@ def _soft_hebbian(ctx, cfg):
     predicted = full - bias
     ode = soft_hebbian_transient(p.mean_field(), 0, 0, j0, J_MAX, eta, TAU, [0.0, T])[-1]
     report = ctx["report"]
+    report.add(relative_check(
+        f"soft_hebbian_j_ee_ode_N{p.N}", f"soft Hebbian (R1) eta = {eta}, N = {p.N}: mean j_EE "
+        f"(mV) of all synapses at T = {T:g} s vs the population-mean ODE dj/dt = eta tau "
+        "r_E(j)^2 (j_max - j) (tolerance: 5 %, the rule's convergence criterion)", MV * ode,
+        MV * j_final, 0.05, kind="simulation-vs-theory"))
     report.add(interval_check(
         f"soft_hebbian_j_ee_per_synapse_N{p.N}", f"soft Hebbian (R1) eta = {eta}, N = {p.N}, "
         f"T = {T:g} s: mean j_EE (mV) of all synapses vs the per-synapse prediction from the "
         f"measured rates (bias-corrected by {MV * bias:+.3f} mV; population-mean ODE "
         f"{MV * ode:.2f} mV)", MV * predicted, MV * j_final, MV * (predicted - 3 * se),
         MV * (predicted + 3 * se), f"3 standard errors of the prediction ({MV * se:.3g} mV, "
-        "four interleaved quarters of the run)"))
+        "four interleaved quarters of the run)", kind="simulation-vs-theory"))
     if cfg["hebb_T"] >= 800:
         report.add(relative_check(
             f"soft_hebbian_j_ee_converged_N{p.N}", f"soft Hebbian (R1) eta = {eta}, N = {p.N}: "
             f"mean j_EE (mV) of all synapses at T = {T:g} s, long enough for the population "
             f"to reach j_max ({100 * (res['rates_E'] == 0).mean():.1f} % of E cells silent "
-            "keep their synapses at j0)", MV * J_MAX, MV * j_final, 0.05))
+            "keep their synapses at j0)", MV * J_MAX, MV * j_final, 0.05,
+            kind="simulation-vs-theory"))
     report.table(pd.DataFrame([dict(T=T, j_final_mV=MV * j_final, ode_population_mean_mV=MV * ode,
                                     per_synapse_mV=MV * full, per_synapse_bias_mV=MV * bias,
                                     per_synapse_corrected_mV=MV * predicted,
@@ -358,6 +415,18 @@ def _kohonen(ctx, cfg):
                          identity_j=MV * b * TAU * rate))
     table = pd.DataFrame(rows)  # weights in mV
     ctx["report"].table(table, "kohonen.csv")
+    for row in table.itertuples():
+        ctx["report"].add(
+            relative_check(f"kohonen_j_ee_beta{row.beta_hat:g}_N{p.N}", f"Kohonen (R4), "
+                           f"beta_hat = {row.beta_hat:g} mV, N = {p.N}, T = {p.duration:g} s: "
+                           "final mean j_EE (mV) vs the stable fixed point (tolerance: the "
+                           "brief's 30 %, sims 15-30 % below theory at N = 5000)",
+                           row.theory_j, row.j_final, 0.30, kind="simulation-vs-theory"),
+            relative_check(f"kohonen_identity_beta{row.beta_hat:g}_N{p.N}", f"Kohonen (R4), "
+                           f"beta_hat = {row.beta_hat:g} mV: final mean j_EE (mV) vs the "
+                           "per-rate fixed point beta_hat tau r_E with the simulated rate "
+                           "(tolerance: 5 %, the rule's convergence criterion)",
+                           row.identity_j, row.j_final, 0.05, kind="simulation-vs-theory"))
     scaling = _kohonen_scaling(ctx, cfg, p) if len(cfg["static_Ns"]) >= 3 else None
     return dict(res=res, table=table, p=p, scaling=scaling)
 
@@ -416,7 +485,9 @@ def _finite_size_trend(report, name, what, N, ratio, ratio_se, se_dof=None):
         f"{name}_trend", f"{what}: {', '.join(f'{r:.3f}' for r in ratio)} at N = "
         f"{', '.join(f'{n:g}' for n in N)}; |ratio - 1| ~ N^b with b = {fit['exponent']:.2f} "
         f"+- {fit['exponent_se']:.2f} ({how}); the measured value is b + t_0.95 SE(b), "
-        f"{dof} degrees of freedom", 0.0, bound, -np.inf, 0.0, "moves toward 1 as N grows: b < 0 at one-sided 95 % confidence"))
+        f"{dof} degrees of freedom", 0.0, bound, -np.inf, 0.0,
+        "moves toward 1 as N grows: b < 0 at one-sided 95 % confidence",
+        kind="simulation-vs-theory"))
     return fit
 
 
@@ -440,7 +511,7 @@ def _manifold(ctx, m):
     ctx["report"].add(interval_check(
         "manifold_monotone", f"iSTDP, N = {p.N}, T = {p.duration:g} s: final mean j_EI strictly "
         f"increasing in the initial j_EI over {len(table)} values (1 = yes)", 1.0, monotone,
-        1.0, 1.0, "issue: monotone over >= 5 initial values"))
+        1.0, 1.0, "issue: monotone over >= 5 initial values", kind="simulation-vs-paper"))
     return dict(res=res, table=table)
 
 
@@ -465,11 +536,11 @@ def _opto(ctx, o):
     ctx["report"].add(
         interval_check("opto_rate_E1", f"opto: mean E1 rate in the last quarter of the "
                        f"stimulation (Hz), N = {p.N}, eta = {o['eta']:g}", RHO, rate_e1,
-                       RHO - 1, RHO + 1, "issue: within 1 Hz of rho0"),
+                       RHO - 1, RHO + 1, "issue: within 1 Hz of rho0", kind="simulation-vs-theory"),
         interval_check("opto_j_E1I_shift", "opto: change of mean j_E1I over the stimulation "
                        "(mV); expected: leading-order theory", MV * (w_on[(0, 2)] - w_off[(0, 2)]),
                        j_e1[off] - j_e1[on], -np.inf, -20.0,
-                       "issue: moves by at least -20"))
+                       "issue: moves by at least -20", kind="simulation-vs-paper"))
     return dict(res=res, p=p, e1=e1)
 
 
@@ -479,7 +550,7 @@ def _figures(report, theory, static, istdp, hebb, kohonen, manifold, opto):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(1, 3, figsize=(14, 4))
+    fig, ax = plt.subplots(1, 3, figsize=(14, 4), layout="constrained")
     r = AkilParameters(c=0.1).mean_field().rates()
     for a, pop in enumerate("EI"):
         ax[0].plot(static.N, static[f"rate_{pop}"], "o-", color=f"C{a}", label=f"{pop} sim")
@@ -498,6 +569,7 @@ def _figures(report, theory, static, istdp, hebb, kohonen, manifold, opto):
         ax[2].bar(np.arange(3) + 0.2, [th0[0, 0], th0[0, 1], th0[1, 1]], 0.4,
                   label="shared-input term (theory)")
         ax[2].set_xticks(range(3), ["EE", "EI", "II"])
+        ax[2].set_xlabel("pair of populations")
     ax[0].set(xscale="log", xlabel="N", ylabel="rate (Hz)", title="static network, c = 0.1")
     ax[1].set(xscale="log", xlabel="N", ylabel="count covariance (250 ms)",
               title="covariances, c = 0.1")
@@ -506,7 +578,7 @@ def _figures(report, theory, static, istdp, hebb, kohonen, manifold, opto):
         a_.legend(fontsize=7)
     report.figure(fig, "static.png")
 
-    fig, ax = plt.subplots(1, 3, figsize=(14, 4))
+    fig, ax = plt.subplots(1, 3, figsize=(14, 4), layout="constrained")
     res = istdp[0.0]
     t = res["w_times_I_to_E"]
     ax[0].plot(t, MV * res["w_t_I_to_E"][:50].T, color="0.8", lw=0.5)
@@ -526,7 +598,7 @@ def _figures(report, theory, static, istdp, hebb, kohonen, manifold, opto):
         a_.legend(fontsize=7)
     report.figure(fig, "istdp.png")
 
-    fig, ax = plt.subplots(1, 3, figsize=(14, 4))
+    fig, ax = plt.subplots(1, 3, figsize=(14, 4), layout="constrained")
     res, p = hebb["res"], hebb["p"]
     t = res["w_times_E_to_E"]
     ax[0].plot(t, MV * res["w_t_E_to_E"].mean(axis=0), "k", label="simulation (sampled mean)")
@@ -557,7 +629,7 @@ def _figures(report, theory, static, istdp, hebb, kohonen, manifold, opto):
     report.figure(fig, "hebbian_kohonen.png")
 
     if manifold is not None:
-        fig, ax = plt.subplots(1, 2, figsize=(10, 4))
+        fig, ax = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
         tab = manifold["table"]
         for r_, j0 in zip(manifold["res"], tab.j0):
             ax[0].plot(r_["w_times_I_to_E"], MV * r_["w_t_I_to_E"].mean(axis=0),
@@ -571,7 +643,7 @@ def _figures(report, theory, static, istdp, hebb, kohonen, manifold, opto):
         ax[1].legend(fontsize=7)
         report.figure(fig, "manifold.png")
     if opto is not None:
-        fig, ax = plt.subplots(1, 2, figsize=(10, 4))
+        fig, ax = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
         res, e1 = opto["res"], opto["e1"]
         t = res["w_times_I_to_E"]
         ax[0].plot(t, MV * res["w_t_I_to_E"][e1].mean(axis=0), label="j_E1I")

@@ -54,6 +54,15 @@ SCALES = {
 }
 NETWORKS = ("brunel", "cuba", "zhu", "akil")
 RATE_REL, CV_REL, V_ABS, R_MIN, W_REL = 0.05, 0.05, 0.5e-3, 0.9, 0.05
+#: checks that fail for a documented reason (reproductions/report.py): they still fail
+KNOWN_GAPS = {
+    "istdp_weight_theory_*":
+        "the theory's fixed point is the large-K one: the weight at which the balanced rates "
+        "give r_E = rho. At N = 1000 the balanced rate map is far from the network's rates "
+        "(the check's own istdp_rate_E rows: rho is reached, at another weight), while both "
+        "engines agree with each other; a finite-N working point for EIF networks is not in "
+        "the theory yet. Evidence: documentation, reproductions/crosssim, 'iSTDP weights'.",
+}
 MV = 1e3
 
 
@@ -228,12 +237,12 @@ def run(scale, report, processes=None, force=False):
     _population_checks(report, table)
     report.stage(len(nets) + 1, n_stages, "heterogeneous in-degrees, iSTDP and threads")
     het = _heterogeneous(report, store, cfg, scale, force)
-    j_scale = _istdp_checks(report, results["akil"], seeds, cfg)
+    j_scale, j_theory = _istdp_checks(report, results["akil"], seeds, cfg)
     _thread_check(report)
     report.stage(len(nets) + 2, n_stages, "timing")
     _timing(report, nets, cfg, store, scale, force)
     report.stage(n_stages, n_stages, "figures")
-    _figures(report, table, het, results["akil"], seeds, j_scale)
+    _figures(report, table, het, results["akil"], seeds, j_scale, j_theory)
 
 
 def _population_checks(report, table):
@@ -251,14 +260,14 @@ def _population_checks(report, table):
                   f"{len(g) // 2} seeds", float(rb), float(rn),
                   f"abs {tol:.3g} Hz = max(5 % of Brian2, 3 x {se:.3g} Hz, the SE of the "
                   "engine difference over seeds): the issue's rate criterion",
-                  bool(abs(rn - rb) <= tol)),
+                  bool(abs(rn - rb) <= tol), kind="engine-vs-engine"),
             relative_check(f"cv_{network}_{pop}", f"{network} {pop}: NEST vs Brian2 mean ISI "
                            "CV (issue: within 5 %)", stats["brian2"]["cv"][0],
-                           stats["nest"]["cv"][0], CV_REL),
+                           stats["nest"]["cv"][0], CV_REL, kind="engine-vs-engine"),
             absolute_check(f"v_{network}_{pop}", f"{network} {pop}: NEST vs Brian2 mean "
                            "membrane potential (mV; issue: within 0.5 mV)",
                            stats["brian2"]["v_mV"][0], stats["nest"]["v_mV"][0], MV * V_ABS,
-                           "mV"))
+                           "mV", kind="engine-vs-engine"))
 
 
 def _heterogeneous(report, store, cfg, scale, force):
@@ -274,7 +283,7 @@ def _heterogeneous(report, store, cfg, scale, force):
     report.add(Check("per_neuron_rate_correlation", f"brunel, in-degree CV 0.25, {T:g} s "
                      "(rates over the last 90 %): Pearson r of per-neuron rates, NEST vs Brian2, "
                      "same realisation", R_MIN, r, f">= {R_MIN}: the issue's criterion",
-                     bool(r >= R_MIN)))
+                     bool(r >= R_MIN), kind="engine-vs-engine"))
     report.table(pd.DataFrame({"brian2_rate": rb, "nest_rate": rn}), "per_neuron_rates.csv")
     return rb, rn, r
 
@@ -298,15 +307,15 @@ def _istdp_checks(report, res, seeds, cfg):
             f"T = {cfg['T']['akil']:g} s; the large-K balanced theory gives "
             f"{at_final[0]:.1f} Hz at the simulated final weight", RHO, float(rate),
             "in [9.4, 10.6]: rho +- 0.6 Hz, the akil reproduction's iSTDP rate criterion",
-            bool(abs(rate - RHO) <= 0.6)))
+            bool(abs(rate - RHO) <= 0.6), kind="simulation-vs-theory"))
     report.add(
         relative_check("istdp_weight_engines", f"akil iSTDP: final mean j_EI (mV), NEST vs "
                        f"Brian2, T = {cfg['T']['akil']:g} s, {len(seeds)} seeds (issue: 5 %)",
-                       MV * finals["brian2"], MV * finals["nest"], W_REL),
+                       MV * finals["brian2"], MV * finals["nest"], W_REL, kind="engine-vs-engine"),
         *[relative_check(f"istdp_weight_theory_{e}", f"akil iSTDP: final mean j_EI (mV), {e} "
                          "vs the theory's fixed point (issue: 5 %)", MV * j_th, MV * finals[e],
-                         W_REL) for e in ("brian2", "nest")])
-    return scale
+                         W_REL, kind="simulation-vs-theory") for e in ("brian2", "nest")])
+    return scale, j_th
 
 
 def _thread_check(report):
@@ -324,7 +333,7 @@ def _thread_check(report):
     report.add(Check("nest_threads_identical", "NEST, brunel with the drive as given trains, "
                      "1 s: spikes with 1 and 2 threads (count with 1 thread)",
                      float(len(spikes[0][0])), float(len(spikes[1][0])),
-                     "bit-identical indices and times", bool(same)))
+                     "bit-identical indices and times", bool(same), kind="engine-vs-engine"))
 
 
 def _timing(report, nets, cfg, store, scale, force):
@@ -358,14 +367,14 @@ def _timing(report, nets, cfg, store, scale, force):
     report.table(pd.DataFrame(rows), "timing.csv")
 
 
-def _figures(report, table, het, akil_res, seeds, j_scale):
+def _figures(report, table, het, akil_res, seeds, j_scale, j_theory):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     rb, rn, r = het
-    fig, ax = plt.subplots(1, 2, figsize=(10, 4))
+    fig, ax = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
     ax[0].plot(rb, rn, ".", ms=2, alpha=0.5)
     lim = [0, max(rb.max(), rn.max()) * 1.05]
     ax[0].plot(lim, lim, "k--", lw=1)
@@ -380,23 +389,25 @@ def _figures(report, table, het, akil_res, seeds, j_scale):
 
     g = table.groupby(["network", "population", "engine"], sort=False)["rate"]
     summary = pd.DataFrame({"mean": g.mean(), "se": g.std(ddof=1) / np.sqrt(g.size())})
-    fig, ax = plt.subplots(figsize=(8, 4))
+    fig, ax = plt.subplots(figsize=(8, 4), layout="constrained")
     labels = [f"{n} {p}" for n, p in summary.index.droplevel(2).unique()]
     x = np.arange(len(labels))
     for k, engine in enumerate(("brian2", "nest")):
         s = summary.xs(engine, level="engine")
         ax.bar(x + 0.4 * k - 0.2, s["mean"], 0.4, yerr=s["se"], label=engine)
     ax.set_xticks(x, labels, rotation=30)
+    ax.set_xlabel("network and population")
     ax.set(ylabel="rate (Hz)", yscale="log", title="population rates over seeds")
     ax.legend()
     report.figure(fig, "population_rates.png")
 
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
     for engine, style in (("brian2", "-"), ("nest", "--")):
         for s in seeds:
             t = akil_res[engine][f"weight_times@{s}"]
             ax.plot(t, MV * j_scale * akil_res[engine][f"weight_mean@{s}"], style,
                     label=f"{engine} seed {s}")
+    ax.axhline(MV * j_theory, color="k", lw=1, ls=":", label="fixed point, large-K theory")
     ax.set(xlabel="time (s)", ylabel="mean sampled j_EI (mV)", title="iSTDP weights")
     ax.legend(fontsize=7)
     report.figure(fig, "istdp_weights.png")

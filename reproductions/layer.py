@@ -37,6 +37,27 @@ from theory.lif import rate_derivatives, siegert_rate
 
 from .report import interval_check, relative_check
 
+#: checks that fail for a documented reason (reproductions/report.py): they still fail
+KNOWN_GAPS = {
+    "sweep_var_cov_p0.8_*":
+        "in the dense (p = 0.8) sweep networks pairs share 80 % of their inputs: the "
+        "mean-field working point uses Poisson input variance, but the network's own "
+        "zero-frequency input power is 12 % lower there, and finite PSPs couple more strongly "
+        "than W = alpha J + beta J^2 says (slope 1.13-1.24 of the measured linear response). "
+        "Evidence: documentation, reproductions/layer, 'Where the theory-simulation gaps come "
+        "from', items 3 and 4.",
+    "sweep_within_20pct_*":
+        "no theory variant gets mean and variance of covariances within 20 % at 6 of the 8 "
+        "sweep points (paper 0/8, time-step shift 0/8, semi-analytic 4/8): the finite-PSP "
+        "coupling and the dense networks' shared input remain. Evidence: documentation, "
+        "reproductions/layer, 'Where the theory-simulation gaps come from', items 3 and 4.",
+    "linear_response_slope_*":
+        "finite PSPs couple more strongly than W = alpha J + beta J^2 says: the measured rate "
+        "response to drive patterns is 13-24 % larger than (1 - W)^-1 alpha epsilon xi, while "
+        "the single neurons' gains are right. Evidence: documentation, reproductions/layer, "
+        "'Where the theory-simulation gaps come from', item 3.",
+}
+
 SCALES = {
     "quick": dict(duration=51.0, bin=0.25, realisations=list(range(1, 13)), sim_seed=1),
     "full": dict(duration=1001.0, bin=0.25, realisations=list(range(1, 25)), sim_seed=1,
@@ -89,11 +110,12 @@ def _linear_model(report, N=2000):
         theory_var = 1 / (1 - R**2) ** 2 - 1
         report.add(relative_check(f"linear_var_cov_R{R}", "N var(C_offdiag) of the linear "
                                   "model with a = 1 vs 1/(1-R^2)^2 - 1", theory_var,
-                                  N * off.var(), 0.05))
+                                  N * off.var(), 0.05, kind="simulation-vs-theory"))
         C_D, _ = covariances(W, np.ones(N), noise=np.ones(N))  # D fixed
         pr = participation_ratio(C_D) / N
         report.add(relative_check(f"linear_PR_R{R}", "PR/N of the linear model with D = 1 vs "
-                                  "(1-R^2)^2", (1 - R**2) ** 2, pr, 0.03))
+                                  "(1-R^2)^2", (1 - R**2) ** 2, pr, 0.03,
+                                  kind="simulation-vs-theory"))
         rows.append(dict(R=R, N_var_cov=N * off.var(), theory_var=theory_var, PR_over_N=pr,
                          theory_PR=(1 - R**2) ** 2))
     table = pd.DataFrame(rows)
@@ -156,7 +178,7 @@ def _sparse_ei(report, N_E=1600, N_I=400, min_realisations=5, max_realisations=8
                         f"covariance of the sparse E/I linear model (p = {p_conn}, CV_w = "
                         f"{cv_w}, R^2 = {row['R2']:.3f}, mean of {len(stats)} realisations, "
                         f"standard error {se:.1%}) vs the population formula", expected,
-                        row[f"mean_{pair}"], 0.03))
+                        row[f"mean_{pair}"], 0.03, kind="simulation-vs-theory"))
     table = pd.DataFrame(rows)
     report.table(table, "sparse_linear_model.csv")
     return table
@@ -197,22 +219,24 @@ def _example_checks(report, theories):
     max_re = np.array([t["max_re"] for t in theories])
     R2 = np.array([t["R2"] for t in theories])
     n = len(theories)
-    for name, values, expected, kind, tol in (("rate", rate, 26.5, "rel", 0.05),
-                                              ("cv", cv, 1.10, "rel", 0.03),
-                                              ("bulk_R2", R2, 0.53, "abs", 0.05)):
+    for name, values, expected, scale, tol in (("rate", rate, 26.5, "rel", 0.05),
+                                               ("cv", cv, 1.10, "rel", 0.03),
+                                               ("bulk_R2", R2, 0.53, "abs", 0.05)):
         desc = (f"example network theory, mean over {n} realisations (per realisation "
                 f"{', '.join(f'{v:.3g}' for v in values)})")
-        lo, hi = ((expected * (1 - tol), expected * (1 + tol)) if kind == "rel"
+        lo, hi = ((expected * (1 - tol), expected * (1 + tol)) if scale == "rel"
                   else (expected - tol, expected + tol))
+        why = f"issue: {'+-' + str(tol)}{' relative' if scale == 'rel' else ''}"
         report.add(interval_check(f"theory_{name}", f"{name}: {desc}", expected, values.mean(),
-                                  lo, hi, f"issue: {'+-' + str(tol)}{' relative' if kind == 'rel' else ''}"))
+                                  lo, hi, why, kind="theory-vs-paper"))
     mean, sd = max_re.mean(), max_re.std(ddof=1)
     report.add(interval_check(
         "theory_max_re_lambda", f"max Re lambda(W): the brief's single-realisation value 0.744 "
         f"against our {n} realisations (mean {mean:.3f}, SD {sd:.3f}, range {max_re.min():.3f}"
         f"-{max_re.max():.3f}); mean - 0.744 = {mean - 0.744:+.3f}", mean, 0.744,
         mean - 2 * sd - 0.03, mean + 2 * sd + 0.03,
-        "reference is one realisation: mean +- 2 SD over realisations, +-0.03 (issue)"))
+        "reference is one realisation: mean +- 2 SD over realisations, +-0.03 (issue)",
+        kind="theory-vs-paper"))
     report.table(pd.DataFrame(dict(seed=[t["seed"] for t in theories], rate=rate, cv=cv,
                                    max_re_lambda=max_re, R2=R2,
                                    theory_seconds=[t["seconds"] for t in theories])),
@@ -245,15 +269,17 @@ def _simulation(report, cfg, store, p, theory, force):
     th_rate, th_cv = theory["wp"]["nu"].mean(), np.nanmean(theory["cv"])
     report.add(relative_check("sim_rate", f"mean rate (Hz), Brian2, {T - T_INIT:g} s vs theory "
                               "on the same matrix (the diffusion approximation overestimates "
-                              "it here)", th_rate, rates.mean(), 0.20))
-    report.add(relative_check("sim_cv", "mean ISI CV vs theory", th_cv, np.nanmean(cvs), 0.05))
+                              "it here)", th_rate, rates.mean(), 0.20, kind="simulation-vs-theory"))
+    report.add(relative_check("sim_cv", "mean ISI CV vs theory", th_cv, np.nanmean(cvs), 0.05,
+                              kind="simulation-vs-theory"))
     sim_stats = pair_statistics(cov_density, n_windows, p.populations).set_index("pair")
     # the theory has no estimation noise: infinitely many windows
     th_stats = pair_statistics(theory["C"], np.inf, p.populations).set_index("pair")
     for pair in sim_stats.index:
         report.add(relative_check(
             f"sim_var_cov_{pair}", f"noise-corrected variance of {pair} covariances (Hz^2), "
-            f"{bin_width} s bins", th_stats.var_cov[pair], sim_stats.var_cov[pair], 0.25))
+            f"{bin_width} s bins", th_stats.var_cov[pair], sim_stats.var_cov[pair], 0.25,
+            kind="simulation-vs-theory"))
     r_sim = correlation_from_covariance(cov)
     r_th = correlation_from_covariance(theory["C"])
     iu = np.triu_indices(p.N, 1)
@@ -262,7 +288,7 @@ def _simulation(report, cfg, store, p, theory, force):
     report.add(interval_check("sim_pair_pattern", "Pearson correlation of simulated and predicted"
                               " per-pair correlation coefficients", 0.6 if cfg["duration"] < 500
                               else 0.85, pearson, 0.6 if cfg["duration"] < 500 else 0.85, 1.0,
-                              "issue: >= 0.6 (quick), >= 0.85 (full)"))
+                              "issue: >= 0.6 (quick), >= 0.85 (full)", kind="simulation-vs-theory"))
     rows = [dict(pair=k, sim_mean=sim_stats.mean_cov[k], theory_mean=th_stats.mean_cov[k],
                  sim_var=sim_stats.var_cov[k], theory_var=th_stats.var_cov[k])
             for k in sim_stats.index]
@@ -294,10 +320,12 @@ def _controls(report, p, th):
     no_single = corr_std(C_same)
     report.add(interval_check("control_no_structural_heterogeneity", "std of correlations: full"
                               " / without structural heterogeneity (block-mean weights)", 4.0,
-                              full / max(no_structure, 1e-300), 4.0, np.inf, "issue: >= 4x"))
+                              full / max(no_structure, 1e-300), 4.0, np.inf, "issue: >= 4x",
+                              kind="theory-vs-paper"))
     report.add(interval_check("control_no_single_neuron_heterogeneity", "std of correlations "
                               "without single-neuron heterogeneity / full - 1", 0.0,
-                              no_single / full - 1, -0.10, 0.10, "issue: changes by < 10%"))
+                              no_single / full - 1, -0.10, 0.10, "issue: changes by < 10%",
+                              kind="theory-vs-paper"))
     return dict(full=full, no_structure=no_structure, no_single=no_single)
 
 
@@ -425,7 +453,8 @@ def _spiking_sweep(report, cfg, store, p0, th0, force, stage=lambda text: None):
             f"{cv_w}, R^2 = {th['R2']:.3f}, vs theory on the same matrix; estimation noise "
             f"{row['estimation_noise']:.3g}, standard error {se:.2g} (time-shifted pairs)",
             th_var, sim_var, 0.75 * th_var - 3 * se, 1.25 * th_var + 3 * se,
-            "25 % (issue, example network) + 3 standard errors of the noise-corrected estimate"))
+            "25 % (issue, example network) + 3 standard errors of the noise-corrected estimate",
+            kind="simulation-vs-theory"))
     table = pd.DataFrame(rows)
     report.table(table, "spiking_sweep.csv")
     # the issue's criterion for an improved prediction: mean and variance of covariances (all
@@ -438,7 +467,7 @@ def _spiking_sweep(report, cfg, store, p0, th0, force, stage=lambda text: None):
             "theory's mean and variance of covariances (all pairs) are both within 20 % of "
             f"the simulation (points: {', '.join(f'{a}/{b}' for a, b in zip(table.p[within], table.cv_w[within]))})",
             len(table), int(within.sum()), int(np.ceil(0.75 * len(table))), len(table),
-            "issue: >= 6 of 8"))
+            "issue: >= 6 of 8", kind="simulation-vs-theory"))
     _sweep_figure(report, table)
 
 
@@ -446,7 +475,7 @@ def _sweep_figure(report, table):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1, 3, figsize=(13.5, 3.8))
+    fig, axes = plt.subplots(1, 3, figsize=(13.5, 3.8), layout="constrained")
     R = np.sqrt(table.R2)
     for pair, color in zip(("EE", "EI", "II"), ("C3", "C2", "C0")):
         axes[0].plot(R, table[f"paper_mean_cov_{pair}"], "x", color=color, label=f"{pair} theory")
@@ -473,7 +502,6 @@ def _sweep_figure(report, table):
     axes[2].set(xlabel="bulk radius R", ylabel="simulation / theory - 1 (%)",
                 title="band: +-20 %")
     axes[2].legend(fontsize=6)
-    fig.tight_layout()
     report.figure(fig, "spiking_sweep.png")
 
 
@@ -525,7 +553,7 @@ def _psp_calibration(report, cfg, store, p0, th0, force, stage=lambda text: None
                 f"{abs(table[f'paper_{q}_error'][a + 1]):.1%} and "
                 f"{abs(table[f'paper_{q}_error'][a]):.1%}", 0.0, err[a + 1] - err[a],
                 -np.inf, allowed, "does not grow as J shrinks: <= 2 standard errors of the "
-                "difference"))
+                "difference", kind="simulation-vs-theory"))
         last = len(table) - 1
         report.add(interval_check(
             f"calibration_{q}_J{table.J_E_mV[last]:g}", f"{label} of covariances (Hz or Hz^2,"
@@ -534,7 +562,7 @@ def _psp_calibration(report, cfg, store, p0, th0, force, stage=lambda text: None
             f"{table[f'sim_{q}_se'][last]:.3g}; paper's theory "
             f"{table[f'paper_{q}'][last]:.4g})", table[f"dt_shift_{q}"][last],
             table[f"sim_{q}"][last], 0.85 * table[f"dt_shift_{q}"][last],
-            1.15 * table[f"dt_shift_{q}"][last], "issue: within 15 %"))
+            1.15 * table[f"dt_shift_{q}"][last], "issue: within 15 %", kind="simulation-vs-theory"))
     _calibration_figure(report, table, single)
 
 
@@ -624,7 +652,8 @@ def _single_neuron_control(report, cfg, store, p0, th0, force, stage):
             f"{r.J_E_mV:g} mV, dt = {r.dt_ms:g} ms, vs Siegert with the discrete-time shift "
             f"(paper's Siegert: {r.paper_rate:.2f} Hz)", r.dt_shift_rate, r.rate,
             r.dt_shift_rate - allowed, r.dt_shift_rate + allowed,
-            "4 standard errors over neurons + (dt/tau_m) nu (next order)"))
+            "4 standard errors over neurons + (dt/tau_m) nu (next order)",
+            kind="simulation-vs-theory"))
     return table
 
 
@@ -632,7 +661,7 @@ def _calibration_figure(report, table, single):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1, 4, figsize=(18, 3.8))
+    fig, axes = plt.subplots(1, 4, figsize=(18, 3.8), layout="constrained")
     J = table.J_E_mV
     ax = axes[0]
     for name, marker in zip(VARIANTS[:2], "xo"):
@@ -668,7 +697,6 @@ def _calibration_figure(report, table, single):
         ax.legend(fontsize=6)
     fig.suptitle("PSP-size calibration at the example's working point (K J fixed, N ~ 1/J)",
                  fontsize=9)
-    fig.tight_layout()
     report.figure(fig, "psp_calibration.png")
 
 
@@ -735,7 +763,8 @@ def _linear_response(report, cfg, store, p, th0, force):
             f"drive patterns ({T - T_INIT:g} s each, N = {p.N}) on the {row['theory']} "
             f"theory's (1 - W)^-1 alpha epsilon xi, neuron by neuron: slope (SE "
             f"{row['slope_se']:.3f}), Pearson {row['pearson']:.2f}", 1.0, row["slope"], 0.8,
-            1.2, "within 20 % (the issue's criterion for an improved prediction)"))
+            1.2, "within 20 % (the issue's criterion for an improved prediction)",
+            kind="simulation-vs-theory"))
     return table
 
 
@@ -745,17 +774,17 @@ def _figures(report, linear, sparse, th, sim, controls):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, 4, figsize=(19, 8.5))
+    fig, axes = plt.subplots(2, 4, figsize=(19, 8.5), layout="constrained")
     ax = axes[0, 0]
     ax.hist(sim["rates"], 40, density=True, alpha=0.6, label="simulation")
     ax.hist(th["wp"]["nu"], 40, density=True, histtype="step", color="k", label="theory")
-    ax.set(xlabel="rate (Hz)", title="rates (same realised matrix)")
+    ax.set(xlabel="rate (Hz)", ylabel="density (1/Hz)", title="rates (same realised matrix)")
     ax.legend(fontsize=7)
     ax = axes[0, 1]
     ax.plot(sim["r_th"], sim["r_sim"], ",", alpha=0.3)
     lim = [min(sim["r_th"].min(), -0.2), max(sim["r_th"].max(), 0.6)]
     ax.plot(lim, lim, "k-", lw=0.8)
-    ax.set(xlabel="predicted correlation coefficient", ylabel="simulated",
+    ax.set(xlabel="predicted correlation coefficient", ylabel="simulated correlation coefficient",
            title=f"per pair (Pearson {np.corrcoef(sim['r_sim'][np.isfinite(sim['r_sim'])], sim['r_th'][np.isfinite(sim['r_sim'])])[0, 1]:.2f})")
     ax = axes[0, 2]
     lam = np.linalg.eigvals(th["W"])
@@ -769,12 +798,13 @@ def _figures(report, linear, sparse, th, sim, controls):
     Rs = np.linspace(0, 0.9, 100)
     ax.plot(Rs, 1 / (1 - Rs**2) ** 2 - 1, "k-", label="1/(1-R^2)^2 - 1")
     ax.plot(linear.R, linear.N_var_cov, "o", label="N var(C), a = 1")
-    ax.set(yscale="log", xlabel="R", title="linear model, N = 2000")
+    ax.set(yscale="log", xlabel="bulk radius R", ylabel="N var(C_offdiag)",
+           title="linear model, N = 2000")
     ax.legend(fontsize=7)
     ax = axes[1, 1]
     ax.plot(Rs, (1 - Rs**2) ** 2, "k-", label="(1-R^2)^2")
     ax.plot(linear.R, linear.PR_over_N, "o", label="PR/N, D = 1")
-    ax.set(xlabel="R", title="participation ratio")
+    ax.set(xlabel="bulk radius R", ylabel="PR / N", title="participation ratio")
     ax.legend(fontsize=7)
     disordered = sparse[sparse.R2 > 1e-6].sort_values("R2")
     for pair, color in (("EE", "C0"), ("EI", "C1"), ("II", "C2")):
@@ -784,13 +814,15 @@ def _figures(report, linear, sparse, th, sim, controls):
         axes[1, 3].plot(disordered.R2, disordered[f"var_{pair}"], "s", mfc="none", color=color,
                         label=f"{pair} (dotted: sec. 3.5)")
         axes[1, 3].plot(disordered.R2, disordered[f"theory_var_{pair}"], ":", color=color)
-    axes[1, 2].set(xlabel="R^2 (sweep of p and CV_w)", ylabel="mean cross-covariance",
+    axes[1, 2].set(xlabel="R^2 (sweep of p and CV_w)", ylabel="mean cross-covariance (a.u.)",
                    title="sparse E/I linear model: means do not change")
-    axes[1, 3].set(xscale="log", yscale="log", xlabel="R^2", ylabel="variance of covariances",
+    axes[1, 3].set(xscale="log", yscale="log", xlabel="R^2",
+                   ylabel="variance of covariances (a.u.)",
                    title="... their spread grows with R")
     axes[1, 2].legend(fontsize=6)
     axes[1, 3].legend(fontsize=6)
-    axes[0, 3].bar(["full", "no structural\nheterogeneity", "no single-neuron\nheterogeneity"],
-                   [controls["full"], controls["no_structure"], controls["no_single"]])
-    axes[0, 3].set(ylabel="std of predicted correlations", title="controls")
+    axes[0, 3].barh(["full", "no structural\nheterogeneity", "no single-neuron\nheterogeneity"],
+                    [controls["full"], controls["no_structure"], controls["no_single"]])
+    axes[0, 3].invert_yaxis()
+    axes[0, 3].set(xlabel="std of predicted correlations", ylabel="network", title="controls")
     report.figure(fig, "covariances.png")

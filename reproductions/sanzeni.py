@@ -37,9 +37,32 @@ from theory.conductance import (SANZENI, effective_parameters, effective_time_co
                                 multiplicative_cv, multiplicative_density, multiplicative_rate,
                                 network_inputs, network_rates, scaling_family)
 
-from .report import interval_check, relative_check
+from .report import absolute_check, interval_check, relative_check
 
 G_SINGLE, ETA, GAMMA, A0, K0 = 12.0, 1.8, 0.25, 0.01, 1000
+#: checks that fail for a documented reason (reproductions/report.py): they still fail
+KNOWN_GAPS = {
+    "synaptic_*rate_ratio_tau0.1ms":
+        "ETC with the Fourcaud-Brunel shift treats a filtered conductance noise as additive: "
+        "with Gaussian conductances the neuron fires 28 % above it (19.10 vs 13.81 Hz), and "
+        "the inhibitory shot noise, which no diffusion theory here includes, takes 9 % off "
+        "again; the multiplicative theory of filtered conductances closes the Gaussian case "
+        "to 0.9 %. Evidence: documentation, reproductions/sanzeni, 'Exponential "
+        "conductances'.",
+    "single_cv_vs_ETC_*":
+        "single-neuron theory curves are qualitative (brief, Check 5): with v_bar = 0.18 and "
+        "g a = 0.07-0.12 the rate is an exponentially small escape rate, and the O(v_bar^3 / "
+        "a) shot-noise and multiplicative corrections the diffusion theories leave out make "
+        "the firing more regular than ETC says. Evidence: documentation, "
+        "reproductions/sanzeni, 'Single neurons'.",
+    "network_*_vs_*_K100":
+        "at K = 100 (a = 8.8e-3) the network fires 35-45 % below the mean field of either "
+        "diffusion theory; the paper shows and explains this finite-a gap (its Fig. 13A; "
+        "brief, Check 2): an inhibitory input moves V by g a (V - E_I), about 0.5 mV, and "
+        "the shot-noise and multiplicative corrections that the diffusion theories leave out "
+        "lower the rate. The gap shrinks at K = 1000 (network_rate_K1000, full scale). "
+        "Evidence: documentation, reproductions/sanzeni, 'The network at K = 100'.",
+}
 NETWORK_REFERENCE = [  # (K, a): (A13 Hz, ETC Hz), brief sec. 6 and the issue
     ((100, 8.8e-3), (58.3, 48.7)), ((1000, 1.6e-3), (36.1, 34.1)), ((10_000, 7.8e-4), (63.8, 58.6))]
 SCALES = {
@@ -98,15 +121,17 @@ def _theory_checks(report):
     a = scaling_family(np.array([1e4, 1e5, 1e6]), K0, A0, G_SINGLE, GAMMA, ETA)
     for K, value, expected in zip((1e4, 1e5, 1e6), a, (6.22e-3, 4.47e-3, 3.48e-3)):
         report.add(relative_check(f"scaling_a_K{K:.0e}", "a(K) of Eq. 14, g = 12, eta = 1.8, "
-                                  "gamma = 1/4, a(1e3) = 0.01", expected, value, 0.01))
+                                  "gamma = 1/4, a(1e3) = 0.01", expected, value, 0.01,
+                                  kind="theory-vs-paper"))
     rows = []
     for (K, a), (a13, etc) in NETWORK_REFERENCE:
         nu_a13 = network_rates(a, K, 20.0, GAMMA, 25.0, "A13")[-1]
         nu_etc = network_rates(a, K, 20.0, GAMMA, 25.0, "ETC")[-1]
         report.add(relative_check(f"network_A13_K{K}", f"self-consistent rate (Hz), A13, g = 20, "
-                                  f"r_x = 25 Hz, K = {K}, a = {a:g}", a13, nu_a13, 0.02))
+                                  f"r_x = 25 Hz, K = {K}, a = {a:g}", a13, nu_a13, 0.02,
+                                  kind="theory-vs-paper"))
         report.add(relative_check(f"network_ETC_K{K}", f"self-consistent rate (Hz), ETC, K = {K}",
-                                  etc, nu_etc, 0.02))
+                                  etc, nu_etc, 0.02, kind="theory-vs-paper"))
         rE, rI = network_inputs(nu_a13, 25.0)
         tau, mu, s2 = effective_parameters(a, K, 20.0, GAMMA, rE, rI)
         rows.append(dict(K=K, a=a, rate_A13=nu_a13, rate_ETC=nu_etc, tau_ms=tau * 1e3,
@@ -158,24 +183,42 @@ def _single_neurons(report, cfg, store, force):
                          tau_eff_ms=1e3 * effective_time_constant(b.a, b.K, b.g, b.gamma, rE, rI)))
     table = pd.DataFrame(rows)
     report.table(table, "single_neuron.csv")
+    for row in table.itertuples():
+        where = f"{row.scaling} scaling, K = {row.K}, a = {row.a:.3g}, r_x = 25 Hz"
+        low, high = sorted((row.rate_ETC, row.rate_A13))
+        report.add(interval_check(
+            f"single_rate_between_theories_{row.scaling}_K{row.K}", f"unconnected neurons, "
+            f"{where}: mean rate (Hz, SE {row.rate_se:.2f}) against ETC ({row.rate_ETC:.3g} Hz) "
+            f"and A13 ({row.rate_A13:.3g} Hz); expected: their midpoint", (low + high) / 2,
+            row.rate, low - 3 * row.rate_se,
+            high + 3 * row.rate_se, "between the two theories, +-3 standard errors (brief, "
+            "Check 5: the converged single-neuron rate lies between ETC and A13)",
+            kind="simulation-vs-theory"))
+        report.add(relative_check(
+            f"single_cv_vs_ETC_{row.scaling}_K{row.K}", f"unconnected neurons, {where}: mean "
+            "ISI CV vs ETC (tolerance: 10 %, the largest deviation in the brief's Check 5 runs)",
+            row.cv_ETC, row.cv, 0.10, kind="simulation-vs-theory"))
     if {1000, 10_000} <= set(cfg["single_K"]):
         def get(name, K, q):
             return table[(table.scaling == name) & (table.K == K)][q].iloc[0]
         ratio = {s: get(s, 10_000, "rate") / get(s, 1000, "rate") for s in ("fixed", "sqrt", "eq14")}
         report.add(interval_check("single_fixed_a_rate_ratio", "rate(K=1e4)/rate(K=1e3), a = 0.01 "
                                   "fixed: saturates", 3.0, ratio["fixed"], 3.0, np.inf,
-                                  "issue: > 3"))
+                                  "issue: > 3", kind="simulation-vs-paper"))
         report.add(interval_check("single_fixed_a_cv_falls", "CV(1e4) - CV(1e3), a fixed: firing "
                                   "becomes regular", 0.0, get("fixed", 10_000, "cv")
-                                  - get("fixed", 1000, "cv"), -np.inf, 0.0, "issue: CV falls"))
+                                  - get("fixed", 1000, "cv"), -np.inf, 0.0, "issue: CV falls",
+                                  kind="simulation-vs-paper"))
         report.add(interval_check("single_sqrtK_rate_ratio", "rate(1e4)/rate(1e3), a ~ 1/sqrt(K):"
-                                  " silenced", 0.2, ratio["sqrt"], 0.0, 0.2, "issue: < 0.2"))
+                                  " silenced", 0.2, ratio["sqrt"], 0.0, 0.2, "issue: < 0.2",
+                                  kind="simulation-vs-paper"))
         report.add(interval_check("single_eq14_rate_ratio", "rate(1e4)/rate(1e3), a from Eq. 14:"
-                                  " finite", 1.0, ratio["eq14"], 0.5, 3.0, "issue: in [0.5, 3]"))
+                                  " finite", 1.0, ratio["eq14"], 0.5, 3.0, "issue: in [0.5, 3]",
+                                  kind="simulation-vs-paper"))
         for K in (1000, 10_000):
             report.add(interval_check(f"single_eq14_cv_K{K}", f"CV at K = {K}, a from Eq. 14: "
                                       "irregular", 0.75, get("eq14", K, "cv"), 0.75, np.inf,
-                                      "issue: > 0.75"))
+                                      "issue: > 0.75", kind="simulation-vs-paper"))
     return table
 
 
@@ -239,9 +282,9 @@ def _network(report, cfg, net, store, processes, force):
         report.add(interval_check(
             "network_rate_K100", f"mean rate (Hz), K = 100, a = 8.8e-3, N = 1000, r_x = 25 Hz,"
             f" dt = {dt * 1e6:.3g} us, mean of {len(rate25)} seeds (SE {se:.2f} Hz)", 32.0,
-            rate25.mean(), 28.0, 36.0, "issue: 32 +- 4 Hz"))
+            rate25.mean(), 28.0, 36.0, "issue: 32 +- 4 Hz", kind="simulation-vs-paper"))
         report.add(interval_check("network_cv_K100", "mean ISI CV, K = 100", 0.775, cv25.mean(),
-                                  0.6, 0.95, "issue: [0.6, 0.95]"))
+                                  0.6, 0.95, "issue: [0.6, 0.95]", kind="simulation-vs-paper"))
         # dt convergence: the same network at half the time step, same seeds
         half = _network_sweep(report, cfg, net, dt / 2, [dict(r_x=25.0, seed=s)
                                                          for s in cfg["seeds"]],
@@ -252,14 +295,65 @@ def _network(report, cfg, net, store, processes, force):
         report.add(interval_check(
             "network_dt_convergence_K100", f"rate(dt/2) - rate(dt) (Hz), dt = {dt * 1e6:.3g} us,"
             f" {len(rate25)} seeds each", 0.0, diff, -3 * se_diff, 3 * se_diff,
-            "+-3 SE of the difference of seed means"))
+            "+-3 SE of the difference of seed means", kind="engine-vs-engine"))
     if K == 1000:
         report.add(relative_check("network_rate_K1000", "mean rate (Hz) vs A13, K = 1000, "
                                   "a = 1.6e-3, N = 1e4", network_rates(a, K, 20.0, GAMMA, 25.0,
                                                                        "A13")[-1],
-                                  rate25.mean(), 0.10))
+                                  rate25.mean(), 0.10, kind="simulation-vs-theory"))
+    _network_theory_checks(report, K, a, table, rate25, cv25)
     return dict(K=K, a=a, dt=dt, table=table, rate25=rate25, cv25=cv25,
                 trace=by_point[25.0, 1]["trace"], rate_dist=by_point[25.0, 1]["rate"])
+
+
+def _network_theory_checks(report, K, a, table, rate25, cv25):
+    """Every theory line of network.png against the simulation at r_x = 25 Hz: the rates of A13
+    and ETC, A14's CV, and the mean and SD of V from the A13 and ETC densities.
+
+    Tolerances: 10 %, the brief's criterion for network curves (they are quantitative,
+    Check 3), plus 3 standard errors of the seed mean for the rate; for the mean of V, 10 %
+    of V_th - V_r (1 mV). The V statistics (seed 1, all neurons, 1 - 2 s) have standard
+    errors far below these.
+    """
+    row = table[table.r_x == 25.0].iloc[0]
+    se = rate25.std(ddof=1) / np.sqrt(len(rate25))
+    where = f"K = {K}, a = {a:g}, r_x = 25 Hz"
+    for variant in ("A13", "ETC"):
+        nu = network_rates(a, K, 20.0, GAMMA, 25.0, variant)[-1]
+        report.add(interval_check(
+            f"network_rate_vs_{variant}_K{K}", f"mean rate (Hz), {where}, mean of "
+            f"{len(rate25)} seeds (SE {se:.2f} Hz), vs {variant}'s self-consistent rate",
+            nu, rate25.mean(), 0.9 * nu - 3 * se, 1.1 * nu + 3 * se,
+            "10 % (brief: network curves are quantitative) + 3 standard errors of the seed "
+            "mean", kind="simulation-vs-theory"))
+        mean, sd = _voltage_moments(variant, a, K, nu)
+        report.add(absolute_check(
+            f"network_v_mean_vs_{variant}_K{K}", f"mean V (mV), {where}, seed 1, vs the "
+            f"{variant} density with the refractory mass at V_r", 1e3 * mean, row.v_mean_mV,
+            0.1 * 1e3 * (SANZENI.V_th - SANZENI.V_r), "mV (10 % of V_th - V_r)",
+            kind="simulation-vs-theory"))
+        report.add(relative_check(
+            f"network_v_sd_vs_{variant}_K{K}", f"SD of V (mV), {where}, seed 1, vs the "
+            f"{variant} density with the refractory mass at V_r", 1e3 * sd, row.v_sd_mV, 0.10,
+            kind="simulation-vs-theory"))
+    nu = network_rates(a, K, 20.0, GAMMA, 25.0, "A13")[-1]
+    report.add(relative_check(
+        f"network_cv_vs_A14_K{K}", f"mean ISI CV, {where}, mean of {len(cv25)} seeds, vs A14 at "
+        "A13's rate", multiplicative_cv(a, K, 20.0, GAMMA, *network_inputs(nu, 25.0)),
+        cv25.mean(), 0.10, kind="simulation-vs-theory"))
+
+
+def _voltage_moments(variant, a, K, nu, r_x=25.0):
+    """Mean and SD of V (V) at the network's working point: the non-refractory density of
+    ``variant`` (A13: multiplicative, ETC: effective time constant) and the mass nu tau_ref
+    held at V_r."""
+    density = multiplicative_density if variant == "A13" else etc_density
+    grid = np.linspace(-0.1, SANZENI.V_th, 8001)
+    P = density(grid, a, K, 20.0, GAMMA, *network_inputs(nu, r_x))
+    held = 1.0 - np.trapezoid(P, grid)
+    mean = np.trapezoid(grid * P, grid) + held * SANZENI.V_r
+    second = np.trapezoid(grid**2 * P, grid) + held * SANZENI.V_r**2
+    return mean, np.sqrt(second - mean**2)
 
 
 def _synaptic_time_constants(report, cfg, store, processes, force):
@@ -310,7 +404,7 @@ def _synaptic_time_constants(report, cfg, store, processes, force):
         f"at tau_S = {', '.join(f'{t:g}' for t in table.tau_S_ms)} ms (paper, read off Fig. 6C:"
         " 21, 17, 11 Hz at 0.1, 1, 10 ms); measured: the largest step in units of its "
         "standard error", -np.inf, float(np.max(steps / steps_se)), -np.inf, 2.0,
-        "every step down, or up by less than 2 standard errors"))
+        "every step down, or up by less than 2 standard errors", kind="simulation-vs-theory"))
     if "single" in syn:
         _synaptic_single_neurons(report, syn, store, force, base.rate)
     _synaptic_figure(report, syn, table)
@@ -456,7 +550,7 @@ def _next_order_check(name, description, expected, measured, se, tau_S_over_tau)
     allowed = 3 * se + tau_S_over_tau * expected
     return interval_check(name, description, expected, measured, expected - allowed,
                           expected + allowed, "3 standard errors + the next order, tau_S / tau "
-                          f"= {tau_S_over_tau:.3f}")
+                          f"= {tau_S_over_tau:.3f}", kind="simulation-vs-theory")
 
 
 def _synaptic_figure(report, syn, table):
@@ -476,7 +570,7 @@ def _synaptic_figure(report, syn, table):
         ratio.append(ts / effective_time_constant(a, K, 20.0, GAMMA, *network_inputs(nu, r_x))
                      if np.isfinite(nu) and nu > 0 else np.nan)
     rate, cv, valid = np.array(rate), np.array(cv), np.array(ratio) <= 0.1
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), layout="constrained")
     x = table.tau_S_ms.where(table.tau_S_ms > 0, 1e-3)  # tau_S = 0 drawn at 1 us
     for ax, y, th, label in ((axes[0], "rate", rate, "rate (Hz)"), (axes[1], "cv", cv, "ISI CV")):
         ax.plot(tau_S[valid] * 1e3, th[valid], "k-", label="ETC + Fourcaud-Brunel shift")
@@ -489,7 +583,6 @@ def _synaptic_figure(report, syn, table):
     axes[0].set(title=f"K = {K}, a = {a:g}, r_x = {r_x:g} Hz")
     axes[0].legend(fontsize=7)
     axes[1].legend(fontsize=7)
-    fig.tight_layout()
     report.figure(fig, "synaptic_time_constants.png")
 
 
@@ -527,7 +620,7 @@ def _figures(report, cfg, single, networks, hetero):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
     Ks = np.geomspace(300, 1e5, 25)
     for c, name in enumerate(("fixed", "sqrt", "eq14")):
         if name == "fixed":
@@ -553,7 +646,8 @@ def _figures(report, cfg, single, networks, hetero):
     axes[1].set(xscale="log", xlabel="K", ylabel="ISI CV (ETC theory, simulation)", ylim=(0, 1.2))
     report.figure(fig, "single_neuron_scaling.png")
 
-    fig, axes = plt.subplots(len(networks), 3, figsize=(14, 3.8 * len(networks)), squeeze=False)
+    fig, axes = plt.subplots(len(networks), 3, figsize=(14, 3.8 * len(networks)), squeeze=False,
+                             layout="constrained")
     for row, net in zip(axes, networks):
         K, a, t = net["K"], net["a"], net["table"]
         r_x = np.linspace(5, max(t.r_x) + 5, 30)
@@ -589,7 +683,7 @@ def _figures(report, cfg, single, networks, hetero):
     report.figure(fig, "network.png")
 
     if hetero:
-        fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+        fig, axes = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
         for row in hetero:
             r = row["rates"]
             axes[0].hist(np.log10(r + 1e-2), bins=60, histtype="step", density=True,

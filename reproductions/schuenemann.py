@@ -99,7 +99,8 @@ def _exact_identities(report):
                            np.abs(det_law - ehe_size_distribution(N, alpha, autapses)).max())
     report.add(absolute_check(
         "closed_form_vs_determinant_law", "max_L |P_det(L) - P_closed(L)| over N = 6..12, "
-        "alpha = 0.5/0.8, with and without autapses", 0.0, worst_closed, 1e-10))
+        "alpha = 0.5/0.8, with and without autapses", 0.0, worst_closed, 1e-10,
+        kind="theory-vs-paper"))
     worst_sum, worst_flux = 0.0, 0.0
     for seed in range(5):
         rng = np.random.default_rng(seed)
@@ -114,9 +115,10 @@ def _exact_identities(report):
             flux += pi[k] * np.dot(probs, members @ (1.0 - c))
         worst_flux = max(worst_flux, abs(flux - expected_dissipation(W, p)))
     report.add(absolute_check("assembly_law_normalised", "max_k |sum_A P(A|k) - 1|, five random "
-                              "N = 7 networks", 0.0, worst_sum, 1e-12))
+                              "N = 7 networks", 0.0, worst_sum, 1e-12, kind="theory-vs-paper"))
     report.add(absolute_check("flux_identity", "|E[sum_{j in A}(1 - c_j)] - det(1-W)/sum_m p_m "
-                              "Phi_m|, five random N = 7 networks", 0.0, worst_flux, 1e-12))
+                              "Phi_m|, five random N = 7 networks", 0.0, worst_flux, 1e-12,
+                              kind="theory-vs-paper"))
 
 
 def _reference_values(report):
@@ -124,12 +126,15 @@ def _reference_values(report):
         P = ehe_size_distribution(N, alpha)
         tag = f"N{N}_alpha{alpha:.4g}"
         report.add(absolute_check(f"P1_{tag}", f"EHE P(L=1), N = {N}, alpha = {alpha:.4g} "
-                                  "(brief table, 5 digits)", p1, P[1], 0.5e-5))
+                                  "(brief table, 5 digits)", p1, P[1], 0.5e-5,
+                                  kind="theory-vs-paper"))
         measured_mean = np.dot(np.arange(N + 1), P)
         report.add(absolute_check(f"mean_size_{tag}", f"EHE E[L] from the law, N = {N}",
-                                  mean, measured_mean, 0.5 * 10.0 ** (np.floor(np.log10(mean)) - 4)))
+                                  mean, measured_mean, 0.5 * 10.0 ** (np.floor(np.log10(mean)) - 4),
+                                  kind="theory-vs-paper"))
         report.add(absolute_check(f"mean_size_identity_{tag}", "sum_L L P(L) vs N/(N-(N-1)alpha)",
-                                  ehe_mean_size(N, alpha), measured_mean, 1e-9 * mean))
+                                  ehe_mean_size(N, alpha), measured_mean, 1e-9 * mean,
+                                  kind="theory-vs-paper"))
 
 
 def _recurrent_volume(report, cfg):
@@ -141,7 +146,8 @@ def _recurrent_volume(report, cfg):
     se = np.sqrt(vol * (1 - vol) / n)  # binomial
     report.add(interval_check("recurrent_volume_N6", "fraction of uniform states passing the "
                               "burning test vs det(1 - W)", vol, frac, vol - 4 * se,
-                              vol + 4 * se, f"+-4 binomial SE, {n} samples"))
+                              vol + 4 * se, f"+-4 binomial SE, {n} samples",
+                              kind="simulation-vs-theory"))
 
 
 def _homogeneous(report, cfg, simulate):
@@ -158,7 +164,8 @@ def _homogeneous(report, cfg, simulate):
             tag = f"N10_alpha{alpha:.3g}_{'autapses' if autapses else 'no_autapses'}"
             report.add(absolute_check(f"sizes_{tag}", f"max_L |P_sim - P_theory|, "
                                       f"{len(assembly)} avalanches", 0.0,
-                                      np.abs(P_sim - P_th).max(), 0.003))
+                                      np.abs(P_sim - P_th).max(), 0.003,
+                                      kind="simulation-vs-theory"))
             rows += [dict(alpha=alpha, autapses=autapses, L=L, P_sim=P_sim[L], P_theory=P_th[L])
                      for L in range(1, N + 1)]
             if alpha == 0.8 and not autapses:
@@ -166,7 +173,8 @@ def _homogeneous(report, cfg, simulate):
                 report.add(interval_check(
                     "no_autapses_is_not_EHE", "max_L |P_sim(no autapses) - P_EHE(autapses)|: "
                     "the control must follow its own law, not EHE", 0.0, gap, 0.02, 1.0,
-                    "the two laws differ by 0.054 at L = 1; > 0.02 means distinguishable"))
+                    "the two laws differ by 0.054 at L = 1; > 0.02 means distinguishable",
+                    kind="simulation-vs-theory"))
             if alpha == 0.8 and autapses:
                 rates = [len(b["start"]) / b["n_drive_events"] for b in batches]
                 rate, se = np.mean(rates), np.std(rates, ddof=1) / np.sqrt(len(rates))
@@ -174,7 +182,8 @@ def _homogeneous(report, cfg, simulate):
                 report.add(interval_check("avalanche_rate_N10_alpha0.8", "avalanches per drive "
                                           "event vs E[delta] sum p Phi / det(1-W)", theory, rate,
                                           theory - 4 * se, theory + 4 * se,
-                                          "+-4 SE over independent batches"))
+                                          "+-4 SE over independent batches",
+                                          kind="simulation-vs-theory"))
     report.table(pd.DataFrame(rows), "homogeneous_sizes.csv")
     return out
 
@@ -202,19 +211,20 @@ def _random_network(report, cfg, simulate):
     z = table["z"].to_numpy()
     report.add(interval_check("assembly_mean_z2", f"mean z^2 over all {len(z)} (k, A) pairs "
                               "with P(A|k) > 0", 1.0, np.mean(z**2), 0.7, 1.3,
-                              "issue acceptance [0.7, 1.3]"))
+                              "issue acceptance [0.7, 1.3]", kind="simulation-vs-theory"))
     report.add(interval_check("assembly_max_abs_z", "max |z| over all (k, A) pairs", 0.0,
-                              np.abs(z).max(), 0.0, 4.5, "issue acceptance < 4.5"))
+                              np.abs(z).max(), 0.0, 4.5, "issue acceptance < 4.5",
+                              kind="simulation-vs-theory"))
     pi = start_distribution(W, p)
     n = len(start)
     pi_sim = np.bincount(start, minlength=N) / n
     z_start = (pi_sim - pi) / np.sqrt(pi * (1 - pi) / n)
     report.add(interval_check("start_distribution_max_abs_z", "max_k |z| of the start-unit "
                               "frequencies vs p_k Phi_k / sum p Phi", 0.0, np.abs(z_start).max(),
-                              0.0, 4.0, "+-4 SE (binomial), 6 units"))
+                              0.0, 4.0, "+-4 SE (binomial), 6 units", kind="simulation-vs-theory"))
     P_sim, P_th = _size_hist(assembly), size_distribution(W, p)
     report.add(absolute_check("sizes_random_N6", "max_L |P_sim - P_theory| (enumeration)", 0.0,
-                              np.abs(P_sim - P_th).max(), 0.003))
+                              np.abs(P_sim - P_th).max(), 0.003, kind="simulation-vs-theory"))
     return dict(table=table, pi=pi, pi_sim=pi_sim, P_sim=P_sim, P_th=P_th)
 
 
@@ -228,11 +238,12 @@ def _modular(report, cfg, simulate):
     P_sim = _size_hist(assembly)
     report.add(absolute_check("sizes_two_modules", f"max_L |P_sim - P_theory|, 2 x 50 units, "
                               f"{len(assembly)} avalanches", 0.0,
-                              np.abs(P_sim - theory["size"]).max(), 0.003))
+                              np.abs(P_sim - theory["size"]).max(), 0.003,
+                              kind="simulation-vs-theory"))
     both_th = theory["composition"][1:, 1:].sum()
     both_sim = np.mean(assembly[:, :50].any(axis=1) & assembly[:, 50:].any(axis=1))
     report.add(absolute_check("both_modules_recruited", "P(an avalanche recruits both modules)",
-                              both_th, both_sim, 0.005))
+                              both_th, both_sim, 0.005, kind="simulation-vs-theory"))
     report.table(pd.DataFrame(dict(L=np.arange(101), P_sim=P_sim, P_theory=theory["size"])),
                  "two_module_sizes.csv")
     return dict(P_sim=P_sim, P_th=theory["size"], composition=theory["composition"])
@@ -251,13 +262,15 @@ def _brian2(report, cfg, store, force):
     z = (P_sim - P_th)[1:] / np.sqrt(P_th[1:] * (1 - P_th[1:]) / n)
     report.add(interval_check("brian2_sizes_max_abs_z", f"Brian2 engine, EHE N = 10, alpha = "
                               f"0.8, {n} avalanches: max_L |z| of P(L)", 0.0, np.abs(z).max(),
-                              0.0, 4.0, "+-4 binomial SE per size, 10 sizes"))
+                              0.0, 4.0, "+-4 binomial SE per size, 10 sizes",
+                              kind="simulation-vs-theory"))
     rate = n / res["n_drive_events"]
     theory = avalanche_rate(W, np.full(N, 1 / N), np.mean(DELTA))
     se = np.sqrt(theory * (1 - theory) / res["n_drive_events"])
     report.add(interval_check("brian2_avalanche_rate", "Brian2 engine: avalanches per drive "
                               "event", theory, rate, theory - 5 * se, theory + 5 * se,
-                              "+-5 binomial SE (successive drive events are weakly correlated)"))
+                              "+-5 binomial SE (successive drive events are weakly correlated)",
+                              kind="simulation-vs-theory"))
     return dict(P_sim=P_sim, P_th=P_th, n=n)
 
 
@@ -267,7 +280,7 @@ def _figures(report, homogeneous, random_net, modular, brian):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4), layout="constrained")
     L = np.arange(11)
     for c, ((alpha, autapses), (P_sim, P_th, n)) in enumerate(sorted(homogeneous.items())):
         style = "-" if autapses else "--"
@@ -293,7 +306,7 @@ def _figures(report, homogeneous, random_net, modular, brian):
     axes[2].legend(fontsize=7)
     report.figure(fig, "size_distributions.png")
 
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4), layout="constrained")
     t = random_net["table"]
     seen = t[t["P_sim"] > 0]
     axes[0].loglog(seen["P_theory"], seen["P_sim"], ".", ms=4)
@@ -304,7 +317,8 @@ def _figures(report, homogeneous, random_net, modular, brian):
     axes[1].hist(t["z"], bins=30, density=True, color="0.6")
     zz = np.linspace(-4, 4, 200)
     axes[1].plot(zz, np.exp(-zz**2 / 2) / np.sqrt(2 * np.pi), "k")
-    axes[1].set(xlabel="z", title=f"z-scores: mean z^2 = {np.mean(t['z']**2):.2f}")
+    axes[1].set(xlabel="z", ylabel="density",
+                title=f"z-scores: mean z^2 = {np.mean(t['z']**2):.2f}")
     k = np.arange(len(random_net["pi"]))
     axes[2].bar(k - 0.2, random_net["pi"], 0.4, label="theory p_k Phi_k / sum")
     axes[2].bar(k + 0.2, random_net["pi_sim"], 0.4, label="simulation")
@@ -312,7 +326,7 @@ def _figures(report, homogeneous, random_net, modular, brian):
     axes[2].legend(fontsize=7)
     report.figure(fig, "random_network_assemblies.png")
 
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
     L = np.arange(101)
     axes[0].plot(L[1:], modular["P_th"][1:], "k-", label="theory (composition sums)")
     axes[0].plot(L[1:], modular["P_sim"][1:], "o", ms=3, label="numpy engine")

@@ -149,7 +149,7 @@ def _add_checks(report, table, duration):
             desc = (f"{q} ({unit or 'dimensionless'}) of Poisson-driven LIF neurons vs the "
                     f"diffusion theory, mu = {row['mu_mV']:g} mV, sigma = {row['sigma_mV']:g} mV")
             report.add(interval_check(name, desc, row[q + "_theory"] * scale, row[q] * scale,
-                                      lo * scale, hi * scale, reason))
+                                      lo * scale, hi * scale, reason, kind="simulation-vs-theory"))
 
 
 def _figures(report, table, results, points, mus, trace_block, per_mu, duration):
@@ -160,7 +160,7 @@ def _figures(report, table, results, points, mus, trace_block, per_mu, duration)
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8), layout="constrained")
     mu_fine = np.linspace(mus.min() - 0.002, mus.max() + 0.002, 200)
     floor = 1.0 / (per_mu * duration)
     for k, sigma in enumerate(sorted(table["sigma_mV"].unique())):

@@ -168,7 +168,7 @@ def _checks(report, cfg, table, summary):
         measured, trials = mean_var(variant, c, 1000)
         report.add(absolute_check(f"var_v_{variant}_c{c:g}_N1000", f"var(V) (mV^2), {variant}, "
                                   f"c = {c:g}, N = 1000, mean of {trials} trials", value,
-                                  measured, tol, "mV^2"))
+                                  measured, tol, "mV^2", kind="simulation-vs-paper"))
     p = ZhuParameters()
     Wg, Wg_x = p.mean_field(conductance=True)
     for _, row in table[table.variant == "conductance"].iterrows():
@@ -176,31 +176,94 @@ def _checks(report, cfg, table, summary):
         report.add(relative_check(
             f"tau_eff_E_N{int(row.N)}_c{row.c:g}_trial{int(row.trial)}",
             "tau_eff,E (ms): theory 1/(g_L + sqrt(N)[Wg r + Wg_x r_x]) with the simulated rates,"
-            " vs the simulated mean conductance", 1e3 * tau[0], 1e3 * row.tau_eff_E, 0.05))
+            " vs the simulated mean conductance", 1e3 * tau[0], 1e3 * row.tau_eff_E, 0.05,
+            kind="simulation-vs-theory"))
     for N in [n for n in cfg["Ns"] if n >= 2000]:
         order = [mean_var("current", 0.2, N)[0], mean_var("current", 0.0, N)[0],
                  mean_var("conductance", 0.2, N)[0], mean_var("conductance", 0.0, N)[0]]
         ordered = float(all(a > b for a, b in zip(order[:-1], order[1:])))
         report.add(interval_check(f"var_v_ordering_N{N}", "var(V): current c=0.2 > current c=0 "
                                   "> conductance c=0.2 > conductance c=0 (1 = ordered)", 1.0,
-                                  ordered, 1.0, 1.0, "issue: strict ordering at N >= 2000"))
+                                  ordered, 1.0, 1.0, "issue: strict ordering at N >= 2000",
+                                  kind="simulation-vs-paper"))
+    _balance_checks(report, summary)
     Ns = sorted(summary.N.unique())
     if len(Ns) >= 4:  # full scale: power laws
         for variant, c, lo, hi in (("current", 0.0, -0.05, 0.05), ("conductance", 0.0, -0.5, -0.3),
                                    ("conductance", 0.2, -0.2, 0.0)):
             s = _slope(summary, variant, c, "var_v")
             report.add(interval_check(f"exponent_var_v_{variant}_c{c:g}", "fitted exponent of "
-                                      "var(V) in N", (lo + hi) / 2, s, lo, hi, "issue"))
+                                      "var(V) in N", (lo + hi) / 2, s, lo, hi, "issue",
+                                      kind="simulation-vs-paper"))
         ratio = mean_var("current", 0.2, 8000)[0] / mean_var("current", 0.2, 1000)[0]
         report.add(interval_check("var_v_current_c0.2_ratio_8000_1000", "var(8000)/var(1000), "
-                                  "current, c = 0.2", 1.8, ratio, 1.4, np.inf, "issue: > 1.4"))
+                                  "current, c = 0.2", 1.8, ratio, 1.4, np.inf, "issue: > 1.4",
+                                  kind="simulation-vs-paper"))
         report.add(interval_check("surrogate_c0.2_N8000", "var(V) of the surrogate, c = 0.2, "
                                   "N = 8000 (mV^2)", 500, mean_var("surrogate", 0.2, 8000)[0],
-                                  500, np.inf, "issue: > 500"))
+                                  500, np.inf, "issue: > 500", kind="simulation-vs-paper"))
         for variant in ("current", "conductance"):
             s = _slope(summary, variant, 0.0, "corr")
             report.add(interval_check(f"exponent_corr_{variant}_c0", "fitted exponent of the mean"
-                                      " count correlation, c = 0", -1.0, s, -1.5, -0.7, "issue"))
+                                      " count correlation, c = 0", -1.0, s, -1.5, -0.7, "issue",
+                                      kind="simulation-vs-paper"))
+
+
+def _balance_checks(report, summary):
+    """The theory lines of scaling_with_N.png against the simulation at the largest N: the
+    current-based balanced rates, the conductance-based balance r(V) at the simulated mean V,
+    and the correlated-state estimate of count correlations (tau_eff has its own checks)."""
+    p, N = ZhuParameters(), int(summary.N.max())
+
+    def at(variant, c):
+        return summary[(summary.variant == variant) & (summary.c == c)
+                       & (summary.N == N)].iloc[0]
+
+    r_bal = _current_balance(p)
+    for c in (0.0, 0.2):
+        row = at("current", c)
+        for a, pop in enumerate(POPULATIONS):
+            report.add(relative_check(
+                f"rate_{pop}_current_c{c:g}_N{N}", f"mean {pop} rate (Hz), current-based, "
+                f"c = {c:g}, N = {N}, vs the balanced rate -W^-1 W_x r_x", r_bal[a],
+                row[f"rate_{pop}"], 0.15, kind="simulation-vs-theory"))
+    row = at("conductance", 0.0)
+    r_cond = _conductance_balance(p, [row.v_mean_E, row.v_mean_I])
+    for a, pop in enumerate(POPULATIONS):
+        error = abs(row[f"rate_{pop}"] / r_cond[a] - 1)
+        report.add(interval_check(
+            f"rate_{pop}_conductance_c0_N{N}", f"mean {pop} rate, conductance-based, c = 0, "
+            f"N = {N}: {row[f'rate_{pop}']:.2f} Hz against the balance r(V) at the simulated "
+            f"mean V, {r_cond[a]:.2f} Hz; measured: |relative error| sqrt(N)", 0.0,
+            error * np.sqrt(N), 0.0, 12.0, "O(1/sqrt N): the brief's runs with the authors' "
+            "code give 0.28, 0.16, 0.10 at N = 1000, 4000, 15000, i.e. 8.9-12 / sqrt(N)",
+            kind="simulation-vs-theory"))
+    row = at("current", 0.2)
+    estimate = _correlated_state_estimate(p, r_bal)
+    report.add(interval_check(
+        f"corr_current_c0.2_N{N}", f"mean count correlation (250 ms, all pairs), current-based, "
+        f"c = 0.2, N = {N}: simulated / the correlated-state estimate ({estimate:.3f}, pairs "
+        "weighted by the population fractions)", 1.0, row["corr"] / estimate, 10**-0.5,
+        10**0.5, "within half an order of magnitude: the estimate claims the order of "
+        "magnitude (count variances with Fano factor 1)", kind="simulation-vs-theory"))
+
+
+def _current_balance(p):
+    W, W_x = p.mean_field()
+    return balanced_rates(W, W_x, p.r_x)
+
+
+def _conductance_balance(p, v_mean):
+    Wg, Wg_x = p.mean_field(conductance=True)
+    return conductance_balanced_rates(Wg, Wg_x, p.E_syn[:2], p.E_syn[2], v_mean, p.r_x)
+
+
+def _correlated_state_estimate(p, r_bal):
+    """The correlated-state count correlation (250 ms, c = 0.2) averaged over all pairs."""
+    W, W_x = p.mean_field()
+    rho = correlated_state_correlations(W, W_x, 0.2, r_bal, p.r_x, 0.25)
+    q = np.asarray(p.q)
+    return float(q @ rho @ q)
 
 
 def _slope(summary, variant, c, column):
@@ -214,7 +277,7 @@ def _figures(report, summary):
     import matplotlib.pyplot as plt
 
     p = ZhuParameters()
-    fig, axes = plt.subplots(2, 3, figsize=(15, 8))
+    fig, axes = plt.subplots(2, 3, figsize=(15, 8), layout="constrained")
     styles = {("current", 0.0): ("C0", "-"), ("conductance", 0.0): ("C1", "-"),
               ("current", 0.2): ("C0", "--"), ("conductance", 0.2): ("C1", "--"),
               ("surrogate", 0.0): ("C2", "-"), ("surrogate", 0.2): ("C2", "--")}
@@ -236,24 +299,20 @@ def _figures(report, summary):
                       for N, rE, rI in zip(sel.N, sel.rate_E, sel.rate_I)]
             axes[0, 2].plot(sel.N, tau_th, color="k", ls=ls, label=f"theory, E, c = {c:g}")
             axes[1, 0].plot(sel.N, sel.C_abs, color=color, ls=ls, marker="o", label=f"c = {c:g}")
-        axes[1, 1].plot(sel.N, sel.rate_E, color=color, ls=ls, marker="o", label=f"{variant}, c = {c:g}")
-        axes[1, 2].plot(sel.N, sel.rate_I, color=color, ls=ls, marker="o")
-    W, W_x = p.mean_field()
-    r_bal = balanced_rates(W, W_x, p.r_x)
-    axes[1, 1].axhline(r_bal[0], color="k", lw=0.8, label="current-based balance")
-    axes[1, 2].axhline(r_bal[1], color="k", lw=0.8)
+        for ax, column in ((axes[1, 1], "rate_E"), (axes[1, 2], "rate_I")):
+            ax.plot(sel.N, sel[column], color=color, ls=ls, marker="o",
+                    label=f"{variant}, c = {c:g}")
+    r_bal = _current_balance(p)
+    for ax, rate in zip(axes[1, 1:], r_bal):
+        ax.axhline(rate, color="k", lw=0.8, label="current-based balance")
     cond = summary[(summary.variant == "conductance") & (summary.c == 0.0)].sort_values("N")
-    Wg, Wg_x = p.mean_field(conductance=True)
-    r_cond = np.array([conductance_balanced_rates(Wg, Wg_x, p.E_syn[:2], p.E_syn[2],
-                                                  [vE, vI], p.r_x)
+    r_cond = np.array([_conductance_balance(p, [vE, vI])
                        for vE, vI in zip(cond.v_mean_E, cond.v_mean_I)])
     if len(r_cond):
-        axes[1, 1].plot(cond.N, r_cond[:, 0], "k:", marker="x",
-                        label="conductance balance r(V), c = 0")
-        axes[1, 2].plot(cond.N, r_cond[:, 1], "k:", marker="x")
-    rho = correlated_state_correlations(W, W_x, 0.2, r_bal, p.r_x, 0.25)
-    axes[0, 1].axhline(np.mean([rho[0, 0], rho[0, 1], rho[1, 1]]), color="k", lw=0.8,
-                       label="correlated-state estimate (current, c = 0.2)")
+        for a, ax in enumerate(axes[1, 1:]):
+            ax.plot(cond.N, r_cond[:, a], "k:", marker="x", label="conductance balance r(V), c = 0")
+    axes[0, 1].axhline(_correlated_state_estimate(p, r_bal), color="k", lw=0.8, ls="--",
+                       label="correlated-state estimate, all pairs (current, c = 0.2)")
     axes[0, 0].set(xscale="log", yscale="log", xlabel="N", ylabel="var(V) (mV^2)",
                    title="membrane-potential variance")
     axes[0, 1].set(xscale="log", yscale="log", xlabel="N", ylabel="mean count correlation",

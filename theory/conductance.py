@@ -16,9 +16,11 @@ sqrt(tau) xi with
   V-dependent diffusion, computed on a grid in log space (the exponents are O(1/a)).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.optimize import brentq
 from scipy.special import logsumexp
 
@@ -35,7 +37,25 @@ __all__ = ["NeuronParameters", "SANZENI", "conductance_time_constant",
 
 @dataclass(frozen=True)
 class NeuronParameters:
-    """Single-neuron parameters (SI): leak, reversals, threshold, reset, refractory period."""
+    """Single-neuron parameters of the conductance-based LIF neuron (SI units).
+
+    Parameters
+    ----------
+    tau_m : float
+        Membrane (leak) time constant (s).
+    E_L : float
+        Leak reversal potential (V).
+    E_E : float
+        Excitatory reversal potential (V).
+    E_I : float
+        Inhibitory reversal potential (V).
+    V_th : float
+        Threshold (V).
+    V_r : float
+        Reset (V).
+    tau_ref : float
+        Refractory period (s).
+    """
 
     tau_m: float = 0.020
     E_L: float = -0.080
@@ -69,20 +89,90 @@ def conductance_time_constant(tau_m, conductance):
     return 1.0 / (1.0 / tau_m + np.asarray(conductance, dtype=float))
 
 
-def effective_time_constant(a, K, g, gamma, r_E, r_I, n=SANZENI):
-    """1/tau = 1/tau_m + a K (r_E + g gamma r_I) (s): the membrane time constant shortened by
-    the mean conductance of K excitatory inputs at r_E and gamma K inhibitory ones at r_I."""
-    return conductance_time_constant(n.tau_m, a * K * (r_E + g * gamma * r_I))
-
-
-def effective_parameters(a, K, g, gamma, r_E, r_I, n=SANZENI):
-    """(tau in s, mu in V, sigma2(V) callable in V^2) of the diffusion approximation."""
+def _check_inputs(a, K, g, gamma, r_E, r_I):
     require_positive("a", a)
     require_positive("K", K)
     require_nonnegative("g", g)
     require_nonnegative("gamma", gamma)
     require_nonnegative("r_E", r_E, "Hz")
     require_nonnegative("r_I", r_I, "Hz")
+
+
+def effective_time_constant(a: float, K: float, g: float, gamma: float,
+                            r_E: ArrayLike, r_I: ArrayLike,
+                            n: NeuronParameters = SANZENI) -> np.ndarray:
+    """The membrane time constant shortened by the mean synaptic conductance.
+
+    1/tau = 1/tau_m + a K (r_E + g gamma r_I): K excitatory inputs at r_E and gamma K
+    inhibitory ones at r_I.
+
+    Parameters
+    ----------
+    a : float
+        Excitatory efficacy (dimensionless, in (0, 1)); g a is the inhibitory one.
+    K : float
+        Number of excitatory inputs (> 0); gamma K are inhibitory.
+    g : float
+        Relative inhibitory efficacy (>= 0).
+    gamma : float
+        Relative inhibitory in-degree (>= 0).
+    r_E : float or array_like
+        Rate of each excitatory input (Hz, >= 0).
+    r_I : float or array_like
+        Rate of each inhibitory input (Hz, >= 0).
+    n : NeuronParameters, optional
+        The neuron (default: the paper's, :data:`SANZENI`).
+
+    Returns
+    -------
+    numpy.ndarray
+        tau (s).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range.
+    """
+    _check_inputs(a, K, g, gamma, r_E, r_I)
+    return conductance_time_constant(n.tau_m, a * K * (r_E + g * gamma * r_I))
+
+
+def effective_parameters(a: float, K: float, g: float, gamma: float,
+                         r_E: ArrayLike, r_I: ArrayLike,
+                         n: NeuronParameters = SANZENI) -> tuple[float, float, Callable]:
+    """The parameters of the diffusion approximation (Eqs. 3-5).
+
+    Parameters
+    ----------
+    a : float
+        Excitatory efficacy (dimensionless, in (0, 1)); g a is the inhibitory one.
+    K : float
+        Number of excitatory inputs (> 0); gamma K are inhibitory.
+    g : float
+        Relative inhibitory efficacy (>= 0).
+    gamma : float
+        Relative inhibitory in-degree (>= 0).
+    r_E : float or array_like
+        Rate of each excitatory input (Hz, >= 0).
+    r_I : float or array_like
+        Rate of each inhibitory input (Hz, >= 0).
+    n : NeuronParameters, optional
+        The neuron (default: the paper's, :data:`SANZENI`).
+
+    Returns
+    -------
+    tau : float
+        Effective time constant (s).
+    mu : float
+        Mean of the free membrane potential (V).
+    sigma2 : callable
+        V -> sigma^2(V) (V^2), the V-dependent noise.
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range.
+    """
     tau = effective_time_constant(a, K, g, gamma, r_E, r_I, n)
     mu = tau * (n.E_L / n.tau_m + a * K * (r_E * n.E_E + g * gamma * r_I * n.E_I))
 
@@ -92,28 +182,138 @@ def effective_parameters(a, K, g, gamma, r_E, r_I, n=SANZENI):
     return tau, mu, sigma2
 
 
-def etc_rate(a, K, g, gamma, r_E, r_I, n=SANZENI, tau_S=0.0, dt=0.0):
-    """Firing rate (Hz) in the effective-time-constant approximation (Eq. 10).
+def etc_rate(a: float, K: float, g: float, gamma: float,
+             r_E: ArrayLike, r_I: ArrayLike,
+             n: NeuronParameters = SANZENI, tau_S: float = 0.0,
+             dt: float = 0.0) -> np.ndarray:
+    """Firing rate in the effective-time-constant approximation (Eq. 10).
 
-    tau_S > 0 (s): exponential conductances with decay tau_S << tau, through the standard
-    Fourcaud-Brunel shift of threshold and reset by (sqrt(2)|zeta(1/2)|/2) sigma sqrt(tau_S/tau)
-    (the brief's reading of App. G, G9; the efficacy a keeps its meaning, see
-    balanced_models.papers.sanzeni). dt > 0 (s, with tau_S = 0): the time step of the
-    simulation compared with, through the discrete-time threshold shift of
-    :func:`theory.lif.siegert_rate` with the effective time constant tau."""
+    sigma(V) is replaced by sigma(mu), which makes the neuron a LIF neuron with time constant
+    tau, mean mu and noise sigma(mu). With tau_S > 0 the efficacy a keeps its meaning (see
+    :mod:`balanced_models.papers.sanzeni`).
+
+    Parameters
+    ----------
+    a : float
+        Excitatory efficacy (dimensionless, in (0, 1)); g a is the inhibitory one.
+    K : float
+        Number of excitatory inputs (> 0); gamma K are inhibitory.
+    g : float
+        Relative inhibitory efficacy (>= 0).
+    gamma : float
+        Relative inhibitory in-degree (>= 0).
+    r_E : float or array_like
+        Rate of each excitatory input (Hz, >= 0).
+    r_I : float or array_like
+        Rate of each inhibitory input (Hz, >= 0).
+    n : NeuronParameters, optional
+        The neuron (default: the paper's, :data:`SANZENI`).
+    tau_S : float, optional
+        Decay of exponential conductances (s, >= 0; tau_S << tau): threshold and reset are
+        shifted as Fourcaud and Brunel's colored noise says. Default 0: jumps.
+    dt : float, optional
+        Time step of the simulation compared with (s, >= 0, with tau_S = 0): the discrete-time
+        threshold shift of :func:`theory.lif.siegert_rate` with the effective time constant.
+        Default 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        The rate (Hz).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range.
+    """
     tau, mu, s2 = effective_parameters(a, K, g, gamma, r_E, r_I, n)
     return siegert_rate(mu, np.sqrt(s2(mu)), tau, n.V_th, n.V_r, n.tau_ref, tau_S, dt)
 
 
-def etc_cv(a, K, g, gamma, r_E, r_I, n=SANZENI, tau_S=0.0, dt=0.0):
-    """ISI CV in the effective-time-constant approximation (Eq. 11); tau_S and dt as in
-    etc_rate."""
+def etc_cv(a: float, K: float, g: float, gamma: float,
+           r_E: ArrayLike, r_I: ArrayLike,
+           n: NeuronParameters = SANZENI, tau_S: float = 0.0,
+           dt: float = 0.0) -> np.ndarray:
+    """ISI CV in the effective-time-constant approximation (Eq. 11).
+
+    sigma(V) is replaced by sigma(mu), which makes the neuron a LIF neuron with time constant
+    tau, mean mu and noise sigma(mu). With tau_S > 0 the efficacy a keeps its meaning (see
+    :mod:`balanced_models.papers.sanzeni`).
+
+    Parameters
+    ----------
+    a : float
+        Excitatory efficacy (dimensionless, in (0, 1)); g a is the inhibitory one.
+    K : float
+        Number of excitatory inputs (> 0); gamma K are inhibitory.
+    g : float
+        Relative inhibitory efficacy (>= 0).
+    gamma : float
+        Relative inhibitory in-degree (>= 0).
+    r_E : float or array_like
+        Rate of each excitatory input (Hz, >= 0).
+    r_I : float or array_like
+        Rate of each inhibitory input (Hz, >= 0).
+    n : NeuronParameters, optional
+        The neuron (default: the paper's, :data:`SANZENI`).
+    tau_S : float, optional
+        Decay of exponential conductances (s, >= 0; tau_S << tau): threshold and reset are
+        shifted as Fourcaud and Brunel's colored noise says. Default 0: jumps.
+    dt : float, optional
+        Time step of the simulation compared with (s, >= 0, with tau_S = 0): the discrete-time
+        threshold shift of :func:`theory.lif.siegert_rate` with the effective time constant.
+        Default 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        The CV (dimensionless).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range.
+    """
     tau, mu, s2 = effective_parameters(a, K, g, gamma, r_E, r_I, n)
     return isi_cv(mu, np.sqrt(s2(mu)), tau, n.V_th, n.V_r, n.tau_ref, tau_S, dt)
 
 
-def etc_density(V, a, K, g, gamma, r_E, r_I, n=SANZENI):
-    """Membrane-potential density (1/V) of the non-refractory neurons, ETC approximation."""
+def etc_density(V: ArrayLike, a: float, K: float, g: float, gamma: float,
+                r_E: ArrayLike, r_I: ArrayLike,
+                n: NeuronParameters = SANZENI) -> np.ndarray:
+    """Membrane-potential density of the non-refractory neurons, effective time constant.
+
+    It integrates to 1 - nu tau_ref.
+
+    Parameters
+    ----------
+    V : float or array_like
+        Membrane potentials at which to evaluate it (V).
+    a : float
+        Excitatory efficacy (dimensionless, in (0, 1)); g a is the inhibitory one.
+    K : float
+        Number of excitatory inputs (> 0); gamma K are inhibitory.
+    g : float
+        Relative inhibitory efficacy (>= 0).
+    gamma : float
+        Relative inhibitory in-degree (>= 0).
+    r_E : float or array_like
+        Rate of each excitatory input (Hz, >= 0).
+    r_I : float or array_like
+        Rate of each inhibitory input (Hz, >= 0).
+    n : NeuronParameters, optional
+        The neuron (default: the paper's, :data:`SANZENI`).
+
+    Returns
+    -------
+    numpy.ndarray
+        P(V) (1/V).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range.
+    """
     tau, mu, s2 = effective_parameters(a, K, g, gamma, r_E, r_I, n)
     return voltage_density(V, mu, np.sqrt(s2(mu)), tau, n.V_th, n.V_r, n.tau_ref)
 
@@ -177,18 +377,91 @@ def _rate_from(V, log_density_over_nu, tau_ref):
     return np.exp(_log_rate_from(V, log_density_over_nu, tau_ref))
 
 
-def diffusion_rate(mu, tau, sigma2, V_th, V_r, tau_ref=0.0):
-    """Stationary rate (Hz) of tau dV/dt = mu - V + sqrt(tau sigma2(V)) xi with threshold V_th,
-    reset V_r and refractory period tau_ref: 1/nu = tau_ref + int P(V)/nu dV.
+def _check_diffusion(mu, tau, sigma2, V_th, V_r, tau_ref):
+    require("mu", mu, unit="V")
+    require_positive("tau", tau, "s")
+    if not callable(sigma2):
+        raise ParameterError(f"sigma2 must be a function V -> sigma^2(V) (V^2); got {sigma2!r}")
+    require("V_th", V_th, unit="V")
+    require("V_r", V_r, high=V_th, high_open=True, unit="V (below V_th)")
+    require_nonnegative("tau_ref", tau_ref, "s")
 
-    sigma2 : callable, V -> sigma^2(V) in V^2 (a constant function gives the Siegert rate).
+
+def diffusion_rate(mu: float, tau: float, sigma2: Callable, V_th: float, V_r: float,
+                   tau_ref: float = 0.0) -> float:
+    """Stationary rate of a diffusion with V-dependent noise, by first passage.
+
+    The process is tau dV/dt = mu - V + sqrt(tau sigma2(V)) xi with threshold V_th, reset V_r
+    and refractory period tau_ref; 1/nu = tau_ref + int P(V)/nu dV, computed on a grid in log
+    space.
+
+    Parameters
+    ----------
+    mu : float
+        Mean of the free membrane potential (V).
+    tau : float
+        Time constant of the diffusion (s, > 0).
+    sigma2 : callable
+        V -> sigma^2(V) (V^2), the V-dependent noise; a constant function gives the Siegert
+        results.
+    V_th : float
+        Threshold (V).
+    V_r : float
+        Reset (V, < V_th).
+    tau_ref : float, optional
+        Refractory period (s, >= 0). Default 0.
+
+    Returns
+    -------
+    float
+        The rate (Hz).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range.
     """
+    _check_diffusion(mu, tau, sigma2, V_th, V_r, tau_ref)
     V, _, log_p = _first_passage(mu, tau, sigma2, V_th, V_r)
     return _rate_from(V, log_p, tau_ref)
 
 
-def diffusion_density(V_out, mu, tau, sigma2, V_th, V_r, tau_ref=0.0):
-    """Density (1/V) of the non-refractory neurons at V_out; integrates to 1 - nu tau_ref."""
+def diffusion_density(V_out: ArrayLike, mu: float, tau: float, sigma2: Callable,
+                      V_th: float, V_r: float, tau_ref: float = 0.0) -> np.ndarray:
+    """Membrane-potential density of the non-refractory neurons of the same diffusion.
+
+    It integrates to 1 - nu tau_ref.
+
+    Parameters
+    ----------
+    V_out : float or array_like
+        Membrane potentials at which to evaluate it (V).
+    mu : float
+        Mean of the free membrane potential (V).
+    tau : float
+        Time constant of the diffusion (s, > 0).
+    sigma2 : callable
+        V -> sigma^2(V) (V^2), the V-dependent noise; a constant function gives the Siegert
+        results.
+    V_th : float
+        Threshold (V).
+    V_r : float
+        Reset (V, < V_th).
+    tau_ref : float, optional
+        Refractory period (s, >= 0). Default 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        P(V) (1/V).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range.
+    """
+    require("V_out", V_out, unit="V")
+    _check_diffusion(mu, tau, sigma2, V_th, V_r, tau_ref)
     V, _, log_p = _first_passage(mu, tau, sigma2, V_th, V_r)
     # nu P(V)/nu in log space: where nu underflows P(V)/nu overflows, and their product is the
     # density of a neuron that stays below threshold (finite, not 0 * inf)
@@ -196,15 +469,43 @@ def diffusion_density(V_out, mu, tau, sigma2, V_th, V_r, tau_ref=0.0):
     return np.where(np.asarray(V_out) < V_th, np.interp(V_out, V, p, left=0.0), 0.0)
 
 
-def diffusion_cv(mu, tau, sigma2, V_th, V_r, tau_ref=0.0):
-    """ISI CV of the same process: the variance of the first-passage time from V_r (plus the
-    dead time, which adds nothing to the variance) over the squared mean ISI.
+def diffusion_cv(mu: float, tau: float, sigma2: Callable, V_th: float, V_r: float,
+                 tau_ref: float = 0.0) -> float:
+    """ISI CV of the same diffusion.
 
-    Uses E[T] and E[T^2] of the passage time from V_r to V_th through the backward equation:
-    with W = exp(-Phi) and s(V) = 2 tau / sigma2(V),
-    E[T_1](x) = int_x^{V_th} du W(u) int_{-inf}^u s(v)/W(v) dv and
-    E[T_2](x) = 2 int_x^{V_th} du W(u) int_{-inf}^u s(v)/W(v) E[T_1](v) dv.
+    The variance of the first-passage time from V_r (the dead time adds nothing to it) over the
+    squared mean ISI. E[T] and E[T^2] of the passage from V_r to V_th come from the backward
+    equation: with W = exp(-Phi) and s(V) = 2 tau / sigma2(V),
+    E[T_1](x) = int_x^V_th du W(u) int_-inf^u s(v)/W(v) dv and
+    E[T_2](x) = 2 int_x^V_th du W(u) int_-inf^u s(v)/W(v) E[T_1](v) dv.
+
+    Parameters
+    ----------
+    mu : float
+        Mean of the free membrane potential (V).
+    tau : float
+        Time constant of the diffusion (s, > 0).
+    sigma2 : callable
+        V -> sigma^2(V) (V^2), the V-dependent noise; a constant function gives the Siegert
+        results.
+    V_th : float
+        Threshold (V).
+    V_r : float
+        Reset (V, < V_th).
+    tau_ref : float, optional
+        Refractory period (s, >= 0). Default 0.
+
+    Returns
+    -------
+    float
+        The CV (dimensionless).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range.
     """
+    _check_diffusion(mu, tau, sigma2, V_th, V_r, tau_ref)
     V, log_w = _grid(mu, tau, sigma2, V_th, V_r)
     log_s = np.log(2 * tau / sigma2(V))
 
@@ -226,8 +527,38 @@ def diffusion_cv(mu, tau, sigma2, V_th, V_r, tau_ref=0.0):
 # --------------------------------------------------------------------------------------------
 # the multiplicative-noise (A13/A14) versions for conductance-based neurons
 # --------------------------------------------------------------------------------------------
-def multiplicative_rate(a, K, g, gamma, r_E, r_I, n=SANZENI):
-    """Rate (Hz) with the full V-dependent noise sigma^2(V) (App. A, A13)."""
+def multiplicative_rate(a: float, K: float, g: float, gamma: float,
+                        r_E: ArrayLike, r_I: ArrayLike,
+                        n: NeuronParameters = SANZENI) -> float:
+    """Firing rate with the full V-dependent noise sigma^2(V) (App. A, A13).
+
+    Parameters
+    ----------
+    a : float
+        Excitatory efficacy (dimensionless, in (0, 1)); g a is the inhibitory one.
+    K : float
+        Number of excitatory inputs (> 0); gamma K are inhibitory.
+    g : float
+        Relative inhibitory efficacy (>= 0).
+    gamma : float
+        Relative inhibitory in-degree (>= 0).
+    r_E : float or array_like
+        Rate of each excitatory input (Hz, >= 0).
+    r_I : float or array_like
+        Rate of each inhibitory input (Hz, >= 0).
+    n : NeuronParameters, optional
+        The neuron (default: the paper's, :data:`SANZENI`).
+
+    Returns
+    -------
+    float
+        The rate (Hz).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range.
+    """
     tau, mu, s2 = effective_parameters(a, K, g, gamma, r_E, r_I, n)
     return diffusion_rate(mu, tau, s2, n.V_th, n.V_r, n.tau_ref)
 
@@ -297,14 +628,78 @@ def filtered_multiplicative_rate(a, K, g, gamma, r_E, r_I, tau_S, n=SANZENI):
                           n.V_r + k * np.sqrt(sigma2(n.V_r)), n.tau_ref)
 
 
-def multiplicative_cv(a, K, g, gamma, r_E, r_I, n=SANZENI):
-    """ISI CV with the full V-dependent noise (A14)."""
+def multiplicative_cv(a: float, K: float, g: float, gamma: float,
+                      r_E: ArrayLike, r_I: ArrayLike,
+                      n: NeuronParameters = SANZENI) -> float:
+    """ISI CV with the full V-dependent noise (A14).
+
+    Parameters
+    ----------
+    a : float
+        Excitatory efficacy (dimensionless, in (0, 1)); g a is the inhibitory one.
+    K : float
+        Number of excitatory inputs (> 0); gamma K are inhibitory.
+    g : float
+        Relative inhibitory efficacy (>= 0).
+    gamma : float
+        Relative inhibitory in-degree (>= 0).
+    r_E : float or array_like
+        Rate of each excitatory input (Hz, >= 0).
+    r_I : float or array_like
+        Rate of each inhibitory input (Hz, >= 0).
+    n : NeuronParameters, optional
+        The neuron (default: the paper's, :data:`SANZENI`).
+
+    Returns
+    -------
+    float
+        The CV (dimensionless).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range.
+    """
     tau, mu, s2 = effective_parameters(a, K, g, gamma, r_E, r_I, n)
     return diffusion_cv(mu, tau, s2, n.V_th, n.V_r, n.tau_ref)
 
 
-def multiplicative_density(V, a, K, g, gamma, r_E, r_I, n=SANZENI):
-    """Density (1/V) of the non-refractory neurons with the full V-dependent noise (A12)."""
+def multiplicative_density(V: ArrayLike, a: float, K: float, g: float, gamma: float,
+                           r_E: ArrayLike, r_I: ArrayLike,
+                           n: NeuronParameters = SANZENI) -> np.ndarray:
+    """Membrane-potential density of the non-refractory neurons, full V-dependent noise (A12).
+
+    It integrates to 1 - nu tau_ref.
+
+    Parameters
+    ----------
+    V : float or array_like
+        Membrane potentials at which to evaluate it (V).
+    a : float
+        Excitatory efficacy (dimensionless, in (0, 1)); g a is the inhibitory one.
+    K : float
+        Number of excitatory inputs (> 0); gamma K are inhibitory.
+    g : float
+        Relative inhibitory efficacy (>= 0).
+    gamma : float
+        Relative inhibitory in-degree (>= 0).
+    r_E : float or array_like
+        Rate of each excitatory input (Hz, >= 0).
+    r_I : float or array_like
+        Rate of each inhibitory input (Hz, >= 0).
+    n : NeuronParameters, optional
+        The neuron (default: the paper's, :data:`SANZENI`).
+
+    Returns
+    -------
+    numpy.ndarray
+        P(V) (1/V).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range.
+    """
     tau, mu, s2 = effective_parameters(a, K, g, gamma, r_E, r_I, n)
     return diffusion_density(V, mu, tau, s2, n.V_th, n.V_r, n.tau_ref)
 
@@ -312,18 +707,73 @@ def multiplicative_density(V, a, K, g, gamma, r_E, r_I, n=SANZENI):
 # --------------------------------------------------------------------------------------------
 # networks and scaling
 # --------------------------------------------------------------------------------------------
-def network_inputs(nu, r_x):
-    """Presynaptic rates of a neuron in the E/I network with identical populations (Eq. 19):
-    r_E = r_x + nu (external pool plus E neurons, both with in-degree K), r_I = nu."""
+def network_inputs(nu: ArrayLike, r_x: float) -> tuple:
+    """Presynaptic rates of a neuron in the E/I network with identical populations (Eq. 19).
+
+    r_E = r_x + nu (the external pool plus the E neurons, both with in-degree K), r_I = nu.
+
+    Parameters
+    ----------
+    nu : float or array_like
+        The network's rate (Hz, >= 0).
+    r_x : float
+        The external rate (Hz, >= 0).
+
+    Returns
+    -------
+    r_E : float or numpy.ndarray
+        Rate of each excitatory input (Hz).
+    r_I : float or numpy.ndarray
+        Rate of each inhibitory input (Hz).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range.
+    """
+    require_nonnegative("nu", nu, "Hz")
+    require_nonnegative("r_x", r_x, "Hz")
     return r_x + nu, nu
 
 
-def network_rates(a, K, g, gamma, r_x, variant="A13", n=SANZENI, n_scan=120, tau_S=0.0):
-    """All self-consistent rates nu = Phi(r_E = r_x + nu, r_I = nu), ascending (Hz).
+def network_rates(a: float, K: float, g: float, gamma: float, r_x: float,
+                  variant: str = "A13", n: NeuronParameters = SANZENI, n_scan: int = 120,
+                  tau_S: float = 0.0) -> np.ndarray:
+    """All self-consistent rates nu = Phi(r_E = r_x + nu, r_I = nu) of the E/I network.
 
-    variant : 'A13' (multiplicative noise) or 'ETC'; tau_S > 0 (exponential conductances,
-    ETC only) applies the Fourcaud-Brunel shift of :func:`etc_rate`. Roots are bracketed on a
-    scan of (0, 1/tau_ref) and refined with brentq; the paper plots the largest (active) one.
+    Roots are bracketed on a scan of (0, 1/tau_ref) and refined with brentq; the paper plots
+    the largest (active) one.
+
+    Parameters
+    ----------
+    a : float
+        Excitatory efficacy (dimensionless, in (0, 1)).
+    K : float
+        Excitatory in-degree (> 0).
+    g : float
+        Relative inhibitory efficacy (>= 0).
+    gamma : float
+        Relative inhibitory in-degree (>= 0).
+    r_x : float
+        External rate (Hz, >= 0).
+    variant : {'A13', 'ETC'}, optional
+        The single-neuron theory: multiplicative noise (default) or effective time constant.
+    n : NeuronParameters, optional
+        The neuron (default: the paper's).
+    n_scan : int, optional
+        Points of the bracketing scan. Default 120.
+    tau_S : float, optional
+        Decay of exponential conductances (s, >= 0; ETC only). Default 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        The self-consistent rates (Hz), ascending; empty if there is none.
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range.
     """
     if variant not in ("A13", "ETC"):
         raise ParameterError(f"variant must be 'A13' or 'ETC'; got {variant!r}")
@@ -346,9 +796,40 @@ def network_rates(a, K, g, gamma, r_x, variant="A13", n=SANZENI, n_scan=120, tau
     return np.array(roots)
 
 
-def strong_coupling_bars(g, gamma, eta, n=SANZENI):
-    """Leak-free bar quantities of Eq. 13 for r_E = r_x, r_I = eta r_x:
-    (tau_bar, mu_bar in V, sigma_bar in V, v_bar = (V_th - mu_bar)/sigma_bar)."""
+def strong_coupling_bars(g: float, gamma: float, eta: float,
+                         n: NeuronParameters = SANZENI) -> tuple:
+    """Leak-free quantities of Eq. 13 for r_E = r_x and r_I = eta r_x.
+
+    Parameters
+    ----------
+    g : float
+        Relative inhibitory efficacy (>= 0).
+    gamma : float
+        Relative inhibitory in-degree (>= 0).
+    eta : float
+        Ratio of inhibitory to excitatory input rates (>= 0).
+    n : NeuronParameters, optional
+        The neuron (default: the paper's).
+
+    Returns
+    -------
+    tau_bar : float
+        Time constant in units of 1/(a K r_x).
+    mu_bar : float
+        Mean potential (V).
+    sigma_bar : float
+        Noise amplitude (V) in units of sqrt(a).
+    v_bar : float
+        (V_th - mu_bar) / sigma_bar.
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range.
+    """
+    require_nonnegative("g", g)
+    require_nonnegative("gamma", gamma)
+    require_nonnegative("eta", eta)
     x = g * gamma * eta
     tau_bar = 1.0 / (1.0 + x)
     mu_bar = tau_bar * (n.E_E + x * n.E_I)
@@ -356,9 +837,39 @@ def strong_coupling_bars(g, gamma, eta, n=SANZENI):
     return tau_bar, mu_bar, sigma_bar, (n.V_th - mu_bar) / sigma_bar
 
 
-def scaling_family(K, K0, a0, g, gamma, eta, n=SANZENI):
-    """Efficacy a(K) of Eq. 14 that keeps the Kramers escape rate of Eq. 12 fixed:
-    v_bar^2/a - log(a)/2 - log K = v_bar^2/a0 - log(a0)/2 - log K0 (a ~ v_bar^2 / log K)."""
+def scaling_family(K: ArrayLike, K0: float, a0: float, g: float, gamma: float, eta: float,
+                   n: NeuronParameters = SANZENI) -> np.ndarray:
+    """The efficacy a(K) of Eq. 14, which keeps the Kramers escape rate of Eq. 12 fixed.
+
+    v_bar^2/a - log(a)/2 - log K = v_bar^2/a0 - log(a0)/2 - log K0, so a ~ v_bar^2 / log K.
+
+    Parameters
+    ----------
+    K : float or array_like
+        In-degrees (> 0).
+    K0 : float
+        The reference in-degree (> 0).
+    a0 : float
+        The efficacy at K0 (in (0, 1]).
+    g : float
+        Relative inhibitory efficacy (>= 0).
+    gamma : float
+        Relative inhibitory in-degree (>= 0).
+    eta : float
+        Ratio of inhibitory to excitatory input rates (>= 0).
+    n : NeuronParameters, optional
+        The neuron (default: the paper's).
+
+    Returns
+    -------
+    numpy.ndarray
+        a(K), shaped like K.
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range.
+    """
     require_positive("K", K)
     require("a0", a0, low=0.0, low_open=True, high=1.0)
     v2 = strong_coupling_bars(g, gamma, eta, n)[3] ** 2

@@ -4,6 +4,8 @@ The theory package never imports a simulator, so this module checks plain number
 ``balanced_models.engines.brian2.units`` adds the checks of Brian2's physical dimensions.
 """
 
+from typing import Any
+
 import numpy as np
 
 
@@ -14,11 +16,38 @@ class ParameterError(ValueError):
     """
 
 
-def require(name, value, *, low=None, high=None, low_open=False, high_open=False, unit=""):
-    """Raise ParameterError unless every element of ``value`` lies in the given range.
+def require(name: str, value: Any, *, low: float | None = None, high: float | None = None,
+            low_open: bool = False, high_open: bool = False, unit: str = "") -> Any:
+    """Check that every element of ``value`` is a finite number in the given range.
 
-    ``low``/``high`` of None mean unbounded; ``*_open`` makes the bound exclusive.
-    ``unit`` is only used in the message. Returns ``value`` unchanged.
+    Parameters
+    ----------
+    name : str
+        The parameter's name, for the message.
+    value : float or array_like
+        The value; every element is checked.
+    low, high : float, optional
+        The bounds; None (the default) leaves that side unbounded.
+    low_open, high_open : bool, optional
+        Whether the bound is exclusive. Default False.
+    unit : str, optional
+        The unit, for the message only.
+
+    Returns
+    -------
+    object
+        ``value``, unchanged.
+
+    Raises
+    ------
+    ParameterError
+        If an element is not a number, NaN, infinite or outside the range; the message names
+        the parameter and the allowed interval.
+
+    Examples
+    --------
+    >>> require("tau_m", 0.02, low=0.0, low_open=True, unit="s")
+    0.02
     """
     try:
         arr = np.asarray(value, dtype=float)
@@ -41,24 +70,103 @@ def require(name, value, *, low=None, high=None, low_open=False, high_open=False
     return value
 
 
-def require_positive(name, value, unit=""):
-    """value > 0 (e.g. a time constant or a standard deviation)."""
+def require_positive(name: str, value: Any, unit: str = "") -> Any:
+    """Check that every element of ``value`` is finite and > 0 (a time constant, an SD).
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name, for the message.
+    value : float or array_like
+        The value; every element is checked.
+    unit : str, optional
+        The unit, for the message only.
+
+    Returns
+    -------
+    object
+        ``value``, unchanged.
+
+    Raises
+    ------
+    ParameterError
+        If an element is not a number, NaN, infinite or outside the range.
+    """
     return require(name, value, low=0.0, low_open=True, unit=unit)
 
 
-def require_nonnegative(name, value, unit=""):
-    """value >= 0 (e.g. a rate or a refractory period)."""
+def require_nonnegative(name: str, value: Any, unit: str = "") -> Any:
+    """Check that every element of ``value`` is finite and >= 0 (a rate, a refractory period).
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name, for the message.
+    value : float or array_like
+        The value; every element is checked.
+    unit : str, optional
+        The unit, for the message only.
+
+    Returns
+    -------
+    object
+        ``value``, unchanged.
+
+    Raises
+    ------
+    ParameterError
+        If an element is not a number, NaN, infinite or outside the range.
+    """
     return require(name, value, low=0.0, unit=unit)
 
 
-def require_probability(name, value):
-    """0 <= value <= 1."""
+def require_probability(name: str, value: Any) -> Any:
+    """Check that every element of ``value`` lies in [0, 1].
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name, for the message.
+    value : float or array_like
+        The value; every element is checked.
+
+    Returns
+    -------
+    object
+        ``value``, unchanged.
+
+    Raises
+    ------
+    ParameterError
+        If an element is not a number, NaN or outside [0, 1].
+    """
     return require(name, value, low=0.0, high=1.0)
 
 
-def require_integer(name, value, *, low=None, high=None):
-    """``value`` as an int, after checking it is an integer (not a bool, NaN or a string) in
-    [low, high]; ParameterError naming ``name`` otherwise."""
+def require_integer(name: str, value: Any, *, low: int | None = None,
+                    high: int | None = None) -> int:
+    """Check that ``value`` is an integer in [low, high] and return it as an int.
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name, for the message.
+    value : int
+        The value: an int, a numpy integer or a float with an integer value (not a bool, NaN
+        or a string).
+    low, high : int, optional
+        The bounds (inclusive); None leaves that side unbounded.
+
+    Returns
+    -------
+    int
+        The value.
+
+    Raises
+    ------
+    ParameterError
+        If it is not an integer or outside the range.
+    """
     ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
     if not ok and isinstance(value, (float, np.floating)) and np.isfinite(value):
         ok = float(value).is_integer()
@@ -68,9 +176,28 @@ def require_integer(name, value, *, low=None, high=None):
     return int(value)
 
 
-def require_shape(name, value, shape):
-    """``value`` as a float array of the given shape (None in ``shape``: any length);
-    ParameterError naming ``name`` and both shapes otherwise."""
+def require_shape(name: str, value: Any, shape: tuple) -> np.ndarray:
+    """Check that ``value`` is an array of numbers of the given shape.
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name, for the message.
+    value : array_like
+        The value.
+    shape : tuple of int or None
+        The shape; None stands for any length along that axis.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``value`` as a float array.
+
+    Raises
+    ------
+    ParameterError
+        If it is not an array of numbers or has another shape; the message gives both shapes.
+    """
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):

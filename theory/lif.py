@@ -32,6 +32,7 @@ variables (y = (V - mu)/sigma) so that the numerics can be tested on their own.
 import functools
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import dawsn, erfc, erfcx
 
 from .errors import ParameterError, require, require_nonnegative, require_positive
@@ -134,11 +135,38 @@ def _scaled_erfcx_neg(y, M):
 # --------------------------------------------------------------------------------------------
 # inputs
 # --------------------------------------------------------------------------------------------
-def diffusion_moments(tau_m, weights, counts, rates, E_L=0.0):
-    """Mean ``mu`` (V) and noise amplitude ``sigma`` (V) of Poisson input through delta synapses.
+def diffusion_moments(tau_m: float, weights: ArrayLike, counts: ArrayLike, rates: ArrayLike,
+                      E_L: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Mean ``mu`` and noise amplitude ``sigma`` of Poisson input through delta synapses.
 
-    mu = E_L + tau_m sum_k K_k J_k nu_k, sigma**2 = tau_m sum_k K_k J_k**2 nu_k, summed over the
-    last axis of ``weights`` J_k (V), ``counts`` K_k (number of inputs) and ``rates`` nu_k (Hz).
+    mu = E_L + tau_m sum_k K_k J_k nu_k and sigma**2 = tau_m sum_k K_k J_k**2 nu_k, summed over
+    the last axis of the inputs.
+
+    Parameters
+    ----------
+    tau_m : float
+        Membrane time constant (s, > 0).
+    weights : array_like
+        Weight J_k of each input (V); the last axis runs over the inputs.
+    counts : array_like
+        Number K_k of inputs of each kind (>= 0).
+    rates : array_like
+        Rate nu_k of each input (Hz, >= 0).
+    E_L : float, optional
+        Leak reversal potential (V). Default 0.
+
+    Returns
+    -------
+    mu : numpy.ndarray
+        Mean free membrane potential (V).
+    sigma : numpy.ndarray
+        Noise amplitude (V).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range.
+        If the last axes of ``weights``, ``counts`` and ``rates`` differ in length, too.
     """
     require_positive("tau_m", tau_m, "s")
     require_nonnegative("rates", rates, "Hz")
@@ -179,24 +207,34 @@ def _reduced_thresholds(mu, sigma, tau_m, V_th, V_r, tau_ref, tau_s, dt=0.0):
     return y_th, y_r, ref, shift_th, shift_r
 
 
-def threshold_shift(sigma, tau_m, dt=0.0, jump=0.0):
-    """First-order shift of threshold and reset for a time step and finite input jumps,
-    delta = (ALPHA_SHIFT / 2) (sigma sqrt(dt / tau_m) + jump).
+def threshold_shift(sigma: ArrayLike, tau_m: float, dt: float = 0.0,
+                    jump: float = 0.0) -> np.ndarray:
+    """First-order shift of threshold and reset for a time step and finite input jumps.
 
-    The rate of a simulated LIF neuron lies between siegert_rate at (V_th, V_r) and at
-    (V_th + delta, V_r + delta), to first order in sqrt(dt / tau_m) and jump / sigma.
+    delta = (ALPHA_SHIFT / 2) (sigma sqrt(dt / tau_m) + jump). The rate of a simulated LIF
+    neuron lies between siegert_rate at (V_th, V_r) and at (V_th + delta, V_r + delta), to
+    first order in sqrt(dt / tau_m) and jump / sigma.
 
     Parameters
     ----------
-    sigma : noise amplitude of the input (V, >= 0; scalar or array)
-    tau_m : membrane time constant (s, > 0)
-    dt : simulation time step (s, >= 0)
-    jump : size of the input jumps (V, >= 0)
+    sigma : float or array_like
+        Noise amplitude of the input (V, >= 0).
+    tau_m : float
+        Membrane time constant (s, > 0).
+    dt : float, optional
+        Simulation time step (s, >= 0). Default 0.
+    jump : float, optional
+        Size of the input jumps (V, >= 0). Default 0.
 
     Returns
     -------
-    float or numpy.ndarray
-        delta (V).
+    numpy.ndarray
+        The shift delta (V).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range.
     """
     require_positive("tau_m", tau_m, "s")
     require_nonnegative("sigma", sigma, "V")
@@ -208,18 +246,48 @@ def threshold_shift(sigma, tau_m, dt=0.0, jump=0.0):
 # --------------------------------------------------------------------------------------------
 # public theory
 # --------------------------------------------------------------------------------------------
-def siegert_rate(mu, sigma, tau_m, V_th, V_r, tau_ref=0.0, tau_s=0.0, dt=0.0):
-    """Stationary firing rate (Hz) of the LIF neuron in the diffusion approximation.
+def siegert_rate(mu: ArrayLike, sigma: ArrayLike, tau_m: ArrayLike, V_th: ArrayLike,
+                 V_r: ArrayLike, tau_ref: ArrayLike = 0.0, tau_s: ArrayLike = 0.0,
+                 dt: float = 0.0) -> np.ndarray:
+    """Stationary firing rate of the LIF neuron in the diffusion approximation.
 
-    1/nu = tau_ref + tau_m sqrt(pi) int_{y_r}^{y_th} e^{u^2} (1 + erf u) du,
-    y = (V - mu)/sigma (+ the Fourcaud-Brunel shift when tau_s > 0, + the discrete-time
-    threshold shift DISCRETE_TIME_SHIFT sqrt(dt/tau_m) when dt > 0).
+    1/nu = tau_ref + tau_m sqrt(pi) int_{y_r}^{y_th} e^{u^2} (1 + erf u) du, with
+    y = (V - mu)/sigma, plus the Fourcaud-Brunel shift when tau_s > 0 and the discrete-time
+    threshold shift DISCRETE_TIME_SHIFT sqrt(dt/tau_m) when dt > 0. The arguments broadcast
+    against each other.
 
-    mu, V_th, V_r, sigma in V; tau_m, tau_ref, tau_s, dt in s. ``dt`` (>= 0, only with
-    tau_s = 0) is the time step of the simulation the rate is compared with.
+    Parameters
+    ----------
+    mu : float or array_like
+        Mean free membrane potential (V).
+    sigma : float or array_like
+        Noise amplitude (V, > 0): the free membrane potential has variance sigma**2 / 2.
+    tau_m : float or array_like
+        Membrane time constant (s, > 0).
+    V_th : float or array_like
+        Threshold (V).
+    V_r : float or array_like
+        Reset (V, < V_th).
+    tau_ref : float or array_like, optional
+        Absolute refractory period (s, >= 0). Default 0.
+    tau_s : float or array_like, optional
+        Time constant of exponential synapses (s, >= 0; 0: white noise). Default 0.
+    dt : float, optional
+        Time step of the simulation the theory is compared with (s, >= 0; only with
+        tau_s = 0): the threshold is raised by the discrete-time shift. Default 0.
 
-    Example
+    Returns
     -------
+    numpy.ndarray
+        The rate (Hz).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range.
+
+    Examples
+    --------
     >>> round(float(siegert_rate(0.0015, 0.0219, 0.02, 0.015, 0.0, 0.002)), 2)
     26.33
     >>> round(float(siegert_rate(0.0015, 0.0219, 0.02, 0.015, 0.0, 0.002, dt=1e-4)), 2)
@@ -230,12 +298,46 @@ def siegert_rate(mu, sigma, tau_m, V_th, V_r, tau_ref=0.0, tau_s=0.0, dt=0.0):
     return scaled * np.exp(-M) / tau_m
 
 
-def rate_derivatives(mu, sigma, tau_m, V_th, V_r, tau_ref=0.0, tau_s=0.0, dt=0.0):
-    """Return (d nu/d mu in Hz/V, d nu/d sigma**2 in Hz/V**2) of :func:`siegert_rate`.
+def rate_derivatives(mu: ArrayLike, sigma: ArrayLike, tau_m: ArrayLike, V_th: ArrayLike,
+                     V_r: ArrayLike, tau_ref: ArrayLike = 0.0, tau_s: ArrayLike = 0.0,
+                     dt: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Derivatives of :func:`siegert_rate` with respect to mu and sigma**2.
 
-    The derivative with respect to sigma includes the sigma-dependence of the threshold
-    shifts (exponential synapses, time step). These are the zero-frequency linear-response
-    coefficients.
+    These are the zero-frequency linear-response coefficients. The derivative with respect to
+    sigma**2 includes the sigma-dependence of the threshold shifts (exponential synapses, time
+    step).
+
+    Parameters
+    ----------
+    mu : float or array_like
+        Mean free membrane potential (V).
+    sigma : float or array_like
+        Noise amplitude (V, > 0): the free membrane potential has variance sigma**2 / 2.
+    tau_m : float or array_like
+        Membrane time constant (s, > 0).
+    V_th : float or array_like
+        Threshold (V).
+    V_r : float or array_like
+        Reset (V, < V_th).
+    tau_ref : float or array_like, optional
+        Absolute refractory period (s, >= 0). Default 0.
+    tau_s : float or array_like, optional
+        Time constant of exponential synapses (s, >= 0; 0: white noise). Default 0.
+    dt : float, optional
+        Time step of the simulation the theory is compared with (s, >= 0; only with
+        tau_s = 0): the threshold is raised by the discrete-time shift. Default 0.
+
+    Returns
+    -------
+    dnu_dmu : numpy.ndarray
+        d nu / d mu (Hz/V).
+    dnu_dsigma2 : numpy.ndarray
+        d nu / d sigma**2 (Hz/V**2).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range.
     """
     y_th, y_r, ref, shift_th, shift_r = _reduced_thresholds(mu, sigma, tau_m, V_th, V_r,
                                                             tau_ref, tau_s, dt)
@@ -270,13 +372,44 @@ def _cv_outer_integrand(x, M):
     return total + np.where(x > 0.0, positive, 0.0)
 
 
-def isi_cv(mu, sigma, tau_m, V_th, V_r, tau_ref=0.0, tau_s=0.0, dt=0.0):
-    """Coefficient of variation of the inter-spike interval (dimensionless).
+def isi_cv(mu: ArrayLike, sigma: ArrayLike, tau_m: ArrayLike, V_th: ArrayLike,
+           V_r: ArrayLike, tau_ref: ArrayLike = 0.0, tau_s: ArrayLike = 0.0,
+           dt: float = 0.0) -> np.ndarray:
+    """Coefficient of variation of the inter-spike interval.
 
     CV^2 = 2 pi (nu tau_m)^2 int_{y_r}^{y_th} dx e^{x^2} int_{-inf}^x dy e^{y^2} (1 + erf y)^2
-    (Brunel 2000, appendix A.1). Same arguments and units as :func:`siegert_rate`, ``dt``
-    included (the shifted threshold). Tends to 1 far below threshold (Poisson firing) and to
-    0 far above it.
+    (Brunel 2000, appendix A.1). It tends to 1 far below threshold (Poisson firing) and to 0
+    far above it.
+
+    Parameters
+    ----------
+    mu : float or array_like
+        Mean free membrane potential (V).
+    sigma : float or array_like
+        Noise amplitude (V, > 0): the free membrane potential has variance sigma**2 / 2.
+    tau_m : float or array_like
+        Membrane time constant (s, > 0).
+    V_th : float or array_like
+        Threshold (V).
+    V_r : float or array_like
+        Reset (V, < V_th).
+    tau_ref : float or array_like, optional
+        Absolute refractory period (s, >= 0). Default 0.
+    tau_s : float or array_like, optional
+        Time constant of exponential synapses (s, >= 0; 0: white noise). Default 0.
+    dt : float, optional
+        Time step of the simulation the theory is compared with (s, >= 0; only with
+        tau_s = 0): the threshold is raised by the discrete-time shift. Default 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        The ISI CV (dimensionless).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range.
     """
     y_th, y_r, ref, _, _ = _reduced_thresholds(mu, sigma, tau_m, V_th, V_r, tau_ref, tau_s, dt)
     scaled, M = _reduced_rate(y_th, y_r, ref)
@@ -288,12 +421,41 @@ def isi_cv(mu, sigma, tau_m, V_th, V_r, tau_ref=0.0, tau_s=0.0, dt=0.0):
     return np.sqrt(2.0 * np.pi * scaled**2 * integral)
 
 
-def voltage_density(V, mu, sigma, tau_m, V_th, V_r, tau_ref=0.0):
-    """Stationary membrane-potential density P(V) in 1/V (Brunel 2000, Eq. 21 with delta synapses).
+def voltage_density(V: ArrayLike, mu: ArrayLike, sigma: ArrayLike, tau_m: ArrayLike,
+                    V_th: ArrayLike, V_r: ArrayLike, tau_ref: ArrayLike = 0.0) -> np.ndarray:
+    """Stationary membrane-potential density P(V) of the LIF neuron with white-noise input.
 
-    P(V) = (2 nu tau_m / sigma) e^{-z^2} int_{max(z, y_r)}^{y_th} e^{u^2} du, z = (V - mu)/sigma,
-    and 0 for V >= V_th. It integrates to 1 - nu tau_ref (the refractory neurons are not in it).
-    ``V`` broadcasts against the parameters.
+    P(V) = (2 nu tau_m / sigma) e^{-z^2} int_{max(z, y_r)}^{y_th} e^{u^2} du with
+    z = (V - mu)/sigma, and 0 for V >= V_th (Brunel 2000, Eq. 21). It integrates to
+    1 - nu tau_ref: the refractory neurons are not in it.
+
+    Parameters
+    ----------
+    V : float or array_like
+        Membrane potentials at which to evaluate the density (V); broadcasts against the
+        parameters.
+    mu : float or array_like
+        Mean free membrane potential (V).
+    sigma : float or array_like
+        Noise amplitude (V, > 0).
+    tau_m : float or array_like
+        Membrane time constant (s, > 0).
+    V_th : float or array_like
+        Threshold (V).
+    V_r : float or array_like
+        Reset (V, < V_th).
+    tau_ref : float or array_like, optional
+        Absolute refractory period (s, >= 0). Default 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        P(V) (1/V).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range.
     """
     y_th, y_r, ref, _, _ = _reduced_thresholds(mu, sigma, tau_m, V_th, V_r, tau_ref, 0.0)
     scaled, M = _reduced_rate(y_th, y_r, ref)

@@ -4,7 +4,7 @@ import numpy as np
 
 from theory.errors import ParameterError
 
-__all__ = ["plot_rates"]
+__all__ = ["plot_rates", "layout_problems"]
 
 
 def plot_rates(handles, population_table=None, neuron_table=None, *, start=None, stop=None,
@@ -42,7 +42,7 @@ def plot_rates(handles, population_table=None, neuron_table=None, *, start=None,
         raise ParameterError("no spikes were recorded: set record=Recording(spikes=...)")
     simulated = handles.population_rates(start, stop)
     n_panels = 2 + (neuron_table is not None)
-    fig, axes = plt.subplots(1, n_panels, figsize=(4.2 * n_panels, 3.6))
+    fig, axes = plt.subplots(1, n_panels, figsize=(4.2 * n_panels, 3.6), layout="constrained")
     pops = list(rates)
     x = np.arange(len(pops))
     columns = [] if population_table is None else [c for c in population_table.columns
@@ -78,5 +78,93 @@ def plot_rates(handles, population_table=None, neuron_table=None, *, start=None,
     ax.set_ylabel("neurons")
     ax.legend(fontsize=8)
     ax.set_title("rate histograms (lines: theory)")
-    fig.tight_layout()
     return fig
+
+
+def layout_problems(fig) -> list[str]:
+    """What makes a figure hard to read: overlapping text, unlabelled axes, empty legends.
+
+    The figure is drawn (with its own layout engine) and the window extent of every text it
+    draws is compared with every other and with every other panel: titles, axis labels, the
+    tick labels that are drawn, offset texts, legend entries and titles, and free text. Two
+    extents overlap when they share more than one pixel in both directions.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure, complete, before it is saved.
+
+    Returns
+    -------
+    list of str
+        One sentence per problem, naming the texts (empty when there is none):
+
+        - two texts that overlap;
+        - a text that runs into a panel other than its own;
+        - an axis that draws tick labels but has no label;
+        - a legend without entries.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots(layout="constrained")
+    >>> _ = ax.set(xlabel="time (s)", ylabel="rate (Hz)")
+    >>> layout_problems(fig)
+    []
+    """
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    drawn, problems = _drawn_texts(fig), []
+    for ax in fig.get_axes():
+        if not ax.get_visible():
+            continue
+        for axis, name in ((ax.xaxis, "x"), (ax.yaxis, "y")):
+            shown = [t for tick in axis._update_ticks() for t in (tick.label1, tick.label2)
+                     if t.get_visible() and t.get_text().strip()]
+            drawn += shown if axis.get_visible() else []
+            if axis.get_visible() and shown and not axis.label.get_text().strip():
+                problems.append(f"{_where(ax)}: the {name} axis has tick labels but no label")
+        legend = ax.get_legend()
+        if legend is not None and not legend.get_texts():
+            problems.append(f"{_where(ax)}: an empty legend")
+    boxes = [(t, t.get_window_extent(renderer)) for t in drawn]
+    for i, (a, box_a) in enumerate(boxes):
+        for b, box_b in boxes[i + 1:]:
+            if _intersect(box_a, box_b):
+                problems.append(f"{a.get_text()!r} overlaps {b.get_text()!r}")
+    panels = [ax for ax in fig.get_axes() if ax.get_visible()]
+    for text, box in boxes:
+        for ax in panels:
+            if ax is not text.axes and _intersect(box, ax.bbox):
+                problems.append(f"{text.get_text()!r} runs into {_where(ax)}")
+    return problems
+
+
+def _intersect(a, b):
+    """Whether two window extents share more than one pixel in both directions."""
+    return (min(a.x1, b.x1) - max(a.x0, b.x0) > 1) and (min(a.y1, b.y1) - max(a.y0, b.y0) > 1)
+
+
+def _drawn_texts(artist):
+    """The visible, non-empty texts under ``artist``, tick labels left out (the caller takes
+    those that are drawn from each axis)."""
+    from matplotlib.axis import Tick
+    from matplotlib.text import Text
+
+    texts = []
+    for child in artist.get_children():
+        if not child.get_visible() or isinstance(child, Tick):
+            continue
+        if isinstance(child, Text):
+            if child.get_text().strip():
+                texts.append(child)
+        else:
+            texts += _drawn_texts(child)
+    return texts
+
+
+def _where(ax):
+    title = ax.get_title() or ax.get_title("left")
+    return f"panel {title!r}" if title else "a panel"

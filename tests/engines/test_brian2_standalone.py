@@ -207,3 +207,24 @@ def test_streamed_spike_trains_play_exactly_and_can_be_swapped(tmp_path):
 def test_simulation_threads_must_be_a_positive_integer(threads):
     with pytest.raises(bm.ParameterError, match="threads must be an integer >= 1"):
         bm.Simulation("cpp_standalone", threads=threads)
+
+
+def test_results_of_a_standalone_network_stay_readable_after_another_is_built():
+    """Brian2 has one standalone device per process: building a second network makes it
+    forget the first one's arrays. The first network's handles read their recordings into
+    memory before that, so both runs can be analysed side by side."""
+    def net(n, weight):
+        cell = bm.Neuron(tau_m=0.02, V_th=0.02, V_r=0.01, tau_ref=0.002)
+        return bm.NetworkDescription(
+            {"E": bm.Population(n, cell)},
+            projections={"E->E": bm.Projection(bm.FixedInDegree(20), weight, delay=1.5e-3)},
+            drives={"E": bm.PoissonDrive(K=200, rate=100.0, weight=0.1e-3)},
+            record=bm.Recording(states={"E": (("v",), 3, 1e-3)}))
+
+    first = bm.simulate(net(100, 0.1e-3), duration=0.3, seed=1)
+    before = (first.population_rates(), first.state_traces("E")[1].copy())
+    second = bm.simulate(net(150, -0.1e-3), duration=0.3, seed=1)
+    assert first.population_rates().equals(before[0])
+    assert np.array_equal(first.state_traces("E")[1], before[1])
+    assert second.population_rates().loc["E", "simulated_rate"] < \
+        before[0].loc["E", "simulated_rate"]  # inhibitory recurrence

@@ -1,9 +1,11 @@
-"""Every Python block of the README runs as written in a fresh interpreter, and its numbers
-are those the text promises.
+"""Every Python block of the README and of the user guide (docs/guide) runs as written in a
+fresh interpreter, and its numbers are those the text promises.
 
-A block starts a new interpreter unless the paragraph just before it says it continues an
-earlier example (the word "continuing"); then it runs in the interpreter of the block before.
-Each group runs in its own process; after each block the test reads the values it checks.
+The sources are read in order: the README, then the guide's pages in GUIDE order. A block
+starts a new interpreter unless the paragraph just before it says it continues an earlier
+example: "continuing the Brunel example" continues the README's Brunel network (whichever
+page it is on), any other "continuing" the block before. Each group runs in its own process;
+after each block the test reads the values it checks.
 """
 
 import json
@@ -18,17 +20,29 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+GUIDE = ["describe", "nest", "neo_nwb", "compile_once", "plasticity", "avalanches"]
+BRUNEL = "FixedInDegree(200)"
+
+
 def readme_groups():
-    """[[block, ...], ...]: the README's Python blocks grouped into interpreter sessions."""
-    text = open(os.path.join(ROOT, "README.md")).read()
-    groups, end = [], 0
-    for match in re.finditer(r"```python\n(.*?)```", text, re.S):
-        before = text[end:match.start()].rsplit("\n\n", 2)[-2:]
-        if groups and "continuing" in " ".join(before).lower():
-            groups[-1].append(match.group(1))
-        else:
-            groups.append([match.group(1)])
-        end = match.end()
+    """[[block, ...], ...]: the Python blocks of the README and the guide, grouped into
+    interpreter sessions."""
+    paths = [os.path.join(ROOT, "README.md")] + [
+        os.path.join(ROOT, "docs", "guide", f"{page}.md") for page in GUIDE]
+    groups = []
+    for path in paths:
+        text, end = open(path).read(), 0
+        for match in re.finditer(r"```python\n(.*?)```", text, re.S):
+            paragraphs = text[end:match.start()].rsplit("\n\n", 2)[-2:]
+            before = " ".join(" ".join(paragraphs).split()).lower()
+            block = match.group(1)
+            if "continuing the brunel example" in before:
+                next(g for g in groups if BRUNEL in g[0]).append(block)
+            elif groups and "continuing" in before:
+                groups[-1].append(block)
+            else:
+                groups.append([block])
+            end = match.end()
     return groups
 
 

@@ -106,6 +106,8 @@ class NetworkHandles(EngineHandles):
     monitors: dict = field(default_factory=dict)
     placement: dict = field(default_factory=dict)
     synapse_members: dict = field(default_factory=dict)
+    #: recordings read into memory before Brian2 forgot this network (:meth:`_keep_results`)
+    _kept: dict = field(default_factory=dict, repr=False)
 
     def recorded_populations(self):
         """Populations whose spikes were recorded."""
@@ -116,17 +118,36 @@ class NetworkHandles(EngineHandles):
         return len(self.spikes[population].source)
 
     def _read_spikes(self, population):
+        if ("spikes", population) in self._kept:
+            return self._kept["spikes", population]
         return spike_arrays(self.spikes[population])
 
     def _read_states(self, population, variable):
+        if ("states", population, variable) in self._kept:
+            return self._kept["states", population, variable]
         monitor = self.states[population]
         # copies: Brian2's arrays may be views of buffers freed with the monitor
         return np.array(monitor.t_, copy=True), np.array(getattr(monitor, f"{variable}_"),
                                                           copy=True)
 
     def _read_weights(self, projection):
+        if ("weights", projection) in self._kept:
+            return self._kept["weights", projection]
         monitor = self.weights[projection]
         return np.array(monitor.t_, copy=True), np.array(monitor.w_, copy=True)
+
+    def _keep_results(self):
+        """Read every recording of the description into memory (spikes, states, weights):
+        called before another standalone network is built in this process, after which
+        Brian2 could no longer read this network's arrays."""
+        for population in self.spikes:
+            self._kept["spikes", population] = self._read_spikes(population)
+        for population, monitor in self.states.items():
+            for variable in monitor.record_variables:
+                self._kept["states", population, variable] = self._read_states(population,
+                                                                               variable)
+        for projection in self.weights:
+            self._kept["weights", projection] = self._read_weights(projection)
 
 
 def _drive_channels(d, pop):
@@ -272,6 +293,8 @@ def _build(d, sim, seed, connectivity):
         connectivity = Realisation(d, seed)
     h = NetworkHandles(description=d, seed=seed, connectivity=connectivity, simulation=sim,
                        timings=sim.timings)
+    if sim.device_name == "cpp_standalone":
+        sim.before_reinit(h._keep_results)
     for group_name, pops in neuron_groups(d):
         first = d.populations[pops[0]]
         model = neuron_model(first.neuron, d.trace_tau(pops[0]))
@@ -319,7 +342,7 @@ def _build(d, sim, seed, connectivity):
                 h.weight_samples[name] = sampled_synapses(seed, name, len(drawn[name]), n)
                 h.weights[name] = sim.add(weight_monitor(
                     S, h.weight_samples[name], dt=dt * second,
-                    name=f"weights_{synapses_name(name)}"))
+                    name=f"weights_{synapses_name(name)}", n_synapses=len(drawn[name])))
         del c, drawn  # a large realisation is not kept: the binary reads it from files
     for pop, n in d.recorded_spikes().items():
         h.spikes[pop] = sim.add(spike_monitor(h.populations[pop], n, name=f"spikes_{pop}"))

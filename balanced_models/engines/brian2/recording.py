@@ -2,6 +2,8 @@
 moments accumulated inside the simulation, and weights of sampled synapses.
 """
 
+import contextlib
+import logging
 import re
 
 import numpy as np
@@ -37,17 +39,38 @@ def state_monitor(group, indices, variables=("v",), *, dt=None, name=None):
     return StateMonitor(group, list(variables), record=list(indices), **name_kwargs(name), **kwargs)
 
 
-def weight_monitor(synapses, indices, *, dt, variable="w", name=None):
+def weight_monitor(synapses, indices, *, dt, variable="w", name=None, n_synapses=None):
     """StateMonitor of the weights of the synapses ``indices`` (order of the Connectivity),
-    sampled every ``dt``."""
+    sampled every ``dt``.
+
+    ``n_synapses`` is the number of synapses when the caller knows it and Brian2 does not yet
+    (a standalone binary creates them from files): the indices are checked against it here,
+    and Brian2's warning that it cannot check them is not shown.
+    """
     try:  # unknown before the run when a standalone binary creates the synapses
         n = len(synapses) if synapses._connect_called else None
     except NotImplementedError:
         n = None
+    n = n if n is not None else n_synapses
     if n is not None and len(indices) and max(indices) >= n:
         raise ParameterError(f"synapse index {max(indices)} out of range [0, {n - 1}]")
     check_quantity("dt", dt, second, low=0.0, low_open=True)
-    return StateMonitor(synapses, variable, record=list(indices), dt=dt, **name_kwargs(name))
+    with _without_warning("brian2.monitors.statemonitor.cannot_check_statemonitor_indices",
+                          when=n is not None):
+        return StateMonitor(synapses, variable, record=list(indices), dt=dt,
+                            **name_kwargs(name))
+
+
+@contextlib.contextmanager
+def _without_warning(logger_name, *, when=True):
+    """Drop the records of one Brian2 logger while the block runs (if ``when``)."""
+    logger, drop = logging.getLogger(logger_name), (lambda record: False)
+    if when:
+        logger.addFilter(drop)
+    try:
+        yield
+    finally:
+        logger.removeFilter(drop)
 
 
 def moment_recorder(group, variables=("v",), *, bin_width=None, start=0 * ms, when="end",

@@ -111,6 +111,8 @@ class Simulation:
         if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
             raise ParameterError(f"threads must be an integer >= 1; got {threads!r}")
         self.device_name = device
+        self._executed = False
+        self._before_reinit = []
         self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.timings = {}
@@ -129,7 +131,7 @@ class Simulation:
                 # creating process does
                 self._cleanup = weakref.finalize(self, _remove_directory, self.directory,
                                                  os.getpid())
-            all_devices["cpp_standalone"].reinit()  # forget any previous standalone network
+            _forget_previous_standalone_networks()
             set_device("cpp_standalone", directory=self.directory, build_on_run=False)
             prefs.devices.cpp_standalone.openmp_threads = 0 if threads == 1 else int(threads)
             get_device().insert_code("main", _seed_code(seed))
@@ -215,7 +217,38 @@ class Simulation:
         get_device().run(directory=self.directory, with_output=with_output,
                          run_args=_whole_group_run_args(run_args or {}), **kwargs)
         self.timings["execute"] = time.perf_counter() - start
+        self._executed = True
+        if self not in _STANDALONE:
+            _STANDALONE.add(self)
         return self
+
+    def before_reinit(self, keep):
+        """Call ``keep()`` before another standalone network replaces this one in the process.
+
+        Brian2 has one standalone device per process: building a second network makes it
+        forget the arrays of the first, so results not yet read could no longer be. The
+        handles of a network register a function that reads their recordings into memory.
+        ``keep`` is held by a weak reference (a bound method's object may go away).
+        """
+        self._before_reinit.append(weakref.WeakMethod(keep) if hasattr(keep, "__self__")
+                                   else weakref.ref(keep))
+
+
+#: standalone Simulations of this process that have run (their handles may still read)
+_STANDALONE = weakref.WeakSet()
+
+
+def _forget_previous_standalone_networks():
+    """Let the handles of earlier standalone networks read what they recorded, then reset
+    Brian2's standalone device for a new network."""
+    for sim in list(_STANDALONE):
+        for ref in sim._before_reinit:
+            keep = ref()
+            if keep is not None:
+                keep()
+        sim._before_reinit.clear()
+        _STANDALONE.discard(sim)
+    all_devices["cpp_standalone"].reinit()
 
 
 def _raise_if_interrupted(error):
