@@ -36,6 +36,7 @@ myst_enable_extensions = ["colon_fence"]
 myst_heading_anchors = 3
 html_theme = "alabaster"
 html_static_path = []
+templates_path = ["_templates"]
 
 # the API reference: every public name, documented from its numpydoc docstring
 autosummary_generate = True

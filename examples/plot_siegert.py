@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import balanced_models as bm
 
 cell = bm.Neuron(tau_m=0.02, V_th=0.02, V_r=0.01, tau_ref=0.002)
-rates = [500.0, 650.0, 800.0, 950.0, 1100.0]  # Hz, excitatory input rate per neuron
+rates = [6500.0, 7500.0, 8500.0, 9500.0, 10500.0]  # Hz, excitatory input per neuron
 net = bm.NetworkDescription(
     populations={f"P{k}": bm.Population(500, cell) for k in range(len(rates))},
     drives={f"P{k}": (bm.PoissonDrive(K=1, rate=r, weight=0.2e-3, channel="e"),

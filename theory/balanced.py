@@ -4,6 +4,8 @@ Mean-field matrices (index order E, I): W_ab = j_ab p_ab q_b and W_ax = j_ax p_a
 unscaled weights, p the connection probabilities and q the population fractions. Rates in Hz.
 """
 
+from __future__ import annotations
+
 import numpy as np
 from numpy.typing import ArrayLike
 

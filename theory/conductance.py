@@ -16,6 +16,8 @@ sqrt(tau) xi with
   V-dependent diffusion, computed on a grid in log space (the exponents are O(1/a)).
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -70,7 +72,7 @@ class NeuronParameters:
 SANZENI = NeuronParameters()
 
 
-def conductance_time_constant(tau_m, conductance):
+def conductance_time_constant(tau_m: ArrayLike, conductance: ArrayLike) -> np.ndarray:
     """The membrane time constant shortened by a mean synaptic conductance, 1 / (1/tau_m + g).
 
     Parameters
@@ -476,8 +478,8 @@ def diffusion_cv(mu: float, tau: float, sigma2: Callable, V_th: float, V_r: floa
     The variance of the first-passage time from V_r (the dead time adds nothing to it) over the
     squared mean ISI. E[T] and E[T^2] of the passage from V_r to V_th come from the backward
     equation: with W = exp(-Phi) and s(V) = 2 tau / sigma2(V),
-    E[T_1](x) = int_x^V_th du W(u) int_-inf^u s(v)/W(v) dv and
-    E[T_2](x) = 2 int_x^V_th du W(u) int_-inf^u s(v)/W(v) E[T_1](v) dv.
+    E[T_1](x) = int_x^V_th du W(u) int_(-inf)^u s(v)/W(v) dv and
+    E[T_2](x) = 2 int_x^V_th du W(u) int_(-inf)^u s(v)/W(v) E[T_1](v) dv.
 
     Parameters
     ----------
@@ -563,7 +565,9 @@ def multiplicative_rate(a: float, K: float, g: float, gamma: float,
     return diffusion_rate(mu, tau, s2, n.V_th, n.V_r, n.tau_ref)
 
 
-def filtered_multiplicative_rate(a, K, g, gamma, r_E, r_I, tau_S, n=SANZENI):
+def filtered_multiplicative_rate(a: float, K: float, g: float, gamma: float, r_E: float,
+                                 r_I: float, tau_S: float,
+                                 n: NeuronParameters = SANZENI) -> float:
     """Rate (Hz) of the neuron with exponential conductances of decay tau_S (each spike's
     conductance integral a or g a, in units of C_m) in the diffusion approximation with the
     full V-dependent noise, for Gaussian conductance fluctuations with tau_S << tau.
@@ -576,7 +580,7 @@ def filtered_multiplicative_rate(a, K, g, gamma, r_E, r_I, tau_S, n=SANZENI):
       order as the exact effect of a conductance pulse, 1 - exp(-w). The noise stays
       sigma^2(V) = tau sum lambda w^2 (V - E)^2.
     * Fourcaud-Brunel shift with the local noise: threshold and reset move up by
-      (sqrt(2)|zeta(1/2)|/2) sigma(V) sqrt(tau_S/tau), sigma(V) taken at the threshold and at
+      (sqrt(2) abs(zeta(1/2)) / 2) sigma(V) sqrt(tau_S/tau), sigma(V) taken at the threshold and at
       the reset, where the boundary layer is.
 
     The first-passage rate is that of A13 (:func:`diffusion_rate`). Not included: the shot
@@ -602,8 +606,8 @@ def filtered_multiplicative_rate(a, K, g, gamma, r_E, r_I, tau_S, n=SANZENI):
     float
         Firing rate (Hz).
 
-    Example
-    -------
+    Examples
+    --------
     >>> round(float(filtered_multiplicative_rate(1.6e-3, 1000, 20.0, 0.25, 42.35, 22.35,
     ...                                          1e-4)), 2)
     19.27

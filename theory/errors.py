@@ -4,6 +4,8 @@ The theory package never imports a simulator, so this module checks plain number
 ``balanced_models.engines.brian2.units`` adds the checks of Brian2's physical dimensions.
 """
 
+from __future__ import annotations
+
 from typing import Any
 
 import numpy as np

@@ -11,8 +11,11 @@
    and variance of covariances, participation ratio.
 """
 
+from __future__ import annotations
+
 import numpy as np
 import scipy.linalg
+from numpy.typing import ArrayLike
 
 from .errors import (ParameterError, require, require_nonnegative, require_positive,
                      require_shape)
@@ -24,13 +27,50 @@ __all__ = ["input_moments", "working_point", "effective_connectivity",
            "covariance_variances", "participation_ratio", "external_rates_for_input", "cvs_at"]
 
 
-def input_moments(J, nu, tau_m, J_x=None, nu_x=None, mu_dc=0.0, J2=None, J_x2=None):
-    """Per-neuron mean mu (V) and noise amplitude sigma (V) of the input (diffusion approx.).
+def input_moments(J: ArrayLike, nu: ArrayLike, tau_m: float, J_x: ArrayLike | None = None,
+                  nu_x: ArrayLike | None = None, mu_dc: ArrayLike = 0.0,
+                  J2: ArrayLike | None = None,
+                  J_x2: ArrayLike | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per-neuron mean and noise amplitude of the input in the diffusion approximation.
 
-    J : (N, N) recurrent weights; nu : (N,) rates; J_x : (N, M) external weights with rates
-    nu_x (M,), or None; mu_dc : constant drive tau_m I/C (V), scalar or (N,);
-    J2, J_x2 : the second moments of J and J_x (default J*J and J_x*J_x, the case of one
-    synapse per entry). A population-level model passes J = K J_mean and J2 = K E[J^2]."""
+    mu_i = tau_m (J nu + J_x nu_x)_i + mu_dc_i and sigma_i^2 = tau_m (J2 nu + J_x2 nu_x)_i.
+
+    Parameters
+    ----------
+    J : array_like, shape (N, N)
+        Recurrent weights J[post, pre] (V).
+    nu : array_like, shape (N,)
+        Rates (Hz, >= 0).
+    tau_m : float
+        Membrane time constant (s, > 0).
+    J_x : array_like, shape (N, M), optional
+        External weights (V); None: no external input.
+    nu_x : array_like, shape (M,), optional
+        Rates of the external inputs (Hz).
+    mu_dc : float or array_like, optional
+        Constant drive tau_m I/C (V), a scalar or shape (N,). Default 0.
+    J2, J_x2 : array_like, optional
+        Second moments of J and J_x (default J*J and J_x*J_x: one synapse per entry). A
+        population-level model passes J = K J_mean and J2 = K E[J^2].
+
+    Returns
+    -------
+    mu : numpy.ndarray, shape (N,)
+        Mean input (V).
+    sigma : numpy.ndarray, shape (N,)
+        Noise amplitude (V).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite, outside its range or of the wrong shape.
+    """
+    require_positive("tau_m", tau_m, "s")
+    require_nonnegative("nu", nu, "Hz")
+    for name, value in (("J", J), ("J_x", J_x), ("nu_x", nu_x), ("mu_dc", mu_dc), ("J2", J2),
+                        ("J_x2", J_x2)):
+        if value is not None:
+            require(name, value)
     mu = tau_m * (J @ nu) + mu_dc
     s2 = tau_m * (((J * J) if J2 is None else J2) @ nu)
     if J_x is not None:
@@ -39,18 +79,62 @@ def input_moments(J, nu, tau_m, J_x=None, nu_x=None, mu_dc=0.0, J2=None, J_x2=No
     return mu, np.sqrt(s2)
 
 
-def working_point(J, tau_m, V_th, V_r, tau_ref, J_x=None, nu_x=None, mu_dc=0.0, tau_s=0.0,
-                  damping=0.2, tol=1e-10, max_iter=20000, nu0=None, J2=None, J_x2=None,
-                  dt=0.0):
+def working_point(J: ArrayLike, tau_m: float, V_th: float, V_r: float, tau_ref: float,
+                  J_x: ArrayLike | None = None, nu_x: ArrayLike | None = None,
+                  mu_dc: ArrayLike = 0.0, tau_s: float = 0.0, damping: float = 0.2,
+                  tol: float = 1e-10, max_iter: int = 20000, nu0: ArrayLike | None = None,
+                  J2: ArrayLike | None = None, J_x2: ArrayLike | None = None,
+                  dt: float = 0.0) -> dict:
     """Self-consistent per-neuron rates nu_i = Phi(mu_i(nu), sigma_i(nu)).
 
-    The arguments of :func:`input_moments` define the input (J2, J_x2: second moments, for
-    population-level models); the rest are those of :func:`theory.lif.siegert_rate` (``dt``:
-    the time step of the simulation compared with, for the discrete-time threshold shift).
+    A damped iteration nu <- (1 - damping) nu + damping Phi: each step is one matrix-vector
+    product and one vectorised Siegert evaluation.
 
-    Damped iteration nu <- (1 - damping) nu + damping Phi; each step is one matrix-vector
-    product and one vectorised Siegert evaluation. Returns dict(nu, mu, sigma, iterations).
-    Raises RuntimeError if it does not converge to |change| < tol (Hz) within max_iter.
+    Parameters
+    ----------
+    J : array_like, shape (N, N)
+        Recurrent weights J[post, pre] (V).
+    tau_m : float
+        Membrane time constant (s, > 0).
+    V_th : float
+        Threshold (V).
+    V_r : float
+        Reset (V).
+    tau_ref : float
+        Refractory period (s, >= 0).
+    J_x : array_like, shape (N, M), optional
+        External weights (V); None: no external input.
+    nu_x : array_like, shape (M,), optional
+        Rates of the external inputs (Hz).
+    mu_dc : float or array_like, optional
+        Constant drive tau_m I/C (V), a scalar or shape (N,). Default 0.
+    tau_s : float, optional
+        Synaptic time constant (s, >= 0; the Fourcaud-Brunel shift). Default 0.
+    damping : float, optional
+        Step of the iteration (in (0, 1]). Default 0.2.
+    tol : float, optional
+        Convergence: the largest change of a rate in one step (Hz). Default 1e-10.
+    max_iter : int, optional
+        Iterations at most. Default 20000.
+    nu0 : array_like, shape (N,), optional
+        Initial rates (Hz); default 10 Hz each.
+    J2, J_x2 : array_like, optional
+        Second moments of the weights, as for :func:`input_moments`.
+    dt : float, optional
+        Time step of the simulation compared with (s, >= 0): the discrete-time threshold
+        shift of :func:`theory.lif.siegert_rate`. Default 0.
+
+    Returns
+    -------
+    dict
+        ``nu`` (Hz), ``mu`` (V) and ``sigma`` (V) per neuron, and ``iterations``.
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite, outside its range or of the wrong shape.
+    RuntimeError
+        If it does not converge within ``max_iter`` iterations.
     """
     require_positive("tau_m", tau_m, "s")
     require_positive("damping", damping)
@@ -69,15 +153,53 @@ def working_point(J, tau_m, V_th, V_r, tau_ref, J_x=None, nu_x=None, mu_dc=0.0, 
                        f"(last change {change:.3g} Hz)")
 
 
-def effective_connectivity(J, wp, tau_m, V_th, V_r, tau_ref, tau_s=0.0, dt=0.0):
-    """W = diag(alpha) J + diag(beta) J^2 (dimensionless) at the working point ``wp``;
-    returns (W, alpha in 1/V, beta in 1/V^2)."""
+def effective_connectivity(J: ArrayLike, wp: dict, tau_m: float, V_th: float, V_r: float,
+                           tau_ref: float, tau_s: float = 0.0,
+                           dt: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The effective connectivity W = diag(alpha) J + diag(beta) J^2 at a working point.
+
+    alpha_i = tau_m dnu_i/dmu_i and beta_i = tau_m dnu_i/dsigma_i^2, the zero-frequency
+    linear response.
+
+    Parameters
+    ----------
+    J : array_like, shape (N, N)
+        Weights J[post, pre] (V).
+    wp : dict
+        The :func:`working_point`.
+    tau_m : float
+        Membrane time constant (s, > 0).
+    V_th : float
+        Threshold (V).
+    V_r : float
+        Reset (V).
+    tau_ref : float
+        Refractory period (s, >= 0).
+    tau_s : float, optional
+        Synaptic time constant (s, >= 0). Default 0.
+    dt : float, optional
+        Time step of the simulation compared with (s, >= 0). Default 0.
+
+    Returns
+    -------
+    W : numpy.ndarray, shape (N, N)
+        Effective connectivity (dimensionless).
+    alpha : numpy.ndarray, shape (N,)
+        Gains to the mean input (1/V).
+    beta : numpy.ndarray, shape (N,)
+        Gains to the input variance (1/V^2).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite, outside its range or of the wrong shape.
+    """
     d_mu, d_s2 = rate_derivatives(wp["mu"], wp["sigma"], tau_m, V_th, V_r, tau_ref, tau_s, dt)
     alpha, beta = tau_m * d_mu, tau_m * d_s2
     return linear_response_connectivity(J, alpha, beta), alpha, beta
 
 
-def linear_response_connectivity(J, alpha, beta):
+def linear_response_connectivity(J: ArrayLike, alpha: ArrayLike, beta: ArrayLike) -> np.ndarray:
     """The effective connectivity W = diag(alpha) J + diag(beta) J*J.
 
     Parameters
@@ -98,8 +220,10 @@ def linear_response_connectivity(J, alpha, beta):
     return alpha[:, None] * J + beta[:, None] * J * J
 
 
-def resolved_theory(J, tau_m, V_th, V_r, tau_ref, J_x=None, nu_x=None, mu_dc=0.0, tau_s=0.0,
-                    damping=0.5, dt=0.0, nu=None):
+def resolved_theory(J: ArrayLike, tau_m: float, V_th: float, V_r: float, tau_ref: float,
+                    J_x: ArrayLike | None = None, nu_x: ArrayLike | None = None,
+                    mu_dc: ArrayLike = 0.0, tau_s: float = 0.0, damping: float = 0.5,
+                    dt: float = 0.0, nu: ArrayLike | None = None) -> dict:
     """The whole neuron-resolved theory on one matrix: the working point, the ISI CVs, the
     effective connectivity and the covariances with autocovariance noise.
 
@@ -137,17 +261,39 @@ def resolved_theory(J, tau_m, V_th, V_r, tau_ref, J_x=None, nu_x=None, mu_dc=0.0
     return dict(wp=wp, cv=cv, W=W, alpha=alpha, beta=beta, a=a, C=C, D=D)
 
 
-def covariances(W, a, noise="autocovariance", dtype=np.float64):
-    """Zero-frequency covariances (Hz) of the linear rate model dx = W dx + xi.
+def covariances(W: ArrayLike, a: ArrayLike, noise: str | tuple | ArrayLike = "autocovariance",
+                dtype: type = np.float64) -> tuple[np.ndarray, np.ndarray]:
+    """Zero-frequency covariances of the linear rate model with output noise.
 
-    a : per-neuron autocovariance nu CV^2 (Hz)
-    noise : 'autocovariance' (D = (B*B)^-1 a so that diag(C) = a exactly),
-        'spectral_radius' (D = a (1 - R^2) with R^2 the bulk radius of W's block variances
-        given as noise=('spectral_radius', R2)), or an array D given directly.
-    dtype : numpy.float64 (default), or numpy.float32 for statistics over many large
-        realisations: twice as fast, with a relative error of about 1e-7 cond(1 - W) per
-        entry instead of 1e-16 cond(1 - W).
-    Returns (C, D).
+    C = B D B^T with B = (1 - W)^-1.
+
+    Parameters
+    ----------
+    W : array_like, shape (N, N)
+        Effective connectivity (dimensionless).
+    a : array_like, shape (N,)
+        Autocovariance of each neuron, nu CV^2 (Hz, >= 0).
+    noise : str, tuple or array_like, optional
+        The output noise D: 'autocovariance' (default; D = (B*B)^-1 a, so that diag(C) = a
+        exactly), ('spectral_radius', R2) (D = a (1 - R^2), with R^2 the bulk radius of W's
+        block variances), or D itself, shape (N,).
+    dtype : type, optional
+        numpy.float64 (default), or numpy.float32 for statistics over many large realisations:
+        twice as fast, with a relative error of about 1e-7 cond(1 - W) per entry instead of
+        1e-16 cond(1 - W).
+
+    Returns
+    -------
+    C : numpy.ndarray, shape (N, N)
+        Covariances (Hz).
+    D : numpy.ndarray, shape (N,)
+        The output noise used (Hz).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite, negative where it must not be, of the wrong shape, or the
+        noise model is unknown.
     """
     if dtype not in (np.float64, np.float32):
         raise ParameterError(f"dtype must be numpy.float64 or numpy.float32; got {dtype!r}")
@@ -185,9 +331,33 @@ def _congruence(B, D):
     return (B * D[None, :]) @ B.T
 
 
-def block_means_and_variances(W, populations):
-    """Block mean and variance of the entries of W (zeros included) for every pair of
-    populations: returns (M, S) as K x K arrays, M[a, b] = mean of W[a-block, b-block]."""
+def block_means_and_variances(W: ArrayLike,
+                              populations: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and variance of the entries of each block of W, zeros included.
+
+    Parameters
+    ----------
+    W : array_like, shape (N, N)
+        A matrix over the neurons, W[post, pre].
+    populations : dict
+        {name: slice or index array} of the neurons of each population.
+
+    Returns
+    -------
+    M : numpy.ndarray, shape (K, K)
+        M[a, b], the mean of the block from population b to population a.
+    S : numpy.ndarray, shape (K, K)
+        The variances.
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite, outside its range or of the wrong shape.
+    """
+    require("W", W)
+    if not isinstance(populations, dict) or not populations:
+        raise ParameterError(f"populations must be a non-empty dict {{name: slice or indices}}; "
+                             f"got {populations!r}")
     names = list(populations)
     K = len(names)
     M, S = np.zeros((K, K)), np.zeros((K, K))
@@ -206,18 +376,60 @@ def _sizes_and_means(W, a, populations):
     return sizes, a_bar
 
 
-def bulk_radius_squared(W, populations):
-    """R^2: Perron root of the entry-variance matrix, S_ab N_b, from W's block variances."""
+def bulk_radius_squared(W: ArrayLike, populations: dict) -> float:
+    """R^2, the squared radius of the bulk of W's eigenvalues, from its block variances.
+
+    The Perron root of the entry-variance matrix S_ab N_b.
+
+    Parameters
+    ----------
+    W : array_like, shape (N, N)
+        Effective connectivity.
+    populations : dict
+        {name: slice or index array} of the neurons of each population.
+
+    Returns
+    -------
+    float
+        R^2 (dimensionless).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite, outside its range or of the wrong shape.
+    """
     _, S = block_means_and_variances(W, populations)
     sizes, _ = _sizes_and_means(W, None, populations)
     return float(np.max(np.linalg.eigvals(S * sizes[None, :]).real))
 
 
-def mean_covariances(W, a, populations):
-    """Disorder-averaged mean cross-covariance c_ab (Hz) between populations (sec. 3.5):
-    [(1 - Wbar)^-1 Lambda (1 - Wbar)^-T - Lambda]_ab, Wbar_ab = N_b mean(W_ab),
-    Lambda = diag(mean a_a / N_a). Independent of the heterogeneity given the mean a."""
+def mean_covariances(W: ArrayLike, a: ArrayLike, populations: dict) -> np.ndarray:
+    """Disorder-averaged mean cross-covariance between populations (sec. 3.5).
+
+    c_ab = [(1 - Wbar)^-1 Lambda (1 - Wbar)^-T - Lambda]_ab with Wbar_ab = N_b mean(W_ab) and
+    Lambda = diag(mean a_a / N_a). It does not depend on the heterogeneity, given the mean a.
+
+    Parameters
+    ----------
+    W : array_like, shape (N, N)
+        Effective connectivity.
+    a : array_like, shape (N,)
+        Autocovariance of each neuron, nu CV^2 (Hz).
+    populations : dict
+        {name: slice or index array} of the neurons of each population.
+
+    Returns
+    -------
+    numpy.ndarray, shape (K, K)
+        Mean cross-covariances (Hz).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite, outside its range or of the wrong shape.
+    """
     M, _ = block_means_and_variances(W, populations)
+    require_nonnegative("a", a, "Hz")
     sizes, a_bar = _sizes_and_means(W, a, populations)
     W_bar = M * sizes[None, :]
     inv = np.linalg.inv(np.eye(len(sizes)) - W_bar)
@@ -225,11 +437,33 @@ def mean_covariances(W, a, populations):
     return inv @ Lam @ inv.T - Lam
 
 
-def covariance_variances(W, a, populations):
-    """Disorder-averaged variance of cross-covariances (Hz^2) per population pair (sec. 3.5):
+def covariance_variances(W: ArrayLike, a: ArrayLike, populations: dict) -> np.ndarray:
+    """Disorder-averaged variance of cross-covariances per population pair (sec. 3.5).
+
     (s_a a_a^2 + s_b a_b^2)/(1 - R^2) + [sum_c N_c s_c^2 a_c^2]/(1 - R^2)^2, with s_c the
-    variance of the outgoing effective weights of population c (column block variance)."""
+    variance of the outgoing effective weights of population c.
+
+    Parameters
+    ----------
+    W : array_like, shape (N, N)
+        Effective connectivity.
+    a : array_like, shape (N,)
+        Autocovariance of each neuron, nu CV^2 (Hz).
+    populations : dict
+        {name: slice or index array} of the neurons of each population.
+
+    Returns
+    -------
+    numpy.ndarray, shape (K, K)
+        Variances of the cross-covariances (Hz^2).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite, outside its range or of the wrong shape.
+    """
     _, S = block_means_and_variances(W, populations)
+    require_nonnegative("a", a, "Hz")
     sizes, a_bar = _sizes_and_means(W, a, populations)
     s = np.average(S, axis=0, weights=sizes)  # variance of outgoing weights of each source
     R2 = bulk_radius_squared(W, populations)
@@ -238,18 +472,67 @@ def covariance_variances(W, a, populations):
     return direct / (1 - R2) + shared
 
 
-def participation_ratio(C):
-    """(tr C)^2 / tr(C^2)."""
-    C = np.asarray(C, dtype=float)
+def participation_ratio(C: ArrayLike) -> float:
+    """The participation ratio (tr C)^2 / tr(C^2) of a covariance matrix.
+
+    Parameters
+    ----------
+    C : array_like, shape (N, N)
+        A symmetric covariance matrix.
+
+    Returns
+    -------
+    float
+        The participation ratio (between 1 and N).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite, outside its range or of the wrong shape.
+    """
+    C = require_shape("C", require("C", C), (None, None))
     return np.trace(C) ** 2 / np.sum(C * C)
 
 
-def external_rates_for_input(mu, sigma, J_exc, J_inh, tau_m, mu_dc=0.0):
-    """Rates (Hz) of one excitatory (weight J_exc) and one inhibitory (J_inh) Poisson source
-    per neuron that give the mean input mu and noise amplitude sigma (V; scalars or arrays
-    that broadcast, giving rates of that shape after the first axis), with recurrent input
-    already subtracted from mu and sigma^2 by the caller if present:
-    tau_m (J_e nu_e + J_i nu_i) = mu - mu_dc, tau_m (J_e^2 nu_e + J_i^2 nu_i) = sigma^2."""
+def external_rates_for_input(mu: ArrayLike, sigma: ArrayLike, J_exc: float, J_inh: float,
+                             tau_m: float, mu_dc: ArrayLike = 0.0) -> np.ndarray:
+    """Rates of one excitatory and one inhibitory Poisson input that give mu and sigma.
+
+    tau_m (J_exc nu_e + J_inh nu_i) = mu - mu_dc and tau_m (J_exc^2 nu_e + J_inh^2 nu_i) =
+    sigma^2. Recurrent input, if any, must already be subtracted from mu and sigma^2.
+
+    Parameters
+    ----------
+    mu : float or array_like
+        Mean input (V).
+    sigma : float or array_like
+        Noise amplitude (V, >= 0); broadcasts against mu.
+    J_exc : float
+        Weight of the excitatory input (V, > 0).
+    J_inh : float
+        Weight of the inhibitory input (V, < 0).
+    tau_m : float
+        Membrane time constant (s, > 0).
+    mu_dc : float or array_like, optional
+        Constant drive (V). Default 0.
+
+    Returns
+    -------
+    numpy.ndarray, shape (2, ...)
+        The excitatory and inhibitory rates (Hz).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite, outside its range or of the wrong shape.
+        If no non-negative rates give this mu and sigma, too.
+    """
+    require("mu", mu, unit="V")
+    require_nonnegative("sigma", sigma, "V")
+    require("J_exc", J_exc, low=0.0, low_open=True, unit="V")
+    require("J_inh", J_inh, high=0.0, high_open=True, unit="V")
+    require_positive("tau_m", tau_m, "s")
+    require("mu_dc", mu_dc, unit="V")
     A = tau_m * np.array([[J_exc, J_inh], [J_exc**2, J_inh**2]])
     rhs = np.array(np.broadcast_arrays(np.asarray(mu, dtype=float) - mu_dc,
                                        np.asarray(sigma, dtype=float) ** 2))
@@ -258,6 +541,37 @@ def external_rates_for_input(mu, sigma, J_exc, J_inh, tau_m, mu_dc=0.0):
     return nu
 
 
-def cvs_at(wp, tau_m, V_th, V_r, tau_ref, tau_s=0.0, dt=0.0):
-    """Per-neuron ISI CVs at the working point."""
+def cvs_at(wp: dict, tau_m: float, V_th: float, V_r: float, tau_ref: float,
+           tau_s: float = 0.0, dt: float = 0.0) -> np.ndarray:
+    """Per-neuron ISI CVs at a working point.
+
+    Parameters
+    ----------
+    wp : dict
+        The :func:`working_point` (its ``mu`` and ``sigma``).
+    tau_m : float
+        Membrane time constant (s, > 0).
+    V_th : float
+        Threshold (V).
+    V_r : float
+        Reset (V).
+    tau_ref : float
+        Refractory period (s, >= 0).
+    tau_s : float, optional
+        Synaptic time constant (s, >= 0). Default 0.
+    dt : float, optional
+        Time step of the simulation compared with (s, >= 0). Default 0.
+
+    Returns
+    -------
+    numpy.ndarray, shape (N,)
+        The CVs (dimensionless).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite, outside its range or of the wrong shape.
+    """
+    if not isinstance(wp, dict) or not {"mu", "sigma"} <= set(wp):
+        raise ParameterError("wp must be a working_point (a dict with 'mu' and 'sigma')")
     return isi_cv(wp["mu"], wp["sigma"], tau_m, V_th, V_r, tau_ref, tau_s, dt)

@@ -16,18 +16,20 @@ combined analytically with erfcx/Dawson functions before they are evaluated.
 
 Exponential synapses with time constant ``tau_s`` << tau_m are handled by the
 Fourcaud & Brunel (2002) shift of threshold and reset by sigma * (alpha/2) sqrt(tau_s/tau_m),
-alpha = sqrt(2) |zeta(1/2)|.
+alpha = sqrt(2) abs(zeta(1/2)).
 
 A simulation with time step ``dt`` checks the threshold only on the time grid; between two
 checks the free membrane moves by sigma sqrt(dt/tau_m) (SD), so a path that crosses and comes
 back in between is missed. To first order in sqrt(dt/tau_m) this raises the threshold, and
-only the threshold, by rho sigma sqrt(dt/tau_m), rho = |zeta(1/2)|/sqrt(2 pi) = 0.5826, the
+only the threshold, by rho sigma sqrt(dt/tau_m), rho = abs(zeta(1/2)) / sqrt(2 pi) = 0.5826, the
 mean overshoot of a Gaussian random walk over a distant barrier (Siegmund's corrected
 diffusion approximation); the reset is exact on the grid. Pass ``dt`` to include it.
 
 Public functions take physical parameters; the private ``_name`` helpers take reduced
 variables (y = (V - mu)/sigma) so that the numerics can be tested on their own.
 """
+
+from __future__ import annotations
 
 import functools
 

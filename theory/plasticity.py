@@ -13,9 +13,12 @@ dimensionless for soft Hebbian and Kohonen (beta_hat = sqrt(N) beta in V), in V 
 homeostatic rule (j_n = sqrt(N) w_norm, rho the postsynaptic target rate).
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass, replace
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.integrate import solve_ivp
 from scipy.optimize import brentq, minimize_scalar
 
@@ -30,16 +33,33 @@ __all__ = ["MeanFieldNetwork", "weight_drift", "homeostatic_fixed_point", "kohon
 
 @dataclass(frozen=True)
 class MeanFieldNetwork:
-    """A balanced network's block structure.
+    """A balanced network's block structure, for the mean-field theory of its weights.
 
-    j : (n, n) unscaled recurrent weights (V), rows post, columns pre
-    j_x : (n, m) unscaled weights from the m external populations (V)
-    p : connection probability (all blocks)
-    q : (n,) population sizes as fractions of N;  q_x : (m,) the same for the inputs
-    r_x : (m,) input rates (Hz)
-    c : pairwise count correlation of the inputs of the first external population
-    N : network size, or None for the N -> infinity limit (only used for the 1/N_x
-        shared-input covariance at c < 1)
+    Parameters
+    ----------
+    j : tuple
+        Unscaled recurrent weights, shape (n, n) (V), rows post, columns pre.
+    j_x : tuple
+        Unscaled weights from the m external populations, shape (n, m) (V).
+    p : float
+        Connection probability of every block (0 to 1).
+    q : tuple
+        Population sizes as fractions of N, shape (n,).
+    q_x : tuple
+        The same for the external populations, shape (m,).
+    r_x : tuple
+        Rates of the external inputs (Hz), shape (m,).
+    c : float, optional
+        Pairwise count correlation of the inputs of the first external population (0 to 1).
+        Default 0.
+    N : float, optional
+        Network size, or None (the default) for the N -> infinity limit; only used for the
+        1/N_x shared-input covariance at c < 1.
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite, outside its range or the shapes do not match.
     """
 
     j: tuple
@@ -106,16 +126,54 @@ class MeanFieldNetwork:
         return window * self.spectral_covariance()
 
 
-def weight_drift(kind, j, r_post, r_pre, C, tau, *, eta, N=None, j_max=None, beta_hat=None,
-                 j_n=None, rho=None):
-    """Mean-field drift dj/dt (per s) of a block of weights j (V) under one rule.
+def weight_drift(kind: str, j: ArrayLike, r_post: ArrayLike, r_pre: ArrayLike, C: ArrayLike,
+                 tau: float, *, eta: float, N: float | None = None,
+                 j_max: float | None = None, beta_hat: float | None = None,
+                 j_n: float | None = None, rho: float | None = None) -> np.ndarray:
+    """Mean-field drift dj/dt of a block of weights under one STDP rule.
 
-    r_post, r_pre : rates (Hz);  C : zero-frequency cross-spectral density C~ of the pair (Hz)
-    tau : trace time constant (s);  eta as in the rule (module doc)
-    soft_hebbian: eta [j_max (tau r_a r_b + C/2) - j (tau r_a r_b + C/2)]
-    kohonen:      eta [beta_hat (tau r_a r_b + C/2) - j r_a]
-    homeostatic:  -(eta sqrt(N)/j_n) j [r_b (2 tau r_a - 2 rho tau) + C]
-    additive:     eta sqrt(N) (K+ - K-) = 0 for symmetric covariances (no restoring force)
+    - soft_hebbian: eta [j_max (tau r_a r_b + C/2) - j (tau r_a r_b + C/2)]
+    - kohonen: eta [beta_hat (tau r_a r_b + C/2) - j r_a]
+    - homeostatic: -(eta sqrt(N)/j_n) j [r_b (2 tau r_a - 2 rho tau) + C]
+    - additive: eta sqrt(N) (K+ - K-) = 0 for symmetric covariances (no restoring force)
+
+    Parameters
+    ----------
+    kind : {'soft_hebbian', 'kohonen', 'homeostatic', 'additive'}
+        The rule.
+    j : float or array_like
+        Unscaled weights (V).
+    r_post : float or array_like
+        Postsynaptic rate (Hz, >= 0).
+    r_pre : float or array_like
+        Presynaptic rate (Hz, >= 0).
+    C : float or array_like
+        Zero-frequency cross-spectral density C~ of the pair (Hz).
+    tau : float
+        Trace time constant (s, > 0).
+    eta : float
+        Learning rate, as in the rule (module documentation).
+    N : float, optional
+        Network size (homeostatic and additive rules).
+    j_max : float, optional
+        Bound of the soft Hebbian rule (V).
+    beta_hat : float, optional
+        Kohonen's beta_hat = sqrt(N) beta (V).
+    j_n : float, optional
+        Normaliser of the homeostatic rule (V).
+    rho : float, optional
+        Target rate of the homeostatic rule (Hz).
+
+    Returns
+    -------
+    numpy.ndarray
+        dj/dt (V/s).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range.
+        If the rule's own parameter is missing or the kind is unknown, too.
     """
     if kind not in ("soft_hebbian", "kohonen", "homeostatic", "additive"):
         raise ParameterError(f"kind must be soft_hebbian, kohonen, homeostatic or additive; "
@@ -162,13 +220,42 @@ def _roots(f, grid, ok):
     return sorted(roots)
 
 
-def homeostatic_fixed_point(net, post, pre, rho, tau, *, bounds=(-1.0, 0.0),
-                            include_covariance=True):
+def homeostatic_fixed_point(net: MeanFieldNetwork, post: int, pre: int, rho: float,
+                            tau: float, *, bounds: tuple = (-1.0, 0.0),
+                            include_covariance: bool = True) -> tuple[float, np.ndarray]:
     """Fixed point of the homeostatic rule on the block j[post][pre] (e.g. I->E iSTDP).
 
-    Solves r_pre (2 tau (r_post - rho)) + C~_post,pre = 0 for j[post][pre] within ``bounds``
-    (V); at c = 0 and N -> infinity this pins r_post = rho, with c > 0 it gives
-    r_post = rho / (1 + c/(2 tau r_x)) (sec. 4.3). Returns (j*, rates at j*).
+    Solves r_pre (2 tau (r_post - rho)) + C~_post,pre = 0 for j[post][pre]. At c = 0 and
+    N -> infinity this pins r_post = rho; with c > 0 it gives r_post = rho / (1 + c/(2 tau r_x))
+    (sec. 4.3).
+
+    Parameters
+    ----------
+    net : MeanFieldNetwork
+        The network.
+    post, pre : int
+        Indices of the postsynaptic and presynaptic populations.
+    rho : float
+        Target rate (Hz, >= 0).
+    tau : float
+        Trace time constant (s, > 0).
+    bounds : tuple of float, optional
+        The interval of j[post][pre] searched (V). Default (-1, 0).
+    include_covariance : bool, optional
+        Whether the covariance term C~ enters (default True).
+
+    Returns
+    -------
+    j : float
+        The fixed point (V).
+    rates : numpy.ndarray
+        The balanced rates at it (Hz).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range.
+        If there is not exactly one fixed point within ``bounds``, too.
     """
     require("tau", tau, low=0.0, low_open=True, unit="s")
     require_nonnegative("rho", rho, "Hz")
@@ -203,11 +290,36 @@ def _kohonen_condition(net, a, tau, beta_hat):
     return g
 
 
-def kohonen_fixed_points(net, a, beta_hat, tau, *, bounds=(0.0, 0.2)):
-    """Fixed points of the Kohonen rule on the recurrent block j[a][a] within ``bounds`` (V).
+def kohonen_fixed_points(net: MeanFieldNetwork, a: int, beta_hat: float, tau: float, *,
+                         bounds: tuple = (0.0, 0.2)) -> list:
+    """Fixed points of the Kohonen rule on the recurrent block j[a][a].
 
-    Returns a list of (j*, stable) in increasing j: the lower fixed point is stable, the upper
-    one (if any) unstable (sec. 4.3); stability is the sign of the drift's slope."""
+    The lower fixed point is stable, the upper one (if any) unstable (sec. 4.3); stability is
+    the sign of the drift's slope.
+
+    Parameters
+    ----------
+    net : MeanFieldNetwork
+        The network.
+    a : int
+        Index of the population.
+    beta_hat : float
+        sqrt(N) beta (V, >= 0).
+    tau : float
+        Trace time constant (s, > 0).
+    bounds : tuple of float, optional
+        The interval of j searched (V). Default (0, 0.2).
+
+    Returns
+    -------
+    list of tuple
+        (j in V, stable) for each fixed point, in increasing j.
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range.
+    """
     require("beta_hat", beta_hat, low=0.0, unit="V")
     g = _kohonen_condition(net, a, tau, beta_hat)
     grid, ok = _balanced_interval(net, a, a, *bounds)
@@ -218,12 +330,39 @@ def kohonen_fixed_points(net, a, beta_hat, tau, *, bounds=(0.0, 0.2)):
     return out
 
 
-def kohonen_fixed_point_curve(net, a, tau, *, bounds=(0.0, 0.2), n=2001):
-    """Every Kohonen fixed point at once: j on a grid of the balanced range within ``bounds``
-    (V) and the beta_hat (V) for which j is a fixed point,
-    beta_hat(j) = j r_a / (tau r_a^2 + C~_aa/2). Below the maximum of beta_hat(j) (the
-    saddle-node) the branch is stable, above it unstable. tau in s; n grid points.
-    Returns (j, beta_hat) arrays."""
+def kohonen_fixed_point_curve(net: MeanFieldNetwork, a: int, tau: float, *,
+                              bounds: tuple = (0.0, 0.2),
+                              n: int = 2001) -> tuple[np.ndarray, np.ndarray]:
+    """Every Kohonen fixed point at once, as beta_hat(j).
+
+    beta_hat(j) = j r_a / (tau r_a^2 + C~_aa/2) on a grid of the balanced range of j. Below
+    the maximum of beta_hat(j) (the saddle-node) the branch is stable, above it unstable.
+
+    Parameters
+    ----------
+    net : MeanFieldNetwork
+        The network.
+    a : int
+        Index of the population.
+    tau : float
+        Trace time constant (s, > 0).
+    bounds : tuple of float, optional
+        The range of j (V). Default (0, 0.2).
+    n : int, optional
+        Grid points (>= 2). Default 2001.
+
+    Returns
+    -------
+    j : numpy.ndarray
+        Weights where the balanced state exists (V).
+    beta_hat : numpy.ndarray
+        beta_hat at which each is a fixed point (V).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range.
+    """
     require("tau", tau, low=0.0, low_open=True, unit="s")
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
         raise ParameterError(f"n must be an integer >= 2; got {n!r}")
@@ -236,11 +375,35 @@ def _kohonen_beta(net, a, tau, x):
     return loss / gain
 
 
-def kohonen_saddle_node(net, a, tau, *, bounds=(0.0, 0.2)):
+def kohonen_saddle_node(net: MeanFieldNetwork, a: int, tau: float, *,
+                        bounds: tuple = (0.0, 0.2)) -> tuple[float, float]:
     """beta_hat at which the two Kohonen fixed points merge (saddle-node bifurcation).
 
-    A fixed point satisfies beta_hat = j r_a / (tau r_a^2 + C~_aa/2); the bifurcation value
-    is the maximum of this over the balanced range of j. Returns (beta_hat_c, j at the merger).
+    A fixed point satisfies beta_hat = j r_a / (tau r_a^2 + C~_aa/2); the bifurcation value is
+    the maximum of this over the balanced range of j.
+
+    Parameters
+    ----------
+    net : MeanFieldNetwork
+        The network.
+    a : int
+        Index of the population.
+    tau : float
+        Trace time constant (s, > 0).
+    bounds : tuple of float, optional
+        The range of j (V). Default (0, 0.2).
+
+    Returns
+    -------
+    beta_hat_c : float
+        The bifurcation value (V).
+    j_c : float
+        The weight at the merger (V).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range.
     """
     grid, values = kohonen_fixed_point_curve(net, a, tau, bounds=bounds)
     i = int(np.argmax(values))
@@ -250,10 +413,45 @@ def kohonen_saddle_node(net, a, tau, *, bounds=(0.0, 0.2)):
     return -res.fun, res.x
 
 
-def soft_hebbian_transient(net, a, b, j0, j_max, eta, tau, times):
-    """The mean-field transient of j[a][b] under the soft Hebbian rule from j0 (V):
-    dj/dt = eta (j_max - j)(tau r_a(j) r_b(j) + C~_ab(j)/2), rates and covariances from the
-    balanced state at the current weight. Returns j at ``times`` (s)."""
+def soft_hebbian_transient(net: MeanFieldNetwork, a: int, b: int, j0: float, j_max: float,
+                           eta: float, tau: float, times: ArrayLike) -> np.ndarray:
+    """The mean-field transient of j[a][b] under the soft Hebbian rule.
+
+    dj/dt = eta (j_max - j)(tau r_a(j) r_b(j) + C~_ab(j)/2), with the rates and covariances of
+    the balanced state at the current weight.
+
+    Parameters
+    ----------
+    net : MeanFieldNetwork
+        The network.
+    a, b : int
+        Indices of the postsynaptic and presynaptic populations.
+    j0 : float
+        Initial weight (V).
+    j_max : float
+        The rule's bound (V).
+    eta : float
+        Learning rate (dimensionless, > 0).
+    tau : float
+        Trace time constant (s, > 0).
+    times : array_like
+        Times at which to return j (s, increasing, from 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        j at ``times`` (V).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range.
+    """
+    require("j0", j0, unit="V")
+    require("j_max", j_max, unit="V")
+    require_positive("eta", eta)
+    require_positive("tau", tau, "s")
+    require_nonnegative("times", times, "s")
 
     def rhs(_, y):
         m = net.with_weight(a, b, y[0])
@@ -266,18 +464,49 @@ def soft_hebbian_transient(net, a, b, j0, j_max, eta, tau, times):
     return sol.y[0]
 
 
-def pinned_rate_weights(net, pinned, plastic, offset=None):
-    """Leading-order homeostatic fixed point (c = 0): the weights that hold the ``pinned``
-    populations at given rates, and the rates of all other populations.
+def pinned_rate_weights(net: MeanFieldNetwork, pinned: dict, plastic: list,
+                        offset: ArrayLike | None = None) -> tuple[dict, np.ndarray]:
+    """Leading-order homeostatic fixed point (c = 0) with populations held at given rates.
 
-    pinned : {population: rate (Hz)};  plastic : list of (post, pre) blocks, at most one per
-    postsynaptic population. offset : (n,) extra mean input per population in the units of
-    W r (V Hz), e.g. the measured weight-rate covariance D of sec. 4.1 (default 0).
-    The balance rows without a plastic block, W r + W_x r_x + offset = 0, fix the free rates (there must be as many such rows as free populations); each row with a
-    plastic block then gives its weight. Returns ({(post, pre): j (V)}, rates (Hz)).
+    The balance rows without a plastic block, W r + W_x r_x + offset = 0, fix the free rates
+    (there must be as many such rows as free populations); each row with a plastic block then
+    gives its weight.
 
-    Example (sec. 4.5): E1 and E2 pinned at rho by I->E1 and I->E2 iSTDP; the I row gives r_I.
+    Parameters
+    ----------
+    net : MeanFieldNetwork
+        The network.
+    pinned : dict
+        {population index: rate (Hz)}.
+    plastic : list of tuple
+        (post, pre) blocks, at most one per postsynaptic population.
+    offset : array_like, shape (n,), optional
+        Extra mean input per population in the units of W r (V Hz), e.g. the measured
+        weight-rate covariance D of sec. 4.1. Default 0.
+
+    Returns
+    -------
+    weights : dict
+        {(post, pre): j (V)}.
+    rates : numpy.ndarray
+        The rates of all populations (Hz).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range.
+        If the blocks and pinned populations do not determine the state, too.
+
+    Examples
+    --------
+    Sec. 4.5: E1 and E2 are pinned at rho by I->E1 and I->E2 iSTDP; the I row gives r_I.
     """
+    if not isinstance(pinned, dict):
+        raise ParameterError(f"pinned must be a dict {{population: rate (Hz)}}; got {pinned!r}")
+    for population, rate in pinned.items():
+        require_nonnegative(f"pinned[{population!r}]", rate, "Hz")
+    if offset is not None:
+        require("offset", offset)
     n = len(net.q)
     posts = [a for a, _ in plastic]
     if len(set(posts)) != len(posts):

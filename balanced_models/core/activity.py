@@ -12,12 +12,21 @@ arrays, read back from Neo or NWB (:mod:`~balanced_models.io.neo`,
 :mod:`~balanced_models.io.nwb`) or given by the user, with the same analysis.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from theory.errors import ParameterError, require
 
 from .analysis import firing_rates, isi_cvs
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from .description import NetworkDescription
 
 __all__ = ["RecordedActivity", "StoredActivity"]
 
@@ -122,8 +131,9 @@ class StoredActivity(RecordedActivity):
     connectivity : {"source->target": Connectivity} of the realisation, or {}
     """
 
-    def __init__(self, spikes, states=None, duration=None, description=None,
-                 connectivity=None):
+    def __init__(self, spikes: dict, states: dict | None = None, duration: float | None = None,
+                 description: "NetworkDescription | None" = None,
+                 connectivity: Mapping | None = None) -> None:
         if not isinstance(spikes, dict):
             raise ParameterError(f"spikes must be a dict {{population: (indices, times, n)}}; "
                                  f"got {type(spikes).__name__}")

@@ -271,8 +271,8 @@ def power_law_fit(x, y, se=None):
         exponent b and its standard error exponent_se, prefactor A, dof (points - 2) and
         reduced_chi2 (None without ``se``).
 
-    Example
-    -------
+    Examples
+    --------
     >>> fit = power_law_fit([1000, 2000, 4000, 8000], [0.4, 0.28, 0.2, 0.14])
     >>> round(fit["exponent"], 2)
     -0.5

@@ -10,6 +10,10 @@ matrix that was simulated.
 Index convention of dense matrices: ``J[post, pre]``.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +22,9 @@ from theory.errors import (ParameterError, require, require_integer, require_non
                            require_probability)
 
 from .checks import check_plain_number, check_rng
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 _CHUNK_DEFAULT = 1 << 18
 
@@ -29,17 +36,35 @@ __all__ = ["Connectivity", "StackedConnectivity", "fixed_indegree", "bernoulli",
 
 @dataclass(frozen=True)
 class Connectivity:
-    """One projection as arrays of equal length (one entry per synapse).
-
-    pre, post : int32 arrays of presynaptic / postsynaptic indices
-    weight : float array, SI units given by ``weight_unit``: 'V' (current synapses: volts)
-        or '1' (conductance synapses: dimensionless)
-    delay : float array in seconds
-    n_pre, n_post : population sizes
+    """One projection as arrays of equal length, one entry per synapse.
 
     The generators return synapses in presynaptic-major order, and a constant weight or delay
     as a read-only broadcast view (one value in memory, length n), which matters at 10^7
     synapses.
+
+    Parameters
+    ----------
+    pre : numpy.ndarray of int
+        Presynaptic index of each synapse.
+    post : numpy.ndarray of int
+        Postsynaptic index of each synapse.
+    weight : numpy.ndarray of float
+        Weight of each synapse, in the SI unit ``weight_unit`` says.
+    delay : numpy.ndarray of float
+        Delay of each synapse (s, >= 0).
+    n_pre : int
+        Size of the presynaptic population.
+    n_post : int
+        Size of the postsynaptic population.
+    weight_unit : {'1', 'V'}, optional
+        'V' for current synapses (volts), '1' (the default) for conductance synapses
+        (dimensionless).
+
+    Raises
+    ------
+    ParameterError
+        If the arrays differ in length, an index is out of range, a weight or delay is NaN or
+        infinite, or the unit is unknown.
     """
 
     pre: np.ndarray
@@ -204,10 +229,26 @@ def _uniform_values(values):
     return (True, float(first)) if bool(np.all(values == first)) else (False, None)
 
 
-def block_matrix(rows):
-    """Assemble a network matrix from blocks: ``rows[a][b]`` is the projection b -> a.
+def block_matrix(rows: list) -> np.ndarray:
+    """Assemble a network matrix from blocks.
 
-    Blocks may be None (no connection). Returns J[post, pre] over all populations.
+    Parameters
+    ----------
+    rows : list of list
+        ``rows[a][b]``: the :class:`Connectivity` of the projection from population b to
+        population a, or None (no connection). Every row and every column has at least one
+        block; the blocks of a row share their targets, those of a column their sources.
+
+    Returns
+    -------
+    numpy.ndarray
+        J[post, pre] over all populations.
+
+    Raises
+    ------
+    ParameterError
+        If the blocks are not a list of equal-length lists of Connectivity or None, or their
+        sizes do not fit together.
     """
     if not isinstance(rows, (list, tuple)) or not rows or not all(
             isinstance(row, (list, tuple)) and len(row) == len(rows[0]) for row in rows) or \
@@ -230,12 +271,34 @@ def block_matrix(rows):
                       for b, c in enumerate(row)] for a, row in enumerate(rows)])
 
 
-def indegrees_with_cv(K, cv, n_post, rng, n_pre=None, distribution="gamma"):
+def indegrees_with_cv(K: float, cv: float, n_post: int, rng: np.random.Generator,
+                      n_pre: int | None = None, distribution: str = "gamma") -> np.ndarray:
     """Heterogeneous in-degrees: integers with mean K and coefficient of variation cv.
 
-    distribution : 'gamma' (stays non-negative) or 'normal' (clipped at 0), rounded to
-    integers; cv = 0 gives K for everyone. With ``n_pre`` given, values are clipped to
-    [0, n_pre].
+    Parameters
+    ----------
+    K : float
+        Mean in-degree (> 0).
+    cv : float
+        Coefficient of variation (>= 0).
+    n_post : int
+        Number of target neurons (>= 1).
+    rng : numpy.random.Generator
+        The random stream.
+    n_pre : int, optional
+        Number of possible sources: the in-degrees are clipped to [0, n_pre].
+    distribution : {'gamma', 'normal'}, optional
+        'gamma' (stays non-negative; the default) or 'normal' (clipped at 0); rounded.
+
+    Returns
+    -------
+    numpy.ndarray of int, shape (n_post,)
+        The in-degrees.
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range, or the distribution is unknown.
     """
     require("K", K, low=0.0, low_open=True)
     require_nonnegative("cv", cv)
@@ -255,8 +318,10 @@ def indegrees_with_cv(K, cv, n_post, rng, n_pre=None, distribution="gamma"):
     return np.clip(k, 0, n_pre) if n_pre is not None else k
 
 
-def fixed_indegree(n_pre, n_post, K, weight, *, rng, weight_unit="1", weight_cv=0.0,
-                   weight_distribution="gaussian", delay=0.0, autapses=True):
+def fixed_indegree(n_pre: int, n_post: int, K: int | ArrayLike, weight: float, *,
+                   rng: np.random.Generator, weight_unit: str = "1", weight_cv: float = 0.0,
+                   weight_distribution: str = "gaussian", delay: float | tuple = 0.0,
+                   autapses: bool = True) -> Connectivity:
     """Each postsynaptic neuron gets exactly K distinct presynaptic partners (no multapses).
 
     Parameters
@@ -307,13 +372,49 @@ def fixed_indegree(n_pre, n_post, K, weight, *, rng, weight_unit="1", weight_cv=
     return _finish(n_pre, n_post, K, allowed < n_pre, weights, rng)
 
 
-def bernoulli(n_pre, n_post, p, weight, *, rng, weight_unit="1", weight_cv=0.0,
-              weight_distribution="gaussian", delay=0.0, autapses=True):
+def bernoulli(n_pre: int, n_post: int, p: float, weight: float, *, rng: np.random.Generator,
+              weight_unit: str = "1", weight_cv: float = 0.0,
+              weight_distribution: str = "gaussian", delay: float | tuple = 0.0,
+              autapses: bool = True) -> "Connectivity":
     """Every ordered pair (pre, post) is connected independently with probability p.
 
     Drawn as a binomial in-degree per postsynaptic neuron plus a uniform choice of partners,
     which has exactly the pairwise-Bernoulli distribution and scales to 10^8 pairs.
-    The other parameters, the result and the errors are those of :func:`fixed_indegree`.
+
+    Parameters
+    ----------
+    n_pre, n_post : int
+        Population sizes (>= 1).
+    p : float
+        Connection probability (0 to 1).
+    weight : float
+        The mean weight J, in SI units: V for current synapses, dimensionless for conductances
+        (``weight_unit`` says which).
+    rng : numpy.random.Generator
+        The random stream (makes the realisation reproducible).
+    weight_unit : {'1', 'V'}, optional
+        The unit of ``weight``. Default '1'.
+    weight_cv : float, optional
+        Coefficient of variation of the weights (>= 0). Default 0.
+    weight_distribution : {'gaussian', 'lognormal'}, optional
+        'gaussian' (w = J (1 + cv xi); signs may flip for cv > 1/3) or 'lognormal' (sign of J
+        kept, mean J and CV cv exactly). Default 'gaussian'.
+    delay : float or tuple of float, optional
+        One delay for every synapse (s, >= 0), or a pair (low, high): uniform per synapse.
+        Default 0.
+    autapses : bool, optional
+        Whether i -> i is allowed when pre and post are the same population. Default True.
+
+    Returns
+    -------
+    Connectivity
+        Synapses in presynaptic-major order.
+
+    Raises
+    ------
+    ParameterError
+        Naming the parameter, for a value out of range, NaN, inf, an array where one number
+        belongs, or a value carrying a unit object.
     """
     n_pre, n_post = _check_sizes(n_pre, n_post)
     weights = _weight_law(weight, weight_unit, weight_cv, weight_distribution, delay)

@@ -20,8 +20,8 @@ The description checks itself when it is made: a bad value raises
 dict and ``NetworkDescription.from_dict(d.to_dict()) == d``, so a run can save exactly what it
 simulated.
 
-Example
--------
+Examples
+--------
 Brunel's (2000) network in the asynchronous irregular state, 2,500 neurons::
 
     import balanced_models as bm
@@ -269,7 +269,20 @@ class Population:
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PoissonSource:
-    """``size`` independent Poisson spike trains at ``rate`` (Hz)."""
+    """Independent Poisson spike trains, a source population.
+
+    Parameters
+    ----------
+    size : int
+        Number of trains (>= 1).
+    rate : float
+        Rate of each train (Hz, >= 0).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite, of the wrong type or outside its range.
+    """
 
     size: int
     rate: float
@@ -281,9 +294,30 @@ class PoissonSource:
 
 @dataclass(frozen=True)
 class CorrelatedSource:
-    """``size`` Poisson trains at ``rate`` (Hz) with pairwise spike-count correlation ``c``
-    (a shared mother train, thinned and jittered by a Gaussian of SD ``jitter`` s), drawn for
-    ``duration`` seconds (see :func:`balanced_models.core.sources.correlated_spike_trains`)."""
+    """Poisson spike trains with a pairwise spike-count correlation, a source population.
+
+    A shared mother train is thinned and each copy jittered by a Gaussian (see
+    :func:`balanced_models.core.sources.correlated_spike_trains`); the trains are drawn for
+    ``duration`` seconds.
+
+    Parameters
+    ----------
+    size : int
+        Number of trains (>= 1).
+    rate : float
+        Rate of each train (Hz, >= 0).
+    c : float
+        Pairwise spike-count correlation (0 to 1).
+    duration : float
+        Length of the trains (s, > 0).
+    jitter : float, optional
+        SD of the Gaussian jitter (s, >= 0). Default 5 ms.
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite, of the wrong type or outside its range.
+    """
 
     size: int
     rate: float
@@ -301,8 +335,24 @@ class CorrelatedSource:
 
 @dataclass(frozen=True)
 class WindowedPoissonSource:
-    """``size`` Poisson trains at ``rate`` (Hz), active for start <= t < stop (s): an
-    optogenetic-style stimulation."""
+    """Poisson spike trains active in a time window: an optogenetic-style stimulation.
+
+    Parameters
+    ----------
+    size : int
+        Number of trains (>= 1).
+    rate : float
+        Rate of each train while active (Hz, >= 0).
+    start : float
+        Start of the window (s, >= 0).
+    stop : float
+        End of the window (s, >= start); active for start <= t < stop.
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite, of the wrong type or outside its range.
+    """
 
     size: int
     rate: float
@@ -318,9 +368,25 @@ class WindowedPoissonSource:
 
 @dataclass(frozen=True, eq=False)
 class SpikeTrainSource:
-    """``size`` spike trains given as spikes: neuron ``indices`` (0 <= i < size) and
-    ``times`` (s, >= 0), one entry per spike. Every engine gets these very spikes, moved to
-    the dt grid (a neuron's second spike in one time step is dropped)."""
+    """Given spike trains, a source population.
+
+    Every engine gets these very spikes, moved to the dt grid (a neuron's second spike in one
+    time step is dropped).
+
+    Parameters
+    ----------
+    size : int
+        Number of trains (>= 1).
+    indices : array_like of int
+        Train of each spike (0 <= i < size).
+    times : array_like of float
+        Time of each spike (s, >= 0), one entry per spike.
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite, of the wrong type or outside its range.
+    """
 
     size: int
     indices: tuple
@@ -356,7 +422,18 @@ _SOURCES = (PoissonSource, CorrelatedSource, WindowedPoissonSource, SpikeTrainSo
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class FixedInDegree:
-    """Every target neuron gets exactly ``K`` distinct sources."""
+    """Connection rule: every target neuron gets exactly ``K`` distinct sources.
+
+    Parameters
+    ----------
+    K : int
+        The in-degree (>= 0).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite, of the wrong type or outside its range.
+    """
 
     K: int
 
@@ -369,7 +446,18 @@ class FixedInDegree:
 
 @dataclass(frozen=True)
 class Bernoulli:
-    """Every (source, target) pair is connected independently with probability ``p``."""
+    """Connection rule: every (source, target) pair is connected with probability ``p``.
+
+    Parameters
+    ----------
+    p : float
+        Connection probability (0 to 1).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite, of the wrong type or outside its range.
+    """
 
     p: float
 
@@ -382,8 +470,23 @@ class Bernoulli:
 
 @dataclass(frozen=True)
 class HeterogeneousInDegree:
-    """In-degrees drawn per target neuron with mean ``K`` and coefficient of variation ``cv``
-    ('gamma', or 'normal' clipped at 0; rounded), then that many distinct sources."""
+    """Connection rule: in-degrees drawn per target neuron, then that many distinct sources.
+
+    Parameters
+    ----------
+    K : float
+        Mean in-degree (> 0).
+    cv : float
+        Coefficient of variation of the in-degrees (>= 0).
+    distribution : {'gamma', 'normal'}, optional
+        The distribution of the in-degrees ('normal' is clipped at 0); rounded. Default
+        'gamma'.
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite, of the wrong type or outside its range.
+    """
 
     K: float
     cv: float
@@ -400,8 +503,24 @@ class HeterogeneousInDegree:
 
 @dataclass(frozen=True, eq=False)
 class ExplicitConnections:
-    """Given synapses: index arrays ``source`` and ``target`` (one entry per synapse), and
-    optionally per-synapse ``weight`` (replaces the projection's weight) and ``delay`` (s)."""
+    """Connection rule: given synapses.
+
+    Parameters
+    ----------
+    source : array_like of int
+        Source neuron of each synapse (>= 0).
+    target : array_like of int
+        Target neuron of each synapse (>= 0).
+    weight : array_like of float, optional
+        Weight of each synapse, replacing the projection's weight (in its unit).
+    delay : array_like of float, optional
+        Delay of each synapse (s, >= 0).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite, of the wrong type or outside its range.
+    """
 
     source: tuple
     target: tuple
@@ -556,16 +675,34 @@ class Projection:
 
 @dataclass(frozen=True)
 class PoissonDrive:
-    """Independent Poisson input to every neuron of a population: ``K`` inputs per neuron at
-    ``rate`` (Hz) each, of weight ``weight`` (as for a projection), on ``channel``. Unlike a
-    source population, no two neurons share a drive input.
+    """Independent Poisson input to every neuron of a population.
 
-    ``noise='gaussian'`` replaces the input by its diffusion approximation (Brian2 engine
-    only): each time step's number of events, Poisson with mean K rate dt, becomes a Gaussian
-    of the same mean and variance. An exponential synapse then carries an Ornstein-Uhlenbeck
-    process with the shot noise's mean, variance and correlation time (a conductance may go
-    negative); a delta or jump synapse gets white noise. It tests what the diffusion theories
-    assume, input by input."""
+    Unlike a source population, no two neurons share a drive input. ``noise='gaussian'``
+    replaces the input by its diffusion approximation (Brian2 engine only): each time step's
+    number of events, Poisson with mean K rate dt, becomes a Gaussian of the same mean and
+    variance. An exponential synapse then carries an Ornstein-Uhlenbeck process with the shot
+    noise's mean, variance and correlation time (a conductance may go negative); a delta or
+    jump synapse gets white noise. It tests what the diffusion theories assume, input by input.
+
+    Parameters
+    ----------
+    K : float
+        Inputs per neuron (a whole number, >= 0).
+    rate : float
+        Rate of each input (Hz, >= 0).
+    weight : float
+        Weight of each input, as for a projection (V for current synapses, dimensionless for
+        conductances).
+    channel : str, optional
+        The neuron's input channel (default: the sign's default channel).
+    noise : {'poisson', 'gaussian'}, optional
+        Poisson events (default) or their diffusion approximation.
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite, of the wrong type or outside its range.
+    """
 
     K: float
     rate: float

@@ -1,14 +1,25 @@
 """Theory over simulation for one network description, in one figure."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from theory.errors import ParameterError
 
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+    from .activity import RecordedActivity
+
 __all__ = ["plot_rates", "layout_problems"]
 
 
-def plot_rates(handles, population_table=None, neuron_table=None, *, start=None, stop=None,
-               bins=40):
+def plot_rates(handles: RecordedActivity, population_table: pd.DataFrame | None = None,
+               neuron_table: pd.DataFrame | None = None, *, start: float | None = None,
+               stop: float | None = None, bins: int = 40) -> Figure:
     """Simulated rates of a run against the theory of the same description.
 
     Panels: per-population mean rates (simulated, with +-2 SE, beside each predicted

@@ -26,6 +26,10 @@ rate while on, for windowed sources; correlations of a correlated source are not
 these predictions).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -37,6 +41,9 @@ from theory.lif import isi_cv
 from .description import (CURRENT_SYNAPSES, NetworkDescription, SpikeTrainSource,
                           split_projection_name)
 from .realisation import dense_matrix
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = ["diffusion_prediction", "balanced_prediction", "population_prediction",
            "neuron_prediction", "covariance_prediction"]
@@ -107,7 +114,8 @@ def _lif_parameters(d, names, where):
     return [np.array(col) for col in zip(*rows)]
 
 
-def diffusion_prediction(description, *, damping=0.2):
+def diffusion_prediction(description: NetworkDescription, *,
+                         damping: float = 0.2) -> pd.DataFrame:
     """Self-consistent diffusion (Siegert) rates and ISI CVs per population.
 
     Parameters
@@ -132,7 +140,8 @@ def diffusion_prediction(description, *, damping=0.2):
                          "sigma": wp["sigma"]}, index=pd.Index(names, name="population"))
 
 
-def balanced_prediction(description, *, mean_potentials=None):
+def balanced_prediction(description: NetworkDescription, *,
+                        mean_potentials: dict | None = None) -> pd.DataFrame:
     """The balanced state of the large-K limit: the rates at which recurrent input cancels
     external input, r = -W^-1 I.
 
@@ -198,9 +207,38 @@ def _reversal_matrix(d, names):
     return E
 
 
-def population_prediction(description, *, mean_potentials=None):
-    """:func:`diffusion_prediction` (where the model allows it) and
-    :func:`balanced_prediction` in one table, indexed by population."""
+def population_prediction(description: NetworkDescription, *,
+                          mean_potentials: dict | None = None) -> pd.DataFrame:
+    """The theory of a description per population: diffusion and balanced predictions.
+
+    :func:`diffusion_prediction` (where the model allows it: LIF populations with delta or
+    exponential current synapses) and :func:`balanced_prediction` in one table.
+
+    Parameters
+    ----------
+    description : NetworkDescription
+        The network.
+    mean_potentials : dict, optional
+        {population: V}, for conductance synapses only: the mean membrane potentials at which
+        the driving forces E - V are taken (default: midway between reset and threshold).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by population: ``diffusion_rate`` (Hz), ``diffusion_cv``, ``mu`` and ``sigma``
+        (V) where the diffusion theory applies, and ``balanced_rate`` (Hz; NaN where the
+        balanced equations are singular).
+
+    Raises
+    ------
+    ParameterError
+        If the description is not a NetworkDescription or holds values the theory refuses.
+
+    Examples
+    --------
+    >>> table = population_prediction(net)              # doctest: +SKIP
+    >>> table.join(run.population_rates())               # doctest: +SKIP
+    """
     d = _check(description)
     table = balanced_prediction(d, mean_potentials=mean_potentials)
     try:
@@ -253,7 +291,8 @@ def _neuron_inputs(d, connectivity):
     return J, J_x, nu_x, params, labels
 
 
-def neuron_prediction(description, connectivity, *, damping=0.5):
+def neuron_prediction(description: NetworkDescription, connectivity: Mapping, *,
+                      damping: float = 0.5) -> pd.DataFrame:
     """The neuron-resolved working point on a realised network.
 
     Parameters
@@ -280,7 +319,8 @@ def neuron_prediction(description, connectivity, *, damping=0.5):
                         index=labels)
 
 
-def covariance_prediction(description, connectivity):
+def covariance_prediction(description: NetworkDescription,
+                          connectivity: Mapping) -> pd.DataFrame:
     """Zero-frequency covariances (Hz) of the spike trains of a realised network: the
     linear response C = B D B^T around the neuron-resolved working point, with D such that
     the diagonal is each neuron's rate CV^2 (theory.heterogeneity.resolved_theory). A count

@@ -6,6 +6,10 @@ the realisation of one projection does not depend on which other projections exi
 same seed gives bit-identical arrays in every process and on every machine (numpy's PCG64).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import zlib
 from collections.abc import Mapping
 
@@ -16,6 +20,10 @@ from theory.errors import ParameterError
 from . import connectivity as conn
 from .description import (Bernoulli, ExplicitConnections, FixedInDegree, HeterogeneousInDegree,
                           NetworkDescription, split_projection_name)
+
+if TYPE_CHECKING:
+    from .connectivity import Connectivity
+    from .description import NetworkDescription
 
 __all__ = ["realise", "realise_projection", "Realisation", "stream", "check_seed",
            "dense_matrix", "sampled_synapses"]
@@ -34,7 +42,7 @@ def stream(seed, name):
     return np.random.default_rng([check_seed(seed), zlib.crc32(name.encode())])
 
 
-def realise(description, seed):
+def realise(description: NetworkDescription, seed: int) -> dict[str, Connectivity]:
     """The connectivity of every projection of ``description`` for ``seed``.
 
     Parameters
@@ -50,8 +58,8 @@ def realise(description, seed):
         conductances), delays in s. With a ``target_range`` the target indices count from the
         range's start.
 
-    Example
-    -------
+    Examples
+    --------
     >>> c = realise(net, seed=1)["E->I"]     # doctest: +SKIP
     >>> c.to_dense().shape                  # (N_I, N_E), J[post, pre] in V
     """
@@ -98,13 +106,13 @@ class Realisation(Mapping):
     seed : int
         The realisation's seed (>= 0).
 
-    Example
-    -------
+    Examples
+    --------
     >>> r = Realisation(net, seed=1)       # doctest: +SKIP
     >>> r["E->I"] == realise(net, 1)["E->I"]  # the same arrays, drawn on access
     """
 
-    def __init__(self, description, seed):
+    def __init__(self, description: NetworkDescription, seed: int) -> None:
         if not isinstance(description, NetworkDescription):
             raise ParameterError(f"description must be a NetworkDescription; got "
                                  f"{type(description).__name__}")
@@ -193,7 +201,8 @@ def _explicit(rule, proj, n_source, n_target, rng, weight_unit):
                              n_target, weight_unit)
 
 
-def dense_matrix(description, connectivity, populations=None, columns=None):
+def dense_matrix(description: NetworkDescription, connectivity: Mapping,
+                 populations: list | None = None, columns: list | None = None) -> np.ndarray:
     """J[post, pre] (SI) assembled from a realisation.
 
     Parameters

@@ -5,6 +5,8 @@ trains, and their placement on an engine's time grid. Plain numpy, SI units (s, 
 stream, so the Brian2 and NEST engines emit the very same spikes.
 """
 
+from __future__ import annotations
+
 import numpy as np
 
 from theory.errors import ParameterError, require, require_integer, require_probability
@@ -16,7 +18,9 @@ from .realisation import stream
 __all__ = ["correlated_spike_trains", "spike_bins", "source_spikes"]
 
 
-def correlated_spike_trains(N, rate, c, duration, *, rng, jitter=0.005, boundary="reflect"):
+def correlated_spike_trains(N: int, rate: float, c: float, duration: float, *,
+                            rng: np.random.Generator, jitter: float = 0.005,
+                            boundary: str = "reflect") -> tuple[np.ndarray, np.ndarray]:
     """N Poisson trains of ``rate`` (Hz) with pairwise spike-count correlation ``c`` (long
     windows), on [0, ``duration``] (s).
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from theory.errors import ParameterError
 
+from ..core.description import NetworkDescription
 from .base import Engine, EngineHandles
 
 __all__ = ["ENGINES", "get_engine", "installed_engines", "build", "simulate", "Engine",
@@ -74,8 +75,9 @@ def installed_engines() -> list[str]:
     return names
 
 
-def build(description, *, seed: int = 0, connectivity: Mapping | None = None,
-          engine: str = "brian2", **options) -> EngineHandles:
+def build(description: NetworkDescription, *, seed: int = 0,
+          connectivity: Mapping | None = None, engine: str = "brian2",
+          **options) -> EngineHandles:
     """Build ``description`` on the engine called ``engine``.
 
     Parameters
@@ -96,7 +98,7 @@ def build(description, *, seed: int = 0, connectivity: Mapping | None = None,
                                     **options)
 
 
-def simulate(description, duration: float, *, seed: int = 0,
+def simulate(description: NetworkDescription, duration: float, *, seed: int = 0,
              connectivity: Mapping | None = None, report: str | None = None,
              engine: str = "brian2", **options) -> EngineHandles:
     """Build ``description`` on the engine called ``engine`` and run it for ``duration`` s.
@@ -115,8 +117,8 @@ def simulate(description, duration: float, *, seed: int = 0,
     EngineHandles
         With the recorded data; ``handles.population_rates()`` gives the rates.
 
-    Example
-    -------
+    Examples
+    --------
     >>> h = simulate(net, 1.0, seed=1, engine="nest", threads=2)   # doctest: +SKIP
     >>> h.population_rates()                                       # the same table on Brian2
     """

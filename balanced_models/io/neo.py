@@ -18,11 +18,22 @@ trip bit for bit. Neo and quantities are imported when called: ``pip install
 balanced-models[neo]``.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from theory.errors import ParameterError
 
 from ..core.activity import RecordedActivity, StoredActivity
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    import neo
+
+    from ..core.description import NetworkDescription
 
 __all__ = ["to_neo", "from_neo"]
 
@@ -45,7 +56,8 @@ def _per_neuron(indices, times, n):
     return [times[bounds[k]:bounds[k + 1]] for k in range(n)]
 
 
-def to_neo(activity, *, t_stop=None, name=None):
+def to_neo(activity: RecordedActivity, *, t_stop: float | None = None,
+           name: str | None = None) -> "neo.Segment":
     """The recorded spikes and state traces of a run as one ``neo.Segment``.
 
     Parameters
@@ -64,8 +76,8 @@ def to_neo(activity, *, t_stop=None, name=None):
         ``spiketrains``: one per recorded neuron, populations in recording order, neurons in
         index order; ``analogsignals``: one per population and recorded variable.
 
-    Example
-    -------
+    Examples
+    --------
     >>> segment = to_neo(handles)                                 # doctest: +SKIP
     >>> elephant.statistics.mean_firing_rate(segment.spiketrains[0])  # doctest: +SKIP
     """
@@ -102,7 +114,8 @@ def to_neo(activity, *, t_stop=None, name=None):
     return segment
 
 
-def from_neo(segment, *, description=None, connectivity=None):
+def from_neo(segment: "neo.Segment", *, description: NetworkDescription | None = None,
+             connectivity: Mapping | None = None) -> StoredActivity:
     """A StoredActivity of a ``neo.Segment``, for the package's analysis.
 
     Parameters

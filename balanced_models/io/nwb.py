@@ -22,6 +22,10 @@ attached; spike times, labels and synapses come back identical. pynwb is importe
 called: ``pip install balanced-models[nwb]``.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import datetime
 import json
 import os
@@ -33,6 +37,9 @@ from theory.errors import ParameterError
 
 from ..core.activity import RecordedActivity, StoredActivity
 from ..core.description import split_projection_name
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 __all__ = ["write_nwb", "read_nwb"]
 
@@ -50,8 +57,10 @@ def _import_pynwb():
     return pynwb, DynamicTable, VectorData, VectorIndex
 
 
-def write_nwb(activity, path, *, session_description="balanced-models simulation",
-              identifier=None, session_start_time=None, overwrite=False):
+def write_nwb(activity: RecordedActivity, path: str, *,
+              session_description: str = "balanced-models simulation",
+              identifier: str | None = None, session_start_time: "datetime | None" = None,
+              overwrite: bool = False) -> str:
     """Write the recordings, description and realised connectivity of a run to NWB.
 
     Parameters
@@ -75,8 +84,8 @@ def write_nwb(activity, path, *, session_description="balanced-models simulation
     pathlib.Path
         The written file.
 
-    Example
-    -------
+    Examples
+    --------
     >>> write_nwb(handles, "brunel.nwb")                    # doctest: +SKIP
     >>> read_nwb("brunel.nwb").population_rates()           # doctest: +SKIP
     """
@@ -180,7 +189,7 @@ def _units_table(activity, duration, pynwb, VectorData, VectorIndex):
                             id=np.arange(n_units), columns=columns)
 
 
-def read_nwb(path):
+def read_nwb(path: str) -> StoredActivity:
     """Read a file written by :func:`write_nwb`.
 
     Parameters

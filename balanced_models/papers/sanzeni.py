@@ -153,8 +153,8 @@ def unconnected_description(p, n, r_E, r_I, noise_E="poisson", noise_I="poisson"
     NetworkDescription
         Population "E" with two Poisson drives (channels e and i) and no projections.
 
-    Example
-    -------
+    Examples
+    --------
     >>> d = unconnected_description(NetworkParameters(tau_S=1e-4, dt=1e-5), 100, 45.0, 25.0)
     >>> d.populations["E"].size, [x.K for x in d.drives["E"]]
     (100, [100.0, 25.0])
@@ -201,8 +201,8 @@ def additive_equivalent_description(p, n, r_E, r_I, *, rate=1e6):
         of weight +w and -w on channels e and i (time constant tau_S): zero mean, noise
         sigma^2 = 2 tau rate w^2.
 
-    Example
-    -------
+    Examples
+    --------
     >>> d = additive_equivalent_description(NetworkParameters(tau_S=1e-4, dt=1e-5), 10, 45.0, 25.0)
     >>> round(d.populations["E"].neuron.tau_m * 1e3, 2), d.drives["E"][0].noise
     (5.01, 'gaussian')

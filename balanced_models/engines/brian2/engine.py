@@ -84,20 +84,52 @@ def _stdp_rule(plasticity, weight_unit):
 
 @dataclass
 class NetworkHandles(EngineHandles):
-    """The Brian2 objects of one description, by name (the shared fields and accessors are
-    :class:`~balanced_models.engines.base.EngineHandles`').
+    """The Brian2 objects of one description, by name, and what they recorded.
 
-    populations : {name: NeuronGroup, or a subgroup of a shared one};  sources : {name:
-    PoissonGroup, SpikeGeneratorGroup or NeuronGroup};  projections : {"source->target":
-    Synapses} (shared Synapses appear under each of their projections; synapse_members
-    lists them);  placement : {population: (NeuronGroup, first index)};  connectivity :
-    {"source->target": Connectivity} (the realisation the Synapses hold, a
-    :class:`~balanced_models.core.realisation.Realisation` drawn on access);  spikes,
-    states : {population: monitor};  weights : {"source->target": StateMonitor};  models :
-    {population: NeuronModel};  dropped_spikes : {source: same-step duplicates dropped};
-    simulation : the Simulation (``timings`` is its timings).
-    ``handles["E"]`` and ``handles["E->I"]`` look up populations, sources and projections;
-    ``monitors`` holds what a paper builder adds beyond the description's recording.
+    The engine makes them (:func:`balanced_models.build`, :func:`balanced_models.simulate`);
+    the accessors they share with every engine are those of
+    :class:`~balanced_models.engines.base.EngineHandles`. ``handles["E"]`` and
+    ``handles["E->I"]`` look up populations, sources and projections.
+
+    Parameters
+    ----------
+    description : NetworkDescription
+        What was built.
+    seed : int
+        The realisation's seed.
+    connectivity : mapping
+        {"source->target": Connectivity}, the realisation the Synapses hold (a
+        :class:`~balanced_models.core.realisation.Realisation`, drawn on access).
+    populations : dict
+        {name: NeuronGroup, or a subgroup of a shared one}.
+    sources : dict
+        {name: PoissonGroup, SpikeGeneratorGroup or NeuronGroup}.
+    projections : dict
+        {"source->target": Synapses}; shared Synapses appear under each of their projections.
+    spikes : dict
+        {population: SpikeMonitor}.
+    states : dict
+        {population: StateMonitor}.
+    weights : dict
+        {"source->target": StateMonitor of the sampled weights}.
+    weight_samples : dict
+        {"source->target": indices of the recorded synapses into the realisation}.
+    timings : dict
+        Wall times (s) of the phases (the Simulation's timings).
+    duration : float or None
+        The simulated time (s), once the network has run.
+    simulation : Simulation
+        The Simulation the objects live in.
+    models : dict
+        {population: NeuronModel}.
+    dropped_spikes : dict
+        {source: same-step duplicate spikes dropped}.
+    monitors : dict
+        What a paper builder records beyond the description's recording.
+    placement : dict
+        {population: (NeuronGroup, index of its first neuron)}.
+    synapse_members : dict
+        {Synapses name: the projections it holds}.
     """
 
     simulation: Simulation = None
@@ -107,7 +139,7 @@ class NetworkHandles(EngineHandles):
     placement: dict = field(default_factory=dict)
     synapse_members: dict = field(default_factory=dict)
     #: recordings read into memory before Brian2 forgot this network (:meth:`_keep_results`)
-    _kept: dict = field(default_factory=dict, repr=False)
+    _kept: dict = field(default_factory=dict, repr=False, init=False)
 
     def recorded_populations(self):
         """Populations whose spikes were recorded."""
@@ -360,7 +392,9 @@ run = ENGINE.run
 simulate = ENGINE.simulate
 
 
-def load_realisation(handles, seed=None, *, description=None, connectivity=None):
+def load_realisation(handles: NetworkHandles, seed: int | None = None, *,
+                     description: NetworkDescription | None = None,
+                     connectivity: Mapping | None = None) -> dict:
     """Give a compiled standalone network another realisation, or the values of another
     description of the same structure; nothing is recompiled.
 

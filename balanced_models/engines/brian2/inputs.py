@@ -13,11 +13,16 @@ Which one to use:
 * optogenetic-style stimulation -> :func:`windowed_poisson_sources`.
 """
 
+from __future__ import annotations
+
 import os
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+from numpy.typing import ArrayLike
 from brian2 import (Clock, Function, Hz, NeuronGroup, PoissonGroup, PoissonInput,
-                    SpikeGeneratorGroup, get_device, second, volt)
+                    Quantity, SpikeGeneratorGroup, get_device, second, volt)
 from brian2.codegen.generators import CPPCodeGenerator, CythonCodeGenerator, NumpyCodeGenerator
 from brian2.core.functions import DEFAULT_FUNCTIONS
 
@@ -27,6 +32,9 @@ from ...core.sources import spike_bins
 from ._names import name_kwargs
 from .simulation import project_data_directory
 from .units import check_quantity
+
+if TYPE_CHECKING:
+    from .neurons import NeuronModel
 
 __all__ = ["poisson_count", "set_poisson_drive", "poisson_input", "poisson_sources",
            "spike_source", "rewrite_spike_trains",
@@ -94,7 +102,8 @@ def _poisson_count_function():
 poisson_count = _poisson_count_function()
 
 
-def set_poisson_drive(group, model, channel, K, rate, weight):
+def set_poisson_drive(group: NeuronGroup, model: "NeuronModel", channel: str,
+                      K: int | ArrayLike, rate: Quantity, weight: Quantity | float) -> None:
     """Set the built-in Poisson drive of ``channel`` (the group was made with drive=[channel]).
 
     Parameters
@@ -140,12 +149,38 @@ def set_poisson_drive(group, model, channel, K, rate, weight):
     setattr(group, f"w_drive_{channel}", weight)
 
 
-def poisson_input(group, model, channel, K, rate, weight):
-    """Brian2 PoissonInput: K independent inputs of ``rate`` and ``weight`` to every neuron.
+def poisson_input(group: NeuronGroup, model: "NeuronModel", channel: str, K: int,
+                  rate: Quantity, weight: Quantity | float) -> PoissonInput:
+    """A Brian2 PoissonInput: K independent inputs of ``rate`` and ``weight`` to every neuron.
 
     Valid when all inputs of a neuron share one weight and have no delays. For
-    ``conductance_jump`` the k simultaneous events of one step act linearly (k w (E - v)).
-    The rate is compiled into the code; use :func:`set_poisson_drive` to sweep it.
+    ``conductance_jump`` the k simultaneous events of one step act linearly (k w (E - v)). The
+    rate is compiled into the code; use :func:`set_poisson_drive` to sweep it.
+
+    Parameters
+    ----------
+    group : brian2.NeuronGroup
+        The target neurons.
+    model : NeuronModel
+        Their model.
+    channel : str
+        The input channel.
+    K : int
+        Inputs per neuron (>= 0).
+    rate : brian2.Quantity
+        Rate of each input (Hz, >= 0).
+    weight : brian2.Quantity or float
+        Weight of each input (volt for current synapses, dimensionless for conductances).
+
+    Returns
+    -------
+    brian2.PoissonInput
+        The input; add it to the Simulation.
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite, of the wrong dimension or outside its range.
     """
     K = require_integer("K", K, low=0)
     rate = check_quantity("rate", rate, Hz, low=0.0) * Hz
@@ -155,25 +190,68 @@ def poisson_input(group, model, channel, K, rate, weight):
     return PoissonInput(group, target, int(K), rate, weight=weight_expr)
 
 
-def poisson_sources(N, rate, *, name=None):
-    """N independent Poisson spike sources (PoissonGroup) at ``rate`` (Hz; changeable by run_args
-    through ``group.rates``)."""
+def poisson_sources(N: int, rate: Quantity, *, name: str | None = None) -> PoissonGroup:
+    """N independent Poisson spike sources (a Brian2 PoissonGroup).
+
+    Parameters
+    ----------
+    N : int
+        Number of sources (>= 1).
+    rate : brian2.Quantity
+        Rate of each (Hz, >= 0); changeable by run_args through ``group.rates``.
+    name : str, optional
+        The Brian2 object's name (default: Brian2's).
+
+    Returns
+    -------
+    brian2.PoissonGroup
+        The sources.
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite, of the wrong dimension or outside its range.
+    """
     N = require_integer("N", N, low=1)
     check_quantity("rate", rate, Hz, low=0.0)
     return PoissonGroup(N, rates=rate, **name_kwargs(name))
 
 
-def spike_source(N, indices, times, *, dt, name=None):
-    """SpikeGeneratorGroup emitting the given spikes (times in seconds).
+def spike_source(N: int, indices: ArrayLike, times: ArrayLike, *, dt: Quantity,
+                 name: str | None = None) -> tuple:
+    """A Brian2 SpikeGeneratorGroup emitting the given spikes.
 
-    Times are moved to the ``dt`` grid; a neuron's second spike in the same step (which
-    Brian2 rejects) is dropped. Returns (group, n_dropped).
+    Times are moved to the ``dt`` grid; a neuron's second spike in the same step (which Brian2
+    rejects) is dropped. In a cpp_standalone project the spikes are not compiled into the
+    binary: they are written to ``<project>/spike_trains/<name>.bin`` and read by the binary
+    before each run, so :func:`rewrite_spike_trains` can give the next
+    :meth:`Simulation.execute` other trains (another trial, another correlation) without
+    recompiling. The group's Python-side spike arrays then hold a one-spike placeholder.
 
-    In a cpp_standalone project the spikes are not compiled into the binary: they are written
-    to ``<project>/spike_trains/<name>.bin`` and read by the binary before each run, so
-    :func:`rewrite_spike_trains` can give the next :meth:`Simulation.execute` other trains
-    (another trial, another correlation) without recompiling. The group's Python-side spike
-    arrays then hold a one-spike placeholder.
+    Parameters
+    ----------
+    N : int
+        Number of trains (>= 1).
+    indices : array_like of int
+        Train of each spike (0 <= i < N).
+    times : array_like of float
+        Time of each spike (s, >= 0).
+    dt : brian2.Quantity
+        The time step (second, > 0).
+    name : str, optional
+        The Brian2 object's name (default: Brian2's).
+
+    Returns
+    -------
+    group : brian2.SpikeGeneratorGroup
+        The source.
+    n_dropped : int
+        Spikes dropped as a neuron's second spike in one step.
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite, of the wrong dimension or outside its range.
     """
     step = check_quantity("dt", dt, second, low=0.0, low_open=True)
     if isinstance(N, bool) or not isinstance(N, (int, np.integer)) or N < 1:
@@ -191,7 +269,8 @@ def spike_source(N, indices, times, *, dt, name=None):
     return group, dropped
 
 
-def rewrite_spike_trains(group, indices, times):
+def rewrite_spike_trains(group: SpikeGeneratorGroup, indices: ArrayLike,
+                         times: ArrayLike) -> int:
     """Give a compiled standalone spike source other spikes, without recompiling.
 
     They take effect at the next :meth:`Simulation.execute`. Any number of spikes is allowed;
@@ -279,12 +358,36 @@ def _spike_loader_code(group):
 """
 
 
-def windowed_poisson_sources(N, rate, start, stop, *, name=None):
+def windowed_poisson_sources(N: int, rate: Quantity, start: Quantity, stop: Quantity, *,
+                             name: str | None = None) -> NeuronGroup:
     """N Poisson sources active only for start <= t < stop (optogenetic-style stimulation).
 
-    A NeuronGroup with shared variables ``rate``, ``t_start``, ``t_stop``, so the window and
-    the rate can be changed by run_args. Connect it to a subset of neurons with a
-    Connectivity whose n_post is that subset's size (e.g. to ``E[:400]``).
+    A NeuronGroup with shared variables ``rate``, ``t_start`` and ``t_stop``, so that run_args
+    can change the window and the rate. Connect it to a subset of neurons with a Connectivity
+    whose n_post is that subset's size (e.g. to ``E[:400]``).
+
+    Parameters
+    ----------
+    N : int
+        Number of sources (>= 1).
+    rate : brian2.Quantity
+        Rate while active (Hz, >= 0).
+    start : brian2.Quantity
+        Start of the window (second, >= 0).
+    stop : brian2.Quantity
+        End of the window (second, >= start).
+    name : str, optional
+        The Brian2 object's name (default: Brian2's).
+
+    Returns
+    -------
+    brian2.NeuronGroup
+        The sources.
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite, of the wrong dimension or outside its range.
     """
     N = require_integer("N", N, low=1)
     check_quantity("rate", rate, Hz, low=0.0)

@@ -32,12 +32,14 @@ All parameters become variables of the group (shared constants, except the per-n
 compiled standalone network through ``run_args`` without recompiling.
 """
 
+from __future__ import annotations
+
 import logging
 import re
 from dataclasses import dataclass, field
 
 import numpy as np
-from brian2 import NeuronGroup, defaultclock, ms, mV, second, volt
+from brian2 import NeuronGroup, Quantity, defaultclock, ms, mV, second, volt
 
 from theory.errors import ParameterError
 
@@ -68,17 +70,36 @@ _CHANNEL_NEEDS = {"delta": (), "current_exp": ("tau",), "conductance_jump": ("E"
 
 @dataclass(frozen=True)
 class NeuronModel:
-    """A neuron model template; call :meth:`group` to get a Brian2 NeuronGroup.
+    """A neuron model template; :meth:`group` makes a Brian2 NeuronGroup of it.
 
-    spike : 'lif' or 'eif'
-    synapse : one of SYNAPSE_TYPES
-    params : membrane parameters (Quantities): tau_m, E_L, V_th, V_r (and Delta_T, V_T for EIF)
-    channels : {name: {'tau': Quantity, 'E': Quantity}} with the keys the synapse type needs
-    refractory : Quantity or None
-    jump : 'linear' or 'exact' (conductance_jump only)
-    method : Brian2 integration method, or None for 'exact' where the membrane is linear
-        between spikes (delta / jump LIF) and forward 'euler' otherwise
-    trace_tau : Quantity (time constant of the plasticity trace ``x_trace``) or None
+    Parameters
+    ----------
+    spike : {'lif', 'eif'}
+        Leaky or exponential integrate-and-fire.
+    synapse : str
+        One of SYNAPSE_TYPES: 'delta', 'current_exp', 'conductance_jump',
+        'conductance_exp'.
+    params : dict
+        Membrane parameters (Brian2 quantities): tau_m, E_L, V_th, V_r, and Delta_T and V_T for
+        EIF.
+    channels : dict, optional
+        {name: {'tau': Quantity, 'E': Quantity}} with the keys the synapse type needs.
+    refractory : brian2.Quantity, optional
+        Refractory period, or None (the default) for none.
+    jump : {'linear', 'exact'}, optional
+        Conductance jumps v += w (E - v) ('linear', the default) or
+        v += (E - v)(1 - exp(-w)) ('exact'); conductance_jump only.
+    method : str, optional
+        Brian2 integration method; None (the default): 'exact' where the membrane is linear
+        between spikes (delta and jump LIF), forward 'euler' otherwise.
+    trace_tau : brian2.Quantity, optional
+        Time constant of the plasticity trace ``x_trace``, or None (the default).
+
+    Raises
+    ------
+    ParameterError
+        If a value is of the wrong dimension, NaN, infinite or outside its range, or a choice
+        is unknown.
     """
 
     spike: str
@@ -283,24 +304,103 @@ class NeuronModel:
                                      f"{sorted(self.channels)}")
 
 
-def lif(synapse="delta", channels=None, *, tau_m=20 * ms, E_L=-70 * mV, V_th=-50 * mV,
-        V_r=-60 * mV, refractory=None, jump="linear", method=None, trace_tau=None):
-    """Leaky integrate-and-fire model (see :class:`NeuronModel` for the synapse types).
+def lif(synapse: str = "delta", channels: dict | None = None, *, tau_m: Quantity = 20 * ms,
+        E_L: Quantity = -70 * mV, V_th: Quantity = -50 * mV, V_r: Quantity = -60 * mV,
+        refractory: Quantity | None = None, jump: str = "linear", method: str | None = None,
+        trace_tau: Quantity | None = None) -> NeuronModel:
+    """A leaky integrate-and-fire model (see :class:`NeuronModel` for the synapse types).
 
-    channels : {name: {'tau': Quantity, 'E': Quantity}}; default e/i with tau 5 ms and
-        reversal potentials 0 mV / -80 mV (only the keys the synapse type uses are kept).
+    Parameters
+    ----------
+    synapse : str, optional
+        The synapse type. Default 'delta'.
+    channels : dict, optional
+        {name: {'tau': Quantity, 'E': Quantity}}; default e and i with tau 5 ms and reversal
+        potentials 0 mV and -80 mV (only the keys the synapse type uses are kept).
+    tau_m : brian2.Quantity, optional
+        Membrane time constant. Default 20 ms.
+    E_L : brian2.Quantity, optional
+        Leak reversal potential. Default -70 mV.
+    V_th : brian2.Quantity, optional
+        Threshold. Default -50 mV.
+    V_r : brian2.Quantity, optional
+        Reset. Default -60 mV.
+    refractory : brian2.Quantity, optional
+        Refractory period; None (the default) for none.
+    jump : {'linear', 'exact'}, optional
+        Conductance jumps (conductance_jump only). Default 'linear'.
+    method : str, optional
+        Brian2 integration method (default: chosen by the model).
+    trace_tau : brian2.Quantity, optional
+        Time constant of the plasticity trace.
+
+    Returns
+    -------
+    NeuronModel
+        The model.
+
+    Raises
+    ------
+    ParameterError
+        If a value is of the wrong dimension, NaN, infinite or outside its range, or a choice
+        is unknown.
+
+    Examples
+    --------
+    >>> from brian2 import mV, ms
+    >>> model = lif("delta", E_L=0 * mV, V_th=20 * mV, V_r=10 * mV, refractory=2 * ms)
+    >>> model.spike, model.synapse
+    ('lif', 'delta')
     """
     return NeuronModel("lif", synapse, dict(tau_m=tau_m, E_L=E_L, V_th=V_th, V_r=V_r),
                        _channels(synapse, channels), refractory, jump, method, trace_tau)
 
 
-def eif(synapse="current_exp", channels=None, *, tau_m=15 * ms, E_L=-72 * mV, V_T=-55 * mV,
-        Delta_T=1 * mV, V_th=-50 * mV, V_r=-75 * mV, refractory=None, method=None,
-        trace_tau=None):
-    """Exponential integrate-and-fire model; V_th is the hard cut-off where spikes are counted.
+def eif(synapse: str = "current_exp", channels: dict | None = None, *,
+        tau_m: Quantity = 15 * ms, E_L: Quantity = -72 * mV, V_T: Quantity = -55 * mV,
+        Delta_T: Quantity = 1 * mV, V_th: Quantity = -50 * mV, V_r: Quantity = -75 * mV,
+        refractory: Quantity | None = None, method: str | None = None,
+        trace_tau: Quantity | None = None) -> NeuronModel:
+    """An exponential integrate-and-fire model.
 
-    Defaults are those of Akil et al. and Zhu et al. (tau_m = 15 ms, E_L = -72 mV,
-    V_T = -55 mV, Delta_T = 1 mV, V_th = -50 mV, V_r = -75 mV).
+    The defaults are those of Akil et al. and Zhu et al.
+
+    Parameters
+    ----------
+    synapse : {'current_exp', 'conductance_exp'}, optional
+        The synapse type. Default 'current_exp'.
+    channels : dict, optional
+        {name: {'tau': Quantity, 'E': Quantity}}; default e and i with tau 5 ms and reversal
+        potentials 0 mV and -80 mV.
+    tau_m : brian2.Quantity, optional
+        Membrane time constant. Default 15 ms.
+    E_L : brian2.Quantity, optional
+        Leak reversal potential. Default -72 mV.
+    V_T : brian2.Quantity, optional
+        Soft threshold of the exponential term. Default -55 mV.
+    Delta_T : brian2.Quantity, optional
+        Slope factor (> 0). Default 1 mV.
+    V_th : brian2.Quantity, optional
+        The hard cut-off where a spike is counted. Default -50 mV.
+    V_r : brian2.Quantity, optional
+        Reset. Default -75 mV.
+    refractory : brian2.Quantity, optional
+        Refractory period; None (the default) for none.
+    method : str, optional
+        Brian2 integration method (default: forward Euler).
+    trace_tau : brian2.Quantity, optional
+        Time constant of the plasticity trace.
+
+    Returns
+    -------
+    NeuronModel
+        The model.
+
+    Raises
+    ------
+    ParameterError
+        If a value is of the wrong dimension, NaN, infinite or outside its range, or a choice
+        is unknown.
     """
     if synapse not in ("current_exp", "conductance_exp"):
         raise ParameterError(f"synapse of an EIF model must be 'current_exp' or "

@@ -70,9 +70,24 @@ DIMENSIONLESS_ETA_KINDS = ("soft_hebbian", "kohonen")
 
 @dataclass(frozen=True)
 class STDPRule:
-    """One plasticity rule: ``kind`` (see the module table), learning rate ``eta`` and the
-    parameters that kind needs (``w_max``, ``w_min``, ``beta``, ``w_norm``: weight unit;
-    ``rho``: Hz)."""
+    """One plasticity rule, written as Brian2 synaptic code.
+
+    Parameters
+    ----------
+    kind : str
+        One of RULE_KINDS (see the module's table).
+    eta : brian2.Quantity or float
+        Learning rate: dimensionless for the soft Hebbian and Kohonen rules, in the weight's
+        unit for the others.
+    params : dict, optional
+        The parameters the kind needs: ``w_max``, ``w_min``, ``beta``, ``w_norm`` (in the
+        weight's unit) and ``rho`` (Hz).
+
+    Raises
+    ------
+    ParameterError
+        If the kind is unknown, a parameter is missing or extra, or ``rho`` is not a rate.
+    """
 
     kind: str
     eta: object

@@ -2,12 +2,16 @@
 moments accumulated inside the simulation, and weights of sampled synapses.
 """
 
+from __future__ import annotations
+
 import contextlib
 import logging
 import re
 
 import numpy as np
-from brian2 import Clock, NeuronGroup, SpikeMonitor, StateMonitor, linked_var, ms, second
+from numpy.typing import ArrayLike
+from brian2 import (Clock, NeuronGroup, Quantity, SpikeMonitor, StateMonitor, Synapses,
+                    linked_var, ms, second)
 from brian2.units.fundamentalunits import DIMENSIONLESS
 
 from theory.errors import ParameterError, require, require_integer
@@ -19,18 +23,64 @@ __all__ = ["spike_monitor", "state_monitor", "weight_monitor", "moment_recorder"
            "spike_arrays", "moments_table"]
 
 
-def spike_monitor(group, n=None, *, name=None):
-    """SpikeMonitor of all neurons, or of the first ``n`` (a contiguous, unbiased sample in a
-    random network)."""
+def spike_monitor(group: NeuronGroup, n: int | None = None, *,
+                  name: str | None = None) -> SpikeMonitor:
+    """A SpikeMonitor of all neurons of a group, or of the first ``n``.
+
+    The first ``n`` neurons of a random network are a contiguous, unbiased sample.
+
+    Parameters
+    ----------
+    group : brian2.NeuronGroup
+        The neurons.
+    n : int, optional
+        Record the first n (1 to len(group)); None (the default): all.
+    name : str, optional
+        The Brian2 object's name (default: Brian2's).
+
+    Returns
+    -------
+    brian2.SpikeMonitor
+        The monitor; add it to the Simulation.
+
+    Raises
+    ------
+    ParameterError
+        If a value is of the wrong dimension, NaN, infinite or out of range.
+    """
     if n is not None:
         n = require_integer("n", n, low=1, high=len(group))
     return SpikeMonitor(group if n is None else group[:n], **name_kwargs(name))
 
 
-def state_monitor(group, indices, variables=("v",), *, dt=None, name=None):
-    """StateMonitor of ``variables`` for the neurons ``indices``, every ``dt`` (default: each step).
+def state_monitor(group: NeuronGroup, indices: ArrayLike, variables: tuple = ("v",), *,
+                  dt: Quantity | None = None, name: str | None = None) -> StateMonitor:
+    """A StateMonitor of ``variables`` for the neurons ``indices``, every ``dt``.
 
     Memory: 8 bytes x len(indices) x len(variables) x duration/dt.
+
+    Parameters
+    ----------
+    group : brian2.NeuronGroup
+        The neurons.
+    indices : array_like of int
+        The recorded neurons (0 to len(group) - 1).
+    variables : tuple of str, optional
+        The recorded variables. Default ("v",).
+    dt : brian2.Quantity, optional
+        Sampling interval (second, > 0); default: every time step.
+    name : str, optional
+        The Brian2 object's name (default: Brian2's).
+
+    Returns
+    -------
+    brian2.StateMonitor
+        The monitor; add it to the Simulation.
+
+    Raises
+    ------
+    ParameterError
+        If a value is of the wrong dimension, NaN, infinite or out of range.
     """
     if dt is not None:
         check_quantity("dt", dt, second, low=0.0, low_open=True)
@@ -39,13 +89,39 @@ def state_monitor(group, indices, variables=("v",), *, dt=None, name=None):
     return StateMonitor(group, list(variables), record=list(indices), **name_kwargs(name), **kwargs)
 
 
-def weight_monitor(synapses, indices, *, dt, variable="w", name=None, n_synapses=None):
-    """StateMonitor of the weights of the synapses ``indices`` (order of the Connectivity),
-    sampled every ``dt``.
+def weight_monitor(synapses: Synapses, indices: ArrayLike, *, dt: Quantity,
+                   variable: str = "w", name: str | None = None,
+                   n_synapses: int | None = None) -> StateMonitor:
+    """A StateMonitor of the weights of the synapses ``indices``, sampled every ``dt``.
 
     ``n_synapses`` is the number of synapses when the caller knows it and Brian2 does not yet
     (a standalone binary creates them from files): the indices are checked against it here,
     and Brian2's warning that it cannot check them is not shown.
+
+    Parameters
+    ----------
+    synapses : brian2.Synapses
+        The synapses.
+    indices : array_like of int
+        The recorded synapses, in the order of the Connectivity.
+    dt : brian2.Quantity
+        Sampling interval (second, > 0).
+    variable : str, optional
+        The recorded variable. Default "w".
+    name : str, optional
+        The Brian2 object's name (default: Brian2's).
+    n_synapses : int, optional
+        The number of synapses, if Brian2 does not know it yet.
+
+    Returns
+    -------
+    brian2.StateMonitor
+        The monitor; add it to the Simulation.
+
+    Raises
+    ------
+    ParameterError
+        If a value is of the wrong dimension, NaN, infinite or out of range.
     """
     try:  # unknown before the run when a standalone binary creates the synapses
         n = len(synapses) if synapses._connect_called else None
@@ -73,24 +149,48 @@ def _without_warning(logger_name, *, when=True):
         logger.removeFilter(drop)
 
 
-def moment_recorder(group, variables=("v",), *, bin_width=None, start=0 * ms, when="end",
-                    clip=None, products=(), name=None):
-    """Per-neuron running moments of ``variables``, accumulated in the simulation.
+def moment_recorder(group: NeuronGroup, variables: tuple | dict = ("v",), *,
+                    bin_width: Quantity | None = None, start: Quantity = 0 * ms,
+                    when: str = "end", clip: dict | None = None, products: tuple = (),
+                    name: str | None = None) -> NeuronGroup:
+    """Per-neuron running moments of variables, accumulated inside the simulation.
 
-    variables : names of the group's variables, or {name: expression} of them (e.g.
-        {"v": "v", "g_tot": "g_e + g_i + g_x"})
-    Each variable is averaged over bins of ``bin_width`` (default: one time step, i.e. every
-    sample); the mean and variance over the bins that start at or after ``start`` are
-    accumulated, and no trace is stored. ``when`` is the scheduling slot at which the
-    variables are sampled ('end' sees V after the reset, 'before_resets' sees the value that
-    crossed threshold). clip : {name: (low, high)} clips samples (e.g. a spike at V_th).
-    products : pairs (x, y) of recorded names; accumulates the mean of x*y (for the
-    covariance) and the mean of |(x - x_ref)(y - y_ref)| with per-neuron reference values
-    ``x_ref`` (default 0; set them to the means of a first run, e.g. via run_args, for the
-    mean absolute covariance term). Read the result with
-    :func:`balanced_models.engines.brian2.recording.moments_table`.
+    Each variable is averaged over bins of ``bin_width``; the mean and variance over the bins
+    that start at or after ``start`` are accumulated, and no trace is stored. Read the result
+    with :func:`balanced_models.engines.brian2.recording.moments_table`.
 
-    Returns a NeuronGroup of len(group) recorder units (add it to the network).
+    Parameters
+    ----------
+    group : brian2.NeuronGroup
+        The neurons.
+    variables : tuple of str or dict, optional
+        Names of the group's variables, or {name: expression} of them (e.g.
+        {"v": "v", "g_tot": "g_e + g_i + g_x"}). Default ("v",).
+    bin_width : brian2.Quantity, optional
+        Width of the bins (second); default one time step (every sample).
+    start : brian2.Quantity, optional
+        Bins that start before this are left out (second, >= 0). Default 0.
+    when : str, optional
+        The scheduling slot at which the variables are sampled: 'end' (the default) sees V
+        after the reset, 'before_resets' the value that crossed threshold.
+    clip : dict, optional
+        {name: (low, high)}: clip the samples (e.g. a spike at V_th).
+    products : tuple of tuple, optional
+        Pairs (x, y) of recorded names: accumulates the mean of x*y (for the covariance) and
+        the mean of abs((x - x_ref)(y - y_ref)) with per-neuron reference values ``x_ref``
+        (default 0; set them to the means of a first run, e.g. by run_args).
+    name : str, optional
+        The Brian2 object's name.
+
+    Returns
+    -------
+    brian2.NeuronGroup
+        len(group) recorder units; add them to the Simulation.
+
+    Raises
+    ------
+    ParameterError
+        If a variable is unknown to the group or a value is of the wrong dimension.
     """
     from brian2.parsing.expressions import parse_expression_dimensions
     from brian2.utils.stringtools import get_identifiers
@@ -183,7 +283,7 @@ def moments_table(recorder):
 
     Returns a DataFrame with columns neuron, n_bins and, per variable x, x_mean and x_var in
     SI units (variance over bins, normalised by n_bins); per recorded product (x, y) also
-    x_y_cov (covariance) and x_y_absdev (mean |(x - x_ref)(y - y_ref)|).
+    x_y_cov (covariance) and x_y_absdev (mean abs((x - x_ref)(y - y_ref))).
     """
     n = np.asarray(recorder.n_bins[:], dtype=float)
     if np.any(n == 0):

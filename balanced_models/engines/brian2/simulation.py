@@ -3,6 +3,8 @@ cpp_standalone with a reproducible seed, the compiler flags and the precompiled 
 standalone project, and where a project keeps the data its binary reads at run time.
 """
 
+from __future__ import annotations
+
 import os
 import re
 import shutil
@@ -13,7 +15,8 @@ import time
 import weakref
 
 import numpy as np
-from brian2 import Network, Subgroup, defaultclock, get_device, ms, prefs, second, set_device
+from brian2 import (Network, Quantity, Subgroup, defaultclock, get_device, ms, prefs, second,
+                    set_device)
 from brian2 import seed as brian_seed
 from brian2.codegen.cpp_prefs import get_compiler_and_args
 from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
@@ -73,24 +76,41 @@ class Simulation:
 
     Create the Simulation first (it selects the device), then create Brian2 objects, add them
     with :meth:`add` and call :meth:`run`. The objects stay ordinary Brian2 objects that can be
-    inspected and changed before the run.
+    inspected and changed before the run. A standalone network compiles once: :meth:`execute`
+    re-runs it with other values, another seed or other streamed data.
 
-    device : 'runtime' (code target ``target``: 'numpy' or 'cython') or 'cpp_standalone'
-    directory : standalone project directory (default: a new temporary directory
-        ``bm_build_*``, removed by :meth:`close`, when the Simulation is garbage-collected,
-        or when the interpreter exits; a directory you give is kept)
-    dt : simulation time step
-    seed : integer seed of Brian2's random numbers; ``self.rng`` is a numpy Generator from the
-        same seed for anything drawn in Python (e.g. connectivity). In standalone mode a
-        compiled network can be re-run with another seed without recompiling
-        (:meth:`execute`), because the binary reads it from the environment.
-    vectorize : compile with the vectorising gcc flags above (default). They assume that no
-        model variable becomes NaN or infinite; set False for models that rely on such values.
-    threads : OpenMP threads of the standalone binary (default 1: no OpenMP). Measured with
-        ``benchmarks/compare.py --threads 1 2`` on this package's 2-core machine; see the
-        README's benchmark table before raising it.
+    Parameters
+    ----------
+    device : {'runtime', 'cpp_standalone'}, optional
+        Brian2's runtime mode (default) or a compiled standalone project.
+    directory : str, optional
+        Standalone project directory. Default: a new temporary directory ``bm_build_*``,
+        removed by :meth:`close`, when the Simulation is garbage-collected or when the
+        interpreter exits; a directory you give is kept.
+    dt : brian2.Quantity, optional
+        The time step (second, > 0). Default 0.1 ms.
+    seed : int, optional
+        Seed of Brian2's random numbers (>= 0); ``self.rng`` is a numpy Generator from the same
+        seed for anything drawn in Python (e.g. connectivity). In standalone mode a compiled
+        network re-runs with another seed without recompiling (:meth:`execute`): the binary
+        reads it from the environment.
+    target : {'numpy', 'cython'}, optional
+        Code target of the runtime device. Default 'numpy'.
+    vectorize : bool, optional
+        Compile with vectorising gcc flags (default True). They assume that no model variable
+        becomes NaN or infinite; set False for models that rely on such values.
+    threads : int, optional
+        OpenMP threads of the standalone binary (>= 1; default 1: no OpenMP). On 2 cores two
+        threads did not pay (see the benchmarks page).
 
-    Example (standalone, compile once, re-run)::
+    Raises
+    ------
+    ParameterError
+        If a value is of the wrong type, dimension or range.
+
+    Examples
+    --------
+    Standalone, compile once, re-run::
 
         sim = Simulation("cpp_standalone", seed=1)
         G = sim.add(model.group(100, drive=["e"]))
@@ -99,8 +119,9 @@ class Simulation:
         sim.execute(run_args={G.rate_drive_e: 20 * Hz}, seed=2)   # no recompilation
     """
 
-    def __init__(self, device="runtime", *, directory=None, dt=0.1 * ms, seed=None,
-                 target="numpy", vectorize=True, threads=1):
+    def __init__(self, device: str = "runtime", *, directory: str | None = None,
+                 dt: Quantity = 0.1 * ms, seed: int | None = None, target: str = "numpy",
+                 vectorize: bool = True, threads: int = 1) -> None:
         if device not in ("runtime", "cpp_standalone"):
             raise ParameterError(f"device must be 'runtime' or 'cpp_standalone'; got {device!r}")
         if target not in ("numpy", "cython"):

@@ -3,6 +3,10 @@ creates them, streamed from files in a standalone project, and :func:`rewrite_co
 gives a compiled network another realisation without recompiling.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import json
 import os
 
@@ -19,10 +23,15 @@ from .neurons import NeuronModel
 from .plasticity import STDPRule
 from .simulation import project_data_directory
 
+if TYPE_CHECKING:
+    from brian2 import Group
+
 __all__ = ["connect", "rewrite_connectivity"]
 
 
-def connect(source, target, connectivity, model, channel, *, name=None, plasticity=None):
+def connect(source: Group, target: Group, connectivity: Connectivity,
+            model: NeuronModel, channel: str, *, name: str | None = None,
+            plasticity: STDPRule | None = None) -> Synapses:
     """Synapses from ``source`` to ``target`` realising ``connectivity`` on ``channel`` of ``model``.
 
     The weight ``w`` has unit ``model.weight_unit``. If all weights are equal and the synapses
@@ -161,19 +170,33 @@ def _write_connectivity(directory, name, connectivity, per_synapse_weight, per_s
             json.dump(layout, f)
 
 
-def rewrite_connectivity(synapses, connectivity):
-    """Give a compiled standalone network another realisation of the same projection. Takes
-    effect at the next :meth:`Simulation.execute`, without recompiling.
+def rewrite_connectivity(synapses: Synapses, connectivity: Connectivity) -> dict:
+    """Give a compiled standalone network another realisation of the same projection.
 
-    The population sizes must be the same. The synapse count may differ. Weights and delays
-    that were per synapse stay per synapse. A homogeneous delay is part of the compiled code,
-    so the new delays must be that constant. A shared weight is a run-time value: if the new
-    connectivity has another uniform weight, it is returned as run_args to pass to the next
-    execute.
+    It takes effect at the next :meth:`Simulation.execute`, without recompiling. The population
+    sizes must be the same; the synapse count may differ. Weights and delays that were per
+    synapse stay per synapse. A homogeneous delay is part of the compiled code, so the new
+    delays must be that constant. A shared weight is a run-time value: if the new connectivity
+    has another uniform weight, it is returned as run_args for the next execute.
+
+    Parameters
+    ----------
+    synapses : brian2.Synapses
+        Synapses made by :func:`connect` from a streamed connectivity in the current
+        standalone project.
+    connectivity : Connectivity
+        The new realisation.
 
     Returns
     -------
-    dict : run_args ({synapses.w: weight}) the next execute needs; empty if none
+    dict
+        run_args ({synapses.w: weight}) the next execute needs; empty if none.
+
+    Raises
+    ------
+    ParameterError
+        If the synapses were not streamed in this project, or the new connectivity does not
+        fit them (sizes, delays, weight unit).
     """
     directory = project_data_directory("connectivity")
     path = None if directory is None else os.path.join(directory, synapses.name)

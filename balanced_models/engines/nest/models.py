@@ -166,8 +166,8 @@ def nest_weight(neuron, channel, weight, receptors=None):
     -------
     float or ndarray
 
-    Example
-    -------
+    Examples
+    --------
     A 0.2 mV kick of an exponential current synapse with tau = 5 ms is C w / tau_s
     = 250 pF x 0.2 mV / 5 ms = 10 pA:
 
