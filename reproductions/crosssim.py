@@ -17,7 +17,7 @@ description. Delays are one time step instead of zero (NEST's minimum delay). Th
 channel x of the Zhu and Akil networks takes the E time constant (8 ms instead of 10 ms),
 because NEST's exponential-synapse models have one excitatory time constant. The Akil rule is
 the additive Vogels-Sprekeler rule (NEST's ``vogels_sprekeler_synapse``) in place of Akil's
-multiplicative one, with the learning rate scaled by |w0 / w_norm| so that both start at the
+multiplicative one, with the learning rate scaled by abs(w0 / w_norm) so that both start at the
 same speed; its fixed point (E rate = rho) is the same.
 
 Checks, each with its tolerance and reason in summary.json: population rates within

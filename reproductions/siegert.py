@@ -17,6 +17,7 @@ q(0) and the shifted value q(delta), widened by Z standard errors of the sample 
 independent neurons; Z = 3.7 keeps the chance that any of ~100 checks fails by sampling
 alone below 2% (Bonferroni). Two numerical biases are not captured by the shift and are
 allowed for explicitly:
+
 * the variance of V converges more slowly in dt than the first-order shift predicts: at
   mu = 24 mV, sigma = 5 mV it exceeds the theory by 1.6% at dt = 10 us and by 0.5-0.9% at
   dt = 2.5 us (J = 0.05 and 0.02 mV), so its band is widened by 1.5% of the theory value;

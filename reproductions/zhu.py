@@ -6,7 +6,7 @@ the conductance-based network and the effective-time-constant surrogate built fr
 conductance run. Each run is saved as soon as it finishes. Each (variant, N) is compiled once;
 later trials and c values give the same binary new external spikes, a new connectivity
 realisation and (surrogate) new parameters through files and run_args.
-|C| = <|(V - V_i)(g_tot - g_i)|> needs each neuron's means, so the conductance run is executed
+C = <abs((V - V_i)(g_tot - g_i))> needs each neuron's means, so the conductance run is executed
 a second time with the same seed and the means of the first as references.
 
 Tolerances: the issue's acceptance values (from the authors' draft figures, 4-trial means).

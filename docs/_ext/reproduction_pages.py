@@ -61,7 +61,7 @@ def _escape(text):
 def page(paper):
     doc, gaps = _module_facts(paper)
     lines = [f"# {TITLES.get(paper, paper)}", "", f"`python -m reproductions {paper}`", "",
-             "```text", doc, "```", ""]
+             "```{eval-rst}", doc, "```", ""]
     results = os.path.join(DOCS, "reproductions", "results", paper)
     summary_path = os.path.join(results, "summary.json")
     summary = json.load(open(summary_path)) if os.path.isfile(summary_path) else None
