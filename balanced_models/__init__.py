@@ -30,8 +30,8 @@ from .core.description import (Bernoulli, CorrelatedSource, ExplicitConnections,
                                PoissonDrive, PoissonSource, Population, Projection, Recording,
                                SpikeTrainSource, WindowedPoissonSource)
 from .core.plotting import plot_rates
-from .core.predictions import (balanced_prediction, covariance_prediction, diffusion_prediction,
-                               neuron_prediction, population_prediction)
+from .core.predictions import (TheoryNotApplicable, balanced_prediction, covariance_prediction,
+                               diffusion_prediction, neuron_prediction, population_prediction)
 from .core.realisation import Realisation, dense_matrix, realise
 from .core.sources import correlated_spike_trains
 from .engines import get_engine, installed_engines
@@ -79,7 +79,7 @@ __all__ = [
     "HeterogeneousInDegree", "ExplicitConnections", "Plasticity", "Recording",
     "realise", "Realisation", "dense_matrix", "build", "simulate", "get_engine",
     "installed_engines", "diffusion_prediction", "balanced_prediction", "population_prediction",
-    "neuron_prediction", "covariance_prediction", "plot_rates",
+    "neuron_prediction", "covariance_prediction", "TheoryNotApplicable", "plot_rates",
     "Connectivity", "bernoulli", "block_matrix", "fixed_indegree", "indegrees_with_cv",
     "correlated_spike_trains", "StoredActivity", "to_neo", "from_neo", "write_nwb", "read_nwb",
     *_BRIAN2_NAMES, *_BRIAN2_MODULES,

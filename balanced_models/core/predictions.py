@@ -46,7 +46,13 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 __all__ = ["diffusion_prediction", "balanced_prediction", "population_prediction",
-           "neuron_prediction", "covariance_prediction"]
+           "neuron_prediction", "covariance_prediction", "TheoryNotApplicable"]
+
+
+class TheoryNotApplicable(ParameterError):
+    """A valid description that a theory does not cover (a model, a connection rule or an
+    input it has no formula for). :func:`population_prediction` turns it into the reason
+    it gives for a missing value; the other functions raise it."""
 
 
 def _check(description):
@@ -67,12 +73,12 @@ def _population_inputs(d):
     for name, proj in d.projections.items():
         source, target = split_projection_name(name)
         if proj.target_range is not None:
-            raise ParameterError(f"projections[{name!r}] reaches part of {target!r} "
+            raise TheoryNotApplicable(f"projections[{name!r}] reaches part of {target!r} "
                                  "(target_range): population-level theory needs homogeneous "
                                  "populations; use neuron_prediction, or split the population")
         K = d.mean_indegree(name)
         if not np.isfinite(K):
-            raise ParameterError(f"projections[{name!r}] has explicit connections: use "
+            raise TheoryNotApplicable(f"projections[{name!r}] has explicit connections: use "
                                  "neuron_prediction on the realisation")
         mean, second = K * proj.weight, K * proj.weight**2 * proj.second_moment_factor()
         a = index[target]
@@ -101,12 +107,12 @@ def _lif_parameters(d, names, where):
         p = d.populations[pop]
         neuron = p.neuron
         if neuron.spike != "lif" or neuron.synapse not in CURRENT_SYNAPSES:
-            raise ParameterError(f"{where} needs LIF neurons with delta or current_exp "
+            raise TheoryNotApplicable(f"{where} needs LIF neurons with delta or current_exp "
                                  f"synapses; population {pop!r} has {neuron.spike} neurons "
                                  f"with {neuron.synapse} synapses")
         taus = {spec["tau"] for spec in neuron.channels.values()}
         if len(taus) > 1:
-            raise ParameterError(f"{where}: population {pop!r} has synaptic time constants "
+            raise TheoryNotApplicable(f"{where}: population {pop!r} has synaptic time constants "
                                  f"{sorted(taus)}; the diffusion theory here needs one")
         tau_s = taus.pop() if taus else 0.0
         rows.append((neuron.tau_m, neuron.V_th, neuron.V_r, neuron.tau_ref, tau_s,
@@ -155,18 +161,21 @@ def balanced_prediction(description: NetworkDescription, *,
     Returns
     -------
     pandas.DataFrame
-        Indexed by population: ``balanced_rate`` (Hz; NaN for all when the solution has a
-        non-positive rate or W is singular, i.e. no balanced state), and for conductance
-        synapses the ``mean_potential`` (V) used.
+        Indexed by population: ``balanced_rate`` (Hz), ``balanced_reason`` (why the rate is
+        NaN: the balanced equations are singular, naming the populations with proportional
+        input, or their solution has a non-positive rate; empty where there is a rate), and
+        for conductance synapses the ``mean_potential`` (V) used.
     """
     d = _check(description)
     names, W, _, W_x, _, rates, channels, targets = _population_inputs(d)
     kinds = {d.populations[p].neuron.weight_is_voltage for p in names}
     if len(kinds) > 1:
-        raise ParameterError("balanced_prediction needs all populations current-based or all "
-                             "conductance-based")
+        raise TheoryNotApplicable("balanced_prediction needs all populations current-based or "
+                                  "all conductance-based")
     table = pd.DataFrame(index=pd.Index(names, name="population"))
     try:
+        if np.linalg.matrix_rank(W) < len(names):  # singular up to rounding
+            raise np.linalg.LinAlgError("singular")
         if kinds.pop():
             r = linear_balanced_solution(W, W_x @ rates)
         else:
@@ -176,10 +185,38 @@ def balanced_prediction(description: NetworkDescription, *,
                             for a, c in zip(targets, channels)])
             r = conductance_balanced_rates(W, W_x, E, E_x, V, rates)
             table["mean_potential"] = V
+        reason = "" if np.all(r > 0) else _no_balanced_state(names, r)
     except np.linalg.LinAlgError:
-        r = np.full(len(names), np.nan)
-    table["balanced_rate"] = r if np.all(r > 0) else np.nan
+        r, reason = np.full(len(names), np.nan), _singular_reason(names, W, W_x @ rates)
+    table["balanced_rate"] = r if not reason else np.nan
+    table["balanced_reason"] = reason
     return table
+
+
+def _no_balanced_state(names, r):
+    negative = [f"{p} ({x:.3g} Hz)" for p, x in zip(names, r) if not x > 0]
+    return ("no balanced state: the balanced equations give a non-positive rate to "
+            + ", ".join(negative))
+
+
+def _singular_reason(names, W, external):
+    """Why W r = -I has no unique solution: the groups of populations whose rows of
+    [W | I] are proportional (they receive proportional input), else the rank of W."""
+    rows = np.column_stack([W, external])
+    groups, placed = [], set()
+    for a in range(len(names)):
+        if a in placed:
+            continue
+        group = [b for b in range(a, len(names)) if b not in placed and
+                 np.linalg.matrix_rank(rows[[a, b]], tol=1e-9 * np.abs(rows).max()) <= 1]
+        placed.update(group)
+        if len(group) > 1:
+            groups.append(" and ".join(names[b] for b in group))
+    if groups:
+        return ("singular balanced equations: populations " + "; ".join(groups)
+                + " receive proportional input")
+    return (f"singular balanced equations: W has rank {np.linalg.matrix_rank(W)} of "
+            f"{len(names)}")
 
 
 def _mean_potentials(d, names, given):
@@ -225,14 +262,18 @@ def population_prediction(description: NetworkDescription, *,
     Returns
     -------
     pandas.DataFrame
-        Indexed by population: ``diffusion_rate`` (Hz), ``diffusion_cv``, ``mu`` and ``sigma``
-        (V) where the diffusion theory applies, and ``balanced_rate`` (Hz; NaN where the
-        balanced equations are singular).
+        Indexed by population, always with the same columns: ``diffusion_rate`` (Hz),
+        ``diffusion_cv``, ``mu`` and ``sigma`` (V), ``diffusion_reason``, ``balanced_rate``
+        (Hz) and ``balanced_reason``. A value the theory does not give is NaN, and the
+        reason column of its theory says why (e.g. "diffusion_prediction needs LIF neurons
+        ...: population 'E' has eif neurons", "singular balanced equations: populations E
+        and I receive proportional input"); it is empty where the values exist.
 
     Raises
     ------
     ParameterError
-        If the description is not a NetworkDescription or holds values the theory refuses.
+        If the description is not a NetworkDescription or a value is invalid (a theory
+        that does not cover the network gives a reason, not an error).
 
     Examples
     --------
@@ -240,13 +281,20 @@ def population_prediction(description: NetworkDescription, *,
     >>> table.join(run.population_rates())               # doctest: +SKIP
     """
     d = _check(description)
-    table = balanced_prediction(d, mean_potentials=mean_potentials)
+    index = pd.Index(list(d.populations), name="population")
     try:
-        table = diffusion_prediction(d).join(table)
-    except ParameterError as error:
-        if "needs LIF neurons" not in str(error) and "time constants" not in str(error):
-            raise
-    return table
+        diffusion = diffusion_prediction(d)
+        diffusion["diffusion_reason"] = ""
+    except TheoryNotApplicable as error:
+        diffusion = pd.DataFrame(np.nan, index=index,
+                                 columns=["diffusion_rate", "diffusion_cv", "mu", "sigma"])
+        diffusion["diffusion_reason"] = str(error)
+    try:
+        balanced = balanced_prediction(d, mean_potentials=mean_potentials)
+    except TheoryNotApplicable as error:
+        balanced = pd.DataFrame({"balanced_rate": np.nan, "balanced_reason": str(error)},
+                                index=index)
+    return diffusion.join(balanced)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -255,7 +303,7 @@ def population_prediction(description: NetworkDescription, *,
 def _source_rate(d, name):
     """The stationary rate (Hz) of each train of source ``name``."""
     if isinstance(d.sources[name], SpikeTrainSource):
-        raise ParameterError(f"source {name!r} gives spikes, not a stationary rate: the "
+        raise TheoryNotApplicable(f"source {name!r} gives spikes, not a stationary rate: the "
                              "theory needs Poisson, correlated or windowed sources")
     return d.sources[name].rate
 

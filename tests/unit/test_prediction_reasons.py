@@ -1,0 +1,143 @@
+"""Every value the theory leaves out of ``population_prediction`` has a reason: the table
+always has the same columns, and where a theory gives no value its reason column says why.
+One test per reason."""
+
+import pytest
+
+import balanced_models as bm
+
+CELL = bm.Neuron(tau_m=0.02, V_th=0.02, V_r=0.01, tau_ref=0.002)
+COLUMNS = ["diffusion_rate", "diffusion_cv", "mu", "sigma", "diffusion_reason",
+           "balanced_rate", "balanced_reason"]
+
+
+def network(populations, projections, drives, sources=None, size=400):
+    """A description from {name: neuron}, {"a->b": (K, J)} and {pop: (K, J, rate)}; the
+    channel of an input is 'e' or 'i' by the sign of its weight."""
+    def channel(J):
+        return "e" if J > 0 else "i"
+
+    return bm.NetworkDescription(
+        {p: bm.Population(size, neuron) for p, neuron in populations.items()},
+        projections={name: bm.Projection(bm.FixedInDegree(K), J, delay=1e-3, channel=channel(J))
+                     for name, (K, J) in projections.items()},
+        drives={p: bm.PoissonDrive(K, rate, J, channel=channel(J))
+                for p, (K, J, rate) in drives.items()},
+        sources=sources or {})
+
+
+def table(description):
+    t = bm.population_prediction(description)
+    assert list(t.columns) == COLUMNS  # no column disappears
+    return t
+
+
+def test_a_covered_network_has_every_value_and_no_reason():
+    # Zhu et al.'s mean-field matrices (brief sec. 4.2): balanced rates 8.33 and 20.83 Hz
+    t = table(network({"E": CELL, "I": CELL},
+                      {"E->E": (28, 1e-4), "I->E": (40, -1e-4), "E->I": (96, 1e-4),
+                       "I->I": (60, -1e-4)},
+                      {"E": (60, 1e-4, 10.0), "I": (45, 1e-4, 10.0)}))
+    assert t["balanced_rate"].to_numpy() == pytest.approx([8.3333, 20.8333], rel=1e-4)
+    assert t["diffusion_rate"].notna().all()
+    assert (t["diffusion_reason"] == "").all() and (t["balanced_reason"] == "").all()
+
+
+def test_proportional_input_names_the_populations():
+    # Brunel's model A: E and I receive identical input
+    exc, inh = (200, 0.1e-3), (50, -0.5e-3)
+    t = table(network({"E": CELL, "I": CELL},
+                      {"E->E": exc, "E->I": exc, "I->E": inh, "I->I": inh},
+                      {"E": (200, 0.1e-3, 100.0), "I": (200, 0.1e-3, 100.0)}))
+    assert t["balanced_rate"].isna().all()
+    assert (t["balanced_reason"] == "singular balanced equations: populations E and I "
+                                    "receive proportional input").all()
+    assert t["diffusion_rate"].notna().all()
+
+
+def test_a_singular_system_without_proportional_rows_gives_the_rank():
+    # row R = row P + row Q (recurrent and external input), no two rows proportional
+    t = table(network({"P": CELL, "Q": CELL, "R": CELL},
+                      {"P->P": (10, 1e-4), "Q->P": (10, -2e-4),
+                       "P->Q": (10, 2e-4), "R->Q": (10, -1e-4),
+                       "P->R": (10, 3e-4), "Q->R": (10, -2e-4), "R->R": (10, -1e-4)},
+                      {"P": (10, 1e-4, 50.0), "Q": (10, 2e-4, 50.0), "R": (10, 3e-4, 50.0)}))
+    assert t["balanced_rate"].isna().all()
+    assert (t["balanced_reason"] == "singular balanced equations: W has rank 2 of 3").all()
+
+
+def test_a_non_positive_balanced_solution_says_which_population():
+    # -W^-1 I = (-1, -1) (units of the drive rate) for W = [[2, -1], [3, -1]], I = [1, 2]
+    t = table(network({"E": CELL, "I": CELL},
+                      {"E->E": (20, 1e-4), "I->E": (10, -1e-4), "E->I": (30, 1e-4),
+                       "I->I": (10, -1e-4)},
+                      {"E": (10, 1e-4, 1.0), "I": (20, 1e-4, 1.0)}))
+    assert t["balanced_rate"].isna().all()
+    reason = t["balanced_reason"].iloc[0]
+    assert reason.startswith("no balanced state: the balanced equations give a non-positive "
+                             "rate to E (-1 Hz), I (-1 Hz)"), reason
+
+
+def test_eif_neurons_have_no_diffusion_theory_here():
+    eif = bm.Neuron(spike="eif", synapse="current_exp", tau_m=0.015, E_L=-0.072, V_th=-0.05,
+                    V_r=-0.075, V_T=-0.055, Delta_T=0.001,
+                    channels={"e": {"tau": 0.005}, "i": {"tau": 0.005}})
+    # the covered network's matrices: balanced rates exist
+    t = table(network({"E": eif, "I": eif},
+                      {"E->E": (28, 1e-4), "I->E": (40, -1e-4), "E->I": (96, 1e-4),
+                       "I->I": (60, -1e-4)},
+                      {"E": (60, 1e-4, 10.0), "I": (45, 1e-4, 10.0)}))
+    assert t[["diffusion_rate", "diffusion_cv", "mu", "sigma"]].isna().all().all()
+    assert (t["diffusion_reason"] == "diffusion_prediction needs LIF neurons with delta or "
+                                     "current_exp synapses; population 'E' has eif neurons "
+                                     "with current_exp synapses").all()
+    assert t["balanced_rate"].notna().all()  # the balanced state needs no neuron model
+
+
+def test_several_synaptic_time_constants_are_named():
+    two = bm.Neuron(synapse="current_exp", tau_m=0.02, V_th=0.02, V_r=0.01, tau_ref=0.002,
+                    channels={"e": {"tau": 0.002}, "i": {"tau": 0.008}})
+    t = table(network({"E": two},
+                      {"E->E": (20, 1e-4)}, {"E": (100, 1e-4, 200.0)}))
+    assert t["diffusion_rate"].isna().all()
+    assert "population 'E' has synaptic time constants [0.002, 0.008]" in \
+        t["diffusion_reason"].iloc[0]
+
+
+def test_mixed_current_and_conductance_populations_have_no_balanced_state_here():
+    conductance = bm.Neuron(synapse="conductance_jump", tau_m=0.02, E_L=-0.07, V_th=-0.05,
+                            V_r=-0.06, channels={"e": {"E": 0.0}, "i": {"E": -0.08}})
+    t = table(network({"E": CELL, "C": conductance},
+                      {"E->C": (10, 0.01), "C->E": (10, 1e-4)},
+                      {"E": (10, 1e-4, 100.0), "C": (10, 0.01, 100.0)}))
+    assert t["balanced_rate"].isna().all()
+    assert (t["balanced_reason"] == "balanced_prediction needs all populations current-based "
+                                    "or all conductance-based").all()
+    assert "population 'C' has lif neurons with conductance_jump synapses" in \
+        t["diffusion_reason"].iloc[0]
+
+
+def test_given_spike_trains_and_explicit_connections_are_named():
+    given = network({"E": CELL}, {"G->E": (2, 1e-4)}, {"E": (100, 1e-4, 200.0)},
+                    sources={"G": bm.SpikeTrainSource(5, [0, 1], [0.01, 0.02])})
+    t = table(given)
+    assert "source 'G' gives spikes, not a stationary rate" in t["diffusion_reason"].iloc[0]
+    assert "source 'G' gives spikes" in t["balanced_reason"].iloc[0]
+    explicit = bm.NetworkDescription(
+        {"E": bm.Population(10, CELL)},
+        projections={"E->E": bm.Projection(bm.ExplicitConnections([0, 1], [1, 2]), 1e-4,
+                                           channel="e")},
+        drives={"E": bm.PoissonDrive(100, 200.0, 1e-4, channel="e")})
+    t = table(explicit)
+    assert "projections['E->E'] has explicit connections" in t["diffusion_reason"].iloc[0]
+
+
+def test_invalid_input_still_raises():
+    with pytest.raises(bm.ParameterError, match="description must be a NetworkDescription"):
+        bm.population_prediction("not a description")
+    with pytest.raises(bm.TheoryNotApplicable, match="needs LIF neurons"):
+        bm.diffusion_prediction(network(
+            {"E": bm.Neuron(spike="eif", synapse="current_exp", tau_m=0.015, E_L=-0.072,
+                            V_th=-0.05, V_r=-0.075, V_T=-0.055, Delta_T=0.001,
+                            channels={"e": {"tau": 0.005}, "i": {"tau": 0.005}})},
+            {"E->E": (20, 1e-3)}, {"E": (100, 1e-3, 20.0)}))
