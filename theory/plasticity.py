@@ -25,6 +25,7 @@ from scipy.optimize import brentq, minimize_scalar
 from .balanced import linear_balanced_solution, mean_field_matrices
 from .errors import (ParameterError, require, require_nonnegative, require_positive,
                      require_probability)
+from .spectra import count_covariance_from_spectrum
 
 __all__ = ["MeanFieldNetwork", "weight_drift", "homeostatic_fixed_point", "kohonen_fixed_points",
            "kohonen_fixed_point_curve", "kohonen_saddle_node", "soft_hebbian_transient",
@@ -122,8 +123,7 @@ class MeanFieldNetwork:
 
     def count_covariances(self, window):
         """Mean spike-count covariances over windows of ``window`` seconds (T C~)."""
-        require("window", window, low=0.0, low_open=True, unit="s")
-        return window * self.spectral_covariance()
+        return count_covariance_from_spectrum(self.spectral_covariance(), window)
 
 
 def weight_drift(kind: str, j: ArrayLike, r_post: ArrayLike, r_pre: ArrayLike, C: ArrayLike,

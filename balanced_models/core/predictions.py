@@ -37,6 +37,7 @@ from theory.balanced import conductance_balanced_rates, linear_balanced_solution
 from theory.errors import ParameterError
 from theory.heterogeneity import resolved_theory, working_point
 from theory.lif import isi_cv
+from theory.spectra import count_covariance_from_spectrum
 
 from .description import (CURRENT_SYNAPSES, NetworkDescription, SpikeTrainSource,
                           split_projection_name)
@@ -367,25 +368,42 @@ def neuron_prediction(description: NetworkDescription, connectivity: Mapping, *,
                         index=labels)
 
 
-def covariance_prediction(description: NetworkDescription,
-                          connectivity: Mapping) -> pd.DataFrame:
-    """Zero-frequency covariances (Hz) of the spike trains of a realised network: the
-    linear response C = B D B^T around the neuron-resolved working point, with D such that
-    the diagonal is each neuron's rate CV^2 (theory.heterogeneity.resolved_theory). A count
-    covariance over a long window T is T C.
+def covariance_prediction(description: NetworkDescription, connectivity: Mapping, *,
+                          window: float | None = None) -> pd.DataFrame:
+    """Covariances of the spike trains of a realised network, as the theory predicts them.
+
+    The linear response C = B D B^T around the neuron-resolved working point, with D such
+    that the diagonal is each neuron's rate CV^2 (theory.heterogeneity.resolved_theory).
+    These are zero-frequency cross-spectral densities; with ``window`` they are converted
+    into spike-count covariances in windows of that length
+    (:func:`theory.spectra.count_covariance_from_spectrum`), the quantity
+    :func:`balanced_models.core.analysis.count_covariance` measures in a simulation.
 
     Parameters
     ----------
-    description, connectivity : as for :func:`neuron_prediction`
+    description : NetworkDescription
+        The network (LIF populations with delta or exponential current synapses).
+    connectivity : mapping
+        {"source->target": Connectivity}, the realisation (e.g. ``run.connectivity``).
+    window : float, optional
+        Counting window (s, > 0; much longer than the correlation times). Default None: the
+        cross-spectral densities.
 
     Returns
     -------
     pandas.DataFrame
-        N x N, rows and columns indexed by (population, neuron).
+        N x N, rows and columns indexed by (population, neuron): cross-spectral densities
+        (Hz), or count covariances (counts^2) in windows of ``window``.
+
+    Raises
+    ------
+    ParameterError
+        If a value is invalid; TheoryNotApplicable if the model is not covered.
     """
     d = _check(description)
     J, J_x, nu_x, (tau_m, V_th, V_r, tau_ref, tau_s, mu_dc), labels = _neuron_inputs(
         d, connectivity)
     theory = resolved_theory(J, tau_m, V_th, V_r, tau_ref, J_x=J_x, nu_x=nu_x, mu_dc=mu_dc,
                              tau_s=tau_s)
-    return pd.DataFrame(theory["C"], index=labels, columns=labels)
+    C = theory["C"] if window is None else count_covariance_from_spectrum(theory["C"], window)
+    return pd.DataFrame(C, index=labels, columns=labels)
