@@ -1,0 +1,88 @@
+"""Threshold integration for integrate-and-fire neurons: the LIF neuron against the closed
+forms of theory.lif, the EIF neuron against its sharp-threshold limit."""
+
+import numpy as np
+import pytest
+
+import balanced_models as bm
+from theory.integrate_and_fire import (eif_cv, eif_drift, eif_rate, eif_rate_derivatives,
+                                       if_rate_and_cv)
+from theory.lif import isi_cv, rate_derivatives, siegert_rate
+
+LIF = dict(tau_m=0.02, V_th=0.02, V_r=0.01)
+
+
+@pytest.mark.parametrize("mu", np.linspace(-0.005, 0.03, 8))
+@pytest.mark.parametrize("sigma", [0.002, 0.005, 0.01])
+@pytest.mark.parametrize("tau_ref", [0.0, 0.002])
+def test_lif_equals_siegert_to_1e6(mu, sigma, tau_ref):
+    rate, cv = if_rate_and_cv(lambda V: mu - V, sigma, LIF["tau_m"], LIF["V_th"], LIF["V_r"],
+                              tau_ref)
+    expected = siegert_rate(mu, sigma, LIF["tau_m"], LIF["V_th"], LIF["V_r"], tau_ref)
+    if expected < 1e-100:
+        assert rate < 1e-90
+        return
+    assert rate == pytest.approx(float(expected), rel=1e-6)
+    assert cv == pytest.approx(float(isi_cv(mu, sigma, LIF["tau_m"], LIF["V_th"], LIF["V_r"],
+                                            tau_ref)), rel=1e-5)
+
+
+@pytest.mark.parametrize("mu", [-0.061, -0.056, -0.05])
+def test_eif_rate_equals_an_independent_quadrature(mu):
+    """The mean first-passage time by nested adaptive quadrature of the closed-form
+    potential phi(V) = (2/sigma^2)(mu V - V^2/2 + Delta_T^2 e^((V - V_T)/Delta_T)), against
+    the grid of threshold integration."""
+    from scipy.integrate import quad
+
+    sigma, tau_m, V_th, V_r, V_T, D, tau_ref = 0.004, 0.015, -0.05, -0.075, -0.055, 0.001, 0.002
+
+    def phi(V):
+        return 2 / sigma**2 * (mu * V - V * V / 2 + D * D * np.exp((V - V_T) / D))
+
+    def inner(y):
+        return quad(lambda z: np.exp(phi(z) - phi(y)), y - 0.08, y, epsabs=0,
+                    epsrel=1e-12, limit=200)[0]
+
+    T1 = 2 * tau_m / sigma**2 * quad(inner, V_r, V_th, epsabs=0, epsrel=1e-10, limit=200,
+                                     points=[V_T])[0]
+    expected = 1 / (tau_ref + T1)
+    assert float(eif_rate(mu, sigma, tau_m, V_th, V_r, V_T, D, tau_ref)) == pytest.approx(
+        expected, rel=1e-6)
+
+
+def test_eif_rate_and_cv_broadcast_and_the_derivative_matches_a_difference():
+    mus = np.array([-0.061, -0.056, -0.05])
+    rates = eif_rate(mus, 0.004, 0.015, -0.05, -0.075, -0.055, 0.001)
+    cvs = eif_cv(mus, 0.004, 0.015, -0.05, -0.075, -0.055, 0.001)
+    assert rates.shape == cvs.shape == (3,)
+    assert np.all(np.diff(rates) > 0) and np.all(np.diff(cvs) < 0)
+    dmu, ds2 = eif_rate_derivatives(-0.056, 0.004, 0.015, -0.05, -0.075, -0.055, 0.001)
+    step = 1e-5
+    by_hand = (eif_rate(-0.056 + step, 0.004, 0.015, -0.05, -0.075, -0.055, 0.001)
+               - eif_rate(-0.056 - step, 0.004, 0.015, -0.05, -0.075, -0.055, 0.001)) / (2 * step)
+    assert dmu == pytest.approx(float(by_hand), rel=1e-4) and dmu > 0 and ds2 > 0
+
+
+def test_the_lif_derivative_by_differences_matches_the_closed_form():
+    mu, sigma = 0.015, 0.005
+    h = 1e-6
+    rate = lambda m: if_rate_and_cv(lambda V: m - V, sigma, 0.02, 0.02, 0.01, 0.002)[0]
+    dmu = (rate(mu + h) - rate(mu - h)) / (2 * h)
+    assert dmu == pytest.approx(float(rate_derivatives(mu, sigma, 0.02, 0.02, 0.01,
+                                                       0.002)[0]), rel=1e-4)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: if_rate_and_cv("not a function", 0.004, 0.02, 0.02, 0.01), "drift must be"),
+    (lambda: if_rate_and_cv(lambda V: -V, np.nan, 0.02, 0.02, 0.01), "sigma"),
+    (lambda: if_rate_and_cv(lambda V: -V, 0.004, 0.02, 0.02, 0.03), "V_r"),
+    (lambda: if_rate_and_cv(lambda V: -V, 0.004, -0.02, 0.02, 0.01), "tau_m"),
+    (lambda: if_rate_and_cv(lambda V: -V, 0.004, 0.02, 0.02, 0.01, n=10), "n must"),
+    (lambda: if_rate_and_cv(lambda V: np.full(np.shape(V), -1.0), 0.004, 0.02, 0.02, 0.01),
+     "never turns positive"),
+    (lambda: eif_drift(-0.06, -0.055, 0.0), "Delta_T"),
+    (lambda: eif_rate(np.inf, 0.004, 0.015, -0.05, -0.075, -0.055, 0.001), "mu"),
+])
+def test_bad_input_names_the_parameter(call, match):
+    with pytest.raises(bm.ParameterError, match=match):
+        call()
