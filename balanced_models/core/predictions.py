@@ -8,7 +8,8 @@ Population level (from the description alone):
   of LIF populations with delta or exponential current synapses (theory.heterogeneity's
   working point with population-level moments: the mean input K J nu and variance
   K E[J^2] nu per projection; exponential synapses through the Fourcaud-Brunel threshold
-  shift, which needs one synaptic time constant per population);
+  shift, with an effective time constant where a population's channels have several:
+  theory.lif.effective_synaptic_time_constant, at the self-consistent rates);
 * :func:`balanced_prediction`: the balanced state of the large-K limit, r = -W^-1 I with
   W_ab = K_ab J_ab (theory.balanced); for conductance synapses at given mean potentials,
   W_ab(V) = K_ab w_ab (E_ab - V_a);
@@ -36,7 +37,7 @@ import pandas as pd
 from theory.balanced import conductance_balanced_rates, linear_balanced_solution
 from theory.errors import ParameterError
 from theory.heterogeneity import resolved_theory, working_point
-from theory.lif import isi_cv
+from theory.lif import effective_synaptic_time_constant, isi_cv
 from theory.spectra import count_covariance_from_spectrum
 
 from .description import (CURRENT_SYNAPSES, NetworkDescription, SpikeTrainSource,
@@ -63,9 +64,11 @@ def _check(description):
     return description
 
 
-def _population_inputs(d):
+def _population_inputs(d, channels=None):
     """Population-level inputs: (names, W mean, W second moment, external columns (n, m)
-    of mean and second moment, their rates (m,), and per column the target channel)."""
+    of mean and second moment, their rates (m,), and per column the target channel and the
+    target index). With a dict ``channels``, it is filled with {(target, source): channel}
+    of the recurrent projections."""
     names = list(d.populations)
     index = {p: a for a, p in enumerate(names)}
     n = len(names)
@@ -86,6 +89,8 @@ def _population_inputs(d):
         if source in index:
             W[a, index[source]] += mean
             W2[a, index[source]] += second
+            if channels is not None:
+                channels[a, index[source]] = d.channel(name)
         else:
             columns.append((a, mean, second, _source_rate(d, source), d.channel(name)))
     for pop, drives in d.drives.items():
@@ -101,8 +106,10 @@ def _population_inputs(d):
     return names, W, W2, W_x, W_x2, rates, [c[4] for c in columns], [c[0] for c in columns]
 
 
-def _lif_parameters(d, names, where):
-    """Per population (tau_m, V_th, V_r, tau_ref, tau_s, mu_dc) for the LIF diffusion theory."""
+def _lif_parameters(d, names, where, several_taus=False):
+    """Per population (tau_m, V_th, V_r, tau_ref, tau_s, mu_dc) for the LIF diffusion theory.
+    With ``several_taus``, a population whose channels have different time constants gets
+    tau_s = NaN (the caller computes its effective time constant) instead of an error."""
     rows = []
     for pop in names:
         p = d.populations[pop]
@@ -112,7 +119,9 @@ def _lif_parameters(d, names, where):
                                  f"synapses; population {pop!r} has {neuron.spike} neurons "
                                  f"with {neuron.synapse} synapses")
         taus = {spec["tau"] for spec in neuron.channels.values()}
-        if len(taus) > 1:
+        if len(taus) > 1 and several_taus:
+            taus = {np.nan}
+        elif len(taus) > 1:
             raise TheoryNotApplicable(f"{where}: population {pop!r} has synaptic time constants "
                                  f"{sorted(taus)}; the diffusion theory here needs one")
         tau_s = taus.pop() if taus else 0.0
@@ -128,7 +137,8 @@ def diffusion_prediction(description: NetworkDescription, *,
     Parameters
     ----------
     description : NetworkDescription
-        LIF populations with delta or exponential current synapses.
+        LIF populations with delta or exponential current synapses (channels with several
+        time constants get an effective one, see the module documentation).
     damping : step of the damped fixed-point iteration (0 < damping <= 1)
 
     Returns
@@ -138,10 +148,26 @@ def diffusion_prediction(description: NetworkDescription, *,
         ``sigma`` (V), the mean and noise amplitude of the free membrane potential.
     """
     d = _check(description)
-    names, W, W2, W_x, W_x2, rates, _, _ = _population_inputs(d)
-    tau_m, V_th, V_r, tau_ref, tau_s, mu_dc = _lif_parameters(d, names, "diffusion_prediction")
-    wp = working_point(W, tau_m, V_th, V_r, tau_ref, J_x=W_x, nu_x=rates, mu_dc=mu_dc,
-                       tau_s=tau_s, damping=damping, J2=W2, J_x2=W_x2)
+    recurrent_channels = {}
+    names, W, W2, W_x, W_x2, rates, column_channels, _ = _population_inputs(
+        d, recurrent_channels)
+    tau_m, V_th, V_r, tau_ref, tau_s, mu_dc = _lif_parameters(d, names, "diffusion_prediction",
+                                                              several_taus=True)
+
+    def solve(tau_s, nu0=None):
+        return working_point(W, tau_m, V_th, V_r, tau_ref, J_x=W_x, nu_x=rates, mu_dc=mu_dc,
+                             tau_s=tau_s, damping=damping, J2=W2, J_x2=W_x2, nu0=nu0)
+
+    several = np.isnan(tau_s)
+    if not several.any():
+        wp = solve(tau_s)
+    else:  # effective time constants from each channel's share of the variance, to a fixed point
+        shares = _channel_variance_shares(d, names, W2, W_x2, rates, recurrent_channels,
+                                          column_channels)
+        start = effective_synaptic_time_constant(np.ones_like(shares[1]), shares[1])
+        tau_s = np.where(several, start, tau_s)
+        tau_s = _effective_time_constants(shares, tau_m, tau_s, several, solve)
+        wp = solve(tau_s)
     cv = isi_cv(wp["mu"], wp["sigma"], tau_m, V_th, V_r, tau_ref, tau_s)
     return pd.DataFrame({"diffusion_rate": wp["nu"], "diffusion_cv": cv, "mu": wp["mu"],
                          "sigma": wp["sigma"]}, index=pd.Index(names, name="population"))
@@ -218,6 +244,43 @@ def _singular_reason(names, W, external):
                 + " receive proportional input")
     return (f"singular balanced equations: W has rank {np.linalg.matrix_rank(W)} of "
             f"{len(names)}")
+
+
+def _channel_variance_shares(d, names, W2, W_x2, rates, recurrent_channels, column_channels):
+    """rates -> (variances (n, channels), taus (n, channels)): each channel's part of each
+    population's input variance (up to the factor tau_m) at the given population rates."""
+    all_channels = sorted({c for p in names for c in d.populations[p].neuron.channels})
+    taus = np.array([[d.populations[p].neuron.channels.get(c, {}).get("tau", 0.0)
+                      for c in all_channels] for p in names])
+    masks = []
+    for c in all_channels:
+        recurrent = np.zeros_like(W2)
+        for (a, b), channel in recurrent_channels.items():
+            recurrent[a, b] = channel == c
+        external = np.array([channel == c for channel in column_channels], dtype=float)
+        masks.append((recurrent, external))
+
+    def variances(nu):
+        return np.column_stack([(W2 * rec) @ nu + (W_x2 * ext[None, :]) @ rates
+                                for rec, ext in masks])
+
+    return variances, taus
+
+
+def _effective_time_constants(shares, tau_m, tau_s, several, solve, max_iter=100):
+    """Iterate tau_s -> working point -> each channel's variance -> tau_eff
+    (theory.lif.effective_synaptic_time_constant) for the populations with several time
+    constants, until tau_eff changes by less than 1e-12 s."""
+    variances, taus = shares
+    nu = None
+    for _ in range(max_iter):
+        nu = solve(tau_s, nu)["nu"]
+        new = np.where(several, effective_synaptic_time_constant(variances(nu), taus), tau_s)
+        if np.max(np.abs(new - tau_s)) < 1e-12:
+            return new
+        tau_s = new
+    raise RuntimeError(f"the effective synaptic time constants did not converge in {max_iter} "
+                       "iterations")
 
 
 def _mean_potentials(d, names, given):

@@ -94,14 +94,23 @@ def test_eif_neurons_have_no_diffusion_theory_here():
     assert t["balanced_rate"].notna().all()  # the balanced state needs no neuron model
 
 
-def test_several_synaptic_time_constants_are_named():
+def test_several_synaptic_time_constants_get_an_effective_one_per_population():
+    """Channels with 2 and 8 ms synapses: the population-level theory uses an effective time
+    constant (theory.lif.effective_synaptic_time_constant); the neuron-level theory still
+    needs one time constant and says so."""
     two = bm.Neuron(synapse="current_exp", tau_m=0.02, V_th=0.02, V_r=0.01, tau_ref=0.002,
                     channels={"e": {"tau": 0.002}, "i": {"tau": 0.008}})
-    t = table(network({"E": two},
-                      {"E->E": (20, 1e-4)}, {"E": (100, 1e-4, 200.0)}))
-    assert t["diffusion_rate"].isna().all()
-    assert "population 'E' has synaptic time constants [0.002, 0.008]" in \
-        t["diffusion_reason"].iloc[0]
+    d = network({"E": two}, {"E->E": (20, 1e-4)}, {"E": (100, 1e-4, 200.0)})
+    t = table(d)
+    assert t["diffusion_rate"].notna().all() and (t["diffusion_reason"] == "").all()
+    # only the e channel carries input here: the effective time constant is its 2 ms
+    one = bm.Neuron(synapse="current_exp", tau_m=0.02, V_th=0.02, V_r=0.01, tau_ref=0.002,
+                    channels={"e": {"tau": 0.002}, "i": {"tau": 0.002}})
+    t_one = table(network({"E": one}, {"E->E": (20, 1e-4)}, {"E": (100, 1e-4, 200.0)}))
+    assert t["diffusion_rate"].iloc[0] == pytest.approx(t_one["diffusion_rate"].iloc[0],
+                                                        rel=1e-9)
+    with pytest.raises(bm.TheoryNotApplicable, match="synaptic time constants"):
+        bm.neuron_prediction(d, bm.realise(d, 0))
 
 
 def test_mixed_current_and_conductance_populations_have_no_balanced_state_here():
