@@ -34,7 +34,8 @@ __all__ = ["NeuronParameters", "SANZENI", "conductance_time_constant",
            "etc_rate", "etc_cv", "diffusion_rate", "diffusion_cv", "diffusion_density",
            "etc_density", "multiplicative_rate", "filtered_multiplicative_rate",
            "multiplicative_cv", "multiplicative_density",
-           "network_inputs", "network_rates", "strong_coupling_bars", "scaling_family"]
+           "network_inputs", "network_rates", "strong_coupling_bars", "scaling_family",
+           "etc_working_point"]
 
 
 @dataclass(frozen=True)
@@ -882,3 +883,90 @@ def scaling_family(K: ArrayLike, K0: float, a0: float, g: float, gamma: float, e
     # f decreases in a while a < 2 v2 (the relevant branch)
     return np.array([brentq(f, 1e-12, 2 * v2, args=(k,), xtol=1e-15, rtol=1e-12)
                      for k in np.atleast_1d(K)]).reshape(np.shape(K))
+
+
+def etc_working_point(G: ArrayLike, S: ArrayLike, G_x: ArrayLike, S_x: ArrayLike,
+                      nu_x: ArrayLike, E: ArrayLike, tau_m: ArrayLike, E_L: ArrayLike,
+                      V_th: ArrayLike, V_r: ArrayLike, tau_ref: ArrayLike, *,
+                      damping: float = 0.2, tol: float = 1e-10, max_iter: int = 20000,
+                      nu0: ArrayLike | None = None) -> dict:
+    """Self-consistent rates of populations of conductance-based LIF neurons (ETC).
+
+    Each input event through channel c moves V by w (E_c - V) (a conductance jump of
+    efficacy w). At rates nu, population a receives per channel the mean conductance
+    g_ac = (G_c nu + G_x,c nu_x)_a and the event variance s_ac = (S_c nu + S_x,c nu_x)_a
+    (with G = K w and S = K E[w^2] per pair of populations), so that
+    1/tau_a = 1/tau_m + sum_c g_ac, mu_a = tau_a (E_L / tau_m + sum_c g_ac E_ac) and
+    sigma_a^2(V) = tau_a sum_c s_ac (V - E_ac)^2. The effective-time-constant approximation
+    takes sigma_a(mu_a), and the rate is the LIF rate with tau_a, mu_a and sigma_a
+    (Sanzeni et al., Eq. 6); the rates are iterated, nu <- (1 - damping) nu + damping Phi.
+    For one population type driven as in Sanzeni et al. this is :func:`network_rates` with
+    variant 'ETC' (its active solution, where the iteration lands).
+
+    Parameters
+    ----------
+    G, S : array_like, shape (C, n, n)
+        Per channel, K w and K E[w^2] from population b to a (dimensionless).
+    G_x, S_x : array_like, shape (C, n, m)
+        The same for m external inputs.
+    nu_x : array_like, shape (m,)
+        Rates of the external inputs (Hz, >= 0).
+    E : array_like, shape (n, C)
+        Reversal potential of each channel in each population (V).
+    tau_m : array_like, shape (n,)
+        Membrane (leak) time constants (s, > 0).
+    E_L : array_like, shape (n,)
+        Leak reversal potentials, plus any constant drive (V).
+    V_th, V_r : array_like, shape (n,)
+        Threshold and reset (V).
+    tau_ref : array_like, shape (n,)
+        Refractory periods (s, >= 0).
+    damping : float, optional
+        Step of the iteration (in (0, 1]). Default 0.2.
+    tol : float, optional
+        Convergence: the largest change of a rate in one step (Hz). Default 1e-10.
+    max_iter : int, optional
+        Iterations at most. Default 20000.
+    nu0 : array_like, shape (n,), optional
+        Initial rates (Hz); default 10 Hz each.
+
+    Returns
+    -------
+    dict
+        ``nu`` (Hz), ``mu`` (V), ``sigma`` (V, at mu), ``tau`` (s) per population, and
+        ``iterations``.
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite, negative where it must not be, or of the wrong shape.
+    RuntimeError
+        If the iteration does not converge within ``max_iter`` iterations.
+    """
+    G, S, G_x, S_x = (np.asarray(require(name, value, low=0.0), dtype=float) for name, value in
+                      (("G", G), ("S", S), ("G_x", G_x), ("S_x", S_x)))
+    nu_x = np.asarray(require_nonnegative("nu_x", nu_x, "Hz"), dtype=float)
+    E = np.asarray(require("E", E, unit="V"), dtype=float)
+    require_positive("tau_m", tau_m, "s")
+    require("E_L", E_L, unit="V")
+    require_nonnegative("tau_ref", tau_ref, "s")
+    require("damping", damping, low=0.0, low_open=True, high=1.0)
+    C, n = G.shape[0], G.shape[1]
+    if G.shape != (C, n, n) or S.shape != G.shape or G_x.shape[:2] != (C, n) or \
+            S_x.shape != G_x.shape or E.shape != (n, C) or nu_x.shape != (G_x.shape[2],):
+        raise ParameterError(f"shapes must be G, S (C, n, n), G_x, S_x (C, n, m), nu_x (m,), "
+                             f"E (n, C); got {G.shape}, {S.shape}, {G_x.shape}, "
+                             f"{S_x.shape}, {nu_x.shape}, {E.shape}")
+    nu = np.full(n, 10.0) if nu0 is None else np.asarray(nu0, dtype=float).copy()
+    for it in range(1, max_iter + 1):
+        g = (G @ nu + G_x @ nu_x).T  # (n, C)
+        v = (S @ nu + S_x @ nu_x).T
+        tau = conductance_time_constant(tau_m, g.sum(axis=1))
+        mu = tau * (np.asarray(E_L) / tau_m + (g * E).sum(axis=1))
+        sigma = np.sqrt(tau * (v * (mu[:, None] - E) ** 2).sum(axis=1))
+        phi = siegert_rate(mu, sigma, tau, V_th, V_r, tau_ref)
+        if np.max(np.abs(phi - nu)) < tol:
+            return dict(nu=phi, mu=mu, sigma=sigma, tau=tau, iterations=it)
+        nu = (1 - damping) * nu + damping * phi
+    raise RuntimeError(f"ETC working point did not converge in {max_iter} iterations "
+                       f"(last change {np.max(np.abs(phi - nu)):.3g} Hz)")

@@ -10,6 +10,8 @@ Population level (from the description alone):
   K E[J^2] nu per projection; exponential synapses through the Fourcaud-Brunel threshold
   shift, with an effective time constant where a population's channels have several:
   theory.lif.effective_synaptic_time_constant, at the self-consistent rates);
+  LIF populations with linear conductance jumps get the effective-time-constant (ETC)
+  working point of theory.conductance (Sanzeni et al.), self-consistent over populations;
 * :func:`balanced_prediction`: the balanced state of the large-K limit, r = -W^-1 I with
   W_ab = K_ab J_ab (theory.balanced); for conductance synapses at given mean potentials,
   W_ab(V) = K_ab w_ab (E_ab - V_a);
@@ -35,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from theory.balanced import conductance_balanced_rates, linear_balanced_solution
+from theory.conductance import etc_working_point
 from theory.errors import ParameterError
 from theory.heterogeneity import resolved_theory, working_point
 from theory.lif import effective_synaptic_time_constant, isi_cv
@@ -138,7 +141,9 @@ def diffusion_prediction(description: NetworkDescription, *,
     ----------
     description : NetworkDescription
         LIF populations with delta or exponential current synapses (channels with several
-        time constants get an effective one, see the module documentation).
+        time constants get an effective one, see the module documentation), or LIF
+        populations with linear conductance jumps (the effective-time-constant theory,
+        :func:`theory.conductance.etc_working_point`).
     damping : step of the damped fixed-point iteration (0 < damping <= 1)
 
     Returns
@@ -151,6 +156,9 @@ def diffusion_prediction(description: NetworkDescription, *,
     recurrent_channels = {}
     names, W, W2, W_x, W_x2, rates, column_channels, _ = _population_inputs(
         d, recurrent_channels)
+    if _conductance_jump_network(d, names):
+        return _etc_prediction(d, names, W, W2, W_x, W_x2, rates, recurrent_channels,
+                               column_channels, damping)
     tau_m, V_th, V_r, tau_ref, tau_s, mu_dc = _lif_parameters(d, names, "diffusion_prediction",
                                                               several_taus=True)
 
@@ -244,6 +252,47 @@ def _singular_reason(names, W, external):
                 + " receive proportional input")
     return (f"singular balanced equations: W has rank {np.linalg.matrix_rank(W)} of "
             f"{len(names)}")
+
+
+def _conductance_jump_network(d, names):
+    """Whether every population is LIF with linear conductance jumps (the ETC theory);
+    TheoryNotApplicable for a network that mixes them with other models."""
+    kinds = [(d.populations[p].neuron.spike, d.populations[p].neuron.synapse) for p in names]
+    jumps = [k == ("lif", "conductance_jump") for k in kinds]
+    if any(jumps) and not all(jumps):
+        raise TheoryNotApplicable("diffusion_prediction needs all populations of one kind: LIF "
+                                  "with conductance jumps (ETC) or LIF with delta or current_exp "
+                                  f"synapses; got {dict(zip(names, kinds))}")
+    exact = [p for p in names if all(jumps) and d.populations[p].neuron.jump == "exact"]
+    if exact:
+        raise TheoryNotApplicable(f"diffusion_prediction: population {exact[0]!r} has exact "
+                                  "conductance jumps; the ETC theory here takes linear jumps")
+    return all(jumps)
+
+
+def _etc_prediction(d, names, W, W2, W_x, W_x2, rates, recurrent_channels, column_channels,
+                    damping):
+    """The effective-time-constant working point of LIF populations with conductance jumps
+    (theory.conductance.etc_working_point): W = K w and W2 = K E[w^2] split by channel."""
+    channels = sorted({c for p in names for c in d.populations[p].neuron.channels})
+    G, S = np.zeros((len(channels),) + W.shape), np.zeros((len(channels),) + W.shape)
+    G_x, S_x = np.zeros((len(channels),) + W_x.shape), np.zeros((len(channels),) + W_x.shape)
+    for (a, b), channel in recurrent_channels.items():
+        c = channels.index(channel)
+        G[c, a, b], S[c, a, b] = W[a, b], W2[a, b]
+    for k, channel in enumerate(column_channels):
+        c = channels.index(channel)
+        G_x[c, :, k], S_x[c, :, k] = W_x[:, k], W_x2[:, k]
+    neurons = [d.populations[p].neuron for p in names]
+    E = np.array([[n.channels.get(c, {}).get("E", 0.0) for c in channels] for n in neurons])
+    tau_m, V_th, V_r, tau_ref = (np.array([getattr(n, k) for n in neurons])
+                                 for k in ("tau_m", "V_th", "V_r", "tau_ref"))
+    E_L = np.array([n.E_L + d.populations[p].mu_ext for n, p in zip(neurons, names)])
+    wp = etc_working_point(G, S, G_x, S_x, rates, E, tau_m, E_L, V_th, V_r, tau_ref,
+                           damping=damping)
+    cv = isi_cv(wp["mu"], wp["sigma"], wp["tau"], V_th, V_r, tau_ref)
+    return pd.DataFrame({"diffusion_rate": wp["nu"], "diffusion_cv": cv, "mu": wp["mu"],
+                         "sigma": wp["sigma"]}, index=pd.Index(names, name="population"))
 
 
 def _channel_variance_shares(d, names, W2, W_x2, rates, recurrent_channels, column_channels):

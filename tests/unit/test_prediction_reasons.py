@@ -28,7 +28,9 @@ def network(populations, projections, drives, sources=None, size=400):
 
 def table(description):
     t = bm.population_prediction(description)
-    assert list(t.columns) == COLUMNS  # no column disappears
+    # no column disappears (conductance networks add the mean_potential the balanced
+    # state was evaluated at)
+    assert [c for c in t.columns if c != "mean_potential"] == COLUMNS
     return t
 
 
@@ -122,8 +124,9 @@ def test_mixed_current_and_conductance_populations_have_no_balanced_state_here()
     assert t["balanced_rate"].isna().all()
     assert (t["balanced_reason"] == "balanced_prediction needs all populations current-based "
                                     "or all conductance-based").all()
-    assert "population 'C' has lif neurons with conductance_jump synapses" in \
-        t["diffusion_reason"].iloc[0]
+    assert t["diffusion_reason"].iloc[0].startswith(
+        "diffusion_prediction needs all populations of one kind: LIF with conductance jumps "
+        "(ETC) or LIF with delta or current_exp synapses")
 
 
 def test_given_spike_trains_and_explicit_connections_are_named():
@@ -150,3 +153,26 @@ def test_invalid_input_still_raises():
                             V_th=-0.05, V_r=-0.075, V_T=-0.055, Delta_T=0.001,
                             channels={"e": {"tau": 0.005}, "i": {"tau": 0.005}})},
             {"E->E": (20, 1e-3)}, {"E": (100, 1e-3, 20.0)}))
+
+
+@pytest.mark.parametrize("K, a", [(100, 8.8e-3), (1000, 1.6e-3)])
+def test_a_conductance_jump_network_gets_the_etc_working_point(K, a):
+    """Sanzeni et al.'s network from its description: the ETC rate of the description's
+    working point is the brief's self-consistent ETC rate (theory.conductance)."""
+    from balanced_models.papers.sanzeni import NetworkParameters, description
+    from theory.conductance import network_rates
+
+    t = table(description(NetworkParameters(K=K, a=a, N_E=max(1000, K), N_I=max(1000, K),
+                                            N_X=max(1000, K))))
+    expected = network_rates(a, K, 20.0, 0.25, 25.0, "ETC")[-1]
+    assert t["diffusion_rate"].to_numpy() == pytest.approx([expected, expected], rel=1e-8)
+    assert (t["diffusion_reason"] == "").all()
+
+
+def test_exact_conductance_jumps_are_named():
+    exact = bm.Neuron(synapse="conductance_jump", tau_m=0.02, E_L=-0.07, V_th=-0.05, V_r=-0.06,
+                      channels={"e": {"E": 0.0}, "i": {"E": -0.08}}, jump="exact")
+    t = table(network({"E": exact}, {"E->E": (10, 0.01)}, {"E": (10, 0.01, 100.0)}))
+    assert t["diffusion_reason"].iloc[0] == ("diffusion_prediction: population 'E' has exact "
+                                             "conductance jumps; the ETC theory here takes "
+                                             "linear jumps")
