@@ -190,24 +190,6 @@ def _eif(mu, sigma, tau_m, V_th, V_r, V_T, Delta_T, tau_ref):
     return out[:, 0].reshape(shape), out[:, 1].reshape(shape)
 
 
-_EIF_PARAMETERS = """mu : float or array_like
-    Mean input (V).
-sigma : float or array_like
-    Noise amplitude (V, > 0), Brunel's convention.
-tau_m : float or array_like
-    Membrane time constant (s, > 0).
-V_th : float or array_like
-    The cut-off where a spike is counted (V).
-V_r : float or array_like
-    Reset (V, < V_th).
-V_T : float or array_like
-    Soft threshold (V).
-Delta_T : float or array_like
-    Slope factor (V, > 0).
-tau_ref : float or array_like, optional
-    Refractory period (s, >= 0). Default 0."""
-
-
 def eif_rate(mu: ArrayLike, sigma: ArrayLike, tau_m: ArrayLike, V_th: ArrayLike,
              V_r: ArrayLike, V_T: ArrayLike, Delta_T: ArrayLike,
              tau_ref: ArrayLike = 0.0) -> np.ndarray:
