@@ -581,8 +581,8 @@ def _synaptic_figure(report, syn, table):
     axes[0].plot([1e3 * t for t in syn["read_off"]], list(syn["read_off"].values()), "s", mfc="none",
                  color="0.4", label="paper Fig. 6C (read off)")
     axes[0].set(title=f"K = {K}, a = {a:g}, r_x = {r_x:g} Hz")
-    axes[0].legend(fontsize=7)
-    axes[1].legend(fontsize=7)
+    axes[0].legend(fontsize=7, handlelength=3)
+    axes[1].legend(fontsize=7, handlelength=3)
     report.figure(fig, "synaptic_time_constants.png")
 
 
@@ -642,7 +642,9 @@ def _figures(report, cfg, single, networks, hetero):
         axes[1].plot(sub.K, sub.cv, "o", color=f"C{c}")
     axes[0].set(xscale="log", yscale="log", ylim=(1e-3, 600), xlabel="K", ylabel="rate (Hz)",
                 title="single neuron, r_x = 25 Hz: ETC (solid), A13 (dashed), simulation (dots)")
-    axes[0].legend(fontsize=7)
+    axes[0].plot([], [], "k-", label="ETC theory")
+    axes[0].plot([], [], "k--", label="A13 theory")
+    axes[0].legend(fontsize=7, handlelength=3)
     axes[1].set(xscale="log", xlabel="K", ylabel="ISI CV (ETC theory, simulation)", ylim=(0, 1.2))
     report.figure(fig, "single_neuron_scaling.png")
 
@@ -660,7 +662,7 @@ def _figures(report, cfg, single, networks, hetero):
                                                         / np.sqrt(len(net["rate25"]))],
                         fmt="s", color="C3", label="r_x = 25 Hz, mean of seeds +- 3 SE")
         row[0].set(xlabel="r_x (Hz)", ylabel="rate (Hz)", title=f"network, K = {K}, a = {a:g}")
-        row[0].legend(fontsize=7)
+        row[0].legend(fontsize=7, handlelength=3)
         row[1].plot(t.r_x, t.cv, "o", label="simulation")
         cv_th = []
         for x in t.r_x:
@@ -669,7 +671,7 @@ def _figures(report, cfg, single, networks, hetero):
                          if len(r) and r[-1] > 0.1 else np.nan)
         row[1].plot(t.r_x, cv_th, "k-", label="A14")
         row[1].set(xlabel="r_x (Hz)", ylabel="ISI CV", ylim=(0, 1.2))
-        row[1].legend(fontsize=7)
+        row[1].legend(fontsize=7, handlelength=3)
         v = net["trace"].ravel()
         row[2].hist(v * 1e3, bins=80, density=True, color="0.7", label="simulation (20 E cells)")
         grid = np.linspace(-0.075, SANZENI.V_th, 400)
@@ -679,7 +681,7 @@ def _figures(report, cfg, single, networks, hetero):
             row[2].plot(grid * 1e3, 1e-3 * fn(grid, a, K, 20.0, GAMMA, *network_inputs(nu, 25.0)),
                         "k" + style, label=f"{variant} (non-refractory)")
         row[2].set(xlabel="V (mV)", ylabel="P(V) (1/mV)", title="r_x = 25 Hz")
-        row[2].legend(fontsize=7)
+        row[2].legend(fontsize=7, handlelength=3)
     report.figure(fig, "network.png")
 
     if hetero:
@@ -689,11 +691,11 @@ def _figures(report, cfg, single, networks, hetero):
             axes[0].hist(np.log10(r + 1e-2), bins=60, histtype="step", density=True,
                          label=f"CV_K = {row['cv_K']:g}")
         axes[0].set(xlabel="log10(rate + 0.01 Hz)", ylabel="density", title="K = 1000 network")
-        axes[0].legend(fontsize=7)
+        axes[0].legend(fontsize=7, handlelength=3)
         cvs = [row["cv_K"] for row in hetero]
         axes[1].plot(cvs, [row["quiescent_fraction"] for row in hetero], "o-",
                      label="quiescent fraction")
         axes[1].plot(cvs, [row["rel_sd"] for row in hetero], "s-", label="SD/mean of rates")
         axes[1].set(xlabel="CV_K", title="heterogeneous in-degree")
-        axes[1].legend(fontsize=7)
+        axes[1].legend(fontsize=7, handlelength=3)
         report.figure(fig, "heterogeneity.png")

@@ -322,5 +322,5 @@ def _figures(report, summary):
     axes[1, 1].set(xscale="log", xlabel="N", ylabel="r_E (Hz)", title="E rates")
     axes[1, 2].set(xscale="log", xlabel="N", ylabel="r_I (Hz)", title="I rates")
     for ax in axes.ravel():
-        ax.legend(fontsize=6)
+        ax.legend(fontsize=6, handlelength=3.5)
     report.figure(fig, "scaling_with_N.png")
