@@ -4,7 +4,7 @@ Sanzeni et al.: a conductance-based network against its mean field
 
 The strongly coupled conductance-based LIF network of Sanzeni, Histed & Brunel at K = 100
 (a = 8.8e-3, g = 20): 1000 E and 1000 I neurons with conductance jumps, driven by Poisson
-pools at r_x = 25 Hz. At this small K the network fires 35-45 % below both diffusion
+pools at r_x = 25 Hz. At this small K the network fires 28-40 % below the two diffusion
 theories (ETC and the multiplicative-noise A13); the paper shows and explains this
 finite-a gap, which shrinks at K = 1000.
 """
