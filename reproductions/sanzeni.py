@@ -57,8 +57,8 @@ KNOWN_GAPS = {
         "reproductions/sanzeni, 'Single neurons'.",
     "network_*_vs_*_K100":
         "at K = 100 (a = 8.8e-3) the network fires 28-40 % below the mean field of the two "
-        "diffusion theories (the brief: 35-45 %); the paper shows and explains this finite-a gap (its Fig. 13A; "
-        "brief, Check 2): an inhibitory input moves V by g a (V - E_I), about 0.5 mV, and "
+        "diffusion theories (the brief: 35-45 %); the paper shows and explains this finite-a "
+        "gap (its Fig. 13A; brief, Check 2): an inhibitory input moves V by g a (V - E_I), about 0.5 mV, and "
         "the shot-noise and multiplicative corrections that the diffusion theories leave out "
         "lower the rate. The gap shrinks at K = 1000 (network_rate_K1000, full scale). "
         "Evidence: documentation, reproductions/sanzeni, 'The network at K = 100'.",
