@@ -58,10 +58,10 @@ KNOWN_GAPS = {
     "network_*_vs_*_K100":
         "at K = 100 (a = 8.8e-3) the network fires 28-40 % below the mean field of the two "
         "diffusion theories (the brief: 35-45 %); the paper shows and explains this finite-a "
-        "gap (its Fig. 13A; brief, Check 2): an inhibitory input moves V by g a (V - E_I), about 0.5 mV, and "
-        "the shot-noise and multiplicative corrections that the diffusion theories leave out "
-        "lower the rate. The gap shrinks at K = 1000 (network_rate_K1000, full scale). "
-        "Evidence: documentation, reproductions/sanzeni, 'The network at K = 100'.",
+        "gap (its Fig. 13A; brief, Check 2): an inhibitory input moves V by g a (V - E_I), "
+        "about 0.5 mV, and the shot-noise and multiplicative corrections that the diffusion "
+        "theories leave out lower the rate. The gap shrinks at K = 1000 (network_rate_K1000, "
+        "full scale). Evidence: documentation, reproductions/sanzeni, 'The network at K = 100'.",
 }
 NETWORK_REFERENCE = [  # (K, a): (A13 Hz, ETC Hz), brief sec. 6 and the issue
     ((100, 8.8e-3), (58.3, 48.7)), ((1000, 1.6e-3), (36.1, 34.1)), ((10_000, 7.8e-4), (63.8, 58.6))]
