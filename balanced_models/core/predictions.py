@@ -270,19 +270,24 @@ def _conductance_jump_network(d, names):
     return all(jumps)
 
 
+def _by_channel(d, names, M, M_x, recurrent_channels, column_channels):
+    """(channels, M split (C, n, n), M_x split (C, n, m)): population-level matrices of
+    recurrent and external input separated by the input channel they arrive through."""
+    channels = sorted({c for p in names for c in d.populations[p].neuron.channels})
+    split, split_x = np.zeros((len(channels),) + M.shape), np.zeros((len(channels),) + M_x.shape)
+    for (a, b), channel in recurrent_channels.items():
+        split[channels.index(channel), a, b] = M[a, b]
+    for k, channel in enumerate(column_channels):
+        split_x[channels.index(channel), :, k] = M_x[:, k]
+    return channels, split, split_x
+
+
 def _etc_prediction(d, names, W, W2, W_x, W_x2, rates, recurrent_channels, column_channels,
                     damping):
     """The effective-time-constant working point of LIF populations with conductance jumps
     (theory.conductance.etc_working_point): W = K w and W2 = K E[w^2] split by channel."""
-    channels = sorted({c for p in names for c in d.populations[p].neuron.channels})
-    G, S = np.zeros((len(channels),) + W.shape), np.zeros((len(channels),) + W.shape)
-    G_x, S_x = np.zeros((len(channels),) + W_x.shape), np.zeros((len(channels),) + W_x.shape)
-    for (a, b), channel in recurrent_channels.items():
-        c = channels.index(channel)
-        G[c, a, b], S[c, a, b] = W[a, b], W2[a, b]
-    for k, channel in enumerate(column_channels):
-        c = channels.index(channel)
-        G_x[c, :, k], S_x[c, :, k] = W_x[:, k], W_x2[:, k]
+    channels, G, G_x = _by_channel(d, names, W, W_x, recurrent_channels, column_channels)
+    _, S, S_x = _by_channel(d, names, W2, W_x2, recurrent_channels, column_channels)
     neurons = [d.populations[p].neuron for p in names]
     E = np.array([[n.channels.get(c, {}).get("E", 0.0) for c in channels] for n in neurons])
     tau_m, V_th, V_r, tau_ref = (np.array([getattr(n, k) for n in neurons])
@@ -298,20 +303,12 @@ def _etc_prediction(d, names, W, W2, W_x, W_x2, rates, recurrent_channels, colum
 def _channel_variance_shares(d, names, W2, W_x2, rates, recurrent_channels, column_channels):
     """rates -> (variances (n, channels), taus (n, channels)): each channel's part of each
     population's input variance (up to the factor tau_m) at the given population rates."""
-    all_channels = sorted({c for p in names for c in d.populations[p].neuron.channels})
+    channels, S, S_x = _by_channel(d, names, W2, W_x2, recurrent_channels, column_channels)
     taus = np.array([[d.populations[p].neuron.channels.get(c, {}).get("tau", 0.0)
-                      for c in all_channels] for p in names])
-    masks = []
-    for c in all_channels:
-        recurrent = np.zeros_like(W2)
-        for (a, b), channel in recurrent_channels.items():
-            recurrent[a, b] = channel == c
-        external = np.array([channel == c for channel in column_channels], dtype=float)
-        masks.append((recurrent, external))
+                      for c in channels] for p in names])
 
     def variances(nu):
-        return np.column_stack([(W2 * rec) @ nu + (W_x2 * ext[None, :]) @ rates
-                                for rec, ext in masks])
+        return (S @ nu + S_x @ rates).T
 
     return variances, taus
 
