@@ -24,7 +24,7 @@ KINDS = {
     "theory-vs-paper": "theory against the paper's values (a regression of the theory)",
     "simulation-vs-theory": "simulation against theory",
     "simulation-vs-paper": "simulation against the paper's values",
-    "engine-vs-engine": "one engine against another",
+    "engine-vs-engine": "one simulation against another (engines, threads, time steps)",
 }
 
 

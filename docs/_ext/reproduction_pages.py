@@ -19,6 +19,8 @@ import fnmatch
 import json
 import os
 
+from reproductions.report import KINDS  # the check kinds, named once
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 DOCS = os.path.dirname(HERE)
 ROOT = os.path.dirname(DOCS)
@@ -30,12 +32,6 @@ TITLES = {
     "layer": "Layer, Helias & Dahmen: heterogeneous covariances",
     "akil": "Akil, Rosenbaum & Josić: STDP in balanced networks",
     "crosssim": "Crosssim: the same networks on Brian2 and NEST",
-}
-KIND_TITLES = {
-    "theory-vs-paper": "Theory against the paper's values (a regression of the theory)",
-    "simulation-vs-theory": "Simulation against theory",
-    "simulation-vs-paper": "Simulation against the paper's values",
-    "engine-vs-engine": "One simulation against another (engines, threads, time steps)",
 }
 
 
@@ -73,12 +69,12 @@ def page(paper):
                   f"{passed} of {len(checks)} checks passed, {summary['seconds']:.0f} s "
                   f"({meta.get('when', 'date unknown')}; {meta.get('machine', '')}; commit "
                   f"{meta.get('commit', 'unknown')}; cold: {meta.get('cold', 'unknown')}).", ""]
-        for kind, title in KIND_TITLES.items():
+        for kind, title in KINDS.items():
             of_kind = [c for c in checks if c.get("kind") == kind]
             if not of_kind:
                 continue
             n = sum(c["passed"] for c in of_kind)
-            lines += [f"### {title}: {n} of {len(of_kind)}", "",
+            lines += [f"### {title[0].upper() + title[1:]}: {n} of {len(of_kind)}", "",
                       "| check | what | expected | measured | tolerance | passed |",
                       "|---|---|---|---|---|---|"]
             for c in of_kind:
