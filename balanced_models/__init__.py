@@ -25,6 +25,7 @@ from .core.activity import StoredActivity
 from .core.checks import report_parameter_errors_plainly
 from .core.connectivity import (Connectivity, bernoulli, block_matrix, fixed_indegree,
                                 indegrees_with_cv)
+from .core.fixed_points import plasticity_fixed_points
 from .core.description import (Bernoulli, CorrelatedSource, ExplicitConnections, FixedInDegree,
                                HeterogeneousInDegree, NetworkDescription, Neuron, Plasticity,
                                PoissonDrive, PoissonSource, Population, Projection, Recording,
@@ -79,7 +80,8 @@ __all__ = [
     "HeterogeneousInDegree", "ExplicitConnections", "Plasticity", "Recording",
     "realise", "Realisation", "dense_matrix", "build", "simulate", "get_engine",
     "installed_engines", "diffusion_prediction", "balanced_prediction", "population_prediction",
-    "neuron_prediction", "covariance_prediction", "TheoryNotApplicable", "plot_rates",
+    "neuron_prediction", "covariance_prediction", "TheoryNotApplicable",
+    "plasticity_fixed_points", "plot_rates",
     "Connectivity", "bernoulli", "block_matrix", "fixed_indegree", "indegrees_with_cv",
     "correlated_spike_trains", "StoredActivity", "to_neo", "from_neo", "write_nwb", "read_nwb",
     *_BRIAN2_NAMES, *_BRIAN2_MODULES,

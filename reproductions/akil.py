@@ -24,6 +24,7 @@ from brian2 import second, volt
 
 from balanced_models.core.analysis import (firing_rates, mean_pair_covariances, power_law_fit,
                                            spike_counts, weight_rate_covariance)
+from balanced_models.core.fixed_points import plasticity_fixed_points
 from balanced_models.core.realisation import realise_projection
 from balanced_models.engines.brian2.papers.akil import build_network
 from balanced_models.engines.brian2.sweeps import run_sweep
@@ -318,6 +319,17 @@ def _istdp(ctx, cfg):
                 relative_check(f"istdp_j_ei_N{p.N}", f"iSTDP: mean j_EI (mV) of all synapses at "
                                f"T = {p.duration:g} s vs the fixed point", MV * j_th,
                                MV * j_final, 0.05, kind="simulation-vs-theory"))
+            # the finite-N fixed points beside the large-K one, for the record (crosssim checks
+            # them at N = 1000, with the gap explained)
+            print(f"akil: the finite-N fixed point of the iSTDP rule, N = {p.N} (about a "
+                  "minute)", flush=True)
+            fixed = plasticity_fixed_points(description(p)).loc[
+                "I->E", ["large_k_weight", "uniform_weight", "finite_n_weight"]] * np.sqrt(p.N)
+            report.table(pd.DataFrame({
+                "N": [p.N], "simulated_mV": [MV * j_final],
+                "large_k_mV": [MV * fixed["large_k_weight"]],
+                "uniform_mV": [MV * fixed["uniform_weight"]],
+                "finite_n_mV": [MV * fixed["finite_n_weight"]]}), "istdp_fixed_points.csv")
         out[f"theory_{c}"] = (j_th, r_th)
     return out
 

@@ -60,8 +60,18 @@ KNOWN_GAPS = {
         "the theory's fixed point is the large-K one: the weight at which the balanced rates "
         "give r_E = rho. At N = 1000 the balanced rate map is far from the network's rates "
         "(the check's own istdp_rate_E rows: rho is reached, at another weight), while both "
-        "engines agree with each other; a finite-N working point for EIF networks is not in "
-        "the theory yet. Evidence: documentation, reproductions/crosssim, 'iSTDP weights'.",
+        "engines agree with each other. Evidence: documentation, reproductions/crosssim, "
+        "'iSTDP weights'.",
+    "istdp_weight_finite_n_*":
+        "the finite-N fixed point (-82 mV) comes from the diffusion theory of the EIF network, "
+        "which fires about 12 % below the simulated network at fixed weights (static network, "
+        "N = 1000, 10 s: E 4.60 vs 5.25 Hz at j_EI = -150 mV, 6.99 vs 7.94 Hz at -104 mV). Two "
+        "parts of that are measured on unconnected neurons: Poisson shot noise fires them 8 % "
+        "above Gaussian input of the same mean and variance, and inputs with 4 and 8 ms "
+        "synapses 3-4 % above one variance-matched time constant; the theory has neither. The "
+        "E rate rises steeply as inhibition weakens, so a 12 % rate gap moves the weight at "
+        "which E reaches rho by about 20 %. Evidence: documentation, reproductions/crosssim, "
+        "'iSTDP weights'.",
 }
 MV = 1e3
 
@@ -294,6 +304,13 @@ def _istdp_checks(report, res, seeds, cfg):
     d, p = akil_network(cfg["T"]["akil"])
     j_th, _ = homeostatic_fixed_point(replace(p.mean_field(), N=None), 0, 1, RHO, p.tau_stdp)
     scale = np.sqrt(p.N)
+    print("crosssim akil: the finite-N fixed point of the iSTDP rule (about a minute)",
+          flush=True)
+    fixed = bm.plasticity_fixed_points(d).loc["I->E"]
+    j_finite = fixed["finite_n_weight"] * scale
+    report.table(pd.DataFrame({"large_k": [MV * fixed["large_k_weight"] * scale],
+                               "uniform": [MV * fixed["uniform_weight"] * scale],
+                               "finite_n": [MV * j_finite]}), "istdp_fixed_points.csv")
     finals = {e: np.mean([res[e][f"weight_mean@{s}"][-1] for s in seeds]) * scale
               for e in ("brian2", "nest")}
     # the rule's own fixed point is r_E = rho (less a covariance term); the theory's weight
@@ -313,9 +330,15 @@ def _istdp_checks(report, res, seeds, cfg):
                        f"Brian2, T = {cfg['T']['akil']:g} s, {len(seeds)} seeds (issue: 5 %)",
                        MV * finals["brian2"], MV * finals["nest"], W_REL, kind="engine-vs-engine"),
         *[relative_check(f"istdp_weight_theory_{e}", f"akil iSTDP: final mean j_EI (mV), {e} "
-                         "vs the theory's fixed point (issue: 5 %)", MV * j_th, MV * finals[e],
-                         W_REL, kind="simulation-vs-theory") for e in ("brian2", "nest")])
-    return scale, j_th
+                         "vs the large-K theory's fixed point (issue: 5 %)", MV * j_th,
+                         MV * finals[e], W_REL, kind="simulation-vs-theory")
+          for e in ("brian2", "nest")],
+        *[relative_check(f"istdp_weight_finite_n_{e}", f"akil iSTDP: final mean j_EI (mV), {e} "
+                         "vs the finite-N fixed point (every E neuron at rho in the colored-"
+                         "noise diffusion theory, mean over synapses; issue: 5 %)",
+                         MV * j_finite, MV * finals[e], W_REL, kind="simulation-vs-theory")
+          for e in ("brian2", "nest")])
+    return scale, (j_th, j_finite)
 
 
 def _thread_check(report):
@@ -407,7 +430,9 @@ def _figures(report, table, het, akil_res, seeds, j_scale, j_theory):
             t = akil_res[engine][f"weight_times@{s}"]
             ax.plot(t, MV * j_scale * akil_res[engine][f"weight_mean@{s}"], style,
                     label=f"{engine} seed {s}")
-    ax.axhline(MV * j_theory, color="k", lw=1, ls=":", label="fixed point, large-K theory")
+    ax.axhline(MV * j_theory[0], color="k", lw=1, ls=":", label="fixed point, large-K theory")
+    ax.axhline(MV * j_theory[1], color="k", lw=1, ls="-.",
+               label="fixed point, finite-N diffusion theory")
     ax.set(xlabel="time (s)", ylabel="mean sampled j_EI (mV)", title="iSTDP weights")
     ax.legend(fontsize=7)
     report.figure(fig, "istdp_weights.png")

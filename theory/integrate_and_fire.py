@@ -22,6 +22,20 @@ The integrals are computed on a grid (trapezoids) at two resolutions and extrapo
 :mod:`theory.lif` to about 1e-7. This is a threshold-integration scheme in the sense of
 Richardson (2007, Phys. Rev. E 76:021919): it integrates from the threshold, and it needs
 f(V) only as a function.
+
+Synaptic filtering (colored noise): with exponential synapses the noise is an
+Ornstein-Uhlenbeck process eta with time constant tau_s,
+
+    tau_m dV/dt = f(V) + eta,    tau_s d(eta)/dt = -eta + sigma sqrt(tau_m) xi(t),
+
+(the same sigma: as tau_s -> 0 it becomes the white noise above). The stationary rate is the
+flux of the two-dimensional Fokker-Planck equation for (V, eta) through V_th:
+:func:`if_rate_colored_noise` solves that equation on a grid (finite volumes, upwind in V,
+central in eta; the refractory period propagates eta by the Ornstein-Uhlenbeck transition
+density before reinjection at V_r). It is exact up to the grid, which converges at first
+order in V; two grids and Richardson extrapolation give about 0.3 % for the rates in the
+tests. There is no boundary-layer approximation (Fourcaud & Brunel 2002), so it holds at
+tau_s comparable to tau_m, where the papers' EIF networks are (tau_s / tau_m = 0.27-0.67).
 """
 
 from __future__ import annotations
@@ -30,12 +44,17 @@ from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike
+import scipy.sparse as sparse
 from scipy.integrate import cumulative_trapezoid
+from scipy.sparse.linalg import spsolve
+from scipy.special import ndtr
 
 from .errors import ParameterError, require, require_integer, require_nonnegative, \
     require_positive
 
-__all__ = ["if_rate_and_cv", "eif_drift", "eif_rate", "eif_cv", "eif_rate_derivatives"]
+__all__ = ["if_rate_and_cv", "if_rate_colored_noise", "variance_matched_time_constant",
+           "eif_drift", "eif_rate", "eif_cv",
+           "eif_rate_derivatives"]
 
 
 def _passage_moments(drift, sigma, tau_m, V_th, V_r, V_low, n):
@@ -146,6 +165,181 @@ def if_rate_and_cv(drift: Callable, sigma: float, tau_m: float, V_th: float, V_r
     return float(1.0 / mean_isi), float(cv)
 
 
+def _fokker_planck_rate(drift, sigma, tau_m, tau_s, V_th, V_r, tau_ref, V_low, n_V, n_eta,
+                        width=5.0):
+    """Stationary flux through V_th of the (V, eta) Fokker-Planck equation on n_V x n_eta
+    finite volumes; eta spans +-width standard deviations."""
+    s = sigma * np.sqrt(tau_m / (2.0 * tau_s))  # standard deviation of eta (V)
+    D = s * s / tau_s                            # its diffusion coefficient (V^2/s)
+    V = np.linspace(V_low, V_th, n_V + 1)        # cell edges
+    eta = np.linspace(-width * s, width * s, n_eta + 1)
+    dV, de = V[1] - V[0], eta[1] - eta[0]
+    centres = 0.5 * (eta[1:] + eta[:-1])
+    cell = np.arange(n_V * n_eta).reshape(n_V, n_eta)
+    speed = (np.asarray(drift(V), dtype=float)[:, None] + centres[None, :]) / tau_m / dV
+    up, down = np.maximum(speed, 0.0), np.minimum(speed, 0.0)  # upwind fluxes in V
+    left, right = cell[:-1], cell[1:]
+    rows = [left, left, right, right]
+    cols = [left, right, left, right]
+    vals = [-up[1:-1], -down[1:-1], up[1:-1], down[1:-1]]
+    out = up[-1]  # per eta cell: the outflux rate at V_th
+    # reinjection at V_r after tau_ref, eta moved by the Ornstein-Uhlenbeck transition density
+    decay = np.exp(-tau_ref / tau_s)
+    spread = max(s * np.sqrt(1.0 - decay * decay), 1e-12 * s)
+    moved = (ndtr((eta[1:, None] - decay * centres[None, :]) / spread)
+             - ndtr((eta[:-1, None] - decay * centres[None, :]) / spread))  # [to, from]
+    k_r = min(int((V_r - V_low) // dV), n_V - 1)
+    to, frm = np.meshgrid(np.arange(n_eta), np.arange(n_eta), indexing="ij")
+    rows += [cell[-1], cell[k_r][to]]
+    cols += [cell[-1], cell[-1][frm]]
+    vals += [-out, moved * out[None, :]]
+    drift_eta = -eta[1:-1] / tau_s  # eta fluxes: central drift, diffusion
+    c_left = np.broadcast_to((drift_eta / 2 + D / de) / de, cell[:, :-1].shape)
+    c_right = np.broadcast_to((drift_eta / 2 - D / de) / de, cell[:, :-1].shape)
+    a, b = cell[:, :-1], cell[:, 1:]
+    rows += [a, a, b, b]
+    cols += [a, b, a, b]
+    vals += [-c_left, -c_right, c_left, c_right]
+    rows, cols, vals = (np.concatenate([np.ravel(x) for x in group])
+                        for group in (rows, cols, vals))
+    # the equations are singular by one: the first becomes the normalisation, total mass
+    # (density plus refractory mass nu tau_ref) = 1
+    keep = rows != 0
+    norm = np.full(n_V * n_eta, dV * de)
+    norm[cell[-1]] += tau_ref * out * dV * de
+    M = sparse.csc_matrix((np.concatenate([vals[keep], norm]),
+                           (np.concatenate([rows[keep], np.zeros(n_V * n_eta, int)]),
+                            np.concatenate([cols[keep], np.arange(n_V * n_eta)]))),
+                          shape=(n_V * n_eta,) * 2)
+    rhs = np.zeros(n_V * n_eta)
+    rhs[0] = 1.0
+    P = spsolve(M, rhs).reshape(n_V, n_eta)
+    return float(np.sum(out * P[-1]) * dV * de)
+
+
+def if_rate_colored_noise(drift: Callable, sigma: float, tau_m: float, tau_s: float,
+                          V_th: float, V_r: float, tau_ref: float = 0.0, *,
+                          V_low: float | None = None, n_V: int = 300,
+                          n_eta: int = 30) -> float:
+    """Stationary rate of an integrate-and-fire neuron with drift f(V) and synaptically
+    filtered (Ornstein-Uhlenbeck) noise: tau_m dV/dt = f(V) + eta with
+    tau_s d(eta)/dt = -eta + sigma sqrt(tau_m) xi (module documentation).
+
+    The two-dimensional Fokker-Planck equation is solved on n_V x n_eta, 2 n_V x n_eta and
+    n_V x 2 n_eta finite volumes and the rates extrapolated (Richardson: the error is first
+    order in V, second order in eta).
+
+    Parameters
+    ----------
+    drift : callable
+        f(V) (V): the deterministic part of tau_m dV/dt, vectorised over an array of V.
+    sigma : float
+        Noise amplitude (V, > 0), Brunel's convention (the white-noise limit's).
+    tau_m : float
+        Membrane time constant (s, > 0).
+    tau_s : float
+        Synaptic time constant, the noise's correlation time (s, > 0).
+    V_th : float
+        Threshold or cut-off (V); the neuron fires where the flux crosses it.
+    V_r : float
+        Reset (V, < V_th).
+    tau_ref : float, optional
+        Refractory period (s, >= 0; the noise evolves during it). Default 0.
+    V_low : float, optional
+        Lower end of the grid (V, < V_r); default 7 standard deviations of the filtered
+        free potential below the point under V_r where the drift turns positive.
+    n_V : int, optional
+        Volumes in V of the coarser grid (>= 50). Default 300.
+    n_eta : int, optional
+        Volumes in eta, over +-5 of its standard deviations (>= 20). Default 30.
+
+    Returns
+    -------
+    float
+        The stationary rate (Hz).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range, or there is no stationary state.
+
+    Examples
+    --------
+    >>> from theory.integrate_and_fire import eif_drift
+    >>> f = eif_drift(-0.0655, V_T=-0.055, Delta_T=0.001)
+    >>> round(if_rate_colored_noise(f, 0.013, 0.015, 0.008, -0.05, -0.075), 2)
+    4.02
+    """
+    if not callable(drift):
+        raise ParameterError(f"drift must be a function V -> f(V) (V); got {drift!r}")
+    require_positive("sigma", sigma, "V")
+    require_positive("tau_m", tau_m, "s")
+    require_positive("tau_s", tau_s, "s")
+    require("V_th", V_th, unit="V")
+    require("V_r", V_r, high=V_th, high_open=True, unit="V (below V_th)")
+    require_nonnegative("tau_ref", tau_ref, "s")
+    n_V = require_integer("n_V", n_V, low=50)
+    n_eta = require_integer("n_eta", n_eta, low=20)
+    if V_low is None:
+        free = sigma * np.sqrt(tau_m / (2.0 * (tau_m + tau_s)))  # filtered free potential SD
+        V_low = _lower_bound(drift, free, V_r) + 3.0 * free
+    require("V_low", V_low, high=V_r, high_open=True, unit="V (below V_r)")
+    args = (drift, sigma, tau_m, tau_s, V_th, V_r, tau_ref, V_low)
+    coarse = _fokker_planck_rate(*args, n_V, n_eta)
+    fine_V = _fokker_planck_rate(*args, 2 * n_V, n_eta)
+    fine_eta = _fokker_planck_rate(*args, n_V, 2 * n_eta)
+    # the error is first order in V (upwind) and second order in eta (central)
+    return max(2.0 * fine_V - coarse + 4.0 / 3.0 * (fine_eta - coarse), 0.0)
+
+
+def variance_matched_time_constant(variances: ArrayLike, taus: ArrayLike,
+                                   tau_m: ArrayLike) -> np.ndarray:
+    """One synaptic time constant for input through channels with several: the tau_s whose
+    filtered free membrane potential has the same variance,
+
+        tau_m / (tau_m + tau_eff) = sum_c w_c tau_m / (tau_m + tau_c),  w_c = variances_c / sum,
+
+    the input of :func:`if_rate_colored_noise`. Against Brian2, EIF neurons with 4, 8 and
+    10 ms channels (Gaussian input, 4,000 neurons, 1.6-4.4 Hz) fire 3-4 % above the rate it
+    gives: a mixture of fast and slow noise crosses threshold more easily than one time
+    constant with the same variance.
+
+    Parameters
+    ----------
+    variances : array_like, shape (..., channels)
+        Each channel's part of the input variance (any unit, >= 0; not all 0 on a row).
+    taus : array_like, shape (..., channels)
+        The channels' synaptic time constants (s, >= 0).
+    tau_m : float or array_like, shape (...)
+        Membrane time constant (s, > 0).
+
+    Returns
+    -------
+    numpy.ndarray, shape (...)
+        The effective time constant (s).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range, or a row has no variance.
+
+    Examples
+    --------
+    >>> float(variance_matched_time_constant([1.0, 1.0], [0.004, 0.004], 0.015))
+    0.004
+    """
+    require_nonnegative("variances", variances)
+    require_nonnegative("taus", taus, "s")
+    require_positive("tau_m", tau_m, "s")
+    v, t = np.broadcast_arrays(np.asarray(variances, float), np.asarray(taus, float))
+    total = v.sum(axis=-1)
+    if np.any(total <= 0):
+        raise ParameterError("variances must not all be 0 on a row")
+    tau_m = np.asarray(tau_m, float)
+    share = np.sum(v / total[..., None] / (tau_m[..., None] + t), axis=-1)
+    return np.maximum(1.0 / share - tau_m, 0.0)
+
+
 def eif_drift(mu: float, V_T: float, Delta_T: float) -> Callable:
     """The drift of the exponential integrate-and-fire neuron.
 
@@ -192,8 +386,9 @@ def _eif(mu, sigma, tau_m, V_th, V_r, V_T, Delta_T, tau_ref):
 
 def eif_rate(mu: ArrayLike, sigma: ArrayLike, tau_m: ArrayLike, V_th: ArrayLike,
              V_r: ArrayLike, V_T: ArrayLike, Delta_T: ArrayLike,
-             tau_ref: ArrayLike = 0.0) -> np.ndarray:
-    """Stationary rate of the EIF neuron under white noise (threshold integration).
+             tau_ref: ArrayLike = 0.0, tau_s: ArrayLike = 0.0) -> np.ndarray:
+    """Stationary rate of the EIF neuron under white noise (threshold integration) or noise
+    filtered by exponential synapses (:func:`if_rate_colored_noise`).
 
     Parameters
     ----------
@@ -213,6 +408,9 @@ def eif_rate(mu: ArrayLike, sigma: ArrayLike, tau_m: ArrayLike, V_th: ArrayLike,
         Slope factor (V, > 0).
     tau_ref : float or array_like, optional
         Refractory period (s, >= 0). Default 0.
+    tau_s : float or array_like, optional
+        Synaptic time constant, the noise's correlation time (s, >= 0). Default 0: white
+        noise.
 
     Returns
     -------
@@ -224,7 +422,16 @@ def eif_rate(mu: ArrayLike, sigma: ArrayLike, tau_m: ArrayLike, V_th: ArrayLike,
     ParameterError
         If a value is NaN, infinite or outside its range.
     """
-    return _eif(mu, sigma, tau_m, V_th, V_r, V_T, Delta_T, tau_ref)[0]
+    if np.all(np.asarray(tau_s) == 0):
+        return _eif(mu, sigma, tau_m, V_th, V_r, V_T, Delta_T, tau_ref)[0]
+    require_nonnegative("tau_s", tau_s, "s")
+    shape = np.broadcast(mu, sigma, tau_m, V_th, V_r, V_T, Delta_T, tau_ref, tau_s).shape
+    args = [np.broadcast_to(np.asarray(a, dtype=float), shape).ravel()
+            for a in (mu, sigma, tau_m, V_th, V_r, V_T, Delta_T, tau_ref, tau_s)]
+    out = [if_rate_colored_noise(eif_drift(m, vt, dT), s, tm, ts, vth, vr, ref) if ts > 0
+           else if_rate_and_cv(eif_drift(m, vt, dT), s, tm, vth, vr, ref)[0]
+           for m, s, tm, vth, vr, vt, dT, ref, ts in zip(*args)]
+    return np.array(out).reshape(shape)
 
 
 def eif_cv(mu: ArrayLike, sigma: ArrayLike, tau_m: ArrayLike, V_th: ArrayLike,

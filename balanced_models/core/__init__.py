@@ -10,6 +10,7 @@ module             what it holds
 ``activity``       recorded activity and its tables, shared by every engine's handles
 ``analysis``       statistics of spike trains: rates, CVs, counts, covariances
 ``predictions``    the theory of a description (an adapter onto ``theory``), pandas out
+``fixed_points``   fixed points of plasticity rules with a rate target, from a description
 ``plotting``       theory over simulation
 ``checks``         checks of the time step, random generators and plain SI numbers
 =================  ===========================================================================

@@ -35,11 +35,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import root
 
 from theory.balanced import conductance_balanced_rates, linear_balanced_solution
 from theory.conductance import etc_working_point
 from theory.errors import ParameterError
 from theory.heterogeneity import resolved_theory, working_point
+from theory.integrate_and_fire import eif_rate, variance_matched_time_constant
 from theory.lif import effective_synaptic_time_constant, isi_cv
 from theory.spectra import count_covariance_from_spectrum
 
@@ -156,9 +158,13 @@ def diffusion_prediction(description: NetworkDescription, *,
     recurrent_channels = {}
     names, W, W2, W_x, W_x2, rates, column_channels, _ = _population_inputs(
         d, recurrent_channels)
-    if _conductance_jump_network(d, names):
+    kind = _model_kind(d, names)
+    if kind == ("lif", "conductance_jump"):
         return _etc_prediction(d, names, W, W2, W_x, W_x2, rates, recurrent_channels,
                                column_channels, damping)
+    if kind == ("eif", "current_exp"):
+        return _eif_prediction(d, names, W, W2, W_x, W_x2, rates, recurrent_channels,
+                               column_channels)
     tau_m, V_th, V_r, tau_ref, tau_s, mu_dc = _lif_parameters(d, names, "diffusion_prediction",
                                                               several_taus=True)
 
@@ -254,20 +260,28 @@ def _singular_reason(names, W, external):
             f"{len(names)}")
 
 
-def _conductance_jump_network(d, names):
-    """Whether every population is LIF with linear conductance jumps (the ETC theory);
-    TheoryNotApplicable for a network that mixes them with other models."""
-    kinds = [(d.populations[p].neuron.spike, d.populations[p].neuron.synapse) for p in names]
-    jumps = [k == ("lif", "conductance_jump") for k in kinds]
-    if any(jumps) and not all(jumps):
-        raise TheoryNotApplicable("diffusion_prediction needs all populations of one kind: LIF "
-                                  "with conductance jumps (ETC) or LIF with delta or current_exp "
-                                  f"synapses; got {dict(zip(names, kinds))}")
-    exact = [p for p in names if all(jumps) and d.populations[p].neuron.jump == "exact"]
-    if exact:
-        raise TheoryNotApplicable(f"diffusion_prediction: population {exact[0]!r} has exact "
-                                  "conductance jumps; the ETC theory here takes linear jumps")
-    return all(jumps)
+def _model_kind(d, names):
+    """(spike, synapse) shared by all populations, for the diffusion theories:
+    TheoryNotApplicable for a network that mixes models or a model without a theory here."""
+    kinds = {(d.populations[p].neuron.spike, d.populations[p].neuron.synapse) for p in names}
+    if len(kinds) > 1:
+        found = {p: "/".join((d.populations[p].neuron.spike, d.populations[p].neuron.synapse))
+                 for p in names}
+        raise TheoryNotApplicable("diffusion_prediction needs all populations of one model "
+                                  f"(spike and synapse); got {found}")
+    kind = kinds.pop()
+    if kind == ("lif", "conductance_jump"):
+        exact = [p for p in names if d.populations[p].neuron.jump == "exact"]
+        if exact:
+            raise TheoryNotApplicable(f"diffusion_prediction: population {exact[0]!r} has "
+                                      "exact conductance jumps; the ETC theory here takes "
+                                      "linear jumps")
+    elif kind[1] == "conductance_exp":
+        raise TheoryNotApplicable(f"diffusion_prediction has no theory for {kind[0].upper()} "
+                                  "neurons with exponential conductances yet (LIF with "
+                                  "conductance jumps: the ETC theory; current synapses: the "
+                                  "diffusion theory)")
+    return kind
 
 
 def _by_channel(d, names, M, M_x, recurrent_channels, column_channels):
@@ -298,6 +312,55 @@ def _etc_prediction(d, names, W, W2, W_x, W_x2, rates, recurrent_channels, colum
     cv = isi_cv(wp["mu"], wp["sigma"], wp["tau"], V_th, V_r, tau_ref)
     return pd.DataFrame({"diffusion_rate": wp["nu"], "diffusion_cv": cv, "mu": wp["mu"],
                          "sigma": wp["sigma"]}, index=pd.Index(names, name="population"))
+
+
+def _eif_prediction(d, names, W, W2, W_x, W_x2, rates, recurrent_channels, column_channels):
+    """Self-consistent rates of EIF populations with exponential current synapses: the
+    diffusion moments mu and sigma as for LIF, the rate of the two-dimensional Fokker-Planck
+    equation (theory.integrate_and_fire.if_rate_colored_noise) at each population's
+    variance-matched synaptic time constant."""
+    neurons = [d.populations[p].neuron for p in names]
+    tau_m, V_th, V_r, tau_ref, V_T, Delta_T = (np.array([getattr(n, k) for n in neurons])
+                                               for k in ("tau_m", "V_th", "V_r", "tau_ref",
+                                                         "V_T", "Delta_T"))
+    mu_dc = np.array([n.E_L + d.populations[p].mu_ext for n, p in zip(neurons, names)])
+    variances, taus = _channel_variance_shares(d, names, W2, W_x2, rates, recurrent_channels,
+                                               column_channels)
+
+    def moments(nu):
+        mu = mu_dc + tau_m * (W @ nu + W_x @ rates)
+        sigma = np.sqrt(tau_m * (W2 @ nu + W_x2 @ rates))
+        return mu, sigma, variance_matched_time_constant(variances(nu), taus, tau_m)
+
+    def rate(nu):
+        mu, sigma, tau_s = moments(np.maximum(nu, 0.0))
+        return eif_rate(mu, sigma, tau_m, V_th, V_r, V_T, Delta_T, tau_ref, tau_s)
+
+    nu = _fixed_point(rate, np.full(len(names), 5.0))
+    mu, sigma, tau_s = moments(nu)
+    table = pd.DataFrame({"diffusion_rate": nu, "diffusion_cv": np.nan, "mu": mu,
+                          "sigma": sigma}, index=pd.Index(names, name="population"))
+    table.attrs["diffusion_reason"] = ("diffusion_cv: no ISI CV for EIF neurons with synaptic "
+                                       "filtering (the rates are the colored-noise "
+                                       "Fokker-Planck rates)")
+    table.attrs["effective_tau_s"] = dict(zip(names, tau_s))
+    return table
+
+
+def _fixed_point(rate, nu0, tol=1e-6):
+    """The rates nu = rate(nu) (Hz): Newton-type root finding (scipy's hybrid method) from
+    nu0, falling back to a damped iteration from its result."""
+    solution = root(lambda nu: rate(nu) - nu, nu0, method="hybr", options={"xtol": tol})
+    nu = solution.x
+    if solution.success and np.all(nu >= 0):
+        return nu
+    nu = np.maximum(nu, 0.0)
+    for _ in range(500):
+        new = rate(nu)
+        if np.max(np.abs(new - nu)) < tol * max(1.0, np.max(new)):
+            return new
+        nu = nu + 0.2 * (new - nu)
+    raise RuntimeError("the EIF working point did not converge")
 
 
 def _channel_variance_shares(d, names, W2, W_x2, rates, recurrent_channels, column_channels):
@@ -394,7 +457,7 @@ def population_prediction(description: NetworkDescription, *,
     index = pd.Index(list(d.populations), name="population")
     try:
         diffusion = diffusion_prediction(d)
-        diffusion["diffusion_reason"] = ""
+        diffusion["diffusion_reason"] = diffusion.attrs.get("diffusion_reason", "")
     except TheoryNotApplicable as error:
         diffusion = pd.DataFrame(np.nan, index=index,
                                  columns=["diffusion_rate", "diffusion_cv", "mu", "sigma"])

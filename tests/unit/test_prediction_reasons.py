@@ -80,20 +80,47 @@ def test_a_non_positive_balanced_solution_says_which_population():
                              "rate to E (-1 Hz), I (-1 Hz)"), reason
 
 
-def test_eif_neurons_have_no_diffusion_theory_here():
-    eif = bm.Neuron(spike="eif", synapse="current_exp", tau_m=0.015, E_L=-0.072, V_th=-0.05,
-                    V_r=-0.075, V_T=-0.055, Delta_T=0.001,
-                    channels={"e": {"tau": 0.005}, "i": {"tau": 0.005}})
-    # the covered network's matrices: balanced rates exist
+EIF = dict(spike="eif", tau_m=0.015, E_L=-0.072, V_th=-0.05, V_r=-0.075, V_T=-0.055,
+           Delta_T=0.001)
+
+
+def test_eif_current_neurons_get_rates_and_the_missing_cv_has_a_reason():
+    eif = bm.Neuron(synapse="current_exp", channels={"e": {"tau": 0.005}, "i": {"tau": 0.005}},
+                    **EIF)
     t = table(network({"E": eif, "I": eif},
-                      {"E->E": (28, 1e-4), "I->E": (40, -1e-4), "E->I": (96, 1e-4),
-                       "I->I": (60, -1e-4)},
-                      {"E": (60, 1e-4, 10.0), "I": (45, 1e-4, 10.0)}))
+                      {"E->E": (28, 1e-3), "I->E": (40, -1e-3), "E->I": (96, 1e-3),
+                       "I->I": (60, -1e-3)},
+                      {"E": (60, 1e-3, 100.0), "I": (45, 1e-3, 100.0)}))
+    assert t[["diffusion_rate", "mu", "sigma", "balanced_rate"]].notna().all().all()
+    assert (t["diffusion_rate"] > 0).all()
+    assert t["diffusion_cv"].isna().all()
+    assert (t["diffusion_reason"] == "diffusion_cv: no ISI CV for EIF neurons with synaptic "
+                                     "filtering (the rates are the colored-noise Fokker-Planck "
+                                     "rates)").all()
+
+
+def test_eif_conductance_neurons_are_named():
+    eif = bm.Neuron(synapse="conductance_exp", channels={"e": {"tau": 0.005, "E": 0.0},
+                                                         "i": {"tau": 0.005, "E": -0.08}},
+                    **EIF)
+    t = table(network({"E": eif, "I": eif},
+                      {"E->E": (28, 0.01), "E->I": (96, 0.01)}, {"E": (60, 0.01, 10.0)}))
     assert t[["diffusion_rate", "diffusion_cv", "mu", "sigma"]].isna().all().all()
-    assert (t["diffusion_reason"] == "diffusion_prediction needs LIF neurons with delta or "
-                                     "current_exp synapses; population 'E' has eif neurons "
-                                     "with current_exp synapses").all()
-    assert t["balanced_rate"].notna().all()  # the balanced state needs no neuron model
+    assert (t["diffusion_reason"] == "diffusion_prediction has no theory for EIF neurons with "
+                                     "exponential conductances yet (LIF with conductance "
+                                     "jumps: the ETC theory; current synapses: the diffusion "
+                                     "theory)").all()
+
+
+def test_mixed_models_are_named():
+    eif = bm.Neuron(synapse="current_exp", channels={"e": {"tau": 0.005}}, **EIF)
+    lif = bm.Neuron(synapse="current_exp", tau_m=0.02, V_th=0.02, V_r=0.01,
+                    channels={"e": {"tau": 0.005}})
+    t = table(network({"E": eif, "I": lif}, {"E->I": (20, 1e-4)}, {"E": (60, 1e-3, 10.0)}))
+    assert t[["diffusion_rate", "diffusion_cv", "mu", "sigma"]].isna().all().all()
+    assert (t["diffusion_reason"] == "diffusion_prediction needs all populations of one model "
+                                     "(spike and synapse); got {'E': 'eif/current_exp', "
+                                     "'I': 'lif/current_exp'}").all()
 
 
 def test_several_synaptic_time_constants_get_an_effective_one_per_population():
@@ -124,9 +151,9 @@ def test_mixed_current_and_conductance_populations_have_no_balanced_state_here()
     assert t["balanced_rate"].isna().all()
     assert (t["balanced_reason"] == "balanced_prediction needs all populations current-based "
                                     "or all conductance-based").all()
-    assert t["diffusion_reason"].iloc[0].startswith(
-        "diffusion_prediction needs all populations of one kind: LIF with conductance jumps "
-        "(ETC) or LIF with delta or current_exp synapses")
+    assert t["diffusion_reason"].iloc[0] == (
+        "diffusion_prediction needs all populations of one model (spike and synapse); got "
+        "{'E': 'lif/delta', 'C': 'lif/conductance_jump'}")
 
 
 def test_given_spike_trains_and_explicit_connections_are_named():
@@ -148,11 +175,9 @@ def test_invalid_input_still_raises():
     with pytest.raises(bm.ParameterError, match="description must be a NetworkDescription"):
         bm.population_prediction("not a description")
     with pytest.raises(bm.TheoryNotApplicable, match="needs LIF neurons"):
-        bm.diffusion_prediction(network(
-            {"E": bm.Neuron(spike="eif", synapse="current_exp", tau_m=0.015, E_L=-0.072,
-                            V_th=-0.05, V_r=-0.075, V_T=-0.055, Delta_T=0.001,
-                            channels={"e": {"tau": 0.005}, "i": {"tau": 0.005}})},
-            {"E->E": (20, 1e-3)}, {"E": (100, 1e-3, 20.0)}))
+        eif = bm.Neuron(synapse="current_exp", channels={"e": {"tau": 0.005}}, **EIF)
+        d = network({"E": eif}, {"E->E": (20, 1e-3)}, {"E": (100, 1e-3, 20.0)})
+        bm.neuron_prediction(d, bm.realise(d, 0))
 
 
 @pytest.mark.parametrize("K, a", [(100, 8.8e-3), (1000, 1.6e-3)])

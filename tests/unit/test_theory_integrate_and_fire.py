@@ -86,3 +86,71 @@ def test_the_lif_derivative_by_differences_matches_the_closed_form():
 def test_bad_input_names_the_parameter(call, match):
     with pytest.raises(bm.ParameterError, match=match):
         call()
+
+
+# ---------------------------------------------------------------------------------------------
+# synaptically filtered (colored) noise: the (V, eta) Fokker-Planck equation
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("mu, sigma", [(0.015, 0.005), (0.022, 0.004)])
+def test_lif_colored_noise_approaches_fourcaud_brunel(mu, sigma):
+    """At tau_s / tau_m = 0.025 the Fourcaud-Brunel threshold shift is exact to first order
+    in k = sqrt(tau_s / tau_m) = 0.16; the next order, k^2 = 2.5 %, bounds the difference."""
+    from theory.integrate_and_fire import if_rate_colored_noise
+
+    tau_s = 0.0005
+    rate = if_rate_colored_noise(lambda V: mu - V, sigma, LIF["tau_m"], tau_s, LIF["V_th"],
+                                 LIF["V_r"])
+    shifted = float(siegert_rate(mu, sigma, LIF["tau_m"], LIF["V_th"], LIF["V_r"], 0.0, tau_s))
+    white = float(siegert_rate(mu, sigma, LIF["tau_m"], LIF["V_th"], LIF["V_r"]))
+    assert rate == pytest.approx(shifted, rel=0.025)
+    assert abs(rate - shifted) < 0.25 * abs(white - shifted)  # far closer than white noise
+
+
+def test_colored_noise_grid_converges():
+    """The extrapolated rate on the default grid and on one twice as fine agree to 0.3 %."""
+    from theory.integrate_and_fire import if_rate_colored_noise
+
+    f = eif_drift(-0.0655, -0.055, 0.001)
+    coarse = if_rate_colored_noise(f, 0.013, 0.015, 0.008, -0.05, -0.075)
+    fine = if_rate_colored_noise(f, 0.013, 0.015, 0.008, -0.05, -0.075, n_V=600, n_eta=60)
+    assert coarse == pytest.approx(fine, rel=3e-3)
+
+
+def test_eif_rate_with_tau_s_uses_the_colored_noise_solver():
+    from theory.integrate_and_fire import if_rate_colored_noise
+
+    f = eif_drift(-0.0655, -0.055, 0.001)
+    expected = if_rate_colored_noise(f, 0.013, 0.015, 0.008, -0.05, -0.075, 0.002)
+    rates = eif_rate(-0.0655, 0.013, 0.015, -0.05, -0.075, -0.055, 0.001, 0.002, [0.0, 0.008])
+    assert rates[1] == pytest.approx(expected, rel=1e-12)
+    assert rates[0] > 1.5 * rates[1]  # white noise of the same sigma fires far more
+
+
+def test_variance_matched_time_constant():
+    from theory.integrate_and_fire import variance_matched_time_constant
+
+    assert float(variance_matched_time_constant([2.0], [0.008], 0.015)) == pytest.approx(0.008)
+    # equal shares of 4 and 8 ms: 1/(tau_m + tau) is the mean of 1/19 ms and 1/23 ms
+    expected = 1 / (0.5 / 0.019 + 0.5 / 0.023) - 0.015
+    assert float(variance_matched_time_constant([1.0, 1.0], [0.004, 0.008], 0.015)) == \
+        pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("bad", [dict(tau_s=0.0), dict(tau_s=np.nan), dict(sigma=-1.0),
+                                 dict(n_V=10), dict(tau_ref=np.inf)])
+def test_colored_noise_rejects_bad_input(bad):
+    from theory.integrate_and_fire import if_rate_colored_noise
+
+    args = dict(drift=lambda V: 0.02 - V, sigma=0.005, tau_m=0.02, tau_s=0.002, V_th=0.02,
+                V_r=0.01)
+    with pytest.raises(bm.ParameterError, match=next(iter(bad))):
+        if_rate_colored_noise(**{**args, **bad})
+
+
+@pytest.mark.parametrize("bad", [([0.0, 0.0], [0.004, 0.008]), ([1.0, np.nan], [0.004, 0.008]),
+                                 ([1.0, 1.0], [-0.004, 0.008])])
+def test_variance_matched_time_constant_rejects_bad_input(bad):
+    from theory.integrate_and_fire import variance_matched_time_constant
+
+    with pytest.raises(bm.ParameterError):
+        variance_matched_time_constant(*bad, 0.015)
