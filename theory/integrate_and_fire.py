@@ -98,6 +98,16 @@ def _lower_bound(drift, sigma, V_r):
     return V - 10.0 * sigma
 
 
+def _check_neuron(drift, sigma, tau_m, V_th, V_r, tau_ref):
+    if not callable(drift):
+        raise ParameterError(f"drift must be a function V -> f(V) (V); got {drift!r}")
+    require_positive("sigma", sigma, "V")
+    require_positive("tau_m", tau_m, "s")
+    require("V_th", V_th, unit="V")
+    require("V_r", V_r, high=V_th, high_open=True, unit="V (below V_th)")
+    require_nonnegative("tau_ref", tau_ref, "s")
+
+
 def if_rate_and_cv(drift: Callable, sigma: float, tau_m: float, V_th: float, V_r: float,
                    tau_ref: float = 0.0, *, V_low: float | None = None,
                    n: int = 4000) -> tuple[float, float]:
@@ -142,13 +152,7 @@ def if_rate_and_cv(drift: Callable, sigma: float, tau_m: float, V_th: float, V_r
     >>> round(rate, 4), round(cv, 4)
     (27.3406, 0.5826)
     """
-    if not callable(drift):
-        raise ParameterError(f"drift must be a function V -> f(V) (V); got {drift!r}")
-    require_positive("sigma", sigma, "V")
-    require_positive("tau_m", tau_m, "s")
-    require("V_th", V_th, unit="V")
-    require("V_r", V_r, high=V_th, high_open=True, unit="V (below V_th)")
-    require_nonnegative("tau_ref", tau_ref, "s")
+    _check_neuron(drift, sigma, tau_m, V_th, V_r, tau_ref)
     n = require_integer("n", n, low=100)
     if V_low is None:
         V_low = _lower_bound(drift, sigma, V_r)
@@ -270,14 +274,8 @@ def if_rate_colored_noise(drift: Callable, sigma: float, tau_m: float, tau_s: fl
     >>> round(if_rate_colored_noise(f, 0.013, 0.015, 0.008, -0.05, -0.075), 2)
     4.02
     """
-    if not callable(drift):
-        raise ParameterError(f"drift must be a function V -> f(V) (V); got {drift!r}")
-    require_positive("sigma", sigma, "V")
-    require_positive("tau_m", tau_m, "s")
+    _check_neuron(drift, sigma, tau_m, V_th, V_r, tau_ref)
     require_positive("tau_s", tau_s, "s")
-    require("V_th", V_th, unit="V")
-    require("V_r", V_r, high=V_th, high_open=True, unit="V (below V_th)")
-    require_nonnegative("tau_ref", tau_ref, "s")
     n_V = require_integer("n_V", n_V, low=50)
     n_eta = require_integer("n_eta", n_eta, low=20)
     if V_low is None:
