@@ -34,6 +34,7 @@ from theory.heterogeneity import (block_means_and_variances, bulk_radius_squared
                                   linear_response_connectivity, mean_covariances,
                                   participation_ratio, resolved_theory)
 from theory.lif import rate_derivatives, siegert_rate
+from theory.spectra import spectrum_from_count_covariance
 
 from .report import interval_check, relative_check
 
@@ -265,7 +266,7 @@ def _simulation(report, cfg, store, p, theory, force):
     rates = firing_rates(i, t, p.N, T_INIT, T)
     cvs = isi_cvs(i, t, p.N, T_INIT, T)
     cov, n_windows = count_covariance(i, t, p.N, T_INIT, T, bin_width)
-    cov_density = cov / bin_width  # Hz, comparable with the theory's C
+    cov_density = spectrum_from_count_covariance(cov, bin_width)  # Hz, as the theory's C
     th_rate, th_cv = theory["wp"]["nu"].mean(), np.nanmean(theory["cv"])
     report.add(relative_check("sim_rate", f"mean rate (Hz), Brian2, {T - T_INIT:g} s vs theory "
                               "on the same matrix (the diffusion approximation overestimates "

@@ -35,7 +35,7 @@ __all__ = ["NeuronParameters", "SANZENI", "conductance_time_constant",
            "etc_density", "multiplicative_rate", "filtered_multiplicative_rate",
            "multiplicative_cv", "multiplicative_density",
            "network_inputs", "network_rates", "strong_coupling_bars", "scaling_family",
-           "etc_working_point"]
+           "etc_moments", "etc_working_point"]
 
 
 @dataclass(frozen=True)
@@ -885,6 +885,73 @@ def scaling_family(K: ArrayLike, K0: float, a0: float, g: float, gamma: float, e
                      for k in np.atleast_1d(K)]).reshape(np.shape(K))
 
 
+def _etc_moments(g, s, E, tau_m, E_L):
+    """(tau, mu, sigma^2 per channel) of the effective-time-constant approximation from the
+    mean conductances g (n, C; Hz) and event variances s (n, C; Hz): 1/tau = 1/tau_m +
+    sum_c g_c, mu = tau (E_L / tau_m + sum_c g_c E_c), sigma_c^2 = tau s_c (mu - E_c)^2."""
+    tau = conductance_time_constant(tau_m, g.sum(axis=1))
+    mu = tau * (np.asarray(E_L) / tau_m + (g * E).sum(axis=1))
+    return tau, mu, tau[:, None] * s * (mu[:, None] - E) ** 2
+
+
+def etc_moments(g: ArrayLike, s: ArrayLike, E: ArrayLike, tau_m: ArrayLike,
+                E_L: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The membrane of the effective-time-constant (ETC) approximation.
+
+    Conductance input through channel c with mean g_c (conductance / C_m) and event variance
+    s_c = sum K E[w^2] nu (w: the time integral of one event's conductance / C_m) gives the
+    effective membrane time constant 1/tau = 1/tau_m + sum_c g_c, the mean potential
+    mu = tau (E_L / tau_m + sum_c g_c E_c), and channel c's part of the noise at mu,
+    sigma_c^2 = tau s_c (mu - E_c)^2 (Brunel's convention, with tau). Jumps give white
+    noise; exponential conductances of time constant tau_c give noise filtered with tau_c
+    (:func:`theory.integrate_and_fire.if_rate_colored_noise`).
+
+    Parameters
+    ----------
+    g : array_like, shape (n, C)
+        Mean conductance per channel (Hz, >= 0).
+    s : array_like, shape (n, C)
+        Event variance per channel (Hz, >= 0).
+    E : array_like, shape (n, C)
+        Reversal potentials (V).
+    tau_m : array_like, shape (n,)
+        Membrane (leak) time constants (s, > 0).
+    E_L : array_like, shape (n,)
+        Leak reversal potentials, plus any constant drive (V).
+
+    Returns
+    -------
+    tau : numpy.ndarray, shape (n,)
+        Effective membrane time constant (s).
+    mu : numpy.ndarray, shape (n,)
+        Mean free membrane potential (V).
+    sigma2 : numpy.ndarray, shape (n, C)
+        Each channel's sigma^2 (V^2).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range, or the shapes differ.
+
+    Examples
+    --------
+    >>> tau, mu, sigma2 = etc_moments([[25.0, 25.0]], [[0.1, 0.1]], [[0.0, -0.08]], [0.02],
+    ...                               [-0.07])
+    >>> float(tau[0]), round(float(mu[0]), 4)
+    (0.01, -0.055)
+    """
+    g = np.asarray(require_nonnegative("g", g, "Hz"), dtype=float)
+    s = np.asarray(require_nonnegative("s", s, "Hz"), dtype=float)
+    E = np.asarray(require("E", E, unit="V"), dtype=float)
+    tau_m = np.asarray(require_positive("tau_m", tau_m, "s"), dtype=float)
+    E_L = np.asarray(require("E_L", E_L, unit="V"), dtype=float)
+    if g.ndim != 2 or s.shape != g.shape or E.shape != g.shape or tau_m.shape != g.shape[:1] \
+            or E_L.shape != g.shape[:1]:
+        raise ParameterError(f"g, s and E must be (n, C), tau_m and E_L (n,); got {g.shape}, "
+                             f"{s.shape}, {E.shape}, {tau_m.shape}, {E_L.shape}")
+    return _etc_moments(g, s, E, tau_m, E_L)
+
+
 def etc_working_point(G: ArrayLike, S: ArrayLike, G_x: ArrayLike, S_x: ArrayLike,
                       nu_x: ArrayLike, E: ArrayLike, tau_m: ArrayLike, E_L: ArrayLike,
                       V_th: ArrayLike, V_r: ArrayLike, tau_ref: ArrayLike, *,
@@ -959,11 +1026,9 @@ def etc_working_point(G: ArrayLike, S: ArrayLike, G_x: ArrayLike, S_x: ArrayLike
                              f"{S_x.shape}, {nu_x.shape}, {E.shape}")
     nu = np.full(n, 10.0) if nu0 is None else np.asarray(nu0, dtype=float).copy()
     for it in range(1, max_iter + 1):
-        g = (G @ nu + G_x @ nu_x).T  # (n, C)
-        v = (S @ nu + S_x @ nu_x).T
-        tau = conductance_time_constant(tau_m, g.sum(axis=1))
-        mu = tau * (np.asarray(E_L) / tau_m + (g * E).sum(axis=1))
-        sigma = np.sqrt(tau * (v * (mu[:, None] - E) ** 2).sum(axis=1))
+        tau, mu, parts = _etc_moments((G @ nu + G_x @ nu_x).T, (S @ nu + S_x @ nu_x).T, E,
+                                      tau_m, E_L)
+        sigma = np.sqrt(parts.sum(axis=1))
         phi = siegert_rate(mu, sigma, tau, V_th, V_r, tau_ref)
         if np.max(np.abs(phi - nu)) < tol:
             return dict(nu=phi, mu=mu, sigma=sigma, tau=tau, iterations=it)

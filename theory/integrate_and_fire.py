@@ -169,10 +169,11 @@ def if_rate_and_cv(drift: Callable, sigma: float, tau_m: float, V_th: float, V_r
     return float(1.0 / mean_isi), float(cv)
 
 
-def _fokker_planck_rate(drift, sigma, tau_m, tau_s, V_th, V_r, tau_ref, V_low, n_V, n_eta,
-                        width=5.0):
+def _fokker_planck_rate(drift, sigma, tau_m, tau_s, V_th, V_r, tau_ref, V_low, gain, n_V,
+                        n_eta, width=5.0):
     """Stationary flux through V_th of the (V, eta) Fokker-Planck equation on n_V x n_eta
-    finite volumes; eta spans +-width standard deviations."""
+    finite volumes; eta spans +-width standard deviations; the noise enters V as
+    gain(V) eta (gain None: 1)."""
     s = sigma * np.sqrt(tau_m / (2.0 * tau_s))  # standard deviation of eta (V)
     D = s * s / tau_s                            # its diffusion coefficient (V^2/s)
     V = np.linspace(V_low, V_th, n_V + 1)        # cell edges
@@ -180,7 +181,9 @@ def _fokker_planck_rate(drift, sigma, tau_m, tau_s, V_th, V_r, tau_ref, V_low, n
     dV, de = V[1] - V[0], eta[1] - eta[0]
     centres = 0.5 * (eta[1:] + eta[:-1])
     cell = np.arange(n_V * n_eta).reshape(n_V, n_eta)
-    speed = (np.asarray(drift(V), dtype=float)[:, None] + centres[None, :]) / tau_m / dV
+    scale = np.ones_like(V) if gain is None else np.asarray(gain(V), dtype=float)
+    speed = (np.asarray(drift(V), dtype=float)[:, None]
+             + scale[:, None] * centres[None, :]) / tau_m / dV
     up, down = np.maximum(speed, 0.0), np.minimum(speed, 0.0)  # upwind fluxes in V
     left, right = cell[:-1], cell[1:]
     rows = [left, left, right, right]
@@ -223,11 +226,13 @@ def _fokker_planck_rate(drift, sigma, tau_m, tau_s, V_th, V_r, tau_ref, V_low, n
 
 def if_rate_colored_noise(drift: Callable, sigma: float, tau_m: float, tau_s: float,
                           V_th: float, V_r: float, tau_ref: float = 0.0, *,
-                          V_low: float | None = None, n_V: int = 300,
-                          n_eta: int = 30) -> float:
+                          noise_gain: Callable | None = None, V_low: float | None = None,
+                          n_V: int = 300, n_eta: int = 30) -> float:
     """Stationary rate of an integrate-and-fire neuron with drift f(V) and synaptically
-    filtered (Ornstein-Uhlenbeck) noise: tau_m dV/dt = f(V) + eta with
-    tau_s d(eta)/dt = -eta + sigma sqrt(tau_m) xi (module documentation).
+    filtered (Ornstein-Uhlenbeck) noise: tau_m dV/dt = f(V) + k(V) eta with
+    tau_s d(eta)/dt = -eta + sigma sqrt(tau_m) xi (module documentation); k = 1 unless
+    ``noise_gain`` gives it (multiplicative noise: conductance input, whose fluctuations
+    drive V in proportion to the driving force E - V).
 
     The two-dimensional Fokker-Planck equation is solved on n_V x n_eta, 2 n_V x n_eta and
     n_V x 2 n_eta finite volumes and the rates extrapolated (Richardson: the error is first
@@ -249,6 +254,9 @@ def if_rate_colored_noise(drift: Callable, sigma: float, tau_m: float, tau_s: fl
         Reset (V, < V_th).
     tau_ref : float, optional
         Refractory period (s, >= 0; the noise evolves during it). Default 0.
+    noise_gain : callable, optional
+        V -> k(V) (dimensionless, vectorised): the noise's strength at V relative to sigma.
+        Default None: 1 (additive noise).
     V_low : float, optional
         Lower end of the grid (V, < V_r); default 7 standard deviations of the filtered
         free potential below the point under V_r where the drift turns positive.
@@ -282,7 +290,10 @@ def if_rate_colored_noise(drift: Callable, sigma: float, tau_m: float, tau_s: fl
         free = sigma * np.sqrt(tau_m / (2.0 * (tau_m + tau_s)))  # filtered free potential SD
         V_low = _lower_bound(drift, free, V_r) + 3.0 * free
     require("V_low", V_low, high=V_r, high_open=True, unit="V (below V_r)")
-    args = (drift, sigma, tau_m, tau_s, V_th, V_r, tau_ref, V_low)
+    if noise_gain is not None and not callable(noise_gain):
+        raise ParameterError(f"noise_gain must be a function V -> gain or None; got "
+                             f"{noise_gain!r}")
+    args = (drift, sigma, tau_m, tau_s, V_th, V_r, tau_ref, V_low, noise_gain)
     coarse = _fokker_planck_rate(*args, n_V, n_eta)
     fine_V = _fokker_planck_rate(*args, 2 * n_V, n_eta)
     fine_eta = _fokker_planck_rate(*args, n_V, 2 * n_eta)
@@ -338,10 +349,10 @@ def variance_matched_time_constant(variances: ArrayLike, taus: ArrayLike,
     return np.maximum(1.0 / share - tau_m, 0.0)
 
 
-def eif_drift(mu: float, V_T: float, Delta_T: float) -> Callable:
+def eif_drift(mu: float, V_T: float, Delta_T: float, gain: float = 1.0) -> Callable:
     """The drift of the exponential integrate-and-fire neuron.
 
-    f(V) = mu - V + Delta_T exp((V - V_T) / Delta_T).
+    f(V) = mu - V + gain Delta_T exp((V - V_T) / Delta_T).
 
     Parameters
     ----------
@@ -351,6 +362,10 @@ def eif_drift(mu: float, V_T: float, Delta_T: float) -> Callable:
         Soft threshold (V).
     Delta_T : float
         Slope factor (V, > 0).
+    gain : float, optional
+        The exponential current relative to the leak (> 0). Default 1; under conductance
+        input, whose mean shortens the membrane time constant from tau_m to tau, the drift
+        of tau dV/dt has gain tau / tau_m.
 
     Returns
     -------
@@ -365,10 +380,11 @@ def eif_drift(mu: float, V_T: float, Delta_T: float) -> Callable:
     require("mu", mu, unit="V")
     require("V_T", V_T, unit="V")
     require_positive("Delta_T", Delta_T, "V")
+    require_positive("gain", gain)
 
     def f(V):
         V = np.asarray(V, dtype=float)
-        return mu - V + Delta_T * np.exp(np.minimum((V - V_T) / Delta_T, 700.0))
+        return mu - V + gain * Delta_T * np.exp(np.minimum((V - V_T) / Delta_T, 700.0))
 
     return f
 

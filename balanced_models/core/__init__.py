@@ -11,6 +11,7 @@ module             what it holds
 ``analysis``       statistics of spike trains: rates, CVs, counts, covariances
 ``predictions``    the theory of a description (an adapter onto ``theory``), pandas out
 ``fixed_points``   fixed points of plasticity rules with a rate target, from a description
+``comparisons``    theory beside simulation in the same units: rates, CVs, count covariances
 ``plotting``       theory over simulation
 ``checks``         checks of the time step, random generators and plain SI numbers
 =================  ===========================================================================

@@ -21,7 +21,7 @@ import pandas as pd
 
 from theory.errors import ParameterError, require
 
-from .analysis import firing_rates, isi_cvs
+from .analysis import count_covariance, firing_rates, isi_cvs
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -72,6 +72,36 @@ class RecordedActivity:
             "simulated_rate": {p: r.mean() for p, r in rates.items()},
             "simulated_rate_se": {p: r.std(ddof=1) / np.sqrt(len(r)) if len(r) > 1 else np.nan
                                   for p, r in rates.items()}}).rename_axis("population")
+
+    def population_cvs(self, start=None, stop=None):
+        """Simulated mean ISI CV and its standard error over the neurons with at least two
+        intervals, per population, as a DataFrame indexed by population (columns
+        ``simulated_cv``, ``simulated_cv_se``); window as for :meth:`rates`."""
+        rows = {}
+        for pop, cv in self.cvs(start, stop).items():
+            cv = cv[np.isfinite(cv)]
+            rows[pop] = {"simulated_cv": cv.mean() if len(cv) else np.nan,
+                         "simulated_cv_se": cv.std(ddof=1) / np.sqrt(len(cv))
+                         if len(cv) > 1 else np.nan}
+        return pd.DataFrame.from_dict(rows, orient="index").rename_axis("population")
+
+    def count_covariances(self, window, start=None, stop=None):
+        """Spike-count covariances (counts^2) of all neurons in windows of ``window`` s, as
+        an N x N DataFrame indexed by (population, neuron) like
+        :func:`~balanced_models.core.predictions.covariance_prediction` with the same
+        ``window``; the spikes of every neuron must have been recorded. Window as for
+        :meth:`rates`; ``attrs`` hold the ``window`` and the number of ``windows``."""
+        start, stop = self._window(start, stop)
+        require("window", window, low=0.0, low_open=True, high=stop - start, unit="s")
+        sizes = [p.size for p in self.description.populations.values()]
+        i, t = self.network_spike_trains()
+        C, windows = count_covariance(i, t, sum(sizes), start, stop, window)
+        labels = pd.MultiIndex.from_arrays(
+            [np.repeat(list(self.description.populations), sizes),
+             np.concatenate([np.arange(n) for n in sizes])], names=["population", "neuron"])
+        table = pd.DataFrame(C, index=labels, columns=labels)
+        table.attrs.update(window=float(window), windows=windows)
+        return table
 
     def potential_moments(self, start=None, stop=None, variable="v"):
         """Per population: the mean over recorded neurons of each neuron's time-averaged

@@ -1,4 +1,5 @@
-"""Theory over simulation for one network description, in one figure."""
+"""Theory over simulation for one network description: rates, ISI CVs, covariances; and a
+check that a figure can be read."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from theory.errors import ParameterError
+from theory.errors import ParameterError, require_integer
+from theory.spectra import count_covariance_from_spectrum
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -14,7 +16,7 @@ if TYPE_CHECKING:
 
     from .activity import RecordedActivity
 
-__all__ = ["plot_rates", "layout_problems"]
+__all__ = ["plot_rates", "plot_cvs", "plot_covariances", "layout_problems"]
 
 
 def plot_rates(handles: RecordedActivity, population_table: pd.DataFrame | None = None,
@@ -43,11 +45,7 @@ def plot_rates(handles: RecordedActivity, population_table: pd.DataFrame | None 
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib
-    if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
-        matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     rates = handles.rates(start, stop)
     if not rates:
         raise ParameterError("no spikes were recorded: set record=Recording(spikes=...)")
@@ -89,6 +87,134 @@ def plot_rates(handles: RecordedActivity, population_table: pd.DataFrame | None 
     ax.set_ylabel("neurons")
     ax.legend(fontsize=8)
     ax.set_title("rate histograms (lines: theory)")
+    return fig
+
+
+def _pyplot():
+    import matplotlib
+    if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_cvs(handles: RecordedActivity, population_table: pd.DataFrame | None = None, *,
+             start: float | None = None, stop: float | None = None,
+             bins: int = 40) -> Figure:
+    """Simulated ISI CVs of a run against the theory of the same description.
+
+    Panels: per-population mean CV (simulated, with +-2 SE, beside the predicted
+    ``diffusion_cv``); the histogram of the neurons' CVs per population with the predicted
+    CV as a vertical line.
+
+    Parameters
+    ----------
+    handles : RecordedActivity
+        A network that has run on any engine (:func:`balanced_models.simulate`).
+    population_table : pandas.DataFrame, optional
+        :func:`~balanced_models.core.predictions.population_prediction` (its
+        ``diffusion_cv`` column).
+    start, stop : float, optional
+        Analysis window (s); default the last 90 % of the run.
+    bins : int, optional
+        Histogram bins. Default 40.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (constrained layout).
+
+    Raises
+    ------
+    ParameterError
+        If no spikes were recorded.
+    """
+    plt = _pyplot()
+    cvs = {p: c[np.isfinite(c)] for p, c in handles.cvs(start, stop).items()}
+    if not cvs:
+        raise ParameterError("no spikes were recorded: set record=Recording(spikes=...)")
+    simulated = handles.population_cvs(start, stop)
+    pops = list(cvs)
+    x = np.arange(len(pops))
+    fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.6), layout="constrained")
+    ax = axes[0]
+    ax.bar(x - 0.2, simulated.loc[pops, "simulated_cv"], 0.4,
+           yerr=2 * simulated.loc[pops, "simulated_cv_se"], label="simulated")
+    if population_table is not None:
+        ax.bar(x + 0.2, population_table.reindex(pops)["diffusion_cv"], 0.4, label="diffusion")
+    ax.set_xticks(x, pops)
+    ax.set(xlabel="population", ylabel="ISI CV", title="mean ISI CV")
+    ax.legend(fontsize=8)
+    ax = axes[1]
+    for k, pop in enumerate(pops):
+        ax.hist(cvs[pop], bins, histtype="step", color=f"C{k}", label=pop)
+        if population_table is not None and np.isfinite(population_table.loc[pop,
+                                                                              "diffusion_cv"]):
+            ax.axvline(population_table.loc[pop, "diffusion_cv"], color=f"C{k}", ls="--")
+    ax.set(xlabel="ISI CV", ylabel="neurons", title="CV histograms (lines: theory)")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def plot_covariances(predicted: pd.DataFrame, simulated: pd.DataFrame, *,
+                     pairs: int = 5000, seed: int = 0) -> Figure:
+    """Predicted against simulated spike-count covariances, per pair of populations.
+
+    Panels: the mean covariance of each pair of populations, predicted and simulated
+    (:func:`~balanced_models.core.comparisons.compare_covariances`); predicted against
+    simulated covariances of up to ``pairs`` pairs of distinct neurons drawn at random.
+
+    Parameters
+    ----------
+    predicted : pandas.DataFrame
+        :func:`~balanced_models.core.predictions.covariance_prediction` (spectral densities
+        or count covariances of the simulation's window).
+    simulated : pandas.DataFrame
+        The handles' ``count_covariances(window)``.
+    pairs : int, optional
+        Pairs drawn for the scatter (>= 1). Default 5000.
+    seed : int, optional
+        Seed of that draw. Default 0.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (constrained layout).
+
+    Raises
+    ------
+    ParameterError
+        If the tables do not match (see compare_covariances) or ``pairs`` is below 1.
+    """
+    from .comparisons import compare_covariances
+
+    plt = _pyplot()
+    pairs = require_integer("pairs", pairs, low=1)
+    table = compare_covariances(predicted, simulated)
+    theory = predicted.to_numpy()
+    if predicted.attrs.get("window") is None:
+        theory = count_covariance_from_spectrum(theory, simulated.attrs["window"])
+    measured = simulated.to_numpy()
+    fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.6), layout="constrained")
+    ax = axes[0]
+    x = np.arange(len(table))
+    ax.bar(x - 0.2, table["simulated_mean"], 0.4, label="simulated")
+    ax.bar(x + 0.2, table["predicted_mean"], 0.4, label="theory")
+    ax.set_xticks(x, table.index)
+    ax.set(xlabel="pair of populations", ylabel="mean count covariance (counts$^2$)",
+           title=f"{simulated.attrs['window']:g} s windows")
+    ax.legend(fontsize=8)
+    ax = axes[1]
+    rng = np.random.default_rng(seed)
+    n = len(theory)
+    i, j = rng.integers(0, n, pairs), rng.integers(0, n, pairs)
+    keep = i != j
+    ax.plot(theory[i[keep], j[keep]], measured[i[keep], j[keep]], ".", ms=2)
+    low, high = theory[i[keep], j[keep]].min(), theory[i[keep], j[keep]].max()
+    ax.plot([low, high], [low, high], "k--", lw=0.8)
+    ax.set(xlabel="predicted covariance (counts$^2$)",
+           ylabel="simulated covariance (counts$^2$)", title="pairs of neurons")
     return fig
 
 

@@ -12,6 +12,10 @@ Population level (from the description alone):
   theory.lif.effective_synaptic_time_constant, at the self-consistent rates);
   LIF populations with linear conductance jumps get the effective-time-constant (ETC)
   working point of theory.conductance (Sanzeni et al.), self-consistent over populations;
+  EIF populations with exponential current synapses, and LIF or EIF populations with
+  exponential conductances, get the rate of the (V, synaptic current) Fokker-Planck
+  equation (theory.integrate_and_fire.if_rate_colored_noise), with the ETC moments and
+  multiplicative noise for conductances;
 * :func:`balanced_prediction`: the balanced state of the large-K limit, r = -W^-1 I with
   W_ab = K_ab J_ab (theory.balanced); for conductance synapses at given mean potentials,
   W_ab(V) = K_ab w_ab (E_ab - V_a);
@@ -38,15 +42,16 @@ import pandas as pd
 from scipy.optimize import root
 
 from theory.balanced import conductance_balanced_rates, linear_balanced_solution
-from theory.conductance import etc_working_point
 from theory.errors import ParameterError
 from theory.heterogeneity import resolved_theory, working_point
-from theory.integrate_and_fire import eif_rate, variance_matched_time_constant
+from theory.conductance import etc_moments, etc_working_point
+from theory.integrate_and_fire import (eif_drift, if_rate_colored_noise,
+                                       variance_matched_time_constant)
 from theory.lif import effective_synaptic_time_constant, isi_cv
 from theory.spectra import count_covariance_from_spectrum
 
-from .description import (CURRENT_SYNAPSES, NetworkDescription, SpikeTrainSource,
-                          split_projection_name)
+from .description import (CURRENT_SYNAPSES, Bernoulli, FixedInDegree, HeterogeneousInDegree,
+                          NetworkDescription, SpikeTrainSource, split_projection_name)
 from .realisation import dense_matrix
 
 if TYPE_CHECKING:
@@ -135,26 +140,50 @@ def _lif_parameters(d, names, where, several_taus=False):
     return [np.array(col) for col in zip(*rows)]
 
 
-def diffusion_prediction(description: NetworkDescription, *,
-                         damping: float = 0.2) -> pd.DataFrame:
-    """Self-consistent diffusion (Siegert) rates and ISI CVs per population.
+def diffusion_prediction(description: NetworkDescription, *, damping: float = 0.2,
+                         in_degree_spread: bool = False) -> pd.DataFrame:
+    """Self-consistent diffusion rates and ISI CVs per population.
 
     Parameters
     ----------
     description : NetworkDescription
-        LIF populations with delta or exponential current synapses (channels with several
-        time constants get an effective one, see the module documentation), or LIF
-        populations with linear conductance jumps (the effective-time-constant theory,
-        :func:`theory.conductance.etc_working_point`).
-    damping : step of the damped fixed-point iteration (0 < damping <= 1)
+        All populations of one model:
+
+        - LIF with delta or exponential current synapses: the Siegert rate with the
+          Fourcaud-Brunel shift (channels with several time constants get an effective one,
+          see the module documentation);
+        - LIF with linear conductance jumps: the effective-time-constant theory
+          (:func:`theory.conductance.etc_working_point`);
+        - EIF with exponential current synapses, LIF or EIF with exponential conductances:
+          the (V, current) Fokker-Planck rate of
+          :func:`theory.integrate_and_fire.if_rate_colored_noise` at a variance-matched
+          synaptic time constant; for conductances the moments of the effective-time-
+          constant approximation with multiplicative noise, whose strength follows the
+          driving forces E_c - V (no CV: NaN, with the reason in
+          ``attrs["diffusion_reason"]``).
+    damping : float, optional
+        Step of the damped fixed-point iteration (0 < damping <= 1). Default 0.2.
+    in_degree_spread : bool, optional
+        For the Fokker-Planck populations: average each population's rate over its neurons'
+        in-degrees (Bernoulli or heterogeneous rules; Gauss-Hermite quadrature, normal
+        approximation, 2 nodes per input whose in-degree varies), instead of taking the rate
+        at the mean in-degree. Slower: 2^k rate evaluations for k such inputs. Default
+        False.
 
     Returns
     -------
     pandas.DataFrame
         Indexed by population: ``diffusion_rate`` (Hz), ``diffusion_cv``, ``mu`` and
         ``sigma`` (V), the mean and noise amplitude of the free membrane potential.
+
+    Raises
+    ------
+    ParameterError
+        If a value is invalid; TheoryNotApplicable if the model is not covered.
     """
     d = _check(description)
+    if not isinstance(in_degree_spread, bool):
+        raise ParameterError(f"in_degree_spread must be True or False; got {in_degree_spread!r}")
     recurrent_channels = {}
     names, W, W2, W_x, W_x2, rates, column_channels, _ = _population_inputs(
         d, recurrent_channels)
@@ -162,9 +191,12 @@ def diffusion_prediction(description: NetworkDescription, *,
     if kind == ("lif", "conductance_jump"):
         return _etc_prediction(d, names, W, W2, W_x, W_x2, rates, recurrent_channels,
                                column_channels, damping)
-    if kind == ("eif", "current_exp"):
-        return _eif_prediction(d, names, W, W2, W_x, W_x2, rates, recurrent_channels,
-                               column_channels)
+    if kind in (("eif", "current_exp"), ("eif", "conductance_exp"), ("lif", "conductance_exp")):
+        return _filtered_prediction(d, names, kind, W, W2, W_x, W_x2, rates,
+                                    recurrent_channels, column_channels, in_degree_spread)
+    if in_degree_spread:
+        raise TheoryNotApplicable("diffusion_prediction: in_degree_spread is for populations "
+                                  "with synaptic filtering (EIF, exponential conductances)")
     tau_m, V_th, V_r, tau_ref, tau_s, mu_dc = _lif_parameters(d, names, "diffusion_prediction",
                                                               several_taus=True)
 
@@ -276,11 +308,6 @@ def _model_kind(d, names):
             raise TheoryNotApplicable(f"diffusion_prediction: population {exact[0]!r} has "
                                       "exact conductance jumps; the ETC theory here takes "
                                       "linear jumps")
-    elif kind[1] == "conductance_exp":
-        raise TheoryNotApplicable(f"diffusion_prediction has no theory for {kind[0].upper()} "
-                                  "neurons with exponential conductances yet (LIF with "
-                                  "conductance jumps: the ETC theory; current synapses: the "
-                                  "diffusion theory)")
     return kind
 
 
@@ -314,37 +341,131 @@ def _etc_prediction(d, names, W, W2, W_x, W_x2, rates, recurrent_channels, colum
                          "sigma": wp["sigma"]}, index=pd.Index(names, name="population"))
 
 
-def _eif_prediction(d, names, W, W2, W_x, W_x2, rates, recurrent_channels, column_channels):
-    """Self-consistent rates of EIF populations with exponential current synapses: the
-    diffusion moments mu and sigma as for LIF, the rate of the two-dimensional Fokker-Planck
+def _filtered_prediction(d, names, kind, W, W2, W_x, W_x2, rates, recurrent_channels,
+                         column_channels, in_degree_spread=False):
+    """Self-consistent rates of populations with synaptically filtered input: EIF with
+    exponential current synapses, LIF or EIF with exponential conductances. The mean and the
+    noise are the diffusion moments (current synapses) or those of the effective-time-
+    constant approximation (theory.conductance.etc_moments: a faster membrane, the mean
+    potential, each channel's noise); the rate is that of the (V, current) Fokker-Planck
     equation (theory.integrate_and_fire.if_rate_colored_noise) at each population's
-    variance-matched synaptic time constant."""
+    variance-matched synaptic time constant. Conductance noise is multiplicative: its
+    strength at V is sqrt(tau sum_c s_c (V - E_c)^2), the filtered counterpart of Sanzeni et
+    al.'s multiplicative-noise rate (theory.conductance.multiplicative_rate). With
+    ``in_degree_spread``, a population's rate is the mean over its neurons' in-degrees
+    (Gauss-Hermite, 2 nodes per input whose in-degree varies: exact to second order in the
+    spread, the order of Jensen's correction)."""
+    spike, synapse = kind
     neurons = [d.populations[p].neuron for p in names]
-    tau_m, V_th, V_r, tau_ref, V_T, Delta_T = (np.array([getattr(n, k) for n in neurons])
-                                               for k in ("tau_m", "V_th", "V_r", "tau_ref",
-                                                         "V_T", "Delta_T"))
-    mu_dc = np.array([n.E_L + d.populations[p].mu_ext for n, p in zip(neurons, names)])
-    variances, taus = _channel_variance_shares(d, names, W2, W_x2, rates, recurrent_channels,
-                                               column_channels)
+    tau_m, V_th, V_r, tau_ref = (np.array([getattr(n, k) for n in neurons])
+                                 for k in ("tau_m", "V_th", "V_r", "tau_ref"))
+    rest = np.array([n.E_L + d.populations[p].mu_ext for n, p in zip(neurons, names)])
+    channels, G, G_x = _by_channel(d, names, W, W_x, recurrent_channels, column_channels)
+    _, S, S_x = _by_channel(d, names, W2, W_x2, recurrent_channels, column_channels)
+    taus = np.array([[n.channels.get(c, {}).get("tau", 0.0) for c in channels]
+                     for n in neurons])
+    E = np.array([[n.channels.get(c, {}).get("E", 0.0) for c in channels] for n in neurons])
+    spread = np.concatenate(_in_degree_spread(d, names), axis=1)  # (n, n + m), relative SD
+    x, h = np.polynomial.hermite_e.hermegauss(2)  # +-1 SD: exact to second order
+    h = h / h.sum()
 
-    def moments(nu):
-        mu = mu_dc + tau_m * (W @ nu + W_x @ rates)
-        sigma = np.sqrt(tau_m * (W2 @ nu + W_x2 @ rates))
-        return mu, sigma, variance_matched_time_constant(variances(nu), taus, tau_m)
+    def moments(a, mean, second):
+        """(tau, mu, sigma, tau_s) of population a from its channels' mean and second
+        moment of the input."""
+        if synapse == "conductance_exp":
+            tau, mu, parts = (v[0] for v in etc_moments(mean[None], second[None], E[[a]],
+                                                         tau_m[[a]], rest[[a]]))
+        else:
+            tau, mu, parts = tau_m[a], rest[a] + tau_m[a] * mean.sum(), tau_m[a] * second
+        if parts.sum() <= 0:
+            raise TheoryNotApplicable(f"diffusion_prediction: population {names[a]!r} receives "
+                                      "no input noise (no Poisson input)")
+        return (tau, mu, np.sqrt(parts.sum()),
+                float(variance_matched_time_constant(parts, taus[a], tau)))
+
+    def inputs(a, nu):
+        """Per input of population a (recurrent populations, then external columns): its
+        mean and second moment per channel, (channels, inputs)."""
+        return (np.concatenate([G[:, a] * nu, G_x[:, a] * rates], axis=1),
+                np.concatenate([S[:, a] * nu, S_x[:, a] * rates], axis=1))
+
+    def population_rate(a, nu):
+        means, seconds = inputs(a, nu)
+        varying = np.flatnonzero((spread[a] > 0) & means.any(axis=0)) if in_degree_spread \
+            else np.array([], dtype=int)
+        total = 0.0
+        for index in np.ndindex(*(len(x),) * len(varying)):
+            factor = np.ones(means.shape[1])
+            factor[varying] = np.maximum(1.0 + x[list(index)] * spread[a, varying], 0.0)
+            mean, second = means @ factor, seconds @ factor
+            tau, mu, sigma, tau_s = moments(a, mean, second)
+            gain = None
+            if synapse == "conductance_exp":
+                # the noise at V: channel c's fluctuations drive V in proportion to E_c - V
+                gain = (lambda t, s2, e, sd: lambda V: np.sqrt(
+                    t * (s2[None] * (np.asarray(V)[:, None] - e[None]) ** 2).sum(axis=1)) / sd)(
+                    tau, second, E[a], sigma)
+            if spike == "lif":
+                drift = (lambda m: lambda V: m - V)(mu)
+            else:  # the exponential current keeps the leak's scale: relative to tau, tau/tau_m
+                drift = eif_drift(mu, neurons[a].V_T, neurons[a].Delta_T, gain=tau / tau_m[a])
+            weight = np.prod(h[list(index)]) if len(varying) else 1.0
+            total += weight * if_rate_colored_noise(drift, sigma, tau, tau_s, V_th[a], V_r[a],
+                                                    tau_ref[a], noise_gain=gain)
+        return total
 
     def rate(nu):
-        mu, sigma, tau_s = moments(np.maximum(nu, 0.0))
-        return eif_rate(mu, sigma, tau_m, V_th, V_r, V_T, Delta_T, tau_ref, tau_s)
+        nu = np.maximum(nu, 0.0)
+        return np.array([population_rate(a, nu) for a in range(len(nu))])
 
     nu = _fixed_point(rate, np.full(len(names), 5.0))
-    mu, sigma, tau_s = moments(nu)
+    _, mu, sigma, tau_s = (np.array(v) for v in zip(*(moments(a, *(m.sum(axis=1) for m in
+                                                                  inputs(a, nu)))
+                                                        for a in range(len(names)))))
     table = pd.DataFrame({"diffusion_rate": nu, "diffusion_cv": np.nan, "mu": mu,
                           "sigma": sigma}, index=pd.Index(names, name="population"))
-    table.attrs["diffusion_reason"] = ("diffusion_cv: no ISI CV for EIF neurons with synaptic "
-                                       "filtering (the rates are the colored-noise "
-                                       "Fokker-Planck rates)")
+    table.attrs["diffusion_reason"] = (f"diffusion_cv: no ISI CV for {spike.upper()} neurons "
+                                       "with synaptic filtering (the rates are the colored-"
+                                       "noise Fokker-Planck rates)")
     table.attrs["effective_tau_s"] = dict(zip(names, tau_s))
     return table
+
+
+def indegree_variance(d, name):
+    """Variance of the in-degree of projection ``name`` across its target neurons (0 for a
+    fixed in-degree; TheoryNotApplicable for explicit connections)."""
+    proj = d.projections[name]
+    K = d.mean_indegree(name)
+    if isinstance(proj.rule, Bernoulli):
+        return K * (1.0 - proj.rule.p)
+    if isinstance(proj.rule, HeterogeneousInDegree):
+        return (proj.rule.cv * K) ** 2
+    if isinstance(proj.rule, FixedInDegree):
+        return 0.0
+    raise TheoryNotApplicable(f"projections[{name!r}] has explicit connections: use "
+                              "neuron_prediction on the realisation")
+
+
+def _in_degree_spread(d, names):
+    """Relative SD of the in-degrees, SD(K) / K: (n, n) for recurrent pairs and (n, m) for
+    the external columns of _population_inputs (source projections in order, then drives,
+    which have none)."""
+    n = len(names)
+    R, external = np.zeros((n, n)), []
+    for name in d.projections:
+        source, target = split_projection_name(name)
+        a = names.index(target)
+        K = d.mean_indegree(name)
+        relative = np.sqrt(indegree_variance(d, name)) / K if K > 0 else 0.0
+        if source in d.populations:
+            R[a, names.index(source)] = relative
+        else:
+            external.append((a, relative))
+    external += [(names.index(pop), 0.0) for pop, drives in d.drives.items() for _ in drives]
+    R_x = np.zeros((n, len(external)))
+    for k, (a, relative) in enumerate(external):
+        R_x[a, k] = relative
+    return R, R_x
 
 
 def _fixed_point(rate, nu0, tol=1e-6):
@@ -421,8 +542,8 @@ def population_prediction(description: NetworkDescription, *,
                           mean_potentials: dict | None = None) -> pd.DataFrame:
     """The theory of a description per population: diffusion and balanced predictions.
 
-    :func:`diffusion_prediction` (where the model allows it: LIF populations with delta or
-    exponential current synapses) and :func:`balanced_prediction` in one table.
+    :func:`diffusion_prediction` (where the model allows it, see there) and
+    :func:`balanced_prediction` in one table.
 
     Parameters
     ----------
@@ -565,7 +686,8 @@ def covariance_prediction(description: NetworkDescription, connectivity: Mapping
     -------
     pandas.DataFrame
         N x N, rows and columns indexed by (population, neuron): cross-spectral densities
-        (Hz), or count covariances (counts^2) in windows of ``window``.
+        (Hz), or count covariances (counts^2) in windows of ``window`` (``attrs["window"]``:
+        the window, or None).
 
     Raises
     ------
@@ -578,4 +700,6 @@ def covariance_prediction(description: NetworkDescription, connectivity: Mapping
     theory = resolved_theory(J, tau_m, V_th, V_r, tau_ref, J_x=J_x, nu_x=nu_x, mu_dc=mu_dc,
                              tau_s=tau_s)
     C = theory["C"] if window is None else count_covariance_from_spectrum(theory["C"], window)
-    return pd.DataFrame(C, index=labels, columns=labels)
+    table = pd.DataFrame(C, index=labels, columns=labels)
+    table.attrs["window"] = window
+    return table

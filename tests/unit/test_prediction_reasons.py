@@ -99,17 +99,27 @@ def test_eif_current_neurons_get_rates_and_the_missing_cv_has_a_reason():
                                      "rates)").all()
 
 
-def test_eif_conductance_neurons_are_named():
-    eif = bm.Neuron(synapse="conductance_exp", channels={"e": {"tau": 0.005, "E": 0.0},
-                                                         "i": {"tau": 0.005, "E": -0.08}},
-                    **EIF)
-    t = table(network({"E": eif, "I": eif},
-                      {"E->E": (28, 0.01), "E->I": (96, 0.01)}, {"E": (60, 0.01, 10.0)}))
-    assert t[["diffusion_rate", "diffusion_cv", "mu", "sigma"]].isna().all().all()
-    assert (t["diffusion_reason"] == "diffusion_prediction has no theory for EIF neurons with "
-                                     "exponential conductances yet (LIF with conductance "
-                                     "jumps: the ETC theory; current synapses: the diffusion "
-                                     "theory)").all()
+@pytest.mark.parametrize("spike", ["eif", "lif"])
+def test_exponential_conductances_get_rates_and_the_missing_cv_has_a_reason(spike):
+    params = EIF if spike == "eif" else dict(tau_m=0.015, E_L=-0.072, V_th=-0.055, V_r=-0.075)
+    cell = bm.Neuron(synapse="conductance_exp", channels={"e": {"tau": 0.005, "E": 0.0},
+                                                          "i": {"tau": 0.005, "E": -0.08}},
+                     **params)
+    t = table(network({"E": cell}, {"E->E": (20, 0.01)},
+                      {"E": (100, 0.05, 10.0)}))
+    assert t[["diffusion_rate", "mu", "sigma"]].notna().all().all()
+    assert t["diffusion_cv"].isna().all()
+    assert (t["diffusion_reason"] == f"diffusion_cv: no ISI CV for {spike.upper()} neurons "
+                                     "with synaptic filtering (the rates are the colored-noise "
+                                     "Fokker-Planck rates)").all()
+
+
+def test_input_without_noise_is_named():
+    cell = bm.Neuron(synapse="conductance_exp", channels={"e": {"tau": 0.005, "E": 0.0}},
+                     **EIF)
+    t = table(network({"E": cell, "F": cell}, {}, {"E": (100, 0.05, 10.0)}))
+    assert (t["diffusion_reason"] == "diffusion_prediction: population 'F' receives no input "
+                                     "noise (no Poisson input)").all()
 
 
 def test_mixed_models_are_named():

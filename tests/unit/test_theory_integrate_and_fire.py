@@ -154,3 +154,22 @@ def test_variance_matched_time_constant_rejects_bad_input(bad):
 
     with pytest.raises(bm.ParameterError):
         variance_matched_time_constant(*bad, 0.015)
+
+
+def test_noise_gain_scales_the_noise():
+    """k(V) = 2 is the same equation as twice the noise amplitude: the rates agree to
+    rounding (same grid); k(V) = 1 is additive noise."""
+    from theory.integrate_and_fire import if_rate_colored_noise
+
+    f = eif_drift(-0.0655, -0.055, 0.001)
+    args = (0.015, 0.008, -0.05, -0.075)
+    twice = if_rate_colored_noise(f, 0.013, *args, noise_gain=lambda V: np.full_like(V, 2.0),
+                                  V_low=-0.12)
+    assert twice == pytest.approx(if_rate_colored_noise(f, 0.026, *args, V_low=-0.12),
+                                  rel=1e-9)
+    once = if_rate_colored_noise(f, 0.013, *args, noise_gain=lambda V: np.ones_like(V),
+                                 V_low=-0.12)
+    assert once == pytest.approx(if_rate_colored_noise(f, 0.013, *args, V_low=-0.12),
+                                 rel=1e-12)
+    with pytest.raises(bm.ParameterError, match="noise_gain"):
+        if_rate_colored_noise(f, 0.013, *args, noise_gain=2.0)
