@@ -10,6 +10,8 @@ C = <abs((V - V_i)(g_tot - g_i))> needs each neuron's means, so the conductance 
 a second time with the same seed and the means of the first as references.
 
 Tolerances: the issue's acceptance values (from the authors' draft figures, 4-trial means).
+The simulated rates at c = 0 are also checked against the finite-N working point of each
+network's description (population_prediction), within 10 %.
 """
 
 import os
@@ -23,7 +25,8 @@ from balanced_models.core.analysis import correlation_from_covariance, firing_ra
 from balanced_models.engines.brian2.papers.zhu import build_network, load_point
 from balanced_models.engines.brian2.recording import moments_table
 from balanced_models.engines.brian2.simulation import Simulation
-from balanced_models.papers.zhu import POPULATIONS, ZhuParameters
+from balanced_models.core.predictions import population_prediction
+from balanced_models.papers.zhu import POPULATIONS, ZhuParameters, description
 from theory.balanced import (balanced_rates, conductance_balanced_rates,
                              correlated_state_correlations, effective_time_constants)
 from theory.conductance import conductance_time_constant
@@ -187,6 +190,7 @@ def _checks(report, cfg, table, summary):
                                   ordered, 1.0, 1.0, "issue: strict ordering at N >= 2000",
                                   kind="simulation-vs-paper"))
     _balance_checks(report, summary)
+    _working_point_checks(report, summary)
     Ns = sorted(summary.N.unique())
     if len(Ns) >= 4:  # full scale: power laws
         for variant, c, lo, hi in (("current", 0.0, -0.05, 0.05), ("conductance", 0.0, -0.5, -0.3),
@@ -246,6 +250,24 @@ def _balance_checks(report, summary):
         "weighted by the population fractions)", 1.0, row["corr"] / estimate, 10**-0.5,
         10**0.5, "within half an order of magnitude: the estimate claims the order of "
         "magnitude (count variances with Fano factor 1)", kind="simulation-vs-theory"))
+
+
+def _working_point_checks(report, summary):
+    """The finite-N working point of each description (population_prediction: the
+    colored-noise Fokker-Planck rates; ETC moments with multiplicative noise for
+    conductances) against the simulated rates, c = 0, at every N."""
+    print("zhu: the finite-N working points (a few seconds per network)", flush=True)
+    rows = summary[(summary.c == 0.0) & summary.variant.isin(["current", "conductance"])]
+    for _, row in rows.sort_values(["variant", "N"]).iterrows():
+        N = int(row.N)
+        d = description(ZhuParameters(N=N, c=0.0), row.variant)
+        predicted = population_prediction(d)["diffusion_rate"]
+        for pop in POPULATIONS:
+            report.add(relative_check(
+                f"working_point_{pop}_{row.variant}_c0_N{N}", f"mean {pop} rate (Hz), "
+                f"{row.variant}-based, c = 0, N = {N}, vs the finite-N working point of the "
+                "description (issue: 10 %)", predicted[pop], row[f"rate_{pop}"], 0.10,
+                kind="simulation-vs-theory"))
 
 
 def _current_balance(p):
