@@ -28,29 +28,14 @@ from theory.errors import ParameterError, require_integer
 from theory.integrate_and_fire import eif_rate, variance_matched_time_constant
 from theory.lif import effective_synaptic_time_constant, siegert_rate
 
-from .description import (Bernoulli, CURRENT_SYNAPSES, FixedInDegree, HeterogeneousInDegree,
-                          NetworkDescription, split_projection_name)
-from .predictions import (TheoryNotApplicable, _fixed_point, _source_rate,
+from .description import CURRENT_SYNAPSES, NetworkDescription, split_projection_name
+from .predictions import (TheoryNotApplicable, _fixed_point, _indegree_variance, _source_rate,
                           balanced_prediction)
 
 __all__ = ["plasticity_fixed_points"]
 
 #: rules whose fixed point pins the postsynaptic rate at parameters["rho"]
 RATE_TARGET_RULES = ("homeostatic", "vogels_sprekeler")
-
-
-def _indegree_variance(d, name):
-    """Variance of the in-degree of projection ``name`` across target neurons."""
-    proj = d.projections[name]
-    K = d.mean_indegree(name)
-    if isinstance(proj.rule, Bernoulli):
-        return K * (1.0 - proj.rule.p)
-    if isinstance(proj.rule, HeterogeneousInDegree):
-        return (proj.rule.cv * K) ** 2
-    if isinstance(proj.rule, FixedInDegree):
-        return 0.0
-    raise TheoryNotApplicable(f"projections[{name!r}] has explicit connections: the fixed "
-                              "point needs a connection rule")
 
 
 def _inputs(d, target):

@@ -431,7 +431,7 @@ def _filtered_prediction(d, names, kind, W, W2, W_x, W_x2, rates, recurrent_chan
     return table
 
 
-def indegree_variance(d, name):
+def _indegree_variance(d, name):
     """Variance of the in-degree of projection ``name`` across its target neurons (0 for a
     fixed in-degree; TheoryNotApplicable for explicit connections)."""
     proj = d.projections[name]
@@ -456,7 +456,7 @@ def _in_degree_spread(d, names):
         source, target = split_projection_name(name)
         a = names.index(target)
         K = d.mean_indegree(name)
-        relative = np.sqrt(indegree_variance(d, name)) / K if K > 0 else 0.0
+        relative = np.sqrt(_indegree_variance(d, name)) / K if K > 0 else 0.0
         if source in d.populations:
             R[a, names.index(source)] = relative
         else:
