@@ -5,7 +5,6 @@ Ornstein-Uhlenbeck current, PoissonDrive(noise='gaussian')), the model the theor
 Two working points, 3,000 neurons each, 5 s (about 20 s on 2 cores)."""
 
 import numpy as np
-import pytest
 
 import balanced_models as bm
 

@@ -3,8 +3,8 @@ Zhu et al.'s EIF network with exponential conductances (c = 0) at N = 1000 and 4
 the same network with LIF neurons (threshold at Zhu's V_T = -55 mV). The theory: the
 effective-time-constant moments (theory.conductance.etc_moments) with multiplicative noise
 (its strength follows the driving forces) and the (V, current) Fokker-Planck rate, at the
-mean in-degrees. The issue's criterion: population rates within 10 % of simulation. N = 1000 EIF runs by
-default (about 1 minute); the others are slow (python -m pytest -m slow)."""
+mean in-degrees. The issue's criterion: population rates within 10 % of simulation. N = 1000
+EIF runs by default (about 1 minute); the others are slow (python -m pytest -m slow)."""
 
 from dataclasses import replace
 

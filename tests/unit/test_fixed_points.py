@@ -13,16 +13,16 @@ CELL = bm.Neuron(tau_m=0.02, V_th=0.02, V_r=0.01, tau_ref=0.002)
 RHO = 50.0
 
 
-def brunel(rule, istdp=True):
-    """Brunel's model A (2,000 E, 500 I; g = 5; I->I weaker, g = 4), I driven at 75 % of E's drive, with a
-    Vogels-Sprekeler rule on I->E."""
+def brunel(rule):
+    """Brunel's model A (2,000 E, 500 I; g = 5; I->I weaker, g = 4), I driven at 75 % of E's
+    drive, with a Vogels-Sprekeler rule on I->E."""
     exc = bm.Projection(rule(0.1), weight=0.1e-3, delay=1.5e-3)
     plastic = bm.Plasticity("vogels_sprekeler", 1e-6, 0.02, {"w_max": -5e-3, "rho": RHO})
     return bm.NetworkDescription(
         {"E": bm.Population(2000, CELL), "I": bm.Population(500, CELL)},
         projections={"E->E": exc, "E->I": exc,
                      "I->E": bm.Projection(rule(0.1), weight=-0.5e-3, delay=1.5e-3,
-                                           plasticity=plastic if istdp else None),
+                                           plasticity=plastic),
                      "I->I": bm.Projection(rule(0.1), weight=-0.4e-3, delay=1.5e-3)},
         drives={"E": bm.PoissonDrive(K=200, rate=100.0, weight=0.1e-3),
                 "I": bm.PoissonDrive(K=200, rate=75.0, weight=0.1e-3)})
