@@ -365,7 +365,8 @@ def _filtered_prediction(d, names, kind, W, W2, W_x, W_x2, rates, recurrent_chan
     taus = np.array([[n.channels.get(c, {}).get("tau", 0.0) for c in channels]
                      for n in neurons])
     E = np.array([[n.channels.get(c, {}).get("E", 0.0) for c in channels] for n in neurons])
-    spread = np.concatenate(_in_degree_spread(d, names), axis=1)  # (n, n + m), relative SD
+    spread = (np.concatenate(_in_degree_spread(d, names), axis=1)  # (n, n + m), SD(K) / K
+              if in_degree_spread else None)
     x, h = np.polynomial.hermite_e.hermegauss(2)  # +-1 SD: exact to second order
     h = h / h.sum()
 
@@ -396,17 +397,14 @@ def _filtered_prediction(d, names, kind, W, W2, W_x, W_x2, rates, recurrent_chan
         total = 0.0
         for index in np.ndindex(*(len(x),) * len(varying)):
             factor = np.ones(means.shape[1])
-            factor[varying] = np.maximum(1.0 + x[list(index)] * spread[a, varying], 0.0)
+            if len(varying):
+                factor[varying] = np.maximum(1.0 + x[list(index)] * spread[a, varying], 0.0)
             mean, second = means @ factor, seconds @ factor
             tau, mu, sigma, tau_s = moments(a, mean, second)
-            gain = None
-            if synapse == "conductance_exp":
-                # the noise at V: channel c's fluctuations drive V in proportion to E_c - V
-                gain = (lambda t, s2, e, sd: lambda V: np.sqrt(
-                    t * (s2[None] * (np.asarray(V)[:, None] - e[None]) ** 2).sum(axis=1)) / sd)(
-                    tau, second, E[a], sigma)
+            gain = (_driving_force_gain(tau, second, E[a], sigma)
+                    if synapse == "conductance_exp" else None)
             if spike == "lif":
-                drift = (lambda m: lambda V: m - V)(mu)
+                drift = _leak_drift(mu)
             else:  # the exponential current keeps the leak's scale: relative to tau, tau/tau_m
                 drift = eif_drift(mu, neurons[a].V_T, neurons[a].Delta_T, gain=tau / tau_m[a])
             weight = np.prod(h[list(index)]) if len(varying) else 1.0
@@ -429,6 +427,22 @@ def _filtered_prediction(d, names, kind, W, W2, W_x, W_x2, rates, recurrent_chan
                                        "noise Fokker-Planck rates)")
     table.attrs["effective_tau_s"] = dict(zip(names, tau_s))
     return table
+
+
+def _leak_drift(mu):
+    """f(V) = mu - V: the leaky integrate-and-fire neuron."""
+    return lambda V: mu - V
+
+
+def _driving_force_gain(tau, second, E, sigma):
+    """V -> k(V): the strength of conductance noise at V relative to its value sigma at the
+    mean potential; channel c's fluctuations drive V in proportion to E_c - V, so
+    k(V) = sqrt(tau sum_c s_c (V - E_c)^2) / sigma."""
+    def gain(V):
+        V = np.asarray(V, dtype=float)
+        return np.sqrt(tau * (second[None] * (V[:, None] - E[None]) ** 2).sum(axis=1)) / sigma
+
+    return gain
 
 
 def _indegree_variance(d, name):
@@ -481,7 +495,7 @@ def _fixed_point(rate, nu0, tol=1e-6):
         if np.max(np.abs(new - nu)) < tol * max(1.0, np.max(new)):
             return new
         nu = nu + 0.2 * (new - nu)
-    raise RuntimeError("the EIF working point did not converge")
+    raise RuntimeError("the working point did not converge")
 
 
 def _channel_variance_shares(d, names, W2, W_x2, rates, recurrent_channels, column_channels):
