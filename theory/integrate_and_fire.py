@@ -33,8 +33,9 @@ flux of the two-dimensional Fokker-Planck equation for (V, eta) through V_th:
 :func:`if_rate_colored_noise` solves that equation on a grid (finite volumes, upwind in V,
 central in eta; the refractory period propagates eta by the Ornstein-Uhlenbeck transition
 density before reinjection at V_r). It is exact up to the grid, which converges at first
-order in V; two grids and Richardson extrapolation give about 0.3 % for the rates in the
-tests. There is no boundary-layer approximation (Fourcaud & Brunel 2002), so it holds at
+order in V and second order in eta; three grids and Richardson extrapolation give about
+0.3 % for the rates in the tests. With ``noise_gain`` the noise enters as k(V) eta
+(multiplicative: conductance fluctuations act through the driving force). There is no boundary-layer approximation (Fourcaud & Brunel 2002), so it holds at
 tau_s comparable to tau_m, where the papers' EIF networks are (tau_s / tau_m = 0.27-0.67).
 """
 
