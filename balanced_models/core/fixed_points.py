@@ -25,12 +25,11 @@ import pandas as pd
 from scipy.optimize import brentq
 
 from theory.errors import ParameterError, require_integer
-from theory.integrate_and_fire import eif_rate, variance_matched_time_constant
 from theory.lif import effective_synaptic_time_constant, siegert_rate
 
 from .description import CURRENT_SYNAPSES, NetworkDescription, split_projection_name
-from .predictions import (TheoryNotApplicable, _fixed_point, _indegree_variance, _source_rate,
-                          balanced_prediction)
+from .predictions import (TheoryNotApplicable, _filtered_rate, _fixed_point, _indegree_variance,
+                          _source_rate, balanced_prediction)
 
 __all__ = ["plasticity_fixed_points"]
 
@@ -78,9 +77,9 @@ def _rate(d, target, inputs, nu, K=None, weights=None):
         tau_s = (effective_synaptic_time_constant(parts, taus) if sigma > 0 and taus.any()
                  else 0.0)
         return float(siegert_rate(mu, sigma, n.tau_m, n.V_th, n.V_r, n.tau_ref, tau_s))
-    tau_s = variance_matched_time_constant(parts, taus, n.tau_m)
-    return float(eif_rate(mu, sigma, n.tau_m, n.V_th, n.V_r, n.V_T, n.Delta_T, n.tau_ref,
-                          tau_s))
+    # EIF: each input as its own channel of the population's filtered-input rate
+    return _filtered_rate(d, target, K * w * rates, K * second * rates, taus,
+                          np.zeros_like(taus))[0]
 
 
 def _check_models(d):

@@ -355,11 +355,8 @@ def _filtered_prediction(d, names, kind, W, W2, W_x, W_x2, rates, recurrent_chan
     ``in_degree_spread``, a population's rate is the mean over its neurons' in-degrees
     (Gauss-Hermite, 2 nodes per input whose in-degree varies: exact to second order in the
     spread, the order of Jensen's correction)."""
-    spike, synapse = kind
+    spike = kind[0]
     neurons = [d.populations[p].neuron for p in names]
-    tau_m, V_th, V_r, tau_ref = (np.array([getattr(n, k) for n in neurons])
-                                 for k in ("tau_m", "V_th", "V_r", "tau_ref"))
-    rest = np.array([n.E_L + d.populations[p].mu_ext for n, p in zip(neurons, names)])
     channels, G, G_x = _by_channel(d, names, W, W_x, recurrent_channels, column_channels)
     _, S, S_x = _by_channel(d, names, W2, W_x2, recurrent_channels, column_channels)
     taus = np.array([[n.channels.get(c, {}).get("tau", 0.0) for c in channels]
@@ -369,20 +366,6 @@ def _filtered_prediction(d, names, kind, W, W2, W_x, W_x2, rates, recurrent_chan
               if in_degree_spread else None)
     x, h = np.polynomial.hermite_e.hermegauss(2)  # +-1 SD: exact to second order
     h = h / h.sum()
-
-    def moments(a, mean, second):
-        """(tau, mu, sigma, tau_s) of population a from its channels' mean and second
-        moment of the input."""
-        if synapse == "conductance_exp":
-            tau, mu, parts = (v[0] for v in etc_moments(mean[None], second[None], E[[a]],
-                                                         tau_m[[a]], rest[[a]]))
-        else:
-            tau, mu, parts = tau_m[a], rest[a] + tau_m[a] * mean.sum(), tau_m[a] * second
-        if parts.sum() <= 0:
-            raise TheoryNotApplicable(f"diffusion_prediction: population {names[a]!r} receives "
-                                      "no input noise (no Poisson input)")
-        return (tau, mu, np.sqrt(parts.sum()),
-                float(variance_matched_time_constant(parts, taus[a], tau)))
 
     def inputs(a, nu):
         """Per input of population a (recurrent populations, then external columns): its
@@ -399,17 +382,9 @@ def _filtered_prediction(d, names, kind, W, W2, W_x, W_x2, rates, recurrent_chan
             factor = np.ones(means.shape[1])
             if len(varying):
                 factor[varying] = np.maximum(1.0 + x[list(index)] * spread[a, varying], 0.0)
-            mean, second = means @ factor, seconds @ factor
-            tau, mu, sigma, tau_s = moments(a, mean, second)
-            gain = (_driving_force_gain(tau, second, E[a], sigma)
-                    if synapse == "conductance_exp" else None)
-            if spike == "lif":
-                drift = _leak_drift(mu)
-            else:  # the exponential current keeps the leak's scale: relative to tau, tau/tau_m
-                drift = eif_drift(mu, neurons[a].V_T, neurons[a].Delta_T, gain=tau / tau_m[a])
             weight = np.prod(h[list(index)]) if len(varying) else 1.0
-            total += weight * if_rate_colored_noise(drift, sigma, tau, tau_s, V_th[a], V_r[a],
-                                                    tau_ref[a], noise_gain=gain)
+            total += weight * _filtered_rate(d, names[a], means @ factor, seconds @ factor,
+                                             taus[a], E[a])[0]
         return total
 
     def rate(nu):
@@ -417,9 +392,9 @@ def _filtered_prediction(d, names, kind, W, W2, W_x, W_x2, rates, recurrent_chan
         return np.array([population_rate(a, nu) for a in range(len(nu))])
 
     nu = _fixed_point(rate, np.full(len(names), 5.0))
-    _, mu, sigma, tau_s = (np.array(v) for v in zip(*(moments(a, *(m.sum(axis=1) for m in
-                                                                  inputs(a, nu)))
-                                                        for a in range(len(names)))))
+    _, mu, sigma, tau_s = (np.array(v) for v in zip(*(
+        _filtered_rate(d, names[a], *(m.sum(axis=1) for m in inputs(a, nu)), taus[a], E[a])[1]
+        for a in range(len(names)))))
     table = pd.DataFrame({"diffusion_rate": nu, "diffusion_cv": np.nan, "mu": mu,
                           "sigma": sigma}, index=pd.Index(names, name="population"))
     table.attrs["diffusion_reason"] = (f"diffusion_cv: no ISI CV for {spike.upper()} neurons "
@@ -427,6 +402,37 @@ def _filtered_prediction(d, names, kind, W, W2, W_x, W_x2, rates, recurrent_chan
                                        "noise Fokker-Planck rates)")
     table.attrs["effective_tau_s"] = dict(zip(names, tau_s))
     return table
+
+
+def _filtered_rate(d, population, mean, second, taus, E):
+    """(rate in Hz, (tau, mu, sigma, tau_s)) of a neuron of ``population`` whose input
+    arrives through channels (or single inputs) with means ``mean`` (sum K w nu: V/s for
+    current synapses, Hz for conductances) and second moments ``second`` (sum K E[w^2] nu),
+    time constants ``taus`` and reversal potentials ``E`` (conductances only): the moments
+    (diffusion, or the effective-time-constant approximation with multiplicative noise) and
+    the (V, current) Fokker-Planck rate at the variance-matched time constant."""
+    p = d.populations[population]
+    n = p.neuron
+    rest = n.E_L + p.mu_ext
+    if n.synapse == "conductance_exp":
+        tau, mu, parts = (v[0] for v in etc_moments(mean[None], second[None], E[None],
+                                                     [n.tau_m], [rest]))
+    else:
+        tau, mu, parts = n.tau_m, rest + n.tau_m * mean.sum(), n.tau_m * second
+    if parts.sum() <= 0:
+        raise TheoryNotApplicable(f"diffusion_prediction: population {population!r} receives "
+                                  "no input noise (no Poisson input)")
+    sigma = np.sqrt(parts.sum())
+    tau_s = float(variance_matched_time_constant(parts, taus, tau))
+    gain = (_driving_force_gain(tau, second, E, sigma) if n.synapse == "conductance_exp"
+            else None)
+    if n.spike == "lif":
+        drift = _leak_drift(mu)
+    else:  # the exponential current keeps the leak's scale: relative to tau, tau / tau_m
+        drift = eif_drift(mu, n.V_T, n.Delta_T, gain=tau / n.tau_m)
+    rate = if_rate_colored_noise(drift, sigma, tau, tau_s, n.V_th, n.V_r, n.tau_ref,
+                                 noise_gain=gain)
+    return rate, (tau, mu, sigma, tau_s)
 
 
 def _leak_drift(mu):
