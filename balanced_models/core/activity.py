@@ -22,6 +22,7 @@ import pandas as pd
 from theory.errors import ParameterError, require
 
 from .analysis import count_covariance, firing_rates, isi_cvs
+from .realisation import neuron_index
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -93,12 +94,9 @@ class RecordedActivity:
         :meth:`rates`; ``attrs`` hold the ``window`` and the number of ``windows``."""
         start, stop = self._window(start, stop)
         require("window", window, low=0.0, low_open=True, high=stop - start, unit="s")
-        sizes = [p.size for p in self.description.populations.values()]
+        labels = neuron_index(self.description)
         i, t = self.network_spike_trains()
-        C, windows = count_covariance(i, t, sum(sizes), start, stop, window)
-        labels = pd.MultiIndex.from_arrays(
-            [np.repeat(list(self.description.populations), sizes),
-             np.concatenate([np.arange(n) for n in sizes])], names=["population", "neuron"])
+        C, windows = count_covariance(i, t, len(labels), start, stop, window)
         table = pd.DataFrame(C, index=labels, columns=labels)
         table.attrs.update(window=float(window), windows=windows)
         return table

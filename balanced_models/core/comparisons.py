@@ -72,6 +72,18 @@ def compare_populations(prediction: pd.DataFrame, handles: RecordedActivity, *,
     return table
 
 
+def predicted_counts(predicted: pd.DataFrame, window: float) -> np.ndarray:
+    """A covariance prediction as count covariances in windows of ``window`` s: converted
+    from cross-spectral densities (``attrs["window"]`` None), or checked to count the same
+    window."""
+    if predicted.attrs.get("window") is None:
+        return count_covariance_from_spectrum(predicted.to_numpy(), window)
+    if not np.isclose(predicted.attrs["window"], window):
+        raise ParameterError(f"predicted counts windows of {predicted.attrs['window']} s, "
+                             f"simulated of {window} s")
+    return predicted.to_numpy()
+
+
 def compare_covariances(predicted: pd.DataFrame, simulated: pd.DataFrame) -> pd.DataFrame:
     """Predicted and simulated spike-count covariances per pair of populations.
 
@@ -109,16 +121,11 @@ def compare_covariances(predicted: pd.DataFrame, simulated: pd.DataFrame) -> pd.
     if not predicted.index.equals(simulated.index):
         raise ParameterError("predicted and simulated must cover the same neurons in the same "
                              "order")
-    window, windows = simulated.attrs.get("window"), simulated.attrs.get("windows")
-    if window is None or windows is None:
+    windows = simulated.attrs.get("windows")
+    if simulated.attrs.get("window") is None or windows is None:
         raise ParameterError("simulated must carry attrs 'window' and 'windows' (the handles' "
                              "count_covariances)")
-    theory = predicted.to_numpy()
-    if predicted.attrs.get("window") is None:
-        theory = count_covariance_from_spectrum(theory, window)
-    elif not np.isclose(predicted.attrs["window"], window):
-        raise ParameterError(f"predicted counts windows of {predicted.attrs['window']} s, "
-                             f"simulated of {window} s")
+    theory = predicted_counts(predicted, simulated.attrs["window"])
     measured = simulated.to_numpy()
     labels = predicted.index.get_level_values(0)
     populations = {p: np.flatnonzero(labels == p) for p in dict.fromkeys(labels)}

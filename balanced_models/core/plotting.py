@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from theory.errors import ParameterError, require_integer
-from theory.spectra import count_covariance_from_spectrum
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -187,14 +186,12 @@ def plot_covariances(predicted: pd.DataFrame, simulated: pd.DataFrame, *,
     ParameterError
         If the tables do not match (see compare_covariances) or ``pairs`` is below 1.
     """
-    from .comparisons import compare_covariances
+    from .comparisons import compare_covariances, predicted_counts
 
     plt = _pyplot()
     pairs = require_integer("pairs", pairs, low=1)
     table = compare_covariances(predicted, simulated)
-    theory = predicted.to_numpy()
-    if predicted.attrs.get("window") is None:
-        theory = count_covariance_from_spectrum(theory, simulated.attrs["window"])
+    theory = predicted_counts(predicted, simulated.attrs["window"])
     measured = simulated.to_numpy()
     fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.6), layout="constrained")
     ax = axes[0]

@@ -52,7 +52,7 @@ from theory.spectra import count_covariance_from_spectrum
 
 from .description import (CURRENT_SYNAPSES, Bernoulli, FixedInDegree, HeterogeneousInDegree,
                           NetworkDescription, SpikeTrainSource, split_projection_name)
-from .realisation import dense_matrix
+from .realisation import dense_matrix, neuron_index
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -647,10 +647,7 @@ def _neuron_inputs(d, connectivity):
     J_x = np.hstack(blocks) if blocks else np.zeros((N, 0))
     nu_x = np.concatenate(rates) if rates else np.zeros(0)
     params = [np.repeat(values, sizes) for values in params]
-    labels = pd.MultiIndex.from_arrays([np.repeat(names, sizes),
-                                        np.concatenate([np.arange(n) for n in sizes])],
-                                       names=["population", "neuron"])
-    return J, J_x, nu_x, params, labels
+    return J, J_x, nu_x, params, neuron_index(d)
 
 
 def neuron_prediction(description: NetworkDescription, connectivity: Mapping, *,

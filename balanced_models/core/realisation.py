@@ -14,6 +14,7 @@ import zlib
 from collections.abc import Mapping
 
 import numpy as np
+import pandas as pd
 
 from theory.errors import ParameterError
 
@@ -237,6 +238,26 @@ def dense_matrix(description: NetworkDescription, connectivity: Mapping,
             row0 = row_start[target] + (proj.target_range[0] if proj.target_range else 0)
             np.add.at(J, (row0 + c.post, column_start[source] + c.pre), c.weight)
     return J
+
+
+def neuron_index(description: NetworkDescription) -> pd.MultiIndex:
+    """The (population, neuron) index of all neurons, in the order of :func:`dense_matrix`'s
+    rows: the populations in the order of ``description.populations``, each numbered from 0.
+
+    Parameters
+    ----------
+    description : NetworkDescription
+
+    Returns
+    -------
+    pandas.MultiIndex
+        Levels ``population`` and ``neuron``.
+    """
+    names = list(description.populations)
+    sizes = [description.size(p) for p in names]
+    return pd.MultiIndex.from_arrays([np.repeat(names, sizes),
+                                      np.concatenate([np.arange(n) for n in sizes])],
+                                     names=["population", "neuron"])
 
 
 def _offsets(description, names):
