@@ -20,7 +20,8 @@ import importlib
 
 from theory.errors import ParameterError
 
-from .core import activity, analysis, connectivity, description, predictions, realisation
+from .core import activity, analysis, connectivity, description, predictions, realisation, \
+    spectra
 from .core.activity import StoredActivity
 from .core.checks import report_parameter_errors_plainly
 from .core.connectivity import (Connectivity, bernoulli, block_matrix, fixed_indegree,
@@ -75,7 +76,7 @@ def __getattr__(name):
 
 __all__ = [
     "ParameterError", "activity", "analysis", "connectivity", "description", "predictions",
-    "realisation",
+    "realisation", "spectra",
     "NetworkDescription", "Neuron", "Population", "Projection", "PoissonDrive", "PoissonSource",
     "CorrelatedSource", "WindowedPoissonSource", "SpikeTrainSource", "FixedInDegree", "Bernoulli",
     "HeterogeneousInDegree", "ExplicitConnections", "Plasticity", "Recording",

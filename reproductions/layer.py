@@ -29,6 +29,7 @@ from balanced_models.engines.brian2.papers.layer import build_network
 from balanced_models.engines.brian2.simulation import Simulation
 from balanced_models.papers.layer import LayerParameters, dense_matrix, description, realise
 from theory.errors import ParameterError
+from theory.dynamics import linear_response
 from theory.heterogeneity import (block_means_and_variances, bulk_radius_squared,
                                   covariance_variances, covariances, external_rates_for_input,
                                   linear_response_connectivity, mean_covariances,
@@ -747,7 +748,7 @@ def _linear_response(report, cfg, store, p, th0, force):
     rows = []
     for name, th in theories.items():
         drive = th["alpha"] / p.tau_m * epsilon * xi  # Hz: alpha is tau_m dnu/dmu
-        predicted = np.linalg.solve(np.eye(p.N) - th["W"], drive)
+        predicted = linear_response(th["W"][None], drive[None])[0].real  # at f = 0
         slope = float(predicted @ measured / (predicted @ predicted))
         residual = measured - slope * predicted
         se = float(np.sqrt(residual @ residual / (p.N - 1) / (predicted @ predicted)))

@@ -1,0 +1,178 @@
+"""Dynamics of a described network in theory: spectra and the stability of its stationary
+state, from :mod:`theory.dynamics` at the working point of the diffusion theory.
+
+* :func:`spectrum_prediction`: the power spectra of the population activities (and their
+  cross-spectra) over frequency.
+* :func:`stability`: the linear stability of the asynchronous state and, where it is lost,
+  the frequency of the emerging oscillation.
+
+Both cover LIF populations with delta or exponential current synapses. The working point is
+the self-consistent Siegert rate; with delta synapses it includes the simulation's time step
+(the description's ``dt``): the discrete-time threshold shift, and half a step more delay,
+since a threshold crossing inside a step is stamped and sent at the step's end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+
+from theory import dynamics as network
+from theory.errors import ParameterError, require_nonnegative
+from theory.heterogeneity import working_point
+from theory.lif import spike_train_spectrum, transfer_function, variance_transfer_function
+
+from .description import NetworkDescription, split_projection_name
+from .predictions import TheoryNotApplicable, _check, _lif_parameters, _population_inputs
+
+__all__ = ["spectrum_prediction", "stability"]
+
+
+def _delays(proj):
+    """(mean, width) of a projection's delay: a constant or uniform on (low, high)."""
+    if isinstance(proj.delay, tuple):
+        low, high = proj.delay
+        return 0.5 * (low + high), high - low
+    return float(proj.delay), 0.0
+
+
+def _linearisation(d, frequencies, method):
+    """Population names, sizes, working point and W(f) (F, n, n) of description d."""
+    names, W, W2, W_x, W_x2, rates, _, _ = _population_inputs(d)
+    tau_m, V_th, V_r, tau_ref, tau_s, mu_dc = _lif_parameters(d, names, "the dynamics theory")
+    dt = d.dt if np.all(tau_s == 0) else 0.0
+    wp = working_point(W, tau_m, V_th, V_r, tau_ref, J_x=W_x, nu_x=rates, mu_dc=mu_dc,
+                       tau_s=tau_s, J2=W2, J_x2=W_x2, dt=dt)
+    shift = 0.0
+    if dt > 0:
+        from theory.lif import DISCRETE_TIME_SHIFT
+        shift = DISCRETE_TIME_SHIFT * wp["sigma"] * np.sqrt(dt / tau_m)
+    f = frequencies[:, None]
+    point = (wp["mu"], wp["sigma"], tau_m, V_th + shift, V_r, tau_ref, tau_s)
+    H = transfer_function(*point, frequency=f, method=method)
+    H2 = variance_transfer_function(*point, frequency=f)
+    index = {p: a for a, p in enumerate(names)}
+    n, F = len(names), len(frequencies)
+    filt = np.zeros((F, n, n), dtype=complex)
+    filt2 = np.zeros((F, n, n), dtype=complex)
+    for name, proj in d.projections.items():
+        source, target = split_projection_name(name)
+        if source not in index:
+            continue
+        a, b = index[target], index[source]
+        mean, width = _delays(proj)
+        channels = d.populations[target].neuron.channels  # empty for delta synapses
+        tau = channels[d.channel(name)]["tau"] if channels else 0.0
+        delay = network.delay_filter(frequencies, mean + 0.5 * d.dt, width)
+        filt[:, a, b] = delay * network.synaptic_filter(frequencies, tau)
+        filt2[:, a, b] = delay * network.synaptic_filter(frequencies, tau / 2)
+    W_f = network.effective_connectivity(H, tau_m[:, None] * W, filt, H2,
+                                         tau_m[:, None] * W2, filt2)
+    return names, np.array([d.size(p) for p in names]), wp, point, W_f
+
+
+def spectrum_prediction(description: NetworkDescription, frequencies: ArrayLike,
+                        connectivity: Mapping | None = None, *, own_spectra: str = "renewal",
+                        method: str = "shift") -> pd.DataFrame:
+    """Power spectra of the population activities A_a(t) = (1/N_a) sum_(i in a) s_i(t).
+
+    C(f) = (1 - W(f))^-1 D(f) (1 - W(f))^-H at population level (:mod:`theory.dynamics`),
+    with D_a the spike-train spectrum of a neuron of a divided by N_a. The spectra are
+    two-sided densities (Hz), as :func:`balanced_models.core.spectra.activity_spectrum`
+    estimates them from a simulation.
+
+    Parameters
+    ----------
+    description : NetworkDescription
+        LIF populations with delta or exponential current synapses.
+    frequencies : array_like
+        Frequencies (Hz, >= 0).
+    connectivity : mapping, optional
+        Not supported yet: the neuron-resolved spectra need one N x N solve per frequency.
+        Pass None (population level).
+    own_spectra : {'renewal', 'poisson'}, optional
+        D_a: the stationary spike-train spectrum of a renewal neuron
+        (:func:`theory.lif.spike_train_spectrum`; default) or its Poisson limit, the rate.
+    method : {'shift', 'fokker_planck'}, optional
+        The transfer function for exponential synapses (:func:`theory.lif.
+        transfer_function`): 'shift' (default) is fast and right at low frequencies;
+        'fokker_planck' is right at all but takes seconds per frequency.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``frequency`` (Hz): one column per population (the spectrum of its
+        activity, Hz) and ``all`` (the activity of all neurons together). ``attrs``:
+        ``cross_spectra`` (F, n, n) complex, ``populations``, ``rates`` (Hz, the working
+        point), ``own_spectra``.
+
+    Raises
+    ------
+    ParameterError
+        If a value is invalid; TheoryNotApplicable if the model is not covered.
+    """
+    d = _check(description)
+    f = np.atleast_1d(np.asarray(frequencies, dtype=float))
+    require_nonnegative("frequencies", f, "Hz")
+    if own_spectra not in ("renewal", "poisson"):
+        raise ParameterError(f"own_spectra must be 'renewal' or 'poisson'; got {own_spectra!r}")
+    if connectivity is not None:
+        raise TheoryNotApplicable("spectrum_prediction: neuron-resolved spectra (connectivity "
+                                  "given) are not implemented; pass connectivity=None")
+    names, sizes, wp, point, W = _linearisation(d, f, method)
+    if own_spectra == "renewal":
+        S = spike_train_spectrum(*point, frequency=f[:, None])
+    else:
+        S = np.broadcast_to(wp["nu"], (len(f), len(names)))
+    C = network.cross_spectra(W, S / sizes[None, :])
+    share = sizes / sizes.sum()
+    table = pd.DataFrame({name: C[:, a, a].real for a, name in enumerate(names)},
+                         index=pd.Index(f, name="frequency"))
+    table["all"] = np.einsum("a,fab,b->f", share, C, share).real
+    table.attrs.update(cross_spectra=C, populations=names, rates=wp["nu"],
+                       own_spectra=own_spectra)
+    return table
+
+
+def stability(description: NetworkDescription, frequencies: ArrayLike | None = None, *,
+              method: str = "shift") -> pd.DataFrame:
+    """Linear stability of the description's asynchronous state.
+
+    :func:`theory.dynamics.stability` on W(f): the number of unstable modes (winding
+    number of det(1 - W)), the largest crossing of the positive real axis by an eigenvalue
+    of W(f) (the margin: > 1 unstable through an oscillation at that crossing's frequency;
+    its contour at 1 across a parameter plane is the critical line) and that frequency.
+
+    Parameters
+    ----------
+    description : NetworkDescription
+        LIF populations with delta or exponential current synapses.
+    frequencies : array_like, optional
+        Ascending frequencies from 0 (Hz); default 0 to 2 kHz in steps of 0.5 Hz.
+    method : {'shift', 'fokker_planck'}, optional
+        As for :func:`spectrum_prediction`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``unstable_modes``, ``margin``, ``frequency`` (Hz; 0 for a
+        non-oscillatory instability, NaN without a crossing), ``rate`` (Hz, the mean
+        working-point rate over neurons). ``attrs["eigenvalues"]``: (F, n) complex.
+
+    Raises
+    ------
+    ParameterError
+        If a value is invalid; TheoryNotApplicable if the model is not covered.
+    """
+    d = _check(description)
+    f = np.arange(0.0, 2000.0, 0.5) if frequencies is None else np.asarray(frequencies, float)
+    names, sizes, wp, _, W = _linearisation(d, f, method)
+    result = network.stability(f, W)
+    table = pd.DataFrame({"unstable_modes": [result["unstable_modes"]],
+                          "margin": [result["margin"]], "frequency": [result["frequency"]],
+                          "rate": [float(np.sum(sizes * wp["nu"]) / sizes.sum())]})
+    table.attrs["eigenvalues"] = result["eigenvalues"]
+    return table
