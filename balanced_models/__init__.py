@@ -32,6 +32,7 @@ from .core.description import (Bernoulli, CorrelatedSource, ExplicitConnections,
                                PoissonDrive, PoissonSource, Population, Projection, Recording,
                                SpikeTrainSource, WindowedPoissonSource)
 from .core.comparisons import compare_covariances, compare_populations
+from .core.dynamics import spectrum_prediction, stability
 from .core.plotting import plot_covariances, plot_cvs, plot_rates
 from .core.predictions import (TheoryNotApplicable, balanced_prediction, covariance_prediction,
                                diffusion_prediction, neuron_prediction, population_prediction)
@@ -83,7 +84,8 @@ __all__ = [
     "realise", "Realisation", "dense_matrix", "build", "simulate", "get_engine",
     "installed_engines", "diffusion_prediction", "balanced_prediction", "population_prediction",
     "neuron_prediction", "covariance_prediction", "TheoryNotApplicable",
-    "plasticity_fixed_points", "compare_populations", "compare_covariances", "plot_rates",
+    "plasticity_fixed_points", "spectrum_prediction", "stability", "compare_populations",
+    "compare_covariances", "plot_rates",
     "plot_cvs", "plot_covariances",
     "Connectivity", "bernoulli", "block_matrix", "fixed_indegree", "indegrees_with_cv",
     "correlated_spike_trains", "StoredActivity", "to_neo", "from_neo", "write_nwb", "read_nwb",

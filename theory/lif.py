@@ -612,10 +612,17 @@ def transfer_function(mu: ArrayLike, sigma: ArrayLike, tau_m: ArrayLike, V_th: A
     >>> np.round(np.abs(H), 1), np.round(np.angle(H), 3)
     (array([2907.3,  865.8]), array([ 0.   , -0.827]))
     """
+    return _transfer_functions(mu, sigma, tau_m, V_th, V_r, tau_ref, tau_s, frequency,
+                               method)[0]
+
+
+def _transfer_functions(mu, sigma, tau_m, V_th, V_r, tau_ref, tau_s, frequency, method):
+    """(H, H_2): the responses to mean and variance from one threshold integration (H by
+    the Fokker-Planck equation where ``method`` says so and tau_s > 0)."""
     if method not in ("fokker_planck", "shift"):
         raise ParameterError(f"method must be 'fokker_planck' or 'shift'; got {method!r}")
     args = (mu, sigma, tau_m, V_th, V_r, tau_ref, tau_s, frequency)
-    H = _lif_response(*args)[1]
+    _, H, H2, _ = _lif_response(*args)
     if method == "fokker_planck" and np.any(np.asarray(tau_s) > 0):
         H = H.astype(complex)
         flat = [np.broadcast_to(np.asarray(a, dtype=float), _shape(*args)).ravel() for a in args]
@@ -627,7 +634,7 @@ def transfer_function(mu: ArrayLike, sigma: ArrayLike, tau_m: ArrayLike, V_th: A
             where = colored[index.ravel() == w]
             H[where] = if_transfer_function(lambda V, m=m: m - V, s, t, th, r, ref, ts,
                                             frequency=flat[7][where])
-    return H.reshape(_shape(*args))
+    return H.reshape(_shape(*args)), H2.reshape(_shape(*args))
 
 
 def variance_transfer_function(mu: ArrayLike, sigma: ArrayLike, tau_m: ArrayLike,

@@ -23,7 +23,7 @@ from numpy.typing import ArrayLike
 from theory import dynamics as network
 from theory.errors import ParameterError, require_nonnegative
 from theory.heterogeneity import working_point
-from theory.lif import spike_train_spectrum, transfer_function, variance_transfer_function
+from theory.lif import DISCRETE_TIME_SHIFT, _transfer_functions, spike_train_spectrum
 
 from .description import NetworkDescription, split_projection_name
 from .predictions import TheoryNotApplicable, _check, _lif_parameters, _population_inputs
@@ -39,21 +39,23 @@ def _delays(proj):
     return float(proj.delay), 0.0
 
 
-def _linearisation(d, frequencies, method):
-    """Population names, sizes, working point and W(f) (F, n, n) of description d."""
+def _working_point(d):
+    """Population names, sizes, working point, the transfer functions' arguments (mu, sigma,
+    tau_m, V_th + discrete-time shift, V_r, tau_ref, tau_s) and the couplings of d."""
     names, W, W2, W_x, W_x2, rates, _, _ = _population_inputs(d)
     tau_m, V_th, V_r, tau_ref, tau_s, mu_dc = _lif_parameters(d, names, "the dynamics theory")
     dt = d.dt if np.all(tau_s == 0) else 0.0
     wp = working_point(W, tau_m, V_th, V_r, tau_ref, J_x=W_x, nu_x=rates, mu_dc=mu_dc,
                        tau_s=tau_s, J2=W2, J_x2=W_x2, dt=dt)
-    shift = 0.0
-    if dt > 0:
-        from theory.lif import DISCRETE_TIME_SHIFT
-        shift = DISCRETE_TIME_SHIFT * wp["sigma"] * np.sqrt(dt / tau_m)
-    f = frequencies[:, None]
+    shift = DISCRETE_TIME_SHIFT * wp["sigma"] * np.sqrt(dt / tau_m) if dt > 0 else 0.0
     point = (wp["mu"], wp["sigma"], tau_m, V_th + shift, V_r, tau_ref, tau_s)
-    H = transfer_function(*point, frequency=f, method=method)
-    H2 = variance_transfer_function(*point, frequency=f)
+    sizes = np.array([d.size(p) for p in names])
+    return names, sizes, wp, point, (tau_m[:, None] * W, tau_m[:, None] * W2)
+
+
+def _filters(d, names, frequencies):
+    """Per projection between populations: the filters of its mean and of its variance,
+    (F, n, n) each (delays with half a time step added, synaptic low-pass)."""
     index = {p: a for a, p in enumerate(names)}
     n, F = len(names), len(frequencies)
     filt = np.zeros((F, n, n), dtype=complex)
@@ -69,9 +71,25 @@ def _linearisation(d, frequencies, method):
         delay = network.delay_filter(frequencies, mean + 0.5 * d.dt, width)
         filt[:, a, b] = delay * network.synaptic_filter(frequencies, tau)
         filt2[:, a, b] = delay * network.synaptic_filter(frequencies, tau / 2)
-    W_f = network.effective_connectivity(H, tau_m[:, None] * W, filt, H2,
-                                         tau_m[:, None] * W2, filt2)
-    return names, np.array([d.size(p) for p in names]), wp, point, W_f
+    return filt, filt2
+
+
+def _linearisations(descriptions, frequencies, method):
+    """[(names, sizes, working point, point, W(f))] for each description, all transfer
+    functions in one batched evaluation."""
+    parts = [_working_point(d) for d in descriptions]
+    f = frequencies[:, None]
+    stacked = [np.concatenate([np.broadcast_to(part[3][k], part[2]["nu"].shape)
+                               for part in parts]) for k in range(7)]
+    H, H2 = _transfer_functions(*stacked, f, method)
+    out, start = [], 0
+    for d, (names, sizes, wp, point, (c, c2)) in zip(descriptions, parts):
+        cols = slice(start, start + len(names))
+        start += len(names)
+        filt, filt2 = _filters(d, names, frequencies)
+        W = network.effective_connectivity(H[:, cols], c, filt, H2[:, cols], c2, filt2)
+        out.append((names, sizes, wp, point, W))
+    return out
 
 
 def spectrum_prediction(description: NetworkDescription, frequencies: ArrayLike,
@@ -122,7 +140,7 @@ def spectrum_prediction(description: NetworkDescription, frequencies: ArrayLike,
     if connectivity is not None:
         raise TheoryNotApplicable("spectrum_prediction: neuron-resolved spectra (connectivity "
                                   "given) are not implemented; pass connectivity=None")
-    names, sizes, wp, point, W = _linearisation(d, f, method)
+    names, sizes, wp, point, W = _linearisations([d], f, method)[0]
     if own_spectra == "renewal":
         S = spike_train_spectrum(*point, frequency=f[:, None])
     else:
@@ -137,42 +155,49 @@ def spectrum_prediction(description: NetworkDescription, frequencies: ArrayLike,
     return table
 
 
-def stability(description: NetworkDescription, frequencies: ArrayLike | None = None, *,
+def stability(description: NetworkDescription | list, frequencies: ArrayLike | None = None, *,
               method: str = "shift") -> pd.DataFrame:
-    """Linear stability of the description's asynchronous state.
+    """Linear stability of the asynchronous state of a description, or of each of a list.
 
     :func:`theory.dynamics.stability` on W(f): the number of unstable modes (winding
     number of det(1 - W)), the largest crossing of the positive real axis by an eigenvalue
     of W(f) (the margin: > 1 unstable through an oscillation at that crossing's frequency;
     its contour at 1 across a parameter plane is the critical line) and that frequency.
+    A list is evaluated with one batched transfer-function evaluation (a phase diagram).
 
     Parameters
     ----------
-    description : NetworkDescription
+    description : NetworkDescription or list of them
         LIF populations with delta or exponential current synapses.
     frequencies : array_like, optional
-        Ascending frequencies from 0 (Hz); default 0 to 2 kHz in steps of 0.5 Hz.
+        Ascending frequencies from 0 (Hz); default 0 to 2 kHz in steps of 0.5 Hz. The
+        winding number needs W to have decayed by the last one; the margin does not.
     method : {'shift', 'fokker_planck'}, optional
         As for :func:`spectrum_prediction`.
 
     Returns
     -------
     pandas.DataFrame
-        One row: ``unstable_modes``, ``margin``, ``frequency`` (Hz; 0 for a
-        non-oscillatory instability, NaN without a crossing), ``rate`` (Hz, the mean
-        working-point rate over neurons). ``attrs["eigenvalues"]``: (F, n) complex.
+        One row per description: ``unstable_modes``, ``margin``, ``frequency`` (Hz; 0 for
+        a non-oscillatory instability, NaN without a crossing), ``rate`` (Hz, the mean
+        working-point rate over neurons). ``attrs["eigenvalues"]``: a list of (F, n)
+        complex arrays.
 
     Raises
     ------
     ParameterError
         If a value is invalid; TheoryNotApplicable if the model is not covered.
     """
-    d = _check(description)
+    many = isinstance(description, (list, tuple))
+    descriptions = [_check(d) for d in (description if many else [description])]
     f = np.arange(0.0, 2000.0, 0.5) if frequencies is None else np.asarray(frequencies, float)
-    names, sizes, wp, _, W = _linearisation(d, f, method)
-    result = network.stability(f, W)
-    table = pd.DataFrame({"unstable_modes": [result["unstable_modes"]],
-                          "margin": [result["margin"]], "frequency": [result["frequency"]],
-                          "rate": [float(np.sum(sizes * wp["nu"]) / sizes.sum())]})
-    table.attrs["eigenvalues"] = result["eigenvalues"]
+    rows, eigenvalues = [], []
+    for names, sizes, wp, _, W in _linearisations(descriptions, f, method):
+        result = network.stability(f, W)
+        rows.append({"unstable_modes": result["unstable_modes"], "margin": result["margin"],
+                     "frequency": result["frequency"],
+                     "rate": float(np.sum(sizes * wp["nu"]) / sizes.sum())})
+        eigenvalues.append(result["eigenvalues"])
+    table = pd.DataFrame(rows)
+    table.attrs["eigenvalues"] = eigenvalues
     return table

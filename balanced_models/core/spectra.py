@@ -3,6 +3,7 @@
 * :func:`population_activity`: the population rate A(t) = (1/N) sum_i s_i(t) in bins (Hz).
 * :func:`activity_spectrum`: its power spectrum (Welch: Hann-windowed segments), with the
   standard error of each bin from the spread over segments.
+* :func:`synchrony`: chi, from spike counts.
 * :func:`rate_modulation`: the Fourier coefficient of a rate modulated at known frequencies,
   with standard errors from the spectrum of the neighbouring frequency bins.
 
@@ -21,7 +22,7 @@ from theory.errors import ParameterError, require, require_integer, require_posi
 
 from .analysis import _spikes
 
-__all__ = ["population_activity", "activity_spectrum", "rate_modulation"]
+__all__ = ["population_activity", "activity_spectrum", "rate_modulation", "synchrony"]
 
 
 def population_activity(indices: ArrayLike, times: ArrayLike, N: int, t_start: float,
@@ -197,3 +198,48 @@ def rate_modulation(activity: ArrayLike, bin_width: float, frequencies: ArrayLik
                      "phase": float(np.angle(c)), "amplitude_se": sd,
                      "phase_se": sd / max(abs(c), 1e-300), "noise_spectrum": S})
     return pd.DataFrame(rows)
+
+
+def synchrony(indices: ArrayLike, times: ArrayLike, N: int, t_start: float, t_stop: float,
+              bin_width: float) -> float:
+    """Synchrony chi of N neurons from spike counts in bins (Golomb 2007, with counts).
+
+    chi^2 = Var(mean count over neurons) / mean over neurons of Var(count): 1/N for
+    independent neurons, 1 for identical ones. It depends on the bin width: use one of the
+    order of the oscillation period one looks for.
+
+    Parameters
+    ----------
+    indices, times : array_like
+        Spikes: neuron indices in [0, N) and times (s).
+    N : int
+        Number of neurons (>= 2).
+    t_start, t_stop : float
+        The window (s).
+    bin_width : float
+        Counting bin (s, > 0; at least 2 bins in the window).
+
+    Returns
+    -------
+    float
+        chi (dimensionless, in [0, 1]); NaN if no neuron's count varies.
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range.
+    """
+    N = require_integer("N", N, low=2)
+    indices, times = _spikes(indices, times, N)
+    require("t_start", t_start, unit="s")
+    require_positive("bin_width", bin_width, "s")
+    require("t_stop - t_start", t_stop - t_start, low=2 * bin_width, unit="s (2 bins)")
+    n_bins = int(np.floor((t_stop - t_start) / bin_width + 1e-9))
+    position = np.floor((times - t_start) / bin_width + 1e-9).astype(np.int64)
+    keep = (position >= 0) & (position < n_bins)
+    counts = np.zeros((N, n_bins))
+    np.add.at(counts, (indices[keep], position[keep]), 1.0)
+    individual = counts.var(axis=1).mean()
+    if individual == 0:
+        return float("nan")
+    return float(np.sqrt(counts.mean(axis=0).var() / individual))

@@ -32,6 +32,7 @@ TITLES = {
     "layer": "Layer, Helias & Dahmen: heterogeneous covariances",
     "akil": "Akil, Rosenbaum & Josić: STDP in balanced networks",
     "crosssim": "Crosssim: the same networks on Brian2 and NEST",
+    "brunel": "Brunel: phase diagram and population spectra",
 }
 
 

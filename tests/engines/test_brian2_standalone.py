@@ -228,3 +228,26 @@ def test_results_of_a_standalone_network_stay_readable_after_another_is_built():
     assert np.array_equal(first.state_traces("E")[1], before[1])
     assert second.population_rates().loc["E", "simulated_rate"] < \
         before[0].loc["E", "simulated_rate"]  # inhibitory recurrence
+
+
+def test_a_loaded_description_stays_loaded(tmp_path):
+    """load_realisation returns everything loaded so far: loading the same values again (a
+    new but equal description) must not fall back to the compiled weights, which a shared
+    weight, a run-time value, would otherwise do on the next execute."""
+    from dataclasses import replace
+
+    cell = bm.Neuron(tau_m=0.02, V_th=0.02, V_r=0.01, tau_ref=0.002)
+
+    def network(g):
+        return bm.NetworkDescription(
+            {"E": bm.Population(40, cell), "I": bm.Population(10, cell)},
+            projections={"I->E": bm.Projection(bm.FixedInDegree(5), weight=-g * 1e-4,
+                                               delay=1e-3)},
+            drives={"E": bm.PoissonDrive(100, 20.0, 1e-4), "I": bm.PoissonDrive(100, 20.0,
+                                                                                  1e-4)})
+    sim = bm.Simulation("cpp_standalone", directory=str(tmp_path), seed=1)
+    h = bm.build(network(3.0), seed=1, simulation=sim)
+    sim.run(0.01 * second)
+    for g in (5.0, 5.0, 7.0, 7.0):
+        sim.execute(bm.load_realisation(h, description=replace(network(g))), seed=2)
+        assert np.allclose(np.ravel(h["I->E"].w_[:]), -g * 1e-4)

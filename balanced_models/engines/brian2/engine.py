@@ -130,6 +130,10 @@ class NetworkHandles(EngineHandles):
         {population: (NeuronGroup, index of its first neuron)}.
     synapse_members : dict
         {Synapses name: the projections it holds}.
+    loaded_run_args : dict
+        Everything :func:`load_realisation` has loaded, by (group, variable) name: the
+        compiled binary reads only what one execute is given, so each load returns all of
+        it.
     """
 
     simulation: Simulation = None
@@ -138,6 +142,7 @@ class NetworkHandles(EngineHandles):
     monitors: dict = field(default_factory=dict)
     placement: dict = field(default_factory=dict)
     synapse_members: dict = field(default_factory=dict)
+    loaded_run_args: dict = field(default_factory=dict, repr=False)
     #: recordings read into memory before Brian2 forgot this network (:meth:`_keep_results`)
     _kept: dict = field(default_factory=dict, repr=False, init=False)
 
@@ -421,7 +426,9 @@ def load_realisation(handles: NetworkHandles, seed: int | None = None, *,
     dict
         run_args for the next
         :meth:`~balanced_models.engines.brian2.simulation.Simulation.execute`; pass
-        them with ``seed`` (Brian2's random numbers) to execute.
+        them with ``seed`` (Brian2's random numbers) to execute. They hold everything loaded
+        so far, not only what this call changed: the binary falls back to what was compiled
+        for anything an execute is not given.
     """
     if not isinstance(handles, NetworkHandles):
         raise ParameterError(f"handles must be the NetworkHandles of build(); got "
@@ -454,7 +461,15 @@ def load_realisation(handles: NetworkHandles, seed: int | None = None, *,
                     handles.sources[name], *source_spikes(new, name, seed))
         handles.seed = seed
     handles.connectivity = connectivity
-    return run_args
+    for key, value in run_args.items():  # keyed by name: Brian2 makes a new view per access
+        handles.loaded_run_args[_run_arg_name(key)] = (key, value)
+    return dict(handles.loaded_run_args.values())
+
+
+def _run_arg_name(key):
+    group = getattr(key, "group", None)
+    return (getattr(group, "name", None), getattr(key, "name", None)) if group is not None \
+        else key
 
 
 _GROUPING = "the grouping into Brian2 objects"
