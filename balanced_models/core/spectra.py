@@ -20,7 +20,7 @@ from numpy.typing import ArrayLike
 
 from theory.errors import ParameterError, require, require_integer, require_positive
 
-from .analysis import _spikes
+from .analysis import _spikes, spike_counts
 
 __all__ = ["population_activity", "activity_spectrum", "rate_modulation", "synchrony"]
 
@@ -38,7 +38,8 @@ def population_activity(indices: ArrayLike, times: ArrayLike, N: int, t_start: f
     N : int
         Number of neurons (>= 1).
     t_start, t_stop : float
-        The window [t_start, t_stop) (s); it holds a whole number of bins (the end is cut).
+        The window [t_start, t_stop) (s); it holds a whole number of bins, at least two
+        (the end is cut).
     bin_width : float
         Width of a bin (s, > 0); use the simulation's time step to keep the binning's
         low-pass filter out of the spectrum.
@@ -54,14 +55,12 @@ def population_activity(indices: ArrayLike, times: ArrayLike, N: int, t_start: f
         If a value is NaN, infinite or outside its range.
     """
     N = require_integer("N", N, low=1)
-    indices, times = _spikes(indices, times, N)
     require("t_start", t_start, unit="s")
     require_positive("bin_width", bin_width, "s")
-    require("t_stop - t_start", t_stop - t_start, low=bin_width, unit="s (at least one bin)")
-    n_bins = int(np.floor((t_stop - t_start) / bin_width + 1e-9))
-    position = np.floor((times - t_start) / bin_width + 1e-9).astype(np.int64)
-    keep = (position >= 0) & (position < n_bins)
-    return np.bincount(position[keep], minlength=n_bins) / (N * bin_width)
+    # all neurons as one: the pooled train's counts (analysis.spike_counts' binning rule)
+    pooled = spike_counts(np.zeros(len(np.asarray(indices)), dtype=np.int64),
+                          _spikes(indices, times, N)[1], 1, t_start, t_stop, bin_width)[0]
+    return pooled / (N * bin_width)
 
 
 def activity_spectrum(activity: ArrayLike, bin_width: float, segment: float) -> pd.DataFrame:
@@ -230,15 +229,9 @@ def synchrony(indices: ArrayLike, times: ArrayLike, N: int, t_start: float, t_st
         If a value is NaN, infinite or outside its range.
     """
     N = require_integer("N", N, low=2)
-    indices, times = _spikes(indices, times, N)
     require("t_start", t_start, unit="s")
     require_positive("bin_width", bin_width, "s")
-    require("t_stop - t_start", t_stop - t_start, low=2 * bin_width, unit="s (2 bins)")
-    n_bins = int(np.floor((t_stop - t_start) / bin_width + 1e-9))
-    position = np.floor((times - t_start) / bin_width + 1e-9).astype(np.int64)
-    keep = (position >= 0) & (position < n_bins)
-    counts = np.zeros((N, n_bins))
-    np.add.at(counts, (indices[keep], position[keep]), 1.0)
+    counts = spike_counts(indices, times, N, t_start, t_stop, bin_width)
     individual = counts.var(axis=1).mean()
     if individual == 0:
         return float("nan")
