@@ -3,6 +3,8 @@
 * :func:`population_activity`: the population rate A(t) = (1/N) sum_i s_i(t) in bins (Hz).
 * :func:`activity_spectrum`: its power spectrum (Welch: Hann-windowed segments), with the
   standard error of each bin from the spread over segments.
+* :func:`activity_cross_spectrum` and :func:`covariance_function`: cross-spectra and
+  cross-covariance functions of two binned records.
 * :func:`synchrony`: chi, from spike counts.
 * :func:`rate_modulation`: the Fourier coefficient of a rate modulated at known frequencies,
   with standard errors from the spectrum of the neighbouring frequency bins.
@@ -22,7 +24,8 @@ from theory.errors import ParameterError, require, require_integer, require_posi
 
 from .analysis import _spikes, spike_counts
 
-__all__ = ["population_activity", "activity_spectrum", "rate_modulation", "synchrony"]
+__all__ = ["population_activity", "activity_spectrum", "activity_cross_spectrum",
+           "covariance_function", "rate_modulation", "synchrony"]
 
 
 def population_activity(indices: ArrayLike, times: ArrayLike, N: int, t_start: float,
@@ -101,27 +104,113 @@ def activity_spectrum(activity: ArrayLike, bin_width: float, segment: float) -> 
     >>> round(float(table["spectrum"][5:].mean()), 2)  # nu / N
     0.1
     """
-    x = np.asarray(activity, dtype=float)
-    require("activity", x, unit="Hz")
+    table = activity_cross_spectrum(activity, activity, bin_width, segment)
+    table["spectrum"] = table["spectrum"].to_numpy().real
+    return table
+
+
+def activity_cross_spectrum(first: ArrayLike, second: ArrayLike, bin_width: float,
+                            segment: float) -> pd.DataFrame:
+    """Cross-spectrum of two binned activities (Welch, as :func:`activity_spectrum`).
+
+    C_ab(f), the Fourier transform of the cross-covariance c_ab(tau) = cov(a(t), b(t + tau)),
+    two-sided, the convention of :func:`theory.dynamics.cross_spectra`: a spike train's with
+    itself is its power spectrum. The standard error is that of the complex mean over
+    segments (real and imaginary parts together: SD of the segments' values / sqrt(number)).
+
+    Parameters
+    ----------
+    first, second : array_like
+        Two records of the same length in the same bins (Hz), e.g. two populations'
+        activities or two neurons' spike trains binned (counts / bin width).
+    bin_width : float
+        Width of a bin (s, > 0).
+    segment : float
+        Length of a segment (s; 2 bins to half the record).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``frequency`` (Hz), ``spectrum`` (complex, Hz) and ``spectrum_se`` (Hz);
+        ``attrs["segments"]``.
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range, or the records differ in shape.
+    """
+    x, y = np.asarray(first, dtype=float), np.asarray(second, dtype=float)
+    require("first", x, unit="Hz")
+    require("second", y, unit="Hz")
     require_positive("bin_width", bin_width, "s")
-    if x.ndim != 1:
-        raise ParameterError(f"activity must be a 1-d array of bins; got shape {x.shape}")
+    if x.ndim != 1 or x.shape != y.shape:
+        raise ParameterError(f"first and second must be 1-d records of one length; got shapes "
+                             f"{x.shape} and {y.shape}")
     require("segment", segment, low=2 * bin_width, high=0.5 * len(x) * bin_width,
             unit="s (2 bins to half the record)")
     length = int(round(segment / bin_width))
     n_seg = len(x) // length
-    pieces = x[:n_seg * length].reshape(n_seg, length)
-    pieces = pieces - pieces.mean(axis=1, keepdims=True)
     window = np.hanning(length)
-    transforms = np.fft.rfft(pieces * window, axis=1)
-    periodograms = bin_width * np.abs(transforms) ** 2 / np.sum(window**2)
+
+    def transforms(z):
+        pieces = z[:n_seg * length].reshape(n_seg, length)
+        return np.fft.rfft((pieces - pieces.mean(axis=1, keepdims=True)) * window, axis=1)
+
+    periodograms = bin_width * np.conj(transforms(x)) * transforms(y) / np.sum(window**2)
     table = pd.DataFrame({
         "frequency": np.fft.rfftfreq(length, bin_width),
         "spectrum": periodograms.mean(axis=0),
-        "spectrum_se": periodograms.std(axis=0, ddof=1) / np.sqrt(n_seg),
+        "spectrum_se": np.sqrt(np.sum(np.abs(periodograms - periodograms.mean(axis=0)) ** 2,
+                                      axis=0) / (n_seg - 1) / n_seg),
     })
     table.attrs["segments"] = n_seg
     return table
+
+
+def covariance_function(first: ArrayLike, second: ArrayLike, bin_width: float,
+                        max_lag: float) -> pd.DataFrame:
+    """Cross-covariance function c_ab(tau) = cov(a(t), b(t + tau)) of two binned activities.
+
+    Computed by FFT over the whole record, with the unbiased normalisation (each lag divided
+    by its number of overlapping bins). For binned spike trains the zero-lag bin holds the
+    delta peak of an autocovariance as rate / bin width. The theory's counterpart is
+    :func:`theory.dynamics.covariance_functions`.
+
+    Parameters
+    ----------
+    first, second : array_like
+        Records of one length in the same bins (Hz).
+    bin_width : float
+        Width of a bin (s, > 0).
+    max_lag : float
+        Largest lag (s, >= 0, below half the record).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``lag`` (s, from -max_lag to max_lag) and ``covariance`` (Hz^2).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range, or the records differ in shape.
+    """
+    x, y = np.asarray(first, dtype=float), np.asarray(second, dtype=float)
+    require("first", x, unit="Hz")
+    require("second", y, unit="Hz")
+    require_positive("bin_width", bin_width, "s")
+    if x.ndim != 1 or x.shape != y.shape:
+        raise ParameterError(f"first and second must be 1-d records of one length; got shapes "
+                             f"{x.shape} and {y.shape}")
+    require("max_lag", max_lag, low=0.0, high=0.5 * len(x) * bin_width,
+            unit="s (below half the record)")
+    n, k = len(x), int(round(max_lag / bin_width))
+    size = 1 << int(np.ceil(np.log2(2 * n)))
+    fx, fy = np.fft.rfft(x - x.mean(), size), np.fft.rfft(y - y.mean(), size)
+    full = np.fft.irfft(np.conj(fx) * fy, size)  # sum_t x(t) y(t + lag), lag >= 0 first
+    lags = np.arange(-k, k + 1)
+    sums = np.concatenate([full[size - k:], full[:k + 1]]) if k else full[:1]
+    return pd.DataFrame({"lag": lags * bin_width, "covariance": sums / (n - np.abs(lags))})
 
 
 def rate_modulation(activity: ArrayLike, bin_width: float, frequencies: ArrayLike, *,

@@ -4,7 +4,6 @@ simulations themselves: python -m reproductions brunel, and the slow tests)."""
 import numpy as np
 import pandas as pd
 
-import balanced_models as bm
 from balanced_models.papers.brunel import BrunelParameters, model_a, threshold_rate
 from reproductions.brunel import CHI_SCALE, _far_from_line, classify, spectral_peak
 
@@ -44,15 +43,3 @@ def test_spectral_peak_finds_an_oscillation():
     rng = np.random.default_rng(3)
     A = 20 + 5 * np.sin(2 * np.pi * f0 * t) + rng.normal(0, 5, t.size)
     assert abs(spectral_peak(A, dt) - f0) <= 2.5  # resolution 1 / 0.4 s
-
-def test_synchrony_of_identical_and_of_independent_trains():
-    rng = np.random.default_rng(4)
-    N, T, dt = 200, 20.0, 3e-3
-    times = np.sort(rng.uniform(0, T, 400))
-    same = bm.spectra.synchrony(np.repeat(np.arange(N), times.size), np.tile(times, N), N,
-                                0.0, T, dt)
-    assert same == 1.0 or abs(same - 1.0) < 1e-12
-    idx = rng.integers(0, N, 80_000)
-    independent = bm.spectra.synchrony(idx, rng.uniform(0, T, idx.size), N, 0.0, T, dt)
-    # Poisson neurons: chi^2 = 1/N up to the sampling error of the variances (a few %)
-    assert abs(independent**2 * N - 1) < 0.1

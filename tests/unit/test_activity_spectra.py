@@ -1,0 +1,40 @@
+"""balanced_models.core.spectra (bm.spectra) on synthetic records with known statistics."""
+
+import numpy as np
+
+import balanced_models as bm
+
+
+def test_synchrony_of_identical_and_of_independent_trains():
+    rng = np.random.default_rng(4)
+    N, T, dt = 200, 20.0, 3e-3
+    times = np.sort(rng.uniform(0, T, 400))
+    same = bm.spectra.synchrony(np.repeat(np.arange(N), times.size), np.tile(times, N), N,
+                                0.0, T, dt)
+    assert same == 1.0 or abs(same - 1.0) < 1e-12
+    idx = rng.integers(0, N, 80_000)
+    independent = bm.spectra.synchrony(idx, rng.uniform(0, T, idx.size), N, 0.0, T, dt)
+    # Poisson neurons: chi^2 = 1/N up to the sampling error of the variances (a few %)
+    assert abs(independent**2 * N - 1) < 0.1
+
+
+def test_cross_spectrum_and_covariance_function_of_a_shared_component():
+    """a(t) = s(t + d) + n1, b(t) = s(t) + n2 with independent white noises: b follows a by
+    d, so c_ab(tau) = cov(a(t), b(t + tau)) peaks at tau = d with the variance of s and
+    C_ab(f) = S_s e^(-2 pi i f d)."""
+    rng = np.random.default_rng(7)
+    dt, n, d = 1e-3, 400_000, 5
+    s = rng.normal(0, 1, n + d)
+    a = s[d:] + rng.normal(0, 1, n)
+    b = s[:n] + rng.normal(0, 1, n)
+    table = bm.spectra.activity_cross_spectrum(a, b, dt, 0.5)
+    f = table["frequency"].to_numpy()
+    inside = (f > 0) & (f < 400)
+    expected = dt * np.exp(-2j * np.pi * f * d * dt)  # white s of variance 1: S_s = dt
+    z = np.abs(table["spectrum"].to_numpy() - expected) / table["spectrum_se"].to_numpy()
+    assert np.mean(z[inside] < 3) > 0.95
+    auto = bm.spectra.activity_spectrum(a, dt, 0.5)
+    assert abs(auto["spectrum"][inside].mean() / (2 * dt) - 1) < 0.02
+    c = bm.spectra.covariance_function(a, b, dt, 0.02)
+    peak = c.loc[c["covariance"].idxmax()]
+    assert abs(peak["lag"] - d * dt) < 1e-12 and abs(peak["covariance"] - 1) < 0.02
