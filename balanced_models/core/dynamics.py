@@ -26,7 +26,7 @@ from theory.heterogeneity import working_point
 from theory.lif import DISCRETE_TIME_SHIFT, _transfer_functions, spike_train_spectrum
 
 from .description import NetworkDescription, split_projection_name
-from .predictions import TheoryNotApplicable, _check, _lif_parameters, _population_inputs
+from .predictions import _check, _lif_parameters, _neuron_inputs, _population_inputs
 
 __all__ = ["spectrum_prediction", "stability"]
 
@@ -109,8 +109,12 @@ def spectrum_prediction(description: NetworkDescription, frequencies: ArrayLike,
     frequencies : array_like
         Frequencies (Hz, >= 0).
     connectivity : mapping, optional
-        Not supported yet: the neuron-resolved spectra need one N x N solve per frequency.
-        Pass None (population level).
+        A realisation (``realise(description, seed)`` or ``run.connectivity``): the spectra
+        of the population activities from the neuron-resolved linear response on it
+        (per-neuron working points, transfer functions and own spectra; one N x N solve per
+        frequency, so keep N and the frequencies modest). Delays and synaptic filters are
+        those of each projection's description (a spread of delays by its average).
+        Default None: population level.
     own_spectra : {'renewal', 'poisson'}, optional
         D_a: the stationary spike-train spectrum of a renewal neuron
         (:func:`theory.lif.spike_train_spectrum`; default) or its Poisson limit, the rate.
@@ -138,21 +142,57 @@ def spectrum_prediction(description: NetworkDescription, frequencies: ArrayLike,
     if own_spectra not in ("renewal", "poisson"):
         raise ParameterError(f"own_spectra must be 'renewal' or 'poisson'; got {own_spectra!r}")
     if connectivity is not None:
-        raise TheoryNotApplicable("spectrum_prediction: neuron-resolved spectra (connectivity "
-                                  "given) are not implemented; pass connectivity=None")
+        return _resolved_spectra(d, f, connectivity, own_spectra, method)
     names, sizes, wp, point, W = _linearisations([d], f, method)[0]
     if own_spectra == "renewal":
         S = spike_train_spectrum(*point, frequency=f[:, None])
     else:
         S = np.broadcast_to(wp["nu"], (len(f), len(names)))
     C = network.cross_spectra(W, S / sizes[None, :])
+    return _spectra_table(C, names, sizes, wp["nu"], f, own_spectra)
+
+
+def _spectra_table(C, names, sizes, rates, f, own_spectra):
     share = sizes / sizes.sum()
     table = pd.DataFrame({name: C[:, a, a].real for a, name in enumerate(names)},
                          index=pd.Index(f, name="frequency"))
     table["all"] = np.einsum("a,fab,b->f", share, C, share).real
-    table.attrs.update(cross_spectra=C, populations=names, rates=wp["nu"],
+    table.attrs.update(cross_spectra=C, populations=names, rates=rates,
                        own_spectra=own_spectra)
     return table
+
+
+def _resolved_spectra(d, f, connectivity, own_spectra, method):
+    """Population spectra from the neuron-resolved linear response on a realisation:
+    C_pop(f) = V B D B^H V^T with B = (1 - W(f))^-1 over neurons and V the population
+    averages; one N x N solve per frequency."""
+    J, J_x, nu_x, params, labels = _neuron_inputs(d, connectivity)
+    tau_m, V_th, V_r, tau_ref, tau_s, mu_dc = params
+    dt = d.dt if np.all(tau_s == 0) else 0.0
+    wp = working_point(J, tau_m, V_th, V_r, tau_ref, J_x=J_x, nu_x=nu_x, mu_dc=mu_dc,
+                       tau_s=tau_s, dt=dt)
+    shift = DISCRETE_TIME_SHIFT * wp["sigma"] * np.sqrt(dt / tau_m) if dt > 0 else 0.0
+    point = (wp["mu"], wp["sigma"], tau_m, V_th + shift, V_r, tau_ref, tau_s)
+    H, H2 = _transfer_functions(*point, f[:, None], method)
+    S = (spike_train_spectrum(*point, frequency=f[:, None]) if own_spectra == "renewal"
+         else np.broadcast_to(wp["nu"], (len(f), len(wp["nu"]))))
+    names = list(d.populations)
+    sizes = np.array([d.size(p) for p in names])
+    member = np.repeat(np.arange(len(names)), sizes)
+    filt, filt2 = _filters(d, names, f)  # per block of populations
+    V = np.zeros((len(names), len(member)))
+    V[member, np.arange(len(member))] = 1.0 / sizes[member]
+    c, c2 = tau_m[:, None] * J, tau_m[:, None] * J * J
+    C = np.empty((len(f), len(names), len(names)), dtype=complex)
+    eye = np.eye(len(member))
+    for k in range(len(f)):
+        block = (slice(None), member)
+        W = (H[k][:, None] * c * filt[k][member][block]
+             + H2[k][:, None] * c2 * filt2[k][member][block])
+        # V B = Z^T with (1 - W)^T Z = V^T
+        Z = np.linalg.solve((eye - W).T, V.T)
+        C[k] = (Z.T * S[k][None, :]) @ np.conj(Z)
+    return _spectra_table(C, names, sizes, wp["nu"], f, own_spectra)
 
 
 def stability(description: NetworkDescription | list, frequencies: ArrayLike | None = None, *,
