@@ -139,13 +139,7 @@ def activity_cross_spectrum(first: ArrayLike, second: ArrayLike, bin_width: floa
     ParameterError
         If a value is NaN, infinite or outside its range, or the records differ in shape.
     """
-    x, y = np.asarray(first, dtype=float), np.asarray(second, dtype=float)
-    require("first", x, unit="Hz")
-    require("second", y, unit="Hz")
-    require_positive("bin_width", bin_width, "s")
-    if x.ndim != 1 or x.shape != y.shape:
-        raise ParameterError(f"first and second must be 1-d records of one length; got shapes "
-                             f"{x.shape} and {y.shape}")
+    x, y = _two_records(first, second, bin_width)
     require("segment", segment, low=2 * bin_width, high=0.5 * len(x) * bin_width,
             unit="s (2 bins to half the record)")
     length = int(round(segment / bin_width))
@@ -165,6 +159,18 @@ def activity_cross_spectrum(first: ArrayLike, second: ArrayLike, bin_width: floa
     })
     table.attrs["segments"] = n_seg
     return table
+
+
+def _two_records(first, second, bin_width):
+    """Two checked records of one length (arrays) and a checked bin width."""
+    x, y = np.asarray(first, dtype=float), np.asarray(second, dtype=float)
+    require("first", x, unit="Hz")
+    require("second", y, unit="Hz")
+    require_positive("bin_width", bin_width, "s")
+    if x.ndim != 1 or x.shape != y.shape:
+        raise ParameterError(f"first and second must be 1-d records of one length; got shapes "
+                             f"{x.shape} and {y.shape}")
+    return x, y
 
 
 def covariance_function(first: ArrayLike, second: ArrayLike, bin_width: float,
@@ -195,13 +201,7 @@ def covariance_function(first: ArrayLike, second: ArrayLike, bin_width: float,
     ParameterError
         If a value is NaN, infinite or outside its range, or the records differ in shape.
     """
-    x, y = np.asarray(first, dtype=float), np.asarray(second, dtype=float)
-    require("first", x, unit="Hz")
-    require("second", y, unit="Hz")
-    require_positive("bin_width", bin_width, "s")
-    if x.ndim != 1 or x.shape != y.shape:
-        raise ParameterError(f"first and second must be 1-d records of one length; got shapes "
-                             f"{x.shape} and {y.shape}")
+    x, y = _two_records(first, second, bin_width)
     require("max_lag", max_lag, low=0.0, high=0.5 * len(x) * bin_width,
             unit="s (below half the record)")
     n, k = len(x), int(round(max_lag / bin_width))
