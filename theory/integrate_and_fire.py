@@ -374,7 +374,7 @@ def if_transfer_function(drift: Callable, sigma: float, tau_m: float, V_th: floa
 
     * tau_s = 0 (white noise): threshold integration of the Fokker-Planck equation
       (Richardson 2007), two grids and Richardson extrapolation; for the LIF neuron it
-      equals the closed form of Brunel & Hakim (1999) to about 1e-7
+      equals the closed form of Brunel & Hakim (1999) to 2e-8 at rates of 7-99 Hz
       (:func:`theory.lif.transfer_function`). Fast: all frequencies in one pass.
     * tau_s > 0 (exponential synapses, the noise an Ornstein-Uhlenbeck process): the linear
       response of the two-dimensional (V, eta) Fokker-Planck equation of
