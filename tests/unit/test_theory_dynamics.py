@@ -14,7 +14,7 @@ def test_filters():
     assert np.allclose(synaptic_filter(f, 0.005), 1 / (1 + 2j * np.pi * f * 0.005))
     # uniform delays on [1, 3] ms: the average of e^(-2 pi i f d), by quadrature
     d = np.linspace(1e-3, 3e-3, 20001)
-    direct = np.trapz(np.exp(-2j * np.pi * f[:, None] * d), d, axis=1) / 2e-3
+    direct = np.trapezoid(np.exp(-2j * np.pi * f[:, None] * d), d, axis=1) / 2e-3
     assert np.allclose(delay_filter(f, 2e-3, 2e-3), direct, atol=1e-8)
     with pytest.raises(ParameterError):
         delay_filter(f, 1e-3, 3e-3)  # negative delays
