@@ -526,8 +526,7 @@ def _lif_response(mu, sigma, tau_m, V_th, V_r, tau_ref, tau_s, frequency):
     """Flat arrays: rate (Hz), responses to mu (Hz/V) and sigma**2 (Hz/V**2), ISI transform."""
     require_nonnegative("frequency", frequency, "Hz")
     y_th, y_r, ref, _, _ = _reduced_thresholds(mu, sigma, tau_m, V_th, V_r, tau_ref, tau_s)
-    shape = np.broadcast_shapes(y_th.shape, np.shape(frequency), np.shape(tau_m),
-                                np.shape(sigma))
+    shape = _shape(mu, sigma, tau_m, V_th, V_r, tau_ref, tau_s, frequency)
     tau = np.broadcast_to(np.asarray(tau_m, dtype=float), shape).ravel()
     scale = tau * np.broadcast_to(np.asarray(sigma, dtype=float), shape).ravel()
     omega = 2.0 * np.pi * np.broadcast_to(np.asarray(frequency, dtype=float), shape).ravel()

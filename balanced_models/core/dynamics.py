@@ -39,17 +39,34 @@ def _delays(proj):
     return float(proj.delay), 0.0
 
 
-def _working_point(d):
-    """Population names, sizes, working point, the transfer functions' arguments (mu, sigma,
-    tau_m, V_th + discrete-time shift, V_r, tau_ref, tau_s) and the couplings of d."""
-    names, W, W2, W_x, W_x2, rates, _, _ = _population_inputs(d)
-    tau_m, V_th, V_r, tau_ref, tau_s, mu_dc = _lif_parameters(d, names, "the dynamics theory")
+def _linear_point(d, J, params, J_x, nu_x, J2=None, J_x2=None):
+    """The self-consistent working point of units (populations or neurons) with inputs J,
+    J_x, and the transfer functions' arguments there: (mu, sigma, tau_m, V_th +
+    discrete-time shift, V_r, tau_ref, tau_s). With delta synapses the description's time
+    step enters the rates and the threshold."""
+    tau_m, V_th, V_r, tau_ref, tau_s, mu_dc = params
     dt = d.dt if np.all(tau_s == 0) else 0.0
-    wp = working_point(W, tau_m, V_th, V_r, tau_ref, J_x=W_x, nu_x=rates, mu_dc=mu_dc,
-                       tau_s=tau_s, J2=W2, J_x2=W_x2, dt=dt)
+    wp = working_point(J, tau_m, V_th, V_r, tau_ref, J_x=J_x, nu_x=nu_x, mu_dc=mu_dc,
+                       tau_s=tau_s, J2=J2, J_x2=J_x2, dt=dt)
     shift = DISCRETE_TIME_SHIFT * wp["sigma"] * np.sqrt(dt / tau_m) if dt > 0 else 0.0
-    point = (wp["mu"], wp["sigma"], tau_m, V_th + shift, V_r, tau_ref, tau_s)
+    return wp, (wp["mu"], wp["sigma"], tau_m, V_th + shift, V_r, tau_ref, tau_s)
+
+
+def _own_spectra(point, wp, f, own_spectra):
+    """D of each unit at each frequency (F, n): its renewal spike-train spectrum or its rate."""
+    if own_spectra == "renewal":
+        return spike_train_spectrum(*point, frequency=f[:, None])
+    return np.broadcast_to(wp["nu"], (len(f), len(wp["nu"])))
+
+
+def _working_point(d):
+    """Population names, sizes, working point, the transfer functions' arguments and the
+    couplings of d."""
+    names, W, W2, W_x, W_x2, rates, _, _ = _population_inputs(d)
+    params = _lif_parameters(d, names, "the dynamics theory")
+    wp, point = _linear_point(d, W, params, W_x, rates, W2, W_x2)
     sizes = np.array([d.size(p) for p in names])
+    tau_m = params[0]
     return names, sizes, wp, point, (tau_m[:, None] * W, tau_m[:, None] * W2)
 
 
@@ -144,10 +161,7 @@ def spectrum_prediction(description: NetworkDescription, frequencies: ArrayLike,
     if connectivity is not None:
         return _resolved_spectra(d, f, connectivity, own_spectra, method)
     names, sizes, wp, point, W = _linearisations([d], f, method)[0]
-    if own_spectra == "renewal":
-        S = spike_train_spectrum(*point, frequency=f[:, None])
-    else:
-        S = np.broadcast_to(wp["nu"], (len(f), len(names)))
+    S = _own_spectra(point, wp, f, own_spectra)
     C = network.cross_spectra(W, S / sizes[None, :])
     return _spectra_table(C, names, sizes, wp["nu"], f, own_spectra)
 
@@ -166,29 +180,23 @@ def _resolved_spectra(d, f, connectivity, own_spectra, method):
     """Population spectra from the neuron-resolved linear response on a realisation:
     C_pop(f) = V B D B^H V^T with B = (1 - W(f))^-1 over neurons and V the population
     averages; one N x N solve per frequency."""
-    J, J_x, nu_x, params, labels = _neuron_inputs(d, connectivity)
-    tau_m, V_th, V_r, tau_ref, tau_s, mu_dc = params
-    dt = d.dt if np.all(tau_s == 0) else 0.0
-    wp = working_point(J, tau_m, V_th, V_r, tau_ref, J_x=J_x, nu_x=nu_x, mu_dc=mu_dc,
-                       tau_s=tau_s, dt=dt)
-    shift = DISCRETE_TIME_SHIFT * wp["sigma"] * np.sqrt(dt / tau_m) if dt > 0 else 0.0
-    point = (wp["mu"], wp["sigma"], tau_m, V_th + shift, V_r, tau_ref, tau_s)
+    J, J_x, nu_x, params, _ = _neuron_inputs(d, connectivity)
+    wp, point = _linear_point(d, J, params, J_x, nu_x)
     H, H2 = _transfer_functions(*point, f[:, None], method)
-    S = (spike_train_spectrum(*point, frequency=f[:, None]) if own_spectra == "renewal"
-         else np.broadcast_to(wp["nu"], (len(f), len(wp["nu"]))))
+    S = _own_spectra(point, wp, f, own_spectra)
     names = list(d.populations)
     sizes = np.array([d.size(p) for p in names])
     member = np.repeat(np.arange(len(names)), sizes)
     filt, filt2 = _filters(d, names, f)  # per block of populations
+    pairs = np.ix_(member, member)
     V = np.zeros((len(names), len(member)))
     V[member, np.arange(len(member))] = 1.0 / sizes[member]
-    c, c2 = tau_m[:, None] * J, tau_m[:, None] * J * J
+    c, c2 = params[0][:, None] * J, params[0][:, None] * J * J
     C = np.empty((len(f), len(names), len(names)), dtype=complex)
     eye = np.eye(len(member))
     for k in range(len(f)):
-        block = (slice(None), member)
-        W = (H[k][:, None] * c * filt[k][member][block]
-             + H2[k][:, None] * c2 * filt2[k][member][block])
+        W = network.effective_connectivity(H[k:k + 1], c, filt[k][pairs][None], H2[k:k + 1],
+                                           c2, filt2[k][pairs][None])[0]
         # V B = Z^T with (1 - W)^T Z = V^T
         Z = np.linalg.solve((eye - W).T, V.T)
         C[k] = (Z.T * S[k][None, :]) @ np.conj(Z)
