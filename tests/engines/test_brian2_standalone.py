@@ -233,7 +233,8 @@ def test_results_of_a_standalone_network_stay_readable_after_another_is_built():
 def test_a_loaded_description_stays_loaded(tmp_path):
     """load_realisation returns everything loaded so far: loading the same values again (a
     new but equal description) must not fall back to the compiled weights, which a shared
-    weight, a run-time value, would otherwise do on the next execute."""
+    weight, a run-time value, would otherwise do on the next execute; and going back to the
+    compiled weight must not keep the last one loaded."""
     from dataclasses import replace
 
     cell = bm.Neuron(tau_m=0.02, V_th=0.02, V_r=0.01, tau_ref=0.002)
@@ -248,6 +249,6 @@ def test_a_loaded_description_stays_loaded(tmp_path):
     sim = bm.Simulation("cpp_standalone", directory=str(tmp_path), seed=1)
     h = bm.build(network(3.0), seed=1, simulation=sim)
     sim.run(0.01 * second)
-    for g in (5.0, 5.0, 7.0, 7.0):
+    for g in (5.0, 5.0, 7.0, 7.0, 3.0):
         sim.execute(bm.load_realisation(h, description=replace(network(g))), seed=2)
         assert np.allclose(np.ravel(h["I->E"].w_[:]), -g * 1e-4)

@@ -177,7 +177,8 @@ def rewrite_connectivity(synapses: Synapses, connectivity: Connectivity) -> dict
     sizes must be the same; the synapse count may differ. Weights and delays that were per
     synapse stay per synapse. A homogeneous delay is part of the compiled code, so the new
     delays must be that constant. A shared weight is a run-time value: if the new connectivity
-    has another uniform weight, it is returned as run_args for the next execute.
+    has a uniform weight, it is returned as run_args for the next execute (also when it is the
+    compiled one, so that it replaces whatever was loaded before).
 
     Parameters
     ----------
@@ -190,7 +191,8 @@ def rewrite_connectivity(synapses: Synapses, connectivity: Connectivity) -> dict
     Returns
     -------
     dict
-        run_args ({synapses.w: weight}) the next execute needs; empty if none.
+        run_args ({synapses.w: weight}) the next execute needs; empty for per-synapse
+        weights.
 
     Raises
     ------
@@ -217,8 +219,8 @@ def rewrite_connectivity(synapses: Synapses, connectivity: Connectivity) -> dict
         if not uniform:
             raise ParameterError(f"weight of {synapses.name!r} is one shared value; the new "
                                  "connectivity must have one uniform weight")
-        if weight != layout["weight"]:
-            run_args[synapses.w] = Quantity(weight, dim=synapses.variables["w"].dim)
+        # always, the compiled value too: a run_arg loaded before would otherwise outlive it
+        run_args[synapses.w] = Quantity(weight, dim=synapses.variables["w"].dim)
     if "delay" in layout and len(connectivity) and \
             connectivity.uniform("delay") != (True, layout["delay"]):
         raise ParameterError(f"delay of {synapses.name!r} is one compiled value "
