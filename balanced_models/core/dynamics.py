@@ -8,8 +8,10 @@ state, from :mod:`theory.dynamics` at the working point of the diffusion theory.
 
 Both cover LIF populations with delta or exponential current synapses. The working point is
 the self-consistent Siegert rate; with delta synapses it includes the simulation's time step
-(the description's ``dt``): the discrete-time threshold shift, and half a step more delay,
-since a threshold crossing inside a step is stamped and sent at the step's end.
+(the discrete-time threshold shift, and half a step more delay, since a threshold crossing
+inside a step is stamped and sent at the step's end). With ``method="time_stepped"`` (delta
+synapses) the neurons are those the simulation steps, from :mod:`theory.time_stepped_lif`:
+rates, responses and own spectra exact for the time step and the synapses' jumps.
 """
 
 from __future__ import annotations
@@ -24,9 +26,12 @@ from theory import dynamics as network
 from theory.errors import ParameterError, require_nonnegative
 from theory.heterogeneity import working_point
 from theory.lif import DISCRETE_TIME_SHIFT, _transfer_functions, spike_train_spectrum
+from theory.time_stepped_lif import (_chain, _impulse_responses, _rate, _resolution,
+                                     _spike_train_spectrum, _sum_over_steps)
 
 from .description import NetworkDescription, split_projection_name
-from .predictions import _check, _lif_parameters, _neuron_inputs, _population_inputs
+from .predictions import (TheoryNotApplicable, _check, _lif_parameters, _neuron_inputs,
+                          _population_inputs, _source_rate)
 
 __all__ = ["spectrum_prediction", "stability"]
 
@@ -109,6 +114,97 @@ def _linearisations(descriptions, frequencies, method):
     return out
 
 
+# ---------------------------------------------------------------------------------------------
+# the time-stepped shot-noise theory (method="time_stepped")
+# ---------------------------------------------------------------------------------------------
+def _time_stepped_channels(d, names):
+    """Per population, its input channels as the time-stepped chain sees them: a list of
+    (jump V, in-degree, source population index or None, external rate Hz, delay mean s,
+    delay width s)."""
+    index = {p: a for a, p in enumerate(names)}
+    channels = [[] for _ in names]
+    for pop in names:
+        neuron = d.populations[pop].neuron
+        if neuron.spike != "lif" or neuron.synapse != "delta":
+            raise TheoryNotApplicable(
+                f"method='time_stepped' needs LIF neurons with delta synapses; population "
+                f"{pop!r} has {neuron.spike} neurons with {neuron.synapse} synapses")
+    for name, proj in d.projections.items():
+        source, target = split_projection_name(name)
+        K = d.mean_indegree(name)
+        if proj.weight_cv != 0 or proj.target_range is not None or not np.isfinite(K):
+            raise TheoryNotApplicable(
+                f"method='time_stepped' needs fixed weights and homogeneous populations; "
+                f"projections[{name!r}] has a weight spread, a target range or explicit "
+                f"connections")
+        mean, width = _delays(proj)
+        if source in index:
+            channels[index[target]].append((proj.weight, K, index[source], 0.0, mean, width))
+        else:
+            channels[index[target]].append((proj.weight, K, None, _source_rate(d, source),
+                                            mean, width))
+    for pop, drives in d.drives.items():
+        for x in drives:
+            if x.noise != "poisson":
+                raise TheoryNotApplicable(f"method='time_stepped' needs Poisson drives; "
+                                          f"drives[{pop!r}] has noise={x.noise!r}")
+            channels[index[pop]].append((x.weight, x.K, None, x.rate, 0.0, 0.0))
+    return channels
+
+
+def _time_stepped_linearisation(d, frequencies, own_spectra, tolerance=1e-7):
+    """The self-consistent rates of the time-stepped chains (Newton, the Jacobian from the
+    zero-frequency responses), then W(f) and D(f): (names, sizes, rates, W (F, n, n),
+    D (F, n))."""
+    names = list(d.populations)
+    sizes = np.array([d.size(p) for p in names])
+    channels = _time_stepped_channels(d, names)
+    tau_m, V_th, V_r, tau_ref, _, v_inf = _lif_parameters(d, names, "the dynamics theory")
+    nu = np.clip(_working_point(d)[2]["nu"], 0.1, None)
+    n = len(names)
+
+    def chains(nu):
+        out = []
+        for a, chan in enumerate(channels):
+            jumps = [c[0] for c in chan]
+            rates = [c[1] * (nu[c[2]] if c[2] is not None else c[3]) for c in chan]
+            out.append(_chain(jumps, rates, tau_m[a], V_th[a], V_r[a], tau_ref[a], d.dt, 0.0,
+                              v_inf[a], _resolution(jumps, None)))
+        return out
+
+    for _ in range(30):
+        parts = []
+        for chain in chains(nu):
+            p = chain.stationary()
+            parts.append((chain, p, _impulse_responses(chain, p)))
+        rate = np.array([_rate(chain, p) for chain, p, _ in parts])
+        jac = -np.eye(n)
+        for a, (_, _, h) in enumerate(parts):
+            for k, c in enumerate(channels[a]):
+                if c[2] is not None:
+                    jac[a, c[2]] += c[1] * h[:, k].sum()
+        residual = rate - nu
+        if np.all(np.abs(residual) <= tolerance * np.maximum(nu, 1.0)):
+            break
+        step = np.linalg.solve(jac, -residual)
+        nu = np.maximum(nu + step, 0.5 * nu)
+    else:
+        raise TheoryNotApplicable("method='time_stepped': the self-consistent rates did not "
+                                  "converge in 30 Newton steps")
+    f = frequencies
+    W = np.zeros((len(f), n, n), dtype=complex)
+    D = np.empty((len(f), n))
+    for a, (chain, _, h) in enumerate(parts):
+        H = _sum_over_steps(h, f, d.dt)
+        for k, (_, K, b, _, mean, width) in enumerate(channels[a]):
+            if b is not None:
+                steps = np.round(mean / d.dt)  # the simulators round each delay to steps
+                W[:, a, b] += K * H[:, k] * network.delay_filter(f, steps * d.dt, width)
+        D[:, a] = (_spike_train_spectrum(chain, f) if own_spectra == "renewal"
+                   else rate[a])
+    return names, sizes, rate, W, D
+
+
 def spectrum_prediction(description: NetworkDescription, frequencies: ArrayLike,
                         connectivity: Mapping | None = None, *, own_spectra: str = "renewal",
                         method: str = "shift") -> pd.DataFrame:
@@ -135,10 +231,15 @@ def spectrum_prediction(description: NetworkDescription, frequencies: ArrayLike,
     own_spectra : {'renewal', 'poisson'}, optional
         D_a: the stationary spike-train spectrum of a renewal neuron
         (:func:`theory.lif.spike_train_spectrum`; default) or its Poisson limit, the rate.
-    method : {'shift', 'fokker_planck'}, optional
-        The transfer function for exponential synapses (:func:`theory.lif.
-        transfer_function`): 'shift' (default) is fast and right at low frequencies;
-        'fokker_planck' is right at all but takes seconds per frequency.
+    method : {'shift', 'fokker_planck', 'time_stepped'}, optional
+        The neuron theory. 'shift' (default) and 'fokker_planck' are the diffusion theory
+        (:func:`theory.lif.transfer_function`; for exponential synapses 'shift' is fast and
+        right at low frequencies, 'fokker_planck' right at all but seconds per frequency).
+        'time_stepped' (delta synapses, fixed weights, Poisson drives; population level) is
+        the neuron the simulation steps, with its time step and its synapses' jumps
+        (:mod:`theory.time_stepped_lif`): self-consistent rates, responses and own spectra
+        of that neuron, a few seconds per population. Next to a resonance it is the one to
+        use: the diffusion theory's small errors there double the predicted peak.
 
     Returns
     -------
@@ -158,12 +259,26 @@ def spectrum_prediction(description: NetworkDescription, frequencies: ArrayLike,
     require_nonnegative("frequencies", f, "Hz")
     if own_spectra not in ("renewal", "poisson"):
         raise ParameterError(f"own_spectra must be 'renewal' or 'poisson'; got {own_spectra!r}")
+    _check_method(method)
+    if method == "time_stepped":
+        if connectivity is not None:
+            raise ParameterError("method='time_stepped' is population level: pass "
+                                 "connectivity=None")
+        names, sizes, rates, W, S = _time_stepped_linearisation(d, f, own_spectra)
+        C = network.cross_spectra(W, S / sizes[None, :])
+        return _spectra_table(C, names, sizes, rates, f, own_spectra)
     if connectivity is not None:
         return _resolved_spectra(d, f, connectivity, own_spectra, method)
     names, sizes, wp, point, W = _linearisations([d], f, method)[0]
     S = _own_spectra(point, wp, f, own_spectra)
     C = network.cross_spectra(W, S / sizes[None, :])
     return _spectra_table(C, names, sizes, wp["nu"], f, own_spectra)
+
+
+def _check_method(method):
+    if method not in ("shift", "fokker_planck", "time_stepped"):
+        raise ParameterError(f"method must be 'shift', 'fokker_planck' or 'time_stepped'; got "
+                             f"{method!r}")
 
 
 def _spectra_table(C, names, sizes, rates, f, own_spectra):
@@ -220,8 +335,9 @@ def stability(description: NetworkDescription | list, frequencies: ArrayLike | N
     frequencies : array_like, optional
         Ascending frequencies from 0 (Hz); default 0 to 2 kHz in steps of 0.5 Hz. The
         winding number needs W to have decayed by the last one; the margin does not.
-    method : {'shift', 'fokker_planck'}, optional
-        As for :func:`spectrum_prediction`.
+    method : {'shift', 'fokker_planck', 'time_stepped'}, optional
+        As for :func:`spectrum_prediction` ('time_stepped': one self-consistent solve per
+        description, seconds each).
 
     Returns
     -------
@@ -239,12 +355,19 @@ def stability(description: NetworkDescription | list, frequencies: ArrayLike | N
     many = isinstance(description, (list, tuple))
     descriptions = [_check(d) for d in (description if many else [description])]
     f = np.arange(0.0, 2000.0, 0.5) if frequencies is None else np.asarray(frequencies, float)
+    _check_method(method)
+    if method == "time_stepped":
+        parts = [_time_stepped_linearisation(d, f, "poisson") for d in descriptions]
+        parts = [(names, sizes, rates, W) for names, sizes, rates, W, _ in parts]
+    else:
+        parts = [(names, sizes, wp["nu"], W)
+                 for names, sizes, wp, _, W in _linearisations(descriptions, f, method)]
     rows, eigenvalues = [], []
-    for names, sizes, wp, _, W in _linearisations(descriptions, f, method):
+    for names, sizes, rates, W in parts:
         result = network.stability(f, W)
         rows.append({"unstable_modes": result["unstable_modes"], "margin": result["margin"],
                      "frequency": result["frequency"],
-                     "rate": float(np.sum(sizes * wp["nu"]) / sizes.sum())})
+                     "rate": float(np.sum(sizes * rates) / sizes.sum())})
         eigenvalues.append(result["eigenvalues"])
     table = pd.DataFrame(rows)
     table.attrs["eigenvalues"] = eigenvalues

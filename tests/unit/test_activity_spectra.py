@@ -70,3 +70,29 @@ def test_neuron_resolved_spectra_equal_the_population_level_on_a_regular_network
     assert np.allclose(resolved.attrs["rates"], np.repeat(expected.attrs["rates"], [400, 100]),
                        rtol=1e-8)
     assert np.allclose(resolved.to_numpy(), expected.to_numpy(), rtol=1e-6)
+
+
+def test_time_stepped_spectra_of_brunel_model_a():
+    """method='time_stepped': the self-consistent rate is a fixed point of the chain with
+    the network's inputs (to the solver's 1e-7), and the cases it does not cover are
+    refused."""
+    import pytest
+
+    from balanced_models.papers.brunel import BrunelParameters, model_a, threshold_rate
+    from theory.time_stepped_lif import time_stepped_rate
+
+    p = BrunelParameters(N_E=2000, epsilon=0.5)
+    d = model_a(5.0, 2.0, p)
+    f = np.array([10.0, 120.0])
+    table = bm.spectrum_prediction(d, f, method="time_stepped")
+    nu = table.attrs["rates"][0]
+    again = time_stepped_rate([p.J, -5.0 * p.J, p.J],
+                              [p.C_E * nu, p.C_I * nu, p.C_E * 2.0 * threshold_rate(p)],
+                              p.tau_m, p.V_th, p.V_r, p.tau_ref, dt=p.dt)
+    assert again == pytest.approx(nu, rel=1e-6)
+    # close to the diffusion theory's working point (37.2 Hz), which leaves out shot noise
+    assert nu == pytest.approx(37.2, rel=0.02)
+    with pytest.raises(bm.ParameterError, match="method"):
+        bm.spectrum_prediction(d, f, method="exact")
+    with pytest.raises(bm.ParameterError, match="population level"):
+        bm.spectrum_prediction(d, f, bm.realise(d, 1), method="time_stepped")
