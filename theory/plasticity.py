@@ -1,16 +1,20 @@
 """Mean-field theory of STDP in balanced networks (Akil, Rosenbaum & Josic, sec. 4).
 
 Conventions: populations a, b (rows post, columns pre), unscaled weights j = sqrt(N) J in V
-(SI; the brief quotes them in mV), rates in Hz, times in s. A network is described by :class:`MeanFieldNetwork`; its balanced rates
-are r = -W^-1 W_x r_x with W_ab = p q_b j_ab (sec. 4.1), and the zero-frequency cross-spectral
-densities of its spike trains follow the input's: C~ = G C_x G^T with G = W^-1 W_x (sec. 4.2).
-A count covariance over a window T (much longer than the correlation times) is T C~.
+(SI; the brief quotes them in mV), rates in Hz, times in s. A network is described by
+:class:`MeanFieldNetwork`; its balanced rates are r = -W^-1 W_x r_x with W_ab = p q_b j_ab
+(sec. 4.1), and the zero-frequency cross-spectral densities of its spike trains follow the
+input's: C~ = G C_x G^T with G = W^-1 W_x (sec. 4.2). A count covariance over a window T
+(much longer than the correlation times) is T C~.
 
-Weight drifts (sec. 4.3) use the trace averages <x_post S_pre> = tau r_a r_b + K-, <x_pre S_post>
-= tau r_a r_b + K+, with K+ = K- = C~_ab / 2 (covariances narrow and symmetric compared with
-tau). Learning rates are those of :mod:`balanced_models.engines.brian2.plasticity` with weights in j units:
-dimensionless for soft Hebbian and Kohonen (beta_hat = sqrt(N) beta in V), in V for the
-homeostatic rule (j_n = sqrt(N) w_norm, rho the postsynaptic target rate).
+Weight drifts (sec. 4.3) use the trace averages <x_post S_pre> = tau r_a r_b + K-,
+<x_pre S_post> = tau r_a r_b + K+, with K+ = K- = C~_ab / 2 (covariances narrow and
+symmetric compared with tau): the paper's zero-frequency theory. The next order, per
+synapse: :func:`direct_link_trace_integral` (a synapse's own causal covariance, K+ > K-)
+and :func:`soft_hebbian_relaxation` (with the rule's first-order term in eta). Learning
+rates are those of :mod:`balanced_models.engines.brian2.plasticity` with weights in j
+units: dimensionless for soft Hebbian and Kohonen (beta_hat = sqrt(N) beta in V), in V for
+the homeostatic rule (j_n = sqrt(N) w_norm, rho the postsynaptic target rate).
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from .spectra import count_covariance_from_spectrum
 
 __all__ = ["MeanFieldNetwork", "weight_drift", "homeostatic_fixed_point", "kohonen_fixed_points",
            "kohonen_fixed_point_curve", "kohonen_saddle_node", "soft_hebbian_transient",
-           "pinned_rate_weights"]
+           "pinned_rate_weights", "direct_link_trace_integral", "soft_hebbian_relaxation"]
 
 
 @dataclass(frozen=True)
@@ -462,6 +466,135 @@ def soft_hebbian_transient(net: MeanFieldNetwork, a: int, b: int, j0: float, j_m
     times = np.asarray(times, float)
     sol = solve_ivp(rhs, (times[0], times[-1]), [j0], t_eval=times, rtol=1e-8, atol=1e-10)
     return sol.y[0]
+
+
+def direct_link_trace_integral(gain: ArrayLike, tau: float, *, latency: float = 0.0,
+                               synaptic_tau: float = 0.0, delay: float = 0.0) -> np.ndarray:
+    """The trace-weighted integral int_0^inf e^(-u/tau) h(u) du of the response h(u) of a
+    neuron's rate to one input event through a synapse (the cross-covariance a direct link
+    adds to a pair, per presynaptic spike).
+
+    A spike of the presynaptic neuron raises the postsynaptic rate by h(u) at lag u, so the
+    pair's cross-covariance gets r_pre h(u) at positive lags (pre before post): K+ of the
+    pair (sec. 4.3 of the brief) gets r_pre times this integral, and K- gets the same from a
+    link the other way. h is the synapse's delay, its exponential filter and the neuron's
+    rate response in series; its integral is ``gain`` (the rate's derivative with respect
+    to the input's event rate, Hz per Hz). The integral is the Laplace transform at 1 / tau:
+    gain exp(-delay / tau) / (1 + synaptic_tau / tau) times the neuron's own factor,
+    exp(-latency / tau), with ``latency`` the mean lag of its response (the group delay of
+    its transfer function at f = 0). The last factor is exact to second order in
+    latency / tau; the spread of the lags enters at that order.
+
+    Parameters
+    ----------
+    gain : float or array_like
+        int_0^inf h(u) du (dimensionless, Hz per Hz).
+    tau : float
+        Trace time constant of the STDP rule (s, > 0).
+    latency : float, optional
+        Mean lag of the neuron's rate response (s, >= 0).
+    synaptic_tau : float, optional
+        Time constant of the synapse's exponential current (s, >= 0; 0 for delta synapses).
+    delay : float, optional
+        Transmission delay (s, >= 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        The integral (dimensionless).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range.
+
+    Examples
+    --------
+    >>> round(float(direct_link_trace_integral(0.01, 0.2, latency=0.007, synaptic_tau=0.008)), 5)
+    0.00928
+    """
+    require("gain", gain)
+    require_positive("tau", tau, "s")
+    for name, value in (("latency", latency), ("synaptic_tau", synaptic_tau), ("delay", delay)):
+        require_nonnegative(name, value, "s")
+    return (np.asarray(gain, float) * np.exp(-(delay + latency) / tau)
+            / (1.0 + synaptic_tau / tau))
+
+
+def soft_hebbian_relaxation(j: ArrayLike, j_max: float, rate_product: ArrayLike,
+                            K_plus: ArrayLike, K_minus: ArrayLike, *, eta: float, tau: float,
+                            duration: float, r_pre: ArrayLike | None = None) -> np.ndarray:
+    """Weights after ``duration`` of the soft Hebbian rule with constant rates and
+    covariances: the exact solution of
+
+    dj/dt = eta [j_max (tau r_post r_pre + K+) - j (tau r_post r_pre + K-)],
+
+    which relaxes at rate eta (tau r r + K-) to j* = j_max (tau r r + K+) / (tau r r + K-).
+    With K+ = K- = C~ / 2 this is :func:`weight_drift`'s soft Hebbian drift; a causal
+    covariance (K+ > K-, a synapse's own effect on its target) puts j* above j_max.
+
+    With ``r_pre``, the first-order term in eta of the rule itself is added: the weight and
+    the postsynaptic trace that depresses it at each presynaptic spike are correlated, since
+    the postsynaptic spikes that raised the trace also potentiated the weight (each by
+    eta j_max x_pre), while depressions at earlier presynaptic spikes, at high trace, lowered
+    it. For Poisson-like trains, Cov(j, x_post) = eta tau^2 r_pre r_post (j_max - j / 2), so
+    the depression grows by r_pre times that: K+ -> K+ - eta tau^2 r_pre^2 r_post and
+    K- -> K- - eta tau^2 r_pre^2 r_post / 2. It lowers j* by about eta tau r_pre / 2 of
+    j_max, which the mean-field drift (eta -> 0) leaves out.
+
+    Parameters
+    ----------
+    j : float or array_like
+        Weights at the start (V).
+    j_max : float
+        The rule's bound (V).
+    rate_product : float or array_like
+        r_post r_pre (Hz^2).
+    K_plus, K_minus : float or array_like
+        Trace-weighted covariances of the pair (Hz): pre before post, post before pre.
+    eta : float
+        Learning rate (dimensionless, >= 0).
+    tau : float
+        Trace time constant (s, > 0).
+    duration : float
+        Time (s, >= 0).
+    r_pre : float or array_like, optional
+        Presynaptic rate (Hz, >= 0): adds the first-order term in eta (above).
+
+    Returns
+    -------
+    numpy.ndarray
+        The weights (V).
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or outside its range.
+    """
+    for name, value in (("j", j), ("j_max", j_max), ("rate_product", rate_product),
+                        ("K_plus", K_plus), ("K_minus", K_minus)):
+        require(name, value)
+    require_nonnegative("eta", eta)
+    require_positive("tau", tau, "s")
+    require_nonnegative("duration", duration, "s")
+    if r_pre is not None:
+        require_nonnegative("r_pre", r_pre, "Hz")
+    return _soft_hebbian_relaxation(np.asarray(j, float), j_max, np.asarray(rate_product, float),
+                                    K_plus, K_minus, eta, tau, duration, r_pre)
+
+
+def _soft_hebbian_relaxation(j, j_max, x, K_plus, K_minus, eta, tau, duration, r_pre=None):
+    if r_pre is not None:
+        extra = eta * tau**2 * x * r_pre
+        K_plus, K_minus = K_plus - extra, K_minus - extra / 2
+    rate = eta * (tau * x + K_minus)
+    drive = eta * j_max * (tau * x + K_plus)
+    decay = np.exp(-rate * duration)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # j* + (j - j*) e^(-rate t); at rate -> 0 the limit j + drive t
+        out = np.where(np.abs(rate * duration) > 1e-12,
+                       drive / rate + (j - drive / rate) * decay, j + drive * duration)
+    return out
 
 
 def pinned_rate_weights(net: MeanFieldNetwork, pinned: dict, plastic: list,

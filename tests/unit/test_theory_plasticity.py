@@ -78,3 +78,48 @@ def test_soft_hebbian_transient_relaxes_to_j_max_at_the_predicted_rate():
     j_short = soft_hebbian_transient(NET, 0, 0, 0.025, 0.030, 0.01, 0.2, [0, 1e-3])[-1]
     assert (j_short - 0.025) / 1e-3 == pytest.approx(slope, rel=1e-3)
     assert slope == pytest.approx(0.01 * 0.2 * r * r * 0.005)
+
+
+def test_direct_link_trace_integral_against_a_kernel():
+    """h(u): delay D, then an exponential synapse (tau_s) and an exponential membrane
+    response with mean lag L, integral g. Its Laplace transform at 1/tau is
+    g e^(-D/tau) / ((1 + tau_s/tau)(1 + L/tau)); the function replaces the last factor by
+    e^(-L/tau), exact to second order: the difference must be below (L/tau)^2."""
+    from scipy.integrate import quad
+
+    from theory.plasticity import direct_link_trace_integral
+    g, tau, D, tau_s, L = 0.008, 0.2, 0.0015, 0.008, 0.007
+
+    def h(u):  # exponential (tau_s) * exponential (L), shifted by D, integral g
+        v = u - D
+        return 0.0 if v < 0 else g * (np.exp(-v / tau_s) - np.exp(-v / L)) / (tau_s - L)
+
+    exact = quad(lambda u: np.exp(-u / tau) * h(u), 0, 2.0, points=[D], limit=200)[0]
+    value = float(direct_link_trace_integral(g, tau, latency=L, synaptic_tau=tau_s, delay=D))
+    assert value == pytest.approx(exact, rel=(L / tau) ** 2)
+    with pytest.raises(ParameterError, match="latency"):
+        direct_link_trace_integral(g, tau, latency=-1.0)
+
+
+def test_soft_hebbian_relaxation():
+    """Exact solution of the linear ODE: against solve_ivp; fixed point j_max (tau x + K+) /
+    (tau x + K-); the first-order term in eta lowers it by about eta tau r_pre / 2 of j_max."""
+    from scipy.integrate import solve_ivp
+
+    from theory.plasticity import soft_hebbian_relaxation
+    j_max, x, Kp, Km, eta, tau = 0.03, 36.0, 0.05, 0.005, 0.01, 0.2
+    out = soft_hebbian_relaxation(0.025, j_max, x, Kp, Km, eta=eta, tau=tau, duration=20.0)
+    sol = solve_ivp(lambda t, j: eta * (j_max * (tau * x + Kp) - j * (tau * x + Km)),
+                    (0, 20.0), [0.025], rtol=1e-11, atol=1e-14)
+    assert float(out) == pytest.approx(sol.y[0, -1], rel=1e-8)
+    late = soft_hebbian_relaxation(0.025, j_max, x, Kp, Km, eta=eta, tau=tau, duration=1e5)
+    assert float(late) == pytest.approx(j_max * (tau * x + Kp) / (tau * x + Km), rel=1e-10)
+    r_pre = 6.0
+    shifted = soft_hebbian_relaxation(0.025, j_max, x, 0.0, 0.0, eta=eta, tau=tau,
+                                      duration=1e5, r_pre=r_pre)
+    # j* = j_max (1 - a) / (1 - a / 2) with a = eta tau r_pre: 1 - a/2 to first order
+    a = eta * tau * r_pre
+    assert float(shifted) == pytest.approx(j_max * (1 - a) / (1 - a / 2), rel=1e-10)
+    assert float(shifted) / j_max - 1 == pytest.approx(-a / 2, rel=2 * a)
+    with pytest.raises(ParameterError, match="K_plus"):
+        soft_hebbian_relaxation(0.025, j_max, x, np.nan, Km, eta=eta, tau=tau, duration=1.0)
