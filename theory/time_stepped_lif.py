@@ -273,7 +273,7 @@ def time_stepped_rate(jumps: ArrayLike, rates: ArrayLike, tau_m: float, V_th: fl
     >>> nu = time_stepped_rate([1e-4, -5e-4], [57_000.0, 9_250.0], 0.02, 0.02, 0.01,
     ...                        0.002, dt=1e-4)
     >>> round(nu, 1)
-    37.0
+    37.4
     """
     chain = _chain(jumps, rates, tau_m, V_th, V_r, tau_ref, dt, mu, E_L,
                    _resolution(jumps, resolution))
