@@ -467,6 +467,8 @@ def _soft_hebbian(ctx, cfg):
     predicted = full - bias
     ode = soft_hebbian_transient(p.mean_field(), 0, 0, j0, J_MAX, eta, TAU, [0.0, T])[-1]
     report = ctx["report"]
+    print("akil: per-synapse soft-Hebbian predictions with spike-timing covariances (the EIF "
+          "neuron's gain curve, about 20 s, then the synapses bin by bin)", flush=True)
     terms, info = _soft_hebbian_covariances(p, c, counts)
     versions = {}
     for version, args in terms.items():
