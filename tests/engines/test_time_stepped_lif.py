@@ -88,6 +88,10 @@ def test_variance_modulation_small():
 
 @pytest.mark.slow
 def test_variance_modulation_10000_neurons():
-    """10,000 neurons for 10 s (standard errors about 2 %)."""
+    """10,000 neurons for 10 s (standard errors about 2 %).
+
+    Measured 2026-12-04 (seed 1), z of amplitude | phase at 2, 11, 37, 101, 293 Hz:
+    -0.51 0.96 -0.40 -1.12 2.14 | 0.59 0.43 2.71 0.14 -1.35. The white-noise theory misses
+    by 4.9 and 4.0 SE in amplitude at 101 and 293 Hz and by 10 SE in phase at 293 Hz."""
     z_amplitude, z_phase = compare(10_000, 11.0)
     assert np.all(np.abs(z_amplitude) < 3) and np.all(np.abs(z_phase) < 3)
