@@ -53,6 +53,7 @@ import pandas as pd
 from brian2 import second
 
 import balanced_models as bm
+from balanced_models import progress
 from balanced_models.core.dynamics import spectrum_prediction, stability
 from balanced_models.papers.brunel import BrunelParameters, model_a
 
@@ -190,14 +191,15 @@ def run(scale, report, processes=None, force=False):
 
     report.stage(2, 4, f"simulated states on {len(cfg['g'])} x {len(cfg['eta'])} points")
     rows = []
-    for g in cfg["g"]:
-        for eta in cfg["eta"]:
-            m = store.cached({"g": g, "eta": eta, "seed": 1},
-                             lambda g=g, eta=eta: network.run(g, eta, 1),
-                             structure=structure, force=force)
-            m = {k: v for k, v in m.items() if k != "activity"} | {
-                "peak": spectral_peak(np.asarray(m["activity"]), p.dt)}
-            rows.append(dict(g=g, eta=eta, **m, state=classify(m, p.N_E + p.N_E // 4)))
+    points = [(g, eta) for g in cfg["g"] for eta in cfg["eta"]]
+    for k, (g, eta) in enumerate(points):
+        progress.update(step="grid points", done=k, total=len(points))
+        m = store.cached({"g": g, "eta": eta, "seed": 1},
+                         lambda g=g, eta=eta: network.run(g, eta, 1),
+                         structure=structure, force=force)
+        m = {k: v for k, v in m.items() if k != "activity"} | {
+            "peak": spectral_peak(np.asarray(m["activity"]), p.dt)}
+        rows.append(dict(g=g, eta=eta, **m, state=classify(m, p.N_E + p.N_E // 4)))
     states = pd.DataFrame(rows)
     predicted = stability([model_a(g, eta, p) for g, eta in zip(states.g, states.eta)],
                           THEORY_FREQUENCIES)
@@ -207,9 +209,11 @@ def run(scale, report, processes=None, force=False):
 
     report.stage(3, 4, f"population spectra at {len(cfg['spectra'])} points")
     spectra = {}
-    for g, eta in cfg["spectra"]:
+    for k, (g, eta) in enumerate(cfg["spectra"]):
         activity = []
         for seed in range(1, cfg["runs"] + 1):
+            progress.update(step="runs", done=k * cfg["runs"] + seed - 1,
+                            total=len(cfg["spectra"]) * cfg["runs"])
             m = store.cached({"g": g, "eta": eta, "seed": seed, "spectrum": True},
                              lambda g=g, eta=eta, seed=seed: network.run(g, eta, seed),
                              structure=structure, force=force)
