@@ -167,12 +167,13 @@ def _jump_kernel(jumps, means, resolution):
     return kernel, origin
 
 
-def _chain(jumps, rates, tau_m, V_th, V_r, tau_ref, dt, mu, E_L, resolution):
-    """Checked inputs -> _Chain."""
-    jumps = np.atleast_1d(np.asarray(jumps, dtype=float))
-    rates = np.atleast_1d(np.asarray(rates, dtype=float))
+def _chain(jumps, rates, tau_m, V_th, V_r, tau_ref, dt, mu, E_L, resolution=None):
+    """Checked inputs -> _Chain (resolution None: the default, :func:`_resolution`)."""
     require("jumps", jumps, unit="V")
     require_nonnegative("rates", rates, "Hz")
+    jumps = np.atleast_1d(np.asarray(jumps, dtype=float))
+    rates = np.atleast_1d(np.asarray(rates, dtype=float))
+    resolution = _resolution(jumps, resolution)
     if jumps.ndim != 1 or jumps.shape != rates.shape:
         raise ParameterError(f"jumps and rates must be 1-d of one length (one entry per input "
                              f"channel); got shapes {jumps.shape} and {rates.shape}")
@@ -275,9 +276,7 @@ def time_stepped_rate(jumps: ArrayLike, rates: ArrayLike, tau_m: float, V_th: fl
     >>> round(nu, 1)
     37.4
     """
-    chain = _chain(jumps, rates, tau_m, V_th, V_r, tau_ref, dt, mu, E_L,
-                   _resolution(jumps, resolution))
-    return _rate(chain)
+    return _rate(_chain(jumps, rates, tau_m, V_th, V_r, tau_ref, dt, mu, E_L, resolution))
 
 
 def time_stepped_transfer_function(jumps: ArrayLike, rates: ArrayLike, tau_m: float,
@@ -313,10 +312,8 @@ def time_stepped_transfer_function(jumps: ArrayLike, rates: ArrayLike, tau_m: fl
     ParameterError
         If a value is NaN, infinite or outside its range.
     """
-    f = np.atleast_1d(np.asarray(frequency, dtype=float))
-    require_nonnegative("frequency", f, "Hz")
-    chain = _chain(jumps, rates, tau_m, V_th, V_r, tau_ref, dt, mu, E_L,
-                   _resolution(jumps, resolution))
+    f = _frequencies(frequency)
+    chain = _chain(jumps, rates, tau_m, V_th, V_r, tau_ref, dt, mu, E_L, resolution)
     p = chain.stationary()
     h = _impulse_responses(chain, p)
     return {"rate": _rate(chain, p), "response": _sum_over_steps(h, f, chain.dt),
@@ -350,11 +347,9 @@ def time_stepped_spike_train_spectrum(jumps: ArrayLike, rates: ArrayLike, tau_m:
     ParameterError
         If a value is NaN, infinite or outside its range.
     """
-    f = np.atleast_1d(np.asarray(frequency, dtype=float))
-    require_nonnegative("frequency", f, "Hz")
-    chain = _chain(jumps, rates, tau_m, V_th, V_r, tau_ref, dt, mu, E_L,
-                   _resolution(jumps, resolution))
-    return _spike_train_spectrum(chain, f)
+    f = _frequencies(frequency)
+    return _spike_train_spectrum(
+        _chain(jumps, rates, tau_m, V_th, V_r, tau_ref, dt, mu, E_L, resolution), f)
 
 
 def _spike_train_spectrum(chain, f):
@@ -375,6 +370,12 @@ def _spike_train_spectrum(chain, f):
         S = rate * ((1 + F) / (1 - F)).real
     cv2 = (second - mean_steps ** 2) / mean_steps ** 2
     return np.where(f == 0, rate * cv2, S)
+
+
+def _frequencies(frequency):
+    f = np.atleast_1d(np.asarray(frequency, dtype=float))
+    require_nonnegative("frequency", f, "Hz")
+    return f
 
 
 def _resolution(jumps, resolution):

@@ -26,8 +26,8 @@ from theory import dynamics as network
 from theory.errors import ParameterError, require_nonnegative
 from theory.heterogeneity import working_point
 from theory.lif import DISCRETE_TIME_SHIFT, _transfer_functions, spike_train_spectrum
-from theory.time_stepped_lif import (_chain, _impulse_responses, _rate, _resolution,
-                                     _spike_train_spectrum, _sum_over_steps)
+from theory.time_stepped_lif import (_chain, _impulse_responses, _rate, _spike_train_spectrum,
+                                     _sum_over_steps)
 
 from .description import NetworkDescription, split_projection_name
 from .predictions import (TheoryNotApplicable, _check, _lif_parameters, _neuron_inputs,
@@ -169,7 +169,7 @@ def _time_stepped_linearisation(d, frequencies, own_spectra, tolerance=1e-7):
             jumps = [c[0] for c in chan]
             rates = [c[1] * (nu[c[2]] if c[2] is not None else c[3]) for c in chan]
             out.append(_chain(jumps, rates, tau_m[a], V_th[a], V_r[a], tau_ref[a], d.dt, 0.0,
-                              v_inf[a], _resolution(jumps, None)))
+                              v_inf[a]))
         return out
 
     for _ in range(30):
