@@ -391,11 +391,13 @@ def event_gain_curve(d, projection, width=(-0.015, 0.010), points=26):
 
 
 def _soft_hebbian_covariances(p, c, counts):
-    """Per E->E synapse, (K+, K-, the pair's covariance in 1 s count products) of the two
-    versions of the theory (Hz): 'zero_frequency', the brief's sec. 4.3 (K+ = K- = C~_EE / 2,
-    the population's shared-input covariance), and 'spike_timing', which adds each pair's
-    direct links: its own synapse (pre before post, K+ += r_pre int e^(-u/tau) h) and, where
-    there is one, the synapse back (K- += r_post ...)."""
+    """Per E->E synapse, (K+, K-, the pair's covariance in 1 s count products (Hz), and
+    r_pre for the rule's eta term or None) of three versions of the theory:
+    'zero_frequency', the brief's sec. 4.3 (K+ = K- = C~_EE / 2, the population's
+    shared-input covariance, here scaled by the two neurons' gains); 'spike_timing', which
+    adds each pair's direct links: its own synapse (pre before post, K+ += r_pre int
+    e^(-u/tau) h) and, where there is one, the synapse back (K- += r_post ...); and
+    'spike_timing_finite_eta', with the rule's first-order term in eta as well."""
     rates = counts.sum(axis=1) / counts.shape[1]
     shared = float(p.mean_field().spectral_covariance()[0, 0])
     # the synapses that carry the effect are those near j_max: their gains

@@ -39,9 +39,9 @@ from brian2 import second
 import balanced_models as bm
 from balanced_models.engines import nest as nest_engine
 from balanced_models.papers import akil, zhu
-from theory.plasticity import homeostatic_fixed_point
+from theory.plasticity import direct_link_trace_integral, homeostatic_fixed_point
 
-from .akil import ISTDP, RHO
+from .akil import ISTDP, RHO, event_gain_curve
 from .report import Check, absolute_check, relative_check
 
 SCALES = {
@@ -313,6 +313,11 @@ def _istdp_checks(report, res, seeds, cfg):
                                "finite_n": [MV * j_finite]}), "istdp_fixed_points.csv")
     finals = {e: np.mean([res[e][f"weight_mean@{s}"][-1] for s in seeds]) * scale
               for e in ("brian2", "nest")}
+    timing = _istdp_spike_timing(d, p, np.mean(list(finals.values())) / scale)
+    report.table(pd.DataFrame([timing]), "istdp_spike_timing.csv")
+    print(f"crosssim akil: spike-timing covariances move the iSTDP fixed point to rho "
+          f"{timing['rate_shift_Hz']:+.3f} Hz and the finite-N weight from "
+          f"{MV * j_finite:.1f} to {MV * timing['finite_n_weight'] * scale:.1f} mV", flush=True)
     # the rule's own fixed point is r_E = rho (less a covariance term); the theory's weight
     # is where the large-K balanced rates give that rate, so also check the rate, and record
     # what the balanced theory predicts at the simulated weight (the gap's evidence)
@@ -339,6 +344,41 @@ def _istdp_checks(report, res, seeds, cfg):
                          MV * j_finite, MV * finals[e], W_REL, kind="simulation-vs-theory")
           for e in ("brian2", "nest")])
     return scale, (j_th, j_finite)
+
+
+def _istdp_spike_timing(d, p, weight):
+    """The iSTDP rule's fixed point with spike-timing covariances. The Vogels-Sprekeler rule
+    stops where r_E = rho - (K+ + K-) / (2 tau r_I): K+ (I before E) gets each I->E
+    synapse's own effect on its target, r_I times the trace-weighted response to one event
+    (negative: inhibition), K- the E->I synapse back (probability p), both sides the shared
+    covariance C~_EI of the mean-field theory. At the simulated weight ``weight`` (the
+    description's J units). Returns a dict: the K's (Hz), the rate shift (Hz) and the
+    finite-N fixed point at rho plus that shift."""
+    at = replace(d, projections={**d.projections,
+                                 "I->E": replace(d.projections["I->E"], weight=weight)})
+    rates = {}
+    integrals = {}
+    for projection in ("I->E", "E->I"):
+        nu, gains, latency, tau_s = event_gain_curve(at, projection, points=11)
+        target = projection.split("->")[1]
+        rates[target] = float(bm.diffusion_prediction(at).loc[target, "diffusion_rate"])
+        rate = RHO if target == "E" else rates[target]
+        integrals[projection] = float(direct_link_trace_integral(
+            np.interp(rate, nu, gains), p.tau_stdp, latency=latency, synaptic_tau=tau_s))
+    r_I = rates["I"]
+    K_plus = r_I * integrals["I->E"]
+    K_minus = p.p * RHO * integrals["E->I"]
+    shared = float(p.mean_field().with_weight(0, 1, weight * np.sqrt(p.N))
+                   .spectral_covariance()[0, 1])
+    shift = -(K_plus + K_minus + shared) / (2 * p.tau_stdp * r_I)
+    rule = d.projections["I->E"].plasticity
+    shifted = replace(d, projections={**d.projections, "I->E": replace(
+        d.projections["I->E"], plasticity=replace(
+            rule, parameters={**rule.parameters, "rho": RHO + shift}))})
+    fixed = bm.plasticity_fixed_points(shifted).loc["I->E"]
+    return {"K_plus_direct_Hz": K_plus, "K_minus_direct_Hz": K_minus,
+            "shared_covariance_Hz": shared, "rate_I_Hz": r_I, "rate_shift_Hz": shift,
+            "finite_n_weight": float(fixed["finite_n_weight"])}
 
 
 def _thread_check(report):

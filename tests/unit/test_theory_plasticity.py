@@ -6,6 +6,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+import balanced_models as bm
+
 from balanced_models.papers.akil import AkilParameters
 from theory.errors import ParameterError
 from theory.plasticity import (
@@ -123,3 +125,21 @@ def test_soft_hebbian_relaxation():
     assert float(shifted) / j_max - 1 == pytest.approx(-a / 2, rel=2 * a)
     with pytest.raises(ParameterError, match="K_plus"):
         soft_hebbian_relaxation(0.025, j_max, x, np.nan, Km, eta=eta, tau=tau, duration=1.0)
+
+
+@pytest.mark.slow
+def test_istdp_fixed_point_with_spike_timing_covariances():
+    """crosssim's akil network at the simulated weight: an inhibitory synapse's own effect
+    makes K+ negative and the excitatory synapse back makes K- positive; the rule's fixed
+    point moves by -(K+ + K- + C~) / (2 tau r_I), and the finite-N weight with it (a higher
+    target rate needs less inhibition)."""
+    from reproductions.crosssim import _istdp_spike_timing, akil_network
+
+    d, p = akil_network(120.0)
+    out = _istdp_spike_timing(d, p, -0.104 / np.sqrt(p.N))
+    assert out["K_plus_direct_Hz"] < 0 < out["K_minus_direct_Hz"]
+    assert out["rate_shift_Hz"] == pytest.approx(
+        -(out["K_plus_direct_Hz"] + out["K_minus_direct_Hz"] + out["shared_covariance_Hz"])
+        / (2 * p.tau_stdp * out["rate_I_Hz"]), rel=1e-12)
+    base = bm.plasticity_fixed_points(d).loc["I->E", "finite_n_weight"]
+    assert (out["finite_n_weight"] - base) * np.sign(out["rate_shift_Hz"]) > 0
