@@ -206,7 +206,7 @@ def run(scale, report, processes=None, force=False):
         m = store.cached({"g": g, "eta": eta, "seed": 1},
                          lambda g=g, eta=eta: network.run(g, eta, 1),
                          structure=structure, force=force)
-        m = {k: v for k, v in m.items() if k != "activity"} | {
+        m = {key: v for key, v in m.items() if key != "activity"} | {
             "peak": spectral_peak(np.asarray(m["activity"]), p.dt)}
         rows.append(dict(g=g, eta=eta, **m, state=classify(m, p.N_E + p.N_E // 4)))
     states = pd.DataFrame(rows)

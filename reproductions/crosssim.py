@@ -356,16 +356,13 @@ def _istdp_spike_timing(d, p, weight):
     finite-N fixed point at rho plus that shift."""
     at = replace(d, projections={**d.projections,
                                  "I->E": replace(d.projections["I->E"], weight=weight)})
-    rates = {}
+    r_I = float(bm.diffusion_prediction(at).loc["I", "diffusion_rate"])
     integrals = {}
     for projection in ("I->E", "E->I"):
         nu, gains, latency, tau_s = event_gain_curve(at, projection, points=11)
-        target = projection.split("->")[1]
-        rates[target] = float(bm.diffusion_prediction(at).loc[target, "diffusion_rate"])
-        rate = RHO if target == "E" else rates[target]
+        rate = RHO if projection == "I->E" else r_I  # the target's rate
         integrals[projection] = float(direct_link_trace_integral(
             np.interp(rate, nu, gains), p.tau_stdp, latency=latency, synaptic_tau=tau_s))
-    r_I = rates["I"]
     K_plus = r_I * integrals["I->E"]
     K_minus = p.p * RHO * integrals["E->I"]
     shared = float(p.mean_field().with_weight(0, 1, weight * np.sqrt(p.N))

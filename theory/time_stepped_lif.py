@@ -54,7 +54,7 @@ class _Chain:
 
     def __init__(self, jumps, rates, tau_m, V_th, V_r, tau_ref, dt, mu, E_L, resolution):
         self.dt = dt
-        self.jumps, self.rates = jumps, rates
+        self.jumps = jumps
         means = rates * dt
         v_inf = E_L + mu
         mean = v_inf + tau_m * np.sum(jumps * rates)
