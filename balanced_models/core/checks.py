@@ -37,10 +37,11 @@ def report_parameter_errors_plainly():
     sys.excepthook = hook
 
 
-def _linear_membrane(spike, synapse):
-    """True where the membrane is linear between spikes (LIF with delta or jump synapses):
-    Brian2 integrates it exactly; every other model with forward Euler."""
-    return spike == "lif" and synapse in ("delta", "conductance_jump")
+def _linear_membrane(spike, synapse, adapting=False):
+    """True where the membrane is one linear equation between spikes (LIF with delta or jump
+    synapses, no adaptation): Brian2 integrates it exactly; every other model with forward
+    Euler, or exponential Euler (LIF with delta or jump synapses and adaptation)."""
+    return spike == "lif" and synapse in ("delta", "conductance_jump") and not adapting
 
 
 def _model_time_constants(tau_m, channel_taus, tau_ref, trace_tau, integrator):

@@ -142,6 +142,13 @@ class Neuron:
     channels : {name: {'tau': s, 'E': V}}: synaptic time constants (exponential synapses) and
         reversal potentials (conductance synapses) of each input channel
     jump : 'linear' or 'exact' (conductance_jump only)
+    a, b, tau_w : spike-frequency adaptation (AdEx; Brette & Gerstner 2005), per unit
+        capacitance like every input here: an adaptation current ``w_adapt`` (V/s) is
+        subtracted from dv/dt, with tau_w dw_adapt/dt = a (v - E_L) - w_adapt, and jumps by
+        ``b`` at each spike. ``a`` in 1/s (any sign), ``b`` in V/s, ``tau_w`` in s (> 0).
+        tau_w None (the default): no adaptation, and a and b must be 0. NEST's a (nS) and
+        b (pA) are C a and C b: a = 4 nS and b = 80.5 pA at C = 281 pF are a = 14.2 /s and
+        b = 0.286 V/s.
     """
 
     spike: str = "lif"
@@ -155,6 +162,9 @@ class Neuron:
     Delta_T: float = None
     channels: dict = field(default_factory=dict)
     jump: str = "linear"
+    a: float = 0.0
+    b: float = 0.0
+    tau_w: float = None
 
     def __post_init__(self):
         _choice("spike", self.spike, ("lif", "eif"))
@@ -162,6 +172,7 @@ class Neuron:
         _choice("jump", self.jump, ("linear", "exact"))
         _set(self, tau_m=_time("tau_m", self.tau_m, low=0.0, low_open=True),
              tau_ref=_time("tau_ref", self.tau_ref, low=0.0))
+        self._check_adaptation()
         for name in ("E_L", "V_th", "V_r"):
             _set(self, **{name: _potential(name, getattr(self, name))})
         if self.V_th <= self.V_r:
@@ -196,22 +207,49 @@ class Neuron:
             raise ParameterError(f"a {self.synapse} neuron needs at least one input channel")
         _set(self, channels=channels)
 
+    def _check_adaptation(self):
+        _set(self, a=_number("a", self.a, unit="1/s"), b=_number("b", self.b, unit="V/s"))
+        if abs(self.b) * self.tau_m > LARGEST_POTENTIAL:
+            raise ParameterError(
+                f"b = {self.b:g} V/s moves v by b tau_m = {abs(self.b) * self.tau_m:g} V per "
+                f"spike, beyond +-{LARGEST_POTENTIAL:g} V (|b| <= "
+                f"{LARGEST_POTENTIAL / self.tau_m:g} V/s): b is the jump of the adaptation "
+                "current per unit capacitance (V/s); NEST's b = 80.5 pA at C = 281 pF is "
+                "b = 0.286 V/s")
+        if self.tau_w is None:
+            if self.a != 0 or self.b != 0:
+                raise ParameterError("an adapting neuron (a or b non-zero) needs tau_w, the "
+                                     "adaptation time constant (s, > 0)")
+        else:
+            _set(self, tau_w=_time("tau_w", self.tau_w, low=0.0, low_open=True))
+
+    @property
+    def adapting(self):
+        """True where the neuron has an adaptation current (tau_w given)."""
+        return self.tau_w is not None
+
     def time_constants(self, trace_tau=None):
         """{name: (tau in s, integrator)} of this neuron, for
         :func:`~balanced_models.core.checks.check_time_step` (the integrators of
         :mod:`balanced_models.engines.brian2.neurons`: exact for LIF with delta or jump
-        synapses, forward Euler otherwise)."""
-        integrator = "exact" if _linear_membrane(self.spike, self.synapse) else "euler"
-        return _model_time_constants(
+        synapses and no adaptation, Euler-like otherwise)."""
+        integrator = ("exact" if _linear_membrane(self.spike, self.synapse, self.adapting)
+                      else "euler")
+        taus = _model_time_constants(
             self.tau_m, {c: spec["tau"] for c, spec in self.channels.items() if "tau" in spec},
             self.tau_ref, trace_tau, integrator)
+        if self.adapting:
+            taus["tau_w"] = (self.tau_w, integrator)
+        return taus
 
     def state_variables(self):
         """The names of this neuron's state variables, what a :class:`Recording` may record:
-        the potential ``v``, and per channel the current ``I_c`` (current_exp, V/s) or the
-        conductance ``g_c`` (conductance_exp, in units of the leak conductance per second)."""
+        the potential ``v``, per channel the current ``I_c`` (current_exp, V/s) or the
+        conductance ``g_c`` (conductance_exp, in units of the leak conductance per second),
+        and the adaptation current ``w_adapt`` (V/s) of an adapting neuron."""
         prefix = {"current_exp": "I_", "conductance_exp": "g_"}.get(self.synapse)
-        return ("v",) + (tuple(prefix + c for c in self.channels) if prefix else ())
+        return (("v",) + (tuple(prefix + c for c in self.channels) if prefix else ())
+                + (("w_adapt",) if self.adapting else ()))
 
     @property
     def weight_is_voltage(self):

@@ -84,6 +84,9 @@ def _rate(d, target, inputs, nu, K=None, weights=None):
 
 def _check_models(d):
     for pop, p in d.populations.items():
+        if p.neuron.adapting:
+            raise TheoryNotApplicable(f"the finite-N fixed point has no adaptation current; "
+                                      f"population {pop!r} adapts (tau_w set)")
         if p.neuron.synapse not in CURRENT_SYNAPSES:
             raise TheoryNotApplicable(f"the finite-N fixed point needs current synapses; "
                                       f"population {pop!r} has {p.neuron.synapse}")

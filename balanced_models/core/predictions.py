@@ -35,12 +35,14 @@ these predictions).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import root
 
+from theory.adaptation import mean_adaptation_current
 from theory.balanced import conductance_balanced_rates, linear_balanced_solution
 from theory.errors import ParameterError
 from theory.heterogeneity import resolved_theory, working_point
@@ -116,14 +118,19 @@ def _population_inputs(d, channels=None):
     return names, W, W2, W_x, W_x2, rates, [c[4] for c in columns], [c[0] for c in columns]
 
 
-def _lif_parameters(d, names, where, several_taus=False):
+def _lif_parameters(d, names, where, several_taus=False, adaptation=False):
     """Per population (tau_m, V_th, V_r, tau_ref, tau_s, mu_dc) for the LIF diffusion theory.
     With ``several_taus``, a population whose channels have different time constants gets
-    tau_s = NaN (the caller computes its effective time constant) instead of an error."""
+    tau_s = NaN (the caller computes its effective time constant) instead of an error.
+    Adapting populations are refused unless ``adaptation`` (the caller takes care of it)."""
     rows = []
     for pop in names:
         p = d.populations[pop]
         neuron = p.neuron
+        if neuron.adapting and not adaptation:
+            raise TheoryNotApplicable(f"{where} has no adaptation current; population {pop!r} "
+                                      "adapts (tau_w set): use diffusion_prediction, whose "
+                                      "working point takes adaptation adiabatically")
         if neuron.spike != "lif" or neuron.synapse not in CURRENT_SYNAPSES:
             raise TheoryNotApplicable(f"{where} needs LIF neurons with delta or current_exp "
                                  f"synapses; population {pop!r} has {neuron.spike} neurons "
@@ -161,6 +168,11 @@ def diffusion_prediction(description: NetworkDescription, *, damping: float = 0.
           constant approximation with multiplicative noise, whose strength follows the
           driving forces E_c - V (no CV: NaN, with the reason in
           ``attrs["diffusion_reason"]``).
+
+        Populations with adaptation (``tau_w`` set) get it in the adiabatic approximation
+        (:mod:`theory.adaptation`): the mean adaptation current lowers their mean input, self-
+        consistently with the rates; ``attrs["mean_adaptation_current"]`` holds it per
+        population (V/s).
     damping : float, optional
         Step of the damped fixed-point iteration (0 < damping <= 1). Default 0.2.
     in_degree_spread : bool, optional
@@ -184,6 +196,75 @@ def diffusion_prediction(description: NetworkDescription, *, damping: float = 0.
     d = _check(description)
     if not isinstance(in_degree_spread, bool):
         raise ParameterError(f"in_degree_spread must be True or False; got {in_degree_spread!r}")
+    if any(p.neuron.adapting for p in d.populations.values()) and _model_kind(
+            d, list(d.populations)) in (("lif", "delta"), ("lif", "current_exp"),
+                                        ("lif", "conductance_jump")):
+        # the filtered models take adaptation inside their rate map (_filtered_rate)
+        return _adiabatic_prediction(
+            d, lambda shifted: _diffusion_prediction(shifted, damping, in_degree_spread))
+    return _diffusion_prediction(d, damping, in_degree_spread)
+
+
+def _adiabatic_prediction(d, predict):
+    """The working point of populations with adaptation in the adiabatic approximation
+    (theory.adaptation): each adapting population fires as one without adaptation whose
+    constant input mu_ext is lowered by tau_m w_bar, with the mean adaptation current w_bar
+    solved self-consistently with the rates (scipy's hybrid root finder on w_bar; every
+    evaluation is the working point of the whole network)."""
+    names = list(d.populations)
+    neurons = [d.populations[p].neuron for p in names]
+    adapting = np.array([n.adapting for n in neurons])
+
+    def shifted(w_bar):
+        populations = {p: replace(d.populations[p], mu_ext=d.populations[p].mu_ext
+                                  - n.tau_m * w) for p, n, w in zip(names, neurons, w_bar)}
+        return replace(d, populations=populations)
+
+    def table_at(w_bar):
+        table = predict(shifted(w_bar))
+        tau = np.array([table.attrs["membrane_tau"][p] for p in names])
+        return table, tau
+
+    def mismatch(w_bar):
+        w_bar = np.where(adapting, w_bar, 0.0)
+        table, tau = table_at(w_bar)
+        nu = table["diffusion_rate"].to_numpy()
+        return np.where(adapting, _mean_adaptation(neurons, nu, table["mu"].to_numpy() + tau
+                                                   * w_bar, tau) - w_bar, 0.0)
+
+    solution = root(mismatch, np.zeros(len(names)), method="hybr", options={"xtol": 1e-8})
+    if not solution.success:
+        raise RuntimeError(f"the adiabatic adaptation working point did not converge: "
+                           f"{solution.message}")
+    w_bar = np.where(adapting, solution.x, 0.0)
+    table, _ = table_at(w_bar)
+    return _note_adaptation(table, names, w_bar)
+
+
+def _note_adaptation(table, names, w_bar):
+    """The mean adaptation currents (V/s) and the approximation, in the table's attrs."""
+    table.attrs["mean_adaptation_current"] = dict(zip(names, np.asarray(w_bar, dtype=float)))
+    table.attrs["adaptation"] = ("adiabatic approximation: the mean adaptation current "
+                                 "w_bar = a (<V> - E_L) + b tau_w nu lowers each adapting "
+                                 "population's input; the fluctuations of w are left out "
+                                 "(theory.adaptation)")
+    return table
+
+
+def _mean_adaptation(neurons, nu, mu_0, tau):
+    """w_bar (V/s) of each population (0 where it does not adapt), from
+    theory.adaptation.mean_adaptation_current at rates nu and free means mu_0."""
+    def column(key, default=0.0):
+        return np.array([getattr(n, key) if n.adapting else default for n in neurons])
+
+    return mean_adaptation_current(nu, mu_0, tau, column("a"), column("b"), column("tau_w", 1.0),
+                                   column("E_L"), column("V_th"), column("V_r"),
+                                   column("tau_ref"))
+
+
+def _diffusion_prediction(d, damping, in_degree_spread):
+    """diffusion_prediction without adaptation; attrs['membrane_tau'] holds each population's
+    effective membrane time constant (s)."""
     recurrent_channels = {}
     names, W, W2, W_x, W_x2, rates, column_channels, _ = _population_inputs(
         d, recurrent_channels)
@@ -198,7 +279,8 @@ def diffusion_prediction(description: NetworkDescription, *, damping: float = 0.
         raise TheoryNotApplicable("diffusion_prediction: in_degree_spread is for populations "
                                   "with synaptic filtering (EIF, exponential conductances)")
     tau_m, V_th, V_r, tau_ref, tau_s, mu_dc = _lif_parameters(d, names, "diffusion_prediction",
-                                                              several_taus=True)
+                                                              several_taus=True,
+                                                              adaptation=True)
 
     def solve(tau_s, nu0=None):
         return working_point(W, tau_m, V_th, V_r, tau_ref, J_x=W_x, nu_x=rates, mu_dc=mu_dc,
@@ -215,8 +297,10 @@ def diffusion_prediction(description: NetworkDescription, *, damping: float = 0.
         tau_s = _effective_time_constants(shares, tau_m, tau_s, several, solve)
         wp = solve(tau_s)
     cv = isi_cv(wp["mu"], wp["sigma"], tau_m, V_th, V_r, tau_ref, tau_s)
-    return pd.DataFrame({"diffusion_rate": wp["nu"], "diffusion_cv": cv, "mu": wp["mu"],
-                         "sigma": wp["sigma"]}, index=pd.Index(names, name="population"))
+    table = pd.DataFrame({"diffusion_rate": wp["nu"], "diffusion_cv": cv, "mu": wp["mu"],
+                          "sigma": wp["sigma"]}, index=pd.Index(names, name="population"))
+    table.attrs["membrane_tau"] = dict(zip(names, tau_m))
+    return table
 
 
 def balanced_prediction(description: NetworkDescription, *,
@@ -337,8 +421,10 @@ def _etc_prediction(d, names, W, W2, W_x, W_x2, rates, recurrent_channels, colum
     wp = etc_working_point(G, S, G_x, S_x, rates, E, tau_m, E_L, V_th, V_r, tau_ref,
                            damping=damping)
     cv = isi_cv(wp["mu"], wp["sigma"], wp["tau"], V_th, V_r, tau_ref)
-    return pd.DataFrame({"diffusion_rate": wp["nu"], "diffusion_cv": cv, "mu": wp["mu"],
-                         "sigma": wp["sigma"]}, index=pd.Index(names, name="population"))
+    table = pd.DataFrame({"diffusion_rate": wp["nu"], "diffusion_cv": cv, "mu": wp["mu"],
+                          "sigma": wp["sigma"]}, index=pd.Index(names, name="population"))
+    table.attrs["membrane_tau"] = dict(zip(names, np.broadcast_to(wp["tau"], len(names))))
+    return table
 
 
 def _filtered_prediction(d, names, kind, W, W2, W_x, W_x2, rates, recurrent_channels,
@@ -383,8 +469,10 @@ def _filtered_prediction(d, names, kind, W, W2, W_x, W_x2, rates, recurrent_chan
             if len(varying):
                 factor[varying] = np.maximum(1.0 + x[list(index)] * spread[a, varying], 0.0)
             weight = np.prod(h[list(index)]) if len(varying) else 1.0
+            # adaptation: each in-degree node at the population's rate (the mean
+            # adaptation current of the population, not of the node)
             total += weight * _filtered_rate(d, names[a], means @ factor, seconds @ factor,
-                                             taus[a], E[a])[0]
+                                             taus[a], E[a], nu[a])[0]
         return total
 
     def rate(nu):
@@ -392,8 +480,9 @@ def _filtered_prediction(d, names, kind, W, W2, W_x, W_x2, rates, recurrent_chan
         return np.array([population_rate(a, nu) for a in range(len(nu))])
 
     nu = _fixed_point(rate, np.full(len(names), 5.0))
-    _, mu, sigma, tau_s = (np.array(v) for v in zip(*(
-        _filtered_rate(d, names[a], *(m.sum(axis=1) for m in inputs(a, nu)), taus[a], E[a])[1]
+    tau, mu, sigma, tau_s, w_bar = (np.array(v) for v in zip(*(
+        _filtered_rate(d, names[a], *(m.sum(axis=1) for m in inputs(a, nu)), taus[a], E[a],
+                       nu[a])[1]
         for a in range(len(names)))))
     table = pd.DataFrame({"diffusion_rate": nu, "diffusion_cv": np.nan, "mu": mu,
                           "sigma": sigma}, index=pd.Index(names, name="population"))
@@ -401,16 +490,21 @@ def _filtered_prediction(d, names, kind, W, W2, W_x, W_x2, rates, recurrent_chan
                                        "with synaptic filtering (the rates are the colored-"
                                        "noise Fokker-Planck rates)")
     table.attrs["effective_tau_s"] = dict(zip(names, tau_s))
+    table.attrs["membrane_tau"] = dict(zip(names, tau))
+    if any(n.adapting for n in neurons):
+        _note_adaptation(table, names, w_bar)
     return table
 
 
-def _filtered_rate(d, population, mean, second, taus, E):
-    """(rate in Hz, (tau, mu, sigma, tau_s)) of a neuron of ``population`` whose input
+def _filtered_rate(d, population, mean, second, taus, E, own_rate=None):
+    """(rate in Hz, (tau, mu, sigma, tau_s, w_bar)) of a neuron of ``population`` whose input
     arrives through channels (or single inputs) with means ``mean`` (sum K w nu: V/s for
     current synapses, Hz for conductances) and second moments ``second`` (sum K E[w^2] nu),
     time constants ``taus`` and reversal potentials ``E`` (conductances only): the moments
     (diffusion, or the effective-time-constant approximation with multiplicative noise) and
-    the (V, current) Fokker-Planck rate at the variance-matched time constant."""
+    the (V, current) Fokker-Planck rate at the variance-matched time constant. An adapting
+    neuron firing at ``own_rate`` has its free mean lowered by tau w_bar, the adiabatic mean
+    adaptation current (theory.adaptation; w_bar = 0 for a neuron without adaptation)."""
     p = d.populations[population]
     n = p.neuron
     rest = n.E_L + p.mu_ext
@@ -419,6 +513,16 @@ def _filtered_rate(d, population, mean, second, taus, E):
                                                      [n.tau_m], [rest]))
     else:
         tau, mu, parts = n.tau_m, rest + n.tau_m * mean.sum(), n.tau_m * second
+    w_bar = 0.0
+    if n.adapting:
+        if own_rate is None:
+            raise TheoryNotApplicable(f"population {population!r} adapts; this theory has no "
+                                      "adaptation current")
+        if n.tau_ref > 0:  # a root finder's trial rates may pass the refractory limit
+            own_rate = min(own_rate, 0.99 / n.tau_ref)
+        w_bar = float(mean_adaptation_current(own_rate, mu, tau, n.a, n.b, n.tau_w, n.E_L,
+                                              n.V_th, n.V_r, n.tau_ref))
+        mu = mu - tau * w_bar
     if parts.sum() <= 0:
         raise TheoryNotApplicable(f"diffusion_prediction: population {population!r} receives "
                                   "no input noise (no Poisson input)")
@@ -432,7 +536,7 @@ def _filtered_rate(d, population, mean, second, taus, E):
         drift = eif_drift(mu, n.V_T, n.Delta_T, gain=tau / n.tau_m)
     rate = if_rate_colored_noise(drift, sigma, tau, tau_s, n.V_th, n.V_r, n.tau_ref,
                                  noise_gain=gain)
-    return rate, (tau, mu, sigma, tau_s)
+    return rate, (tau, mu, sigma, tau_s, w_bar)
 
 
 def _leak_drift(mu):

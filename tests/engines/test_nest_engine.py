@@ -231,7 +231,8 @@ def test_unsupported_features_are_refused_with_their_name():
     zero_delay = bm.Projection(bm.FixedInDegree(2), 1e-4, channel="e")
     with pytest.raises(ParameterError, match="minimum delay"):
         nest_engine.check_supported(_simple(projections={"E->E": zero_delay}))
-    with pytest.raises(ParameterError, match="potential 'v' only"):
+    with pytest.raises(ParameterError, match="records the potential 'v' and the adaptation "
+                                             "current 'w_adapt' only"):
         nest_engine.check_supported(_simple(record=bm.Recording(states={"E": ("I_e", 2, 1e-3)})))
     two_taus = bm.Neuron(synapse="current_exp", channels={"e": {"tau": 0.005},
                                                           "x": {"tau": 0.01}})

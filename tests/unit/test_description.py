@@ -2,6 +2,7 @@
 engine on one object."""
 
 import json
+from dataclasses import replace
 import os
 import subprocess
 import sys
@@ -37,7 +38,8 @@ def everything():
                          parameters={"w_norm": -6e-3, "rho": 10.0})
     return bm.NetworkDescription(
         populations={"E": bm.Population(80, eif, v_init=(-0.075, -0.055)),
-                     "I": bm.Population(20, eif, mu_ext=0.001)},
+                     "I": bm.Population(20, replace(eif, a=2.0, b=0.1, tau_w=0.1),
+                                        mu_ext=0.001)},
         sources={"X": bm.CorrelatedSource(20, 10.0, c=0.1, duration=0.2),
                  "S": bm.WindowedPoissonSource(10, 5.0, start=0.05, stop=0.1),
                  "P": bm.PoissonSource(10, 3.0),
@@ -56,7 +58,7 @@ def everything():
             "P->I": bm.Projection(bm.FixedInDegree(3), 3e-3, channel="x"),
             "G->I": bm.Projection(bm.FixedInDegree(2), 3e-3, channel="x")},
         drives={"E": bm.PoissonDrive(10, 5.0, 1e-3, channel="x")},
-        record=bm.Recording(spikes={"E": 40}, states={"I": (("v",), 3, 1e-3)},
+        record=bm.Recording(spikes={"E": 40}, states={"I": (("v", "w_adapt"), 3, 1e-3)},
                             weights={"I->E": (10, 0.05)}))
 
 

@@ -71,9 +71,11 @@ def neuron_model(neuron, trace_tau=None):
         params.update(V_T=neuron.V_T * volt, Delta_T=neuron.Delta_T * volt)
     channels = {c: {k: v * (second if k == "tau" else volt) for k, v in spec.items()}
                 for c, spec in neuron.channels.items()}
+    adaptation = None if not neuron.adapting else {
+        "a": neuron.a * Hz, "b": neuron.b * volt / second, "tau_w": neuron.tau_w * second}
     return NeuronModel(neuron.spike, neuron.synapse, params, channels,
                        neuron.tau_ref * second if neuron.tau_ref > 0 else None, neuron.jump,
-                       None, None if trace_tau is None else trace_tau * second)
+                       None, None if trace_tau is None else trace_tau * second, adaptation)
 
 
 def _stdp_rule(plasticity, weight_unit):

@@ -17,9 +17,10 @@ membrane capacitance (g here is conductance / C_m, in Hz). ``conductance_jump`` 
 ``jump='exact'`` uses v -> E_c + (v - E_c) exp(-w), the exact effect of an instantaneous
 conductance pulse.
 
-Membrane: dv/dt = (E_L - v + mu_ext [+ Delta_T exp((v - V_T)/Delta_T)]) / tau_m + synaptic terms,
-spike when v > V_th, reset to V_r, optional refractory period ``tau_ref`` during which v is
-clamped and instantaneous (delta, jump) inputs are ignored.
+Membrane: dv/dt = (E_L - v + mu_ext [+ Delta_T exp((v - V_T)/Delta_T)]) / tau_m + synaptic terms
+[- w_adapt], spike when v > V_th, reset to V_r (and w_adapt += b, an adapting model: AdEx),
+optional refractory period ``tau_ref`` during which v is clamped and instantaneous (delta,
+jump) inputs are ignored (w_adapt evolves on).
 
 With ``trace_tau`` set, every neuron also carries one spike trace for plasticity,
 dx_trace/dt = -x_trace/tau_trace, x_trace += 1 at each spike (unit jumps, so its mean is
@@ -39,7 +40,7 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
-from brian2 import NeuronGroup, Quantity, defaultclock, ms, mV, second, volt
+from brian2 import Hz, NeuronGroup, Quantity, defaultclock, ms, mV, second, volt
 
 from theory.errors import ParameterError
 
@@ -94,6 +95,12 @@ class NeuronModel:
         between spikes (delta and jump LIF), forward 'euler' otherwise.
     trace_tau : brian2.Quantity, optional
         Time constant of the plasticity trace ``x_trace``, or None (the default).
+    adaptation : dict, optional
+        {'a': Quantity (Hz), 'b': Quantity (volt/second), 'tau_w': Quantity (second)}: an
+        adaptation current ``w_adapt`` (volt/second) subtracted from dv/dt, with
+        tau_w dw_adapt/dt = a (v - E_L) - w_adapt and w_adapt += b at each spike (AdEx,
+        per unit capacitance); None (the default): none. Its Brian2 constants are
+        ``a_adapt``, ``b_adapt`` and ``tau_w``.
 
     Raises
     ------
@@ -110,6 +117,7 @@ class NeuronModel:
     jump: str = "linear"
     method: str = None
     trace_tau: object = None
+    adaptation: dict = None
 
     def __post_init__(self):
         if self.spike not in ("lif", "eif"):
@@ -129,6 +137,14 @@ class NeuronModel:
             check_quantity("refractory", self.refractory, second, low=0.0)
         if self.trace_tau is not None:
             check_quantity("trace_tau", self.trace_tau, second, low=0.0, low_open=True)
+        if self.adaptation is not None:
+            if not isinstance(self.adaptation, dict) or set(self.adaptation) != {"a", "b",
+                                                                                 "tau_w"}:
+                raise ParameterError(f"adaptation must be a dict with exactly 'a', 'b' and "
+                                     f"'tau_w'; got {self.adaptation!r}")
+            check_quantity("a", self.adaptation["a"], Hz)
+            check_quantity("b", self.adaptation["b"], volt / second)
+            check_quantity("tau_w", self.adaptation["tau_w"], second, low=0.0, low_open=True)
         if self.method is not None and self.method not in integration_methods():
             raise ParameterError(f"method must be one of Brian2's integration methods "
                                  f"{integration_methods()} or None; got {self.method!r}")
@@ -165,6 +181,12 @@ class NeuronModel:
             elif self.synapse == "conductance_exp":
                 synaptic += f" + g_{c}*(E_{c} - v)"
                 lines.append(f"dg_{c}/dt = -g_{c}/tau_{c} : Hz")
+        if self.adaptation is not None:
+            synaptic += " - w_adapt"
+            lines += ["dw_adapt/dt = (a_adapt*(v - E_L) - w_adapt)/tau_w : volt/second",
+                      "a_adapt : Hz (shared, constant)",
+                      "b_adapt : volt/second (shared, constant)",
+                      "tau_w : second (shared, constant)"]
         unless = " (unless refractory)" if self.refractory is not None else ""
         lines.insert(0, f"dv/dt = ({drift})/tau_m{synaptic} : volt{unless}")
         lines.append("mu_ext : volt (constant)")
@@ -197,6 +219,9 @@ class NeuronModel:
             values["tau_ref"] = self.refractory
         if self.trace_tau is not None:
             values["tau_trace"] = self.trace_tau
+        if self.adaptation is not None:
+            values.update(a_adapt=self.adaptation["a"], b_adapt=self.adaptation["b"],
+                          tau_w=self.adaptation["tau_w"])
         return values
 
     def increment(self, channel, weight, post=""):
@@ -230,10 +255,13 @@ class NeuronModel:
         membrane and synaptic time constants with this model's integration method ('exact'
         for the linear LIF membranes, else Euler-like), the refractory period and the trace."""
         integrator = "exact" if self._method() in ("exact", "linear") else "euler"
-        return _model_time_constants(
+        taus = _model_time_constants(
             self.params["tau_m"],
             {c: spec["tau"] for c, spec in self.channels.items() if "tau" in spec},
             self.refractory, self.trace_tau, integrator)
+        if self.adaptation is not None:
+            taus["tau_w"] = (float(self.adaptation["tau_w"]), integrator)
+        return taus
 
     def group(self, N, *, name=None, drive=(), gaussian_drive=(), v_init="uniform", dt=None,
               allow_coarse_dt=False):
@@ -261,7 +289,8 @@ class NeuronModel:
                                                                         low=0.0, low_open=True))
         check_time_step(step, self.time_constants(), allow_coarse_dt=allow_coarse_dt,
                         where=f"this {self.spike.upper()} model")
-        reset = "v = V_r" + ("\nx_trace += 1" if self.trace_tau is not None else "")
+        reset = ("v = V_r" + ("\nx_trace += 1" if self.trace_tau is not None else "")
+                 + ("\nw_adapt += b_adapt" if self.adaptation is not None else ""))
         kwargs = dict(threshold="v > V_th", reset=reset, method=self._method(),
                       **name_kwargs(name))
         if self.refractory is not None:
@@ -293,9 +322,15 @@ class NeuronModel:
 
     # ----------------------------------------------------------------------------------------
     def _method(self):
+        """'exact' for the linear LIF membranes; with adaptation those are two coupled linear
+        equations, whose exact solution Brian2 writes with the square root of a discriminant
+        that turns negative where the pair oscillates, so 'exponential_euler' (each variable
+        decays exactly for one step with the other held); 'euler' for every other model."""
         if self.method is not None:
             return self.method
-        return "exact" if _linear_membrane(self.spike, self.synapse) else "euler"
+        if _linear_membrane(self.spike, self.synapse):
+            return "exponential_euler" if self.adaptation is not None else "exact"
+        return "euler"
 
     def _check_channel(self, channel):
         if self.synapse in ("current_exp", "conductance_exp", "conductance_jump"):

@@ -19,7 +19,15 @@ LIF, ``conductance_exp`` ``iaf_cond_exp``        +-C w / tau_c nS (+ on the chan
                                                  higher reversal potential, - on the other)
 EIF, ``current_exp``     ``aeif_psc_exp``        as LIF; a = b = 0
 EIF, ``conductance_exp`` ``aeif_cond_exp``       as LIF; a = b = 0
+adapting LIF, ``delta``  ``aeif_psc_delta``      as LIF; Delta_T = 0
+adapting LIF or EIF,     ``aeif_psc_exp``,       as LIF; Delta_T = 0 for LIF
+exponential synapses     ``aeif_cond_exp``
 =======================  ======================  =============================================
+
+Adaptation (``a``, ``b``, ``tau_w`` of a Neuron, per unit capacitance) becomes NEST's
+a = C a (nS) and b = C b (pA); NEST's ``aeif_*`` models with Delta_T = 0 drop the exponential
+term and spike at ``V_th``: the LIF with adaptation, exactly. The adaptation current can be
+recorded (``w_adapt``, V/s; NEST's ``w`` / C).
 
 Leak: NEST's g_L = C / tau_m; ``mu_ext`` becomes the current I_e = C mu_ext / tau_m. Threshold
 and reset: LIF fires when V >= V_th (ours: v > V_th, the same for a continuous V) and is reset
@@ -30,8 +38,9 @@ hard cut-off V_th, where the spike is counted and v reset, is NEST's ``V_peak``.
 weight (``iaf_cond_exp``: by the sign, too, for the two conductances), so a population's channels
 must map onto two receptors: all channels with positive (current) weights share one time
 constant, all negative ones the other; conductance channels have at most two distinct
-(tau, E) pairs. Integration: NEST integrates LIF exactly and EIF with an adaptive Runge-Kutta
-method; Brian2 uses exact updates for delta-LIF and forward Euler otherwise.
+(tau, E) pairs. Integration: NEST integrates LIF exactly and EIF (and every adapting neuron) with an
+adaptive Runge-Kutta method; Brian2 uses exact updates for delta-LIF, exponential Euler for
+adapting LIF with delta synapses, and forward Euler otherwise.
 
 Inputs. A :class:`~balanced_models.core.description.PoissonDrive` becomes a ``poisson_generator``
 at K rate (each target gets its own train, the same process as Brian2's per-step Poisson
@@ -114,10 +123,10 @@ class NestHandles(base.EngineHandles):
     populations : {name: NodeCollection};  sources : {name: NodeCollection of parrot
     neurons};  projections : {"source->target": NEST synapse model};  connectivity :
     {"source->target": Connectivity} (the realisation NEST holds);  spikes : {population:
-    (indices, times in s)};  states : {population: (times in s, V array (neurons, samples)
-    in V)};  weights : {"source->target": (times in s, array (samples, times) in SI)} (all
-    three filled by the run);  threads, processes : NEST's local threads and MPI processes;
-    timings : {'build', 'run': s}.
+    (indices, times in s)};  states : {population: {variable: (times in s, array (neurons,
+    samples) in SI)}};  weights : {"source->target": (times in s, array (samples, times) in
+    SI)} (all three filled by the run);  threads, processes : NEST's local threads and MPI
+    processes;  timings : {'build', 'run': s}.
     """
 
     threads: int = 1
@@ -138,7 +147,7 @@ class NestHandles(base.EngineHandles):
         return self.spikes[population]
 
     def _read_states(self, population, variable):
-        return self.states[population]
+        return self.states[population][variable]
 
     def _read_weights(self, projection):
         return self.weights[projection]
@@ -147,11 +156,17 @@ class NestHandles(base.EngineHandles):
 # ---------------------------------------------------------------------------------------------
 # build and run
 # ---------------------------------------------------------------------------------------------
+#: a recordable state of our neurons -> (its NEST name, the factor to SI): the potential (mV),
+#: the adaptation current (NEST's w in pA; ours per unit capacitance, V/s)
+_RECORDABLES = {"v": ("V_m", 1e-3), "w_adapt": ("w", 1.0 / CAPACITANCE)}
+
+
 def _check_supported(description):
     """Raise a ParameterError naming the first feature of ``description`` that NEST cannot
     run exactly (module doc): conductance jumps, a Gaussian drive, a rule without a NEST
-    synapse model, a delay below one time step, a recorded state other than ``v`` (or not
-    sampled on the time grid), or channels that do not map onto NEST's two receptors."""
+    synapse model, a delay below one time step, a recorded state other than ``v`` and
+    ``w_adapt`` (or not sampled on the time grid), or channels that do not map onto NEST's
+    two receptors."""
     d = base.check_description(description)
     for pop, p in d.populations.items():
         if p.neuron.synapse == "conductance_jump":
@@ -176,9 +191,11 @@ def _check_supported(description):
                 f"projections[{name!r}]: delay {shortest} s is below NEST's minimum delay, one "
                 f"time step (dt = {d.dt} s); give delays >= dt")
     for pop, (variables, _, dt) in d.record.states.items():
-        if set(variables) != {"v"}:
+        unknown = set(variables) - set(_RECORDABLES)
+        if unknown:
             raise ParameterError(f"record.states[{pop!r}]: the NEST engine records the "
-                                 f"potential 'v' only; got {variables}")
+                                 f"potential 'v' and the adaptation current 'w_adapt' only; "
+                                 f"got {variables}")
         if abs(dt / d.dt - round(dt / d.dt)) > 1e-6:
             raise ParameterError(f"record.states[{pop!r}] dt ({dt} s) must be a multiple of "
                                  f"the time step ({d.dt} s)")
@@ -283,10 +300,11 @@ def _build(description, *, seed=0, connectivity=None, threads=1):
         recorder = nest.Create("spike_recorder")
         nest.Connect(h.populations[pop][:n], recorder)
         h._recorders[pop] = (recorder, n)
-    for pop, (_, n, dt) in d.record.states.items():
-        meter = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": dt * 1e3})
+    for pop, (variables, n, dt) in d.record.states.items():
+        meter = nest.Create("multimeter", params={
+            "record_from": [_RECORDABLES[v][0] for v in variables], "interval": dt * 1e3})
         nest.Connect(meter, h.populations[pop][:n])
-        h._meters[pop] = (meter, n)
+        h._meters[pop] = (meter, n, variables)
     h.timings["build"] = time.perf_counter() - start
     return h
 
@@ -417,16 +435,20 @@ def _run_nest(handles, duration, report):
                                         np.asarray(events["times"], dtype=float) * 1e-3])
         order = np.lexsort((senders, spike_times))
         handles.spikes[pop] = (senders[order], spike_times[order])
-    for pop, (meter, n) in handles._meters.items():
+    for pop, (meter, n, variables) in handles._meters.items():
         events = meter.get("events")
         first = handles.populations[pop][0].global_id
-        senders, sample_times, v = _gather([np.asarray(events["senders"], dtype=np.int64) - first,
-                                            np.asarray(events["times"], dtype=float),
-                                            np.asarray(events["V_m"], dtype=float)])
+        senders, sample_times, *values = _gather(
+            [np.asarray(events["senders"], dtype=np.int64) - first,
+             np.asarray(events["times"], dtype=float)]
+            + [np.asarray(events[_RECORDABLES[v][0]], dtype=float) for v in variables])
         grid = np.unique(sample_times)
-        traces = np.full((n, len(grid)), np.nan)
-        traces[senders, np.searchsorted(grid, sample_times)] = v * 1e-3
-        handles.states[pop] = (grid * 1e-3, traces)
+        column = np.searchsorted(grid, sample_times)
+        handles.states[pop] = {}
+        for variable, value in zip(variables, values):
+            traces = np.full((n, len(grid)), np.nan)
+            traces[senders, column] = value * _RECORDABLES[variable][1]
+            handles.states[pop][variable] = (grid * 1e-3, traces)
     for name in handles._weight_reads:
         handles.weights[name] = (np.asarray(times[name]), np.array(samples[name]).T)
     return handles
@@ -452,9 +474,9 @@ class NestEngine(base.Engine):
     def check_supported(self, description: NetworkDescription) -> NetworkDescription:
         """``description``, or a ParameterError naming the first feature that NEST cannot
         run exactly (module doc): conductance jumps, a Gaussian drive, a rule without a NEST
-        synapse model, a delay below one time step, a recorded state other than ``v`` (or
-        not sampled on the time grid), or channels that do not map onto NEST's two receptors
-        (the contract: :meth:`~balanced_models.engines.base.Engine.check_supported`)."""
+        synapse model, a delay below one time step, a recorded state other than ``v`` and
+        ``w_adapt`` (or not sampled on the time grid), or channels that do not map onto
+        NEST's two receptors (the contract: :meth:`~balanced_models.engines.base.Engine.check_supported`)."""
         return _check_supported(description)
 
     def build(self, description: NetworkDescription, *, seed: int = 0,

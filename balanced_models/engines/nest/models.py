@@ -4,7 +4,8 @@ Our neurons are written per unit capacitance (weights are voltage kicks, or cond
 integrals in units of C), so NEST's capacitance is a free scale: every NEST neuron gets
 :data:`CAPACITANCE`, and weights are converted with it. :data:`MODELS` says, for each of our
 (spike, synapse) pairs, which NEST model runs it, how its leak and threshold are written and
-what a weight becomes; :data:`WEIGHTS` holds the conversion of each kind of weight;
+what a weight becomes (:data:`ADAPTING_MODELS` for neurons with adaptation: NEST's a = C a
+in nS, b = C b in pA); :data:`WEIGHTS` holds the conversion of each kind of weight;
 :data:`RULES` and :data:`NO_RULE` the plasticity rules. :func:`nest_neuron` and
 :func:`nest_weight` read these tables; nothing else branches on the model.
 """
@@ -18,7 +19,8 @@ from theory.errors import ParameterError, require
 from ...core.description import ExplicitConnections, Neuron, split_projection_name
 from ..base import check_description
 
-__all__ = ["CAPACITANCE", "MODELS", "WEIGHTS", "RULES", "NO_RULE", "NestModel", "nest_neuron",
+__all__ = ["CAPACITANCE", "MODELS", "ADAPTING_MODELS", "WEIGHTS", "RULES", "NO_RULE",
+           "NestModel", "nest_neuron",
            "nest_weight", "channel_receptors", "synapse_parameters"]
 
 #: Membrane capacitance of every NEST neuron (pF); a free scale (module doc).
@@ -74,6 +76,19 @@ MODELS = {
                                           {"a": 0.0, "b": 0.0}),
 }
 
+#: (spike, synapse) of an adapting neuron (tau_w set) -> the NEST model that runs it: NEST's
+#: adaptive exponential models, with Delta_T = 0 for LIF (NEST then spikes at V_th, the
+#: exponential term dropped: the LIF with adaptation, exactly)
+ADAPTING_MODELS = {
+    ("lif", "delta"): NestModel("aeif_psc_delta", "g_L", "V_th", "kick",
+                                {"refractory_input": False, "Delta_T": 0.0}),
+    ("lif", "current_exp"): NestModel("aeif_psc_exp", "g_L", "V_th", "charge", {"Delta_T": 0.0}),
+    ("lif", "conductance_exp"): NestModel("aeif_cond_exp", "g_L", "V_th", "conductance",
+                                          {"Delta_T": 0.0}),
+    ("eif", "current_exp"): NestModel("aeif_psc_exp", "g_L", "V_peak", "charge"),
+    ("eif", "conductance_exp"): NestModel("aeif_cond_exp", "g_L", "V_peak", "conductance"),
+}
+
 #: weight kind -> (NEST unit, weight in NEST units from w (SI) and the channel's tau (ms)):
 #: a voltage kick; the same charge per spike of an exponential current; the same conductance
 #: integral of an exponential conductance (signed by the receptor, :func:`nest_weight`)
@@ -103,10 +118,12 @@ def _model_of(neuron):
     """The :data:`MODELS` row of ``neuron``; a ParameterError for what NEST cannot run."""
     if not isinstance(neuron, Neuron):
         raise ParameterError(f"neuron must be a Neuron; got {type(neuron).__name__}")
-    if (neuron.spike, neuron.synapse) not in MODELS:
-        raise ParameterError(f"a {neuron.spike} neuron with {neuron.synapse} synapses has no "
-                             "NEST built-in (conductance jumps: see check_supported)")
-    return MODELS[(neuron.spike, neuron.synapse)]
+    table = ADAPTING_MODELS if neuron.adapting else MODELS
+    if (neuron.spike, neuron.synapse) not in table:
+        raise ParameterError(f"a{'n adapting' if neuron.adapting else ''} {neuron.spike} neuron "
+                             f"with {neuron.synapse} synapses has no NEST built-in (conductance "
+                             "jumps: see check_supported)")
+    return table[(neuron.spike, neuron.synapse)]
 
 
 def nest_neuron(neuron, *, mu_ext=0.0, trace_tau=None, receptors=None):
@@ -137,8 +154,12 @@ def nest_neuron(neuron, *, mu_ext=0.0, trace_tau=None, receptors=None):
               "t_ref": neuron.tau_ref * 1e3, "I_e": C * mu_ext * 1e3 / tau_m,
               model.leak: tau_m if model.leak == "tau_m" else C / tau_m,
               model.threshold: neuron.V_th * 1e3, **model.fixed}
-    if model.exponential:
+    if neuron.spike == "eif":
         params.update(V_th=neuron.V_T * 1e3, Delta_T=neuron.Delta_T * 1e3)
+    elif model.exponential:  # LIF with adaptation: Delta_T = 0, the spike at V_th
+        params["V_peak"] = neuron.V_th * 1e3
+    if neuron.adapting:  # per unit capacitance -> NEST's nS and pA (module doc)
+        params.update(a=C * neuron.a * 1e-3, b=C * neuron.b, tau_w=neuron.tau_w * 1e3)
     receptors = receptors or {}
     for sign, suffix in ((1, "ex"), (-1, "in")):
         used = [c for c, s in receptors.items() if s == sign]
