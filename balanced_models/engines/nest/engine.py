@@ -476,7 +476,8 @@ class NestEngine(base.Engine):
         run exactly (module doc): conductance jumps, a Gaussian drive, a rule without a NEST
         synapse model, a delay below one time step, a recorded state other than ``v`` and
         ``w_adapt`` (or not sampled on the time grid), or channels that do not map onto
-        NEST's two receptors (the contract: :meth:`~balanced_models.engines.base.Engine.check_supported`)."""
+        NEST's two receptors (the contract:
+        :meth:`~balanced_models.engines.base.Engine.check_supported`)."""
         return _check_supported(description)
 
     def build(self, description: NetworkDescription, *, seed: int = 0,
