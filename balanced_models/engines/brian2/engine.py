@@ -415,9 +415,9 @@ def load_realisation(handles: NetworkHandles, seed: int | None = None, *,
         New values (neuron parameters, weights, drives, source rates, stimulation windows,
         plasticity parameters, correlated-source statistics) for the same structure. What
         the compiled code fixes may not change: population and source sizes and kinds,
-        neuron and synapse types, channels, whether a neuron is refractory, the projections
-        and their rules' kinds, constant delays, initial potentials, and which populations
-        and projections share Brian2 objects (:func:`neuron_groups`,
+        neuron and synapse types, channels, whether a neuron is refractory or adapts, the
+        projections and their rules' kinds, constant delays, initial potentials, and which
+        populations and projections share Brian2 objects (:func:`neuron_groups`,
         :func:`synapse_groups`). Without a seed, only projections whose parameters changed
         are drawn again (from the network's seed).
     connectivity : dict, optional
@@ -489,6 +489,7 @@ def _compiled_structure(d):
                     f"{where}.neuron.synapse": p.neuron.synapse,
                     f"{where}.neuron.channels (their names)": sorted(p.neuron.channels),
                     f"{where}.neuron.tau_ref (zero or not)": p.neuron.tau_ref > 0,
+                    f"{where}.neuron.tau_w (None or not)": p.neuron.adapting,
                     f"{where}.v_init": p.v_init})
     for k, s in d.sources.items():
         out.update({f"sources[{k!r}] (its kind)": type(s).__name__,
