@@ -27,7 +27,8 @@ from .core.checks import report_parameter_errors_plainly
 from .core.connectivity import (Connectivity, bernoulli, block_matrix, fixed_indegree,
                                 indegrees_with_cv)
 from .core.fixed_points import plasticity_fixed_points
-from .core.description import (Bernoulli, CorrelatedSource, ExplicitConnections, FixedInDegree,
+from .core.description import (Bernoulli, CorrelatedSource, CustomNeuron, ExplicitConnections,
+                               FixedInDegree,
                                HeterogeneousInDegree, NetworkDescription, Neuron, Plasticity,
                                PoissonDrive, PoissonSource, Population, Projection, Recording,
                                SpikeTrainSource, WindowedPoissonSource)
@@ -78,7 +79,7 @@ def __getattr__(name):
 __all__ = [
     "ParameterError", "activity", "analysis", "connectivity", "description", "predictions",
     "realisation", "spectra",
-    "NetworkDescription", "Neuron", "Population", "Projection", "PoissonDrive", "PoissonSource",
+    "NetworkDescription", "Neuron", "CustomNeuron", "Population", "Projection", "PoissonDrive", "PoissonSource",
     "CorrelatedSource", "WindowedPoissonSource", "SpikeTrainSource", "FixedInDegree", "Bernoulli",
     "HeterogeneousInDegree", "ExplicitConnections", "Plasticity", "Recording",
     "realise", "Realisation", "dense_matrix", "build", "simulate", "get_engine",

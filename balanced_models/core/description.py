@@ -35,6 +35,7 @@ Brunel's (2000) network in the asynchronous irregular state, 2,500 neurons::
 """
 
 import math
+import re
 from dataclasses import dataclass, field, fields
 
 import numpy as np
@@ -43,8 +44,8 @@ from theory.errors import ParameterError, require
 
 from .checks import _linear_membrane, _model_time_constants, check_time_step
 
-__all__ = ["Neuron", "Population", "PoissonSource", "CorrelatedSource", "WindowedPoissonSource",
-           "SpikeTrainSource",
+__all__ = ["Neuron", "CustomNeuron", "Population", "PoissonSource", "CorrelatedSource",
+           "WindowedPoissonSource", "SpikeTrainSource",
            "FixedInDegree", "Bernoulli", "HeterogeneousInDegree", "ExplicitConnections",
            "Plasticity", "Projection", "PoissonDrive", "Recording", "NetworkDescription",
            "split_projection_name", "SYNAPSE_TYPES", "CURRENT_SYNAPSES"]
@@ -272,6 +273,175 @@ class Neuron:
         return channel
 
 
+#: a line of Brian2 equations: "dx/dt = ... : unit", "x = ... : unit" or "x : unit (flags)"
+_EQUATION_LINE = re.compile(r"^\s*(?:d(?P<diff>\w+)\s*/\s*dt|(?P<name>\w+))\s*(?P<kind>[=:])")
+
+
+def _equation_names(model):
+    """{name: 'differential' | 'subexpression' | 'parameter' | 'constant'} of the variables a
+    Brian2 model string declares (a light reading of its lines; Brian2 checks the rest when
+    the engine builds the group)."""
+    names = {}
+    for line in model.splitlines():
+        line = line.split("#", 1)[0]
+        match = _EQUATION_LINE.match(line)
+        if not match:
+            continue
+        if match["diff"]:
+            names[match["diff"]] = "differential"
+        elif match["kind"] == "=":
+            names[match["name"]] = "subexpression"
+        else:
+            flags = line.rsplit("(", 1)[1] if "(" in line else ""
+            names[match["name"]] = "constant" if "constant" in flags else "parameter"
+    return names
+
+
+@dataclass(frozen=True)
+class CustomNeuron:
+    r"""A neuron model of the user's own Brian2 equations (the Brian2 engine runs it; the NEST
+    engine and the theory refuse it, naming what would run it).
+
+    Parameters
+    ----------
+    model : str
+        Brian2 equations, with Brian2 units in the declarations, e.g.
+        ``"dv/dt = (v - E_L)*(v - V_c)/(tau*(V_c - E_L)) + ... : volt"``.
+    threshold : str
+        Brian2 threshold condition, e.g. ``"v > V_peak"``.
+    reset : str
+        Brian2 reset code, e.g. ``"v = V_r"`` (may be empty).
+    inputs : dict
+        {channel: variable}: an input event of weight w on ``channel`` does
+        ``variable += w``, w in the SI unit of ``variable`` (V for a volt variable, S for a
+        siemens one, 1 for a dimensionless one). The variable must be declared in ``model``
+        (a differential equation or a parameter). Projections and drives name the channel.
+    parameters : dict, optional
+        {name: value}: SI values of constants declared in ``model`` (``name : unit
+        (constant)`` or ``(shared, constant)``); the unit comes from the declaration. They can
+        change between runs of a compiled network (:func:`~balanced_models.load_realisation`).
+    refractory : float or str, optional
+        Refractory period (s, >= 0; 0: none, the default) or a Brian2 condition; see Brian2's
+        ``NeuronGroup(refractory=...)`` (add ``(unless refractory)`` to clamp a variable).
+    method : str, optional
+        Brian2 integration method. Default 'euler'.
+    initial : dict, optional
+        {variable: value or (low, high)}: initial values in SI units, uniform in
+        [low, high) per neuron (drawn from the run's seed); variables not named start at 0.
+
+    Raises
+    ------
+    ParameterError
+        If a value is NaN, infinite or of the wrong type, or a name is not declared in
+        ``model``. A string Brian2 cannot read is refused when the engine builds the group,
+        with Brian2's message.
+
+    Examples
+    --------
+    A quadratic integrate-and-fire neuron driven through a current variable:
+
+    >>> qif = CustomNeuron(
+    ...     model="dv/dt = (v - E_L)*(v - V_c)/(tau*(V_c - E_L)) + I : volt\n"
+    ...           "dI/dt = -I/tau_s : volt/second\n"
+    ...           "tau : second (shared, constant)\ntau_s : second (shared, constant)\n"
+    ...           "E_L : volt (shared, constant)\nV_c : volt (shared, constant)",
+    ...     threshold="v > 0*mV", reset="v = -0.07*volt", inputs={"e": "I"},
+    ...     parameters={"tau": 0.01, "tau_s": 0.005, "E_L": -0.065, "V_c": -0.05},
+    ...     initial={"v": (-0.07, -0.055)})
+    >>> qif.state_variables()
+    ('v', 'I')
+    """
+
+    model: str
+    threshold: str
+    reset: str
+    inputs: dict
+    parameters: dict = field(default_factory=dict)
+    refractory: object = 0.0
+    method: str = "euler"
+    initial: dict = field(default_factory=dict)
+
+    #: what code that asks any neuron for its kind reads
+    spike = "custom"
+    synapse = "custom"
+    adapting = False
+    weight_is_voltage = False
+    weight_unit = "1"
+
+    def __post_init__(self):
+        for name in ("model", "threshold", "reset", "method"):
+            if not isinstance(getattr(self, name), str):
+                raise ParameterError(f"{name} of a CustomNeuron must be a string (Brian2 code); "
+                                     f"got {getattr(self, name)!r}")
+        for name in ("model", "threshold"):
+            if not getattr(self, name).strip():
+                raise ParameterError(f"{name} of a CustomNeuron must not be empty")
+        names = _equation_names(self.model)
+        if not names:
+            raise ParameterError("model of a CustomNeuron declares no variable (Brian2 "
+                                 "equations: 'dv/dt = ... : volt', 'x : unit (constant)')")
+        variables = {k for k, kind in names.items() if kind in ("differential", "parameter")}
+        constants = {k for k, kind in names.items() if kind == "constant"}
+        if not isinstance(self.inputs, dict) or not self.inputs:
+            raise ParameterError(f"inputs of a CustomNeuron must be a non-empty dict "
+                                 f"{{channel: variable}}; got {self.inputs!r}")
+        for channel, variable in self.inputs.items():
+            if not isinstance(channel, str) or not channel.isidentifier():
+                raise ParameterError(f"channel names must be identifiers; got {channel!r}")
+            if variable not in variables:
+                raise ParameterError(f"inputs[{channel!r}] = {variable!r}: the variable an "
+                                     f"input adds to must be declared in model, as a "
+                                     f"differential equation or a parameter; the model has "
+                                     f"{sorted(variables)}")
+        for name, group in (("parameters", constants), ("initial", variables)):
+            if not isinstance(getattr(self, name), dict):
+                raise ParameterError(f"{name} of a CustomNeuron must be a dict; got "
+                                     f"{getattr(self, name)!r}")
+            unknown = set(getattr(self, name)) - group
+            if unknown:
+                what = ("constants ('name : unit (constant)')" if name == "parameters"
+                        else "variables")
+                raise ParameterError(f"{name} names {sorted(unknown)}, not {what} of the model; "
+                                     f"it has {sorted(group)}")
+        _set(self, parameters={k: _number(f"parameters[{k!r}]", v)
+                               for k, v in self.parameters.items()})
+        initial = {}
+        for k, v in self.initial.items():
+            if isinstance(v, (tuple, list)):
+                if len(v) != 2:
+                    raise ParameterError(f"initial[{k!r}] must be a value or (low, high); got "
+                                         f"{v!r}")
+                low = _number(f"initial[{k!r}] low", v[0])
+                initial[k] = (low, _number(f"initial[{k!r}] high", v[1], low=low))
+            else:
+                initial[k] = _number(f"initial[{k!r}]", v)
+        _set(self, initial=initial)
+        if not isinstance(self.refractory, str):
+            _set(self, refractory=_time("refractory", self.refractory, low=0.0))
+
+    @property
+    def channels(self):
+        """{channel: variable}: the inputs (the name other neurons give their channels)."""
+        return dict(self.inputs)
+
+    def check_channel(self, channel, where):
+        """The channel an input uses: one of :attr:`inputs`."""
+        if channel not in self.inputs:
+            raise ParameterError(f"{where}: channel must be one of {sorted(self.inputs)} (the "
+                                 f"inputs of the CustomNeuron); got {channel!r}")
+        return channel
+
+    def time_constants(self, trace_tau=None):
+        """{}: the time step is not checked against a user's equations (Brian2 integrates
+        them as given)."""
+        return {}
+
+    def state_variables(self):
+        """The variables a :class:`Recording` may record: those the model declares
+        (differential equations, subexpressions and parameters)."""
+        return tuple(k for k, kind in _equation_names(self.model).items() if kind != "constant")
+
+
 @dataclass(frozen=True)
 class Population:
     """``size`` neurons of one model.
@@ -279,9 +449,11 @@ class Population:
     Parameters
     ----------
     size : number of neurons (>= 1)
-    neuron : :class:`Neuron`
-    mu_ext : constant input, as a shift of the resting potential (V)
-    v_init : (low, high): initial potentials uniform in [low, high] (V); None: [V_r, V_th]
+    neuron : :class:`Neuron` or :class:`CustomNeuron`
+    mu_ext : constant input, as a shift of the resting potential (V); 0 for a CustomNeuron
+        (whose equations hold their own inputs)
+    v_init : (low, high): initial potentials uniform in [low, high] (V); None: [V_r, V_th];
+        None for a CustomNeuron (its ``initial``)
     """
 
     size: int
@@ -292,8 +464,13 @@ class Population:
     def __post_init__(self):
         _set(self, size=_integer("size", self.size, low=1),
              mu_ext=_potential("mu_ext", self.mu_ext))
-        if not isinstance(self.neuron, Neuron):
-            raise ParameterError(f"neuron must be a Neuron; got {type(self.neuron).__name__}")
+        if not isinstance(self.neuron, (Neuron, CustomNeuron)):
+            raise ParameterError(f"neuron must be a Neuron or a CustomNeuron; got "
+                                 f"{type(self.neuron).__name__}")
+        if isinstance(self.neuron, CustomNeuron) and (self.mu_ext != 0 or self.v_init):
+            raise ParameterError("mu_ext and v_init belong to Neuron populations; a "
+                                 "CustomNeuron takes its constant input in its equations and "
+                                 "its initial values in 'initial'")
         if self.v_init is not None:
             if len(self.v_init) != 2:
                 raise ParameterError(f"v_init must be (low, high) in V; got {self.v_init!r}")
@@ -905,6 +1082,12 @@ class NetworkDescription:
             raise ParameterError(f"projections[{name!r}]: a {proj.plasticity.kind} weight must "
                                  f"lie between 0 and w_max = {proj.plasticity.parameters['w_max']}"
                                  f"; got {proj.weight}")
+        custom = [p for p in (source, target) if p in self.populations
+                  and isinstance(self.populations[p].neuron, CustomNeuron)]
+        if proj.plasticity is not None and custom:
+            raise ParameterError(f"projections[{name!r}]: plasticity needs the spike traces of "
+                                 f"Neuron populations; {custom[0]!r} is a CustomNeuron (write "
+                                 "the rule into its equations, or use a Neuron)")
         if proj.plasticity is not None and source in self.sources:
             raise ParameterError(f"projections[{name!r}]: plastic projections need neuron "
                                  "populations on both sides (spike traces)")
@@ -1008,6 +1191,8 @@ class NetworkDescription:
 
 
 def _check_weight_sign(where, weight, neuron):
+    if isinstance(neuron, CustomNeuron):  # in the input variable's unit, any sign
+        return
     if neuron.weight_is_voltage and abs(weight) > LARGEST_POTENTIAL:
         raise ParameterError(f"{where} = {weight:g} V lies beyond +-{LARGEST_POTENTIAL:g} V: "
                              f"weights of {neuron.synapse} synapses are in volts, so "
@@ -1020,10 +1205,10 @@ def _check_weight_sign(where, weight, neuron):
 # ---------------------------------------------------------------------------------------------
 # dict round trip
 # ---------------------------------------------------------------------------------------------
-_TYPES = {cls.__name__: cls for cls in (Neuron, Population, PoissonSource, CorrelatedSource,
-                                        WindowedPoissonSource, SpikeTrainSource, FixedInDegree, Bernoulli,
-                                        HeterogeneousInDegree, ExplicitConnections, Plasticity,
-                                        Projection, PoissonDrive, Recording, NetworkDescription)}
+_TYPES = {cls.__name__: cls for cls in (
+    Neuron, CustomNeuron, Population, PoissonSource, CorrelatedSource, WindowedPoissonSource,
+    SpikeTrainSource, FixedInDegree, Bernoulli, HeterogeneousInDegree, ExplicitConnections,
+    Plasticity, Projection, PoissonDrive, Recording, NetworkDescription)}
 
 
 def _plain(value):

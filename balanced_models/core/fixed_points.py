@@ -29,7 +29,7 @@ from theory.lif import effective_synaptic_time_constant, siegert_rate
 
 from .description import CURRENT_SYNAPSES, NetworkDescription, split_projection_name
 from .predictions import (TheoryNotApplicable, _filtered_rate, _fixed_point, _indegree_variance,
-                          _source_rate, balanced_prediction)
+                          _refuse_custom_neurons, _source_rate, balanced_prediction)
 
 __all__ = ["plasticity_fixed_points"]
 
@@ -83,6 +83,7 @@ def _rate(d, target, inputs, nu, K=None, weights=None):
 
 
 def _check_models(d):
+    _refuse_custom_neurons(d, "the finite-N fixed point")
     for pop, p in d.populations.items():
         if p.neuron.adapting:
             raise TheoryNotApplicable(f"the finite-N fixed point has no adaptation current; "

@@ -52,8 +52,9 @@ from theory.integrate_and_fire import (eif_drift, if_rate_colored_noise,
 from theory.lif import effective_synaptic_time_constant, isi_cv
 from theory.spectra import count_covariance_from_spectrum
 
-from .description import (CURRENT_SYNAPSES, Bernoulli, FixedInDegree, HeterogeneousInDegree,
-                          NetworkDescription, SpikeTrainSource, split_projection_name)
+from .description import (CURRENT_SYNAPSES, Bernoulli, CustomNeuron, FixedInDegree,
+                          HeterogeneousInDegree, NetworkDescription, SpikeTrainSource,
+                          split_projection_name)
 from .realisation import dense_matrix, neuron_index
 
 if TYPE_CHECKING:
@@ -76,11 +77,22 @@ def _check(description):
     return description
 
 
+def _refuse_custom_neurons(d, where):
+    """TheoryNotApplicable for a population of a user's own equations (CustomNeuron)."""
+    for pop, p in d.populations.items():
+        if isinstance(p.neuron, CustomNeuron):
+            raise TheoryNotApplicable(
+                f"{where}: population {pop!r} is a CustomNeuron (the user's own Brian2 "
+                "equations), which no theory here covers; the theory takes the LIF and EIF "
+                "neurons of bm.Neuron, and the Brian2 engine simulates the CustomNeuron")
+
+
 def _population_inputs(d, channels=None):
     """Population-level inputs: (names, W mean, W second moment, external columns (n, m)
     of mean and second moment, their rates (m,), and per column the target channel and the
     target index). With a dict ``channels``, it is filled with {(target, source): channel}
     of the recurrent projections."""
+    _refuse_custom_neurons(d, "the population-level theory")
     names = list(d.populations)
     index = {p: a for a, p in enumerate(names)}
     n = len(names)
@@ -123,6 +135,7 @@ def _lif_parameters(d, names, where, several_taus=False, adaptation=False):
     With ``several_taus``, a population whose channels have different time constants gets
     tau_s = NaN (the caller computes its effective time constant) instead of an error.
     Adapting populations are refused unless ``adaptation`` (the caller takes care of it)."""
+    _refuse_custom_neurons(d, where)
     rows = []
     for pop in names:
         p = d.populations[pop]

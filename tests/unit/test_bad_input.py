@@ -32,6 +32,14 @@ def _net(**changes):
     return bm.NetworkDescription(**base)
 
 
+def _custom(**changes):
+    """A CustomNeuron (an LIF by hand) with ``changes``."""
+    spec = dict(model="dv/dt = -v/tau : volt\ntau : second (constant)", threshold="v > 0.02*volt",
+                reset="v = 0*volt", inputs={"x": "v"}, parameters={"tau": 0.02})
+    spec.update(changes)
+    return bm.CustomNeuron(**spec)
+
+
 def _rng():
     return np.random.default_rng(0)
 
@@ -60,6 +68,26 @@ CASES = [
     ("neuron V_th nan", lambda: bm.Neuron(V_th=NAN), "V_th", None),
     ("neuron V_th below V_r", lambda: bm.Neuron(V_th=0.0, V_r=0.01), "V_th", "above V_r"),
     ("neuron spike kind", lambda: bm.Neuron(spike="hh"), "spike", "'lif'"),
+    ("custom model not a string", lambda: _custom(model=3), "model", "string"),
+    ("custom threshold empty", lambda: _custom(threshold=" "), "threshold", "not be empty"),
+    ("custom input undeclared", lambda: _custom(inputs={"e": "g"}), "inputs['e']", "['v']"),
+    ("custom no inputs", lambda: _custom(inputs={}), "inputs", "non-empty"),
+    ("custom parameter undeclared", lambda: _custom(parameters={"tau_m": 0.02}),
+     "parameters", "['tau']"),
+    ("custom parameter nan", lambda: _custom(parameters={"tau": NAN}), "parameters['tau']",
+     None),
+    ("custom initial inf", lambda: _custom(initial={"v": INF}), "initial['v']", None),
+    ("custom initial low above high", lambda: _custom(initial={"v": (0.02, 0.01)}),
+     "initial['v'] high", "[0.02, inf)"),
+    ("custom refractory negative", lambda: _custom(refractory=-0.001), "refractory",
+     "[0, inf)"),
+    ("custom mu_ext", lambda: bm.Population(5, _custom(), mu_ext=0.01), "mu_ext",
+     "CustomNeuron"),
+    ("custom plastic", lambda: bm.NetworkDescription(
+        {"E": bm.Population(5, _custom())}, {"E->E": bm.Projection(
+            bm.FixedInDegree(2), 1e-3, channel="x", plasticity=bm.Plasticity(
+                "clipped_additive", 1e-5, 0.02, {"w_max": 2e-3}))}), "plasticity",
+     "CustomNeuron"),
     ("neuron a nan", lambda: bm.Neuron(a=NAN, tau_w=0.1), "a", None),
     ("neuron b inf", lambda: bm.Neuron(b=INF, tau_w=0.1), "b", None),
     ("neuron b in pA", lambda: bm.Neuron(b=80.5, tau_w=0.1), "b", "|b| <= 50 V/s"),

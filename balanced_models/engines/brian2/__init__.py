@@ -7,6 +7,7 @@ module                     what it holds
 ``engine``                 build, run, simulate, load_realisation; NetworkHandles
 ``simulation``             Simulation: the device, the seed, compiler flags, re-runs
 ``neurons``                NeuronModel (lif, eif): equation templates -> NeuronGroup
+``custom_neurons``         CustomModel: a user's own equations (CustomNeuron) -> NeuronGroup
 ``synapses``               connect, rewrite_connectivity: Synapses from a Connectivity
 ``inputs``                 the built-in Poisson drive, Poisson and windowed sources, spike
                            sources streamed from files
@@ -21,6 +22,7 @@ Brian2 is imported here and nowhere else in ``balanced_models``.
 """
 
 from ...core.checks import report_parameter_errors_plainly
+from .custom_neurons import CustomModel
 from .engine import (ENGINE, Brian2Engine, NetworkHandles, build, check_supported,
                      load_realisation, run, simulate)
 from .inputs import (poisson_input, poisson_sources, rewrite_spike_trains, set_poisson_drive,
@@ -38,6 +40,6 @@ report_parameter_errors_plainly()
 __all__ = ["ENGINE", "Brian2Engine", "NetworkHandles", "build", "check_supported",
            "load_realisation", "run", "simulate", "poisson_input", "poisson_sources",
            "rewrite_spike_trains", "set_poisson_drive", "spike_source",
-           "windowed_poisson_sources", "NeuronModel", "eif", "lif", "STDPRule",
+           "windowed_poisson_sources", "NeuronModel", "CustomModel", "eif", "lif", "STDPRule",
            "moment_recorder", "moments_table", "spike_arrays", "spike_monitor", "state_monitor",
            "weight_monitor", "Simulation", "connect", "rewrite_connectivity"]

@@ -37,11 +37,12 @@ from brian2 import Hz, defaultclock, second, volt
 from theory.errors import ParameterError
 
 from ...core.connectivity import StackedConnectivity
-from ...core.description import (CorrelatedSource, NetworkDescription, PoissonSource,
-                                 SpikeTrainSource, split_projection_name)
+from ...core.description import (CorrelatedSource, CustomNeuron, NetworkDescription,
+                                 PoissonSource, SpikeTrainSource, split_projection_name)
 from ...core.realisation import Realisation, check_seed, realise_projection, sampled_synapses
 from ...core.sources import source_spikes
 from ..base import Engine, EngineHandles, check_connectivity, check_description
+from .custom_neurons import CustomModel
 from .inputs import (poisson_sources, rewrite_spike_trains, set_poisson_drive, spike_source,
                      windowed_poisson_sources)
 from .neurons import NeuronModel
@@ -61,10 +62,14 @@ def synapses_name(projection):
     return f"{source}_to_{target}"
 
 
-def neuron_model(neuron, trace_tau=None):
+def neuron_model(neuron, trace_tau=None, where="a CustomNeuron"):
     """The :class:`~balanced_models.engines.brian2.neurons.NeuronModel` (Brian2 quantities) of a
     :class:`~balanced_models.core.description.Neuron` (SI floats); ``trace_tau`` (s) adds the
-    plasticity trace."""
+    plasticity trace. A :class:`~balanced_models.core.description.CustomNeuron` gets a
+    :class:`~balanced_models.engines.brian2.custom_neurons.CustomModel` (``where`` names it in
+    Brian2's complaints)."""
+    if isinstance(neuron, CustomNeuron):
+        return CustomModel(neuron, where)
     params = dict(tau_m=neuron.tau_m * second, E_L=neuron.E_L * volt, V_th=neuron.V_th * volt,
                   V_r=neuron.V_r * volt)
     if neuron.spike == "eif":
@@ -336,7 +341,8 @@ def _build(d, sim, seed, connectivity):
         sim.before_reinit(h._keep_results)
     for group_name, pops in neuron_groups(d):
         first = d.populations[pops[0]]
-        model = neuron_model(first.neuron, d.trace_tau(pops[0]))
+        model = neuron_model(first.neuron, d.trace_tau(pops[0]),
+                             f"population {' and '.join(map(repr, pops))}")
         channels = _drive_channels(d, pops[0])
         G = sim.add(model.group(sum(d.size(p) for p in pops), name=group_name, drive=channels,
                                 gaussian_drive=_gaussian_drive_channels(d, pops[0]),
@@ -345,10 +351,13 @@ def _build(d, sim, seed, connectivity):
         for pop in pops:
             p, n = d.populations[pop], d.size(pop)
             view = G if len(pops) == 1 else G[offset:offset + n]
-            low, high = p.v_init if p.v_init is not None else (p.neuron.V_r, p.neuron.V_th)
-            view.v = f"{low!r}*volt + rand()*{high - low!r}*volt"
-            if p.mu_ext:
-                view.mu_ext = p.mu_ext * volt
+            if isinstance(model, CustomModel):
+                model.initialise(view)
+            else:
+                low, high = p.v_init if p.v_init is not None else (p.neuron.V_r, p.neuron.V_th)
+                view.v = f"{low!r}*volt + rand()*{high - low!r}*volt"
+                if p.mu_ext:
+                    view.mu_ext = p.mu_ext * volt
             for x, channel in zip(d.drives.get(pop, ()), channels):
                 set_poisson_drive(view, model, channel, K=x.K, rate=x.rate * Hz,
                                   weight=x.weight * model.weight_unit)
@@ -485,6 +494,13 @@ def _compiled_structure(d):
            sorted(d.drives)}
     for k, p in d.populations.items():
         where = f"populations[{k!r}]"
+        if isinstance(p.neuron, CustomNeuron):
+            n = p.neuron
+            out.update({f"{where}.size": p.size, f"{where}.neuron (its equations, threshold, "
+                        "reset, refractoriness, method, inputs and initial values)": (
+                            n.model, n.threshold, n.reset, n.refractory, n.method,
+                            sorted(n.inputs.items()), sorted(n.initial.items()))})
+            continue
         out.update({f"{where}.size": p.size, f"{where}.neuron.spike": p.neuron.spike,
                     f"{where}.neuron.synapse": p.neuron.synapse,
                     f"{where}.neuron.channels (their names)": sorted(p.neuron.channels),

@@ -110,7 +110,7 @@ def set_poisson_drive(group: NeuronGroup, model: "NeuronModel", channel: str,
     ----------
     group : brian2.NeuronGroup
         Made by ``model.group(..., drive=[channel])`` (or a subgroup of one).
-    model : NeuronModel
+    model : NeuronModel or CustomModel
         The group's model.
     channel : str
         The driven channel.
@@ -128,10 +128,11 @@ def set_poisson_drive(group: NeuronGroup, model: "NeuronModel", channel: str,
     ParameterError
         Naming the parameter, for a group without this drive or a bad value.
     """
-    from .neurons import NeuronModel  # the neuron models use this module's poisson_count
+    from .custom_neurons import CustomModel  # the models use this module's poisson_count
+    from .neurons import NeuronModel
 
-    if not isinstance(model, NeuronModel):
-        raise ParameterError(f"model must be the group's NeuronModel; got "
+    if not isinstance(model, (NeuronModel, CustomModel)):
+        raise ParameterError(f"model must be the group's NeuronModel or CustomModel; got "
                              f"{type(model).__name__}")
     name = f"rate_drive_{channel}"
     if not hasattr(group, "variables") or name not in group.variables:

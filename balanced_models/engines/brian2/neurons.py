@@ -201,11 +201,7 @@ class NeuronModel:
         if self.trace_tau is not None:
             lines += ["dx_trace/dt = -x_trace/tau_trace : 1",
                       "tau_trace : second (shared, constant)"]
-        for c in drive:
-            self._check_channel(c)
-            lines += [f"K_drive_{c} : 1 (constant)", f"rate_drive_{c} : Hz (constant)",
-                      f"w_drive_{c} : {w_unit} (constant)"]
-        return "\n".join(lines)
+        return "\n".join(lines + drive_declarations(self, drive, w_unit))
 
     def constants(self):
         """{variable: value} of the group's shared constants: the membrane parameters, each
@@ -308,16 +304,7 @@ class NeuronModel:
             G.v = "E_L"
         else:
             raise ParameterError(f"v_init must be 'uniform' or 'rest'; got {v_init!r}")
-        unknown = set(gaussian_drive) - set(drive)
-        if unknown:
-            raise ParameterError(f"gaussian_drive must be channels of drive {list(drive)}; "
-                                 f"got {sorted(unknown)}")
-        for c in drive:
-            mean = f"K_drive_{c}*rate_drive_{c}*dt"
-            count = (f"({mean} + sqrt({mean})*randn())" if c in gaussian_drive
-                     else f"poisson_count({mean})")
-            code = self.increment(c, f"{count}*w_drive_{c}")
-            G.run_regularly(code, when="synapses", name=f"{G.name}_drive_{c}")
+        attach_drives(G, self, drive, gaussian_drive)
         return G
 
     # ----------------------------------------------------------------------------------------
@@ -337,6 +324,33 @@ class NeuronModel:
             if channel not in self.channels:
                 raise ParameterError(f"unknown channel {channel!r}; this model has "
                                      f"{sorted(self.channels)}")
+
+
+def drive_declarations(model, drive, w_unit):
+    """Equation lines of the built-in Poisson drives on the channels ``drive`` of ``model``:
+    per neuron K_drive_c inputs at rate_drive_c with weight w_drive_c (unit ``w_unit``)."""
+    lines = []
+    for c in drive:
+        model._check_channel(c)
+        lines += [f"K_drive_{c} : 1 (constant)", f"rate_drive_{c} : Hz (constant)",
+                  f"w_drive_{c} : {w_unit} (constant)"]
+    return lines
+
+
+def attach_drives(G, model, drive, gaussian_drive):
+    """The drives' per-step code on group G (declared by :func:`drive_declarations`): a
+    Poisson count of events, or its Gaussian approximation on the channels
+    ``gaussian_drive``, each applied as ``model.increment`` says."""
+    unknown = set(gaussian_drive) - set(drive)
+    if unknown:
+        raise ParameterError(f"gaussian_drive must be channels of drive {list(drive)}; "
+                             f"got {sorted(unknown)}")
+    for c in drive:
+        mean = f"K_drive_{c}*rate_drive_{c}*dt"
+        count = (f"({mean} + sqrt({mean})*randn())" if c in gaussian_drive
+                 else f"poisson_count({mean})")
+        G.run_regularly(model.increment(c, f"{count}*w_drive_{c}"), when="synapses",
+                        name=f"{G.name}_drive_{c}")
 
 
 def lif(synapse: str = "delta", channels: dict | None = None, *, tau_m: Quantity = 20 * ms,

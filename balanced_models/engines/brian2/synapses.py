@@ -19,6 +19,7 @@ from theory.errors import ParameterError
 
 from ...core.connectivity import Connectivity, StackedConnectivity
 from ._names import name_kwargs
+from .custom_neurons import CustomModel
 from .neurons import NeuronModel
 from .plasticity import STDPRule
 from .simulation import project_data_directory
@@ -54,7 +55,7 @@ def connect(source: Group, target: Group, connectivity: Connectivity,
     connectivity : Connectivity or StackedConnectivity
         Its ``weight_unit`` must be the model's: 'V' for current synapses, '1' for
         conductances.
-    model : NeuronModel
+    model : NeuronModel or CustomModel
         The target's model (:func:`~balanced_models.engines.brian2.neurons.lif`, ...).
     channel : str
         The target's input channel (any name for delta synapses).
@@ -74,9 +75,9 @@ def connect(source: Group, target: Group, connectivity: Connectivity,
         For a model that is not a NeuronModel, a connectivity of the wrong kind, size or
         weight unit, or a plastic connection between groups without traces.
     """
-    if not isinstance(model, NeuronModel):
-        raise ParameterError(f"model must be the target's NeuronModel (e.g. bm.lif()); got "
-                             f"{type(model).__name__}")
+    if not isinstance(model, (NeuronModel, CustomModel)):
+        raise ParameterError(f"model must be the target's NeuronModel (e.g. bm.lif()) or "
+                             f"CustomModel; got {type(model).__name__}")
     if not isinstance(connectivity, (Connectivity, StackedConnectivity)):
         raise ParameterError(f"connectivity must be a Connectivity; got "
                              f"{type(connectivity).__name__}")

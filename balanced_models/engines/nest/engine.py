@@ -87,8 +87,9 @@ import numpy as np
 from theory.errors import ParameterError
 
 from ... import progress
-from ...core.description import (CorrelatedSource, ExplicitConnections, NetworkDescription,
-                                 PoissonSource, SpikeTrainSource, split_projection_name)
+from ...core.description import (CorrelatedSource, CustomNeuron, ExplicitConnections,
+                                 NetworkDescription, PoissonSource, SpikeTrainSource,
+                                 split_projection_name)
 from ...core.realisation import check_seed, realise_projection, sampled_synapses, stream
 from ...core.sources import source_spikes, spike_bins
 from .. import base
@@ -169,6 +170,11 @@ def _check_supported(description):
     two receptors."""
     d = base.check_description(description)
     for pop, p in d.populations.items():
+        if isinstance(p.neuron, CustomNeuron):
+            raise ParameterError(
+                f"population {pop!r}: a CustomNeuron (the user's own Brian2 equations) has no "
+                "NEST counterpart; run this description with the Brian2 engine, or write the "
+                "model in NESTML and load it into NEST yourself")
         if p.neuron.synapse == "conductance_jump":
             raise ParameterError(
                 f"population {pop!r}: conductance jumps (synapse='conductance_jump', the "
