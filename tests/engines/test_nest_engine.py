@@ -2,6 +2,8 @@
 solution), the STDP mappings against a scripted spike sequence, the clear errors of every
 unsupported feature, thread reproducibility, and one small cross-engine network."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -78,6 +80,30 @@ def test_current_psp_matches_the_exact_solution():
         peaks[name] = v.max()
         assert abs(t0 - T_SPIKE) <= 1.5 * DT
     assert abs(peaks["brian2"] / peaks["nest"] - 1) < 0.01
+
+
+def test_multisynapse_psps_match_the_exact_solution():
+    """A LIF population with three current time constants, two of one sign, runs on
+    iaf_psc_exp_multisynapse: the PSP through each port is w tau_m/(tau_m - tau_s)
+    (exp(-t/tau_m) - exp(-t/tau_s)) with that port's tau_s, to 1e-6 (exact integration).
+    The other channels get drives at 0 Hz, so that the population needs the ports."""
+    taus = {"e": 0.005, "x": 0.010, "i": 0.008}
+    cell = bm.Neuron(synapse="current_exp", E_L=-0.07, V_th=-0.05, V_r=-0.06,
+                     channels={c: {"tau": tau} for c, tau in taus.items()})
+    weights = {"e": 0.5e-3, "x": 0.3e-3, "i": -0.4e-3}
+    for channel, w in weights.items():
+        d = _single_neuron(cell, w, channel)
+        d = replace(d, drives={"post": tuple(bm.PoissonDrive(1, 0.0, weights[c], channel=c)
+                                             for c in taus if c != channel)})
+        assert nest_engine.receptor_ports(d, "post") == {"e": 1, "x": 2, "i": 3}
+        t, v = _psp(nest_engine.simulate(d, 0.06, seed=1), cell.E_L)
+        t0 = t[np.argmax(np.abs(v) > 1e-12)] - DT
+        s = t - t0
+        tau_m, tau_s = cell.tau_m, taus[channel]
+        exact = np.where(s >= 0, w * tau_m / (tau_m - tau_s)
+                         * (np.exp(-s / tau_m) - np.exp(-s / tau_s)), 0.0)
+        np.testing.assert_allclose(v, exact, rtol=1e-6, atol=1e-9 * abs(w))
+        assert abs(t0 - T_SPIKE) <= 1.5 * DT
 
 
 @pytest.mark.parametrize("spike", ["lif", "eif"])
@@ -234,13 +260,15 @@ def test_unsupported_features_are_refused_with_their_name():
     with pytest.raises(ParameterError, match="records the potential 'v' and the adaptation "
                                              "current 'w_adapt' only"):
         nest_engine.check_supported(_simple(record=bm.Recording(states={"E": ("I_e", 2, 1e-3)})))
-    two_taus = bm.Neuron(synapse="current_exp", channels={"e": {"tau": 0.005},
-                                                          "x": {"tau": 0.01}})
+    two_taus = bm.Neuron(spike="eif", synapse="current_exp", V_T=0.015, Delta_T=0.001,
+                         channels={"e": {"tau": 0.005}, "x": {"tau": 0.01}})
     d = bm.NetworkDescription(
         {"E": bm.Population(10, two_taus)},
         {"E->E": bm.Projection(bm.FixedInDegree(2), 1e-4, channel="e", delay=1e-3)},
         drives={"E": bm.PoissonDrive(10, 5.0, 1e-4, channel="x")})
-    with pytest.raises(ParameterError, match="one synaptic time constant per sign"):
+    with pytest.raises(ParameterError, match="one synaptic time constant per sign.*NEST has no "
+                                             "exponential integrate-and-fire model with a "
+                                             "current port per time constant"):
         nest_engine.check_supported(d)
     with pytest.raises(ParameterError, match="threads"):
         nest_engine.build(_simple(), threads=0)

@@ -7,8 +7,9 @@ network is built, not when this package is.
 
 from .engine import (ENGINE, NestEngine, NestHandles, build, check_supported, import_nest, run,
                      simulate)
-from .models import CAPACITANCE, MODELS, channel_receptors, nest_neuron, nest_weight
+from .models import (ADAPTING_MODELS, CAPACITANCE, MODELS, MULTISYNAPSE_MODELS,
+                     channel_receptors, nest_neuron, nest_weight, receptor_ports)
 
 __all__ = ["ENGINE", "NestEngine", "NestHandles", "build", "check_supported", "import_nest",
-           "run", "simulate", "CAPACITANCE", "MODELS", "channel_receptors", "nest_neuron",
-           "nest_weight"]
+           "run", "simulate", "CAPACITANCE", "MODELS", "ADAPTING_MODELS", "MULTISYNAPSE_MODELS",
+           "channel_receptors", "receptor_ports", "nest_neuron", "nest_weight"]

@@ -38,7 +38,11 @@ hard cut-off V_th, where the spike is counted and v reset, is NEST's ``V_peak``.
 weight (``iaf_cond_exp``: by the sign, too, for the two conductances), so a population's channels
 must map onto two receptors: all channels with positive (current) weights share one time
 constant, all negative ones the other; conductance channels have at most two distinct
-(tau, E) pairs. Integration: NEST integrates LIF exactly and EIF (and every adapting neuron) with an
+(tau, E) pairs. Where they do not, a LIF population with exponential currents runs on
+``iaf_psc_exp_multisynapse``, one receptor port and time constant per channel (exact as
+``iaf_psc_exp``); the other models have no exact NEST counterpart with ports and are refused
+with the reason (``NO_MULTISYNAPSE`` of :mod:`~balanced_models.engines.nest.models`).
+Integration: NEST integrates LIF exactly and EIF (and every adapting neuron) with an
 adaptive Runge-Kutta method; Brian2 uses exact updates for delta-LIF, exponential Euler for
 adapting LIF with delta synapses, and forward Euler otherwise.
 
@@ -94,7 +98,7 @@ from ...core.realisation import check_seed, realise_projection, sampled_synapses
 from ...core.sources import source_spikes, spike_bins
 from .. import base
 from .models import (CAPACITANCE, NO_RULE, channel_receptors, nest_neuron, nest_weight,
-                     synapse_parameters)
+                     receptor_ports, synapse_parameters)
 
 __all__ = ["ENGINE", "NestEngine", "NestHandles", "check_supported", "build", "run",
            "simulate", "import_nest", "nest_neuron", "nest_weight", "channel_receptors",
@@ -180,7 +184,7 @@ def _check_supported(description):
                 f"population {pop!r}: conductance jumps (synapse='conductance_jump', the "
                 "Sanzeni model) have no NEST built-in; run this description with the Brian2 "
                 "engine, or use synapse='conductance_exp'")
-        channel_receptors(d, pop)
+        receptor_ports(d, pop)  # a ParameterError where neither two receptors nor ports fit
         for k, drive in enumerate(d.drives.get(pop, ())):
             if drive.noise != "poisson":
                 raise ParameterError(
@@ -238,10 +242,15 @@ def _build(description, *, seed=0, connectivity=None, threads=1):
     h = NestHandles(description=d, seed=seed, connectivity={}, threads=int(threads),
                     processes=int(nest.NumProcesses()))
     dt_ms = d.dt * 1e3
-    receptors = {pop: channel_receptors(d, pop) for pop in d.populations}
+    ports = {pop: receptor_ports(d, pop) for pop in d.populations}
+    receptors = {pop: {} if ports[pop] else channel_receptors(d, pop) for pop in d.populations}
+
+    def port(pop, channel):  # the receptor_type of a multisynapse model's input
+        return {"receptor_type": ports[pop][channel]} if ports[pop] else {}
+
     for pop, p in d.populations.items():
         model, params = nest_neuron(p.neuron, mu_ext=p.mu_ext, trace_tau=d.trace_tau(pop),
-                                    receptors=receptors[pop])
+                                    receptors=receptors[pop], ports=ports[pop])
         nodes = nest.Create(model, p.size, params=params)
         low, high = p.v_init if p.v_init is not None else (p.neuron.V_r, p.neuron.V_th)
         _set_local(nest, nodes, "V_m",
@@ -252,7 +261,7 @@ def _build(description, *, seed=0, connectivity=None, threads=1):
             channel = p.neuron.check_channel(drive.channel, f"drives[{pop!r}]")
             nest.Connect(generator, nodes, "all_to_all", syn_spec={
                 "weight": nest_weight(p.neuron, channel, drive.weight, receptors[pop]),
-                "delay": dt_ms})
+                "delay": dt_ms, **port(pop, channel)})
     for name, s in d.sources.items():
         parrots = nest.Create("parrot_neuron", s.size)
         if isinstance(s, (CorrelatedSource, SpikeTrainSource)):
@@ -294,7 +303,8 @@ def _build(description, *, seed=0, connectivity=None, threads=1):
             delays = np.broadcast_to(np.asarray(c.delay, dtype=float), (len(c),)) * 1e3
             nest.Connect(pre_ids, post_ids, "one_to_one", syn_spec={
                 "synapse_model": synapse_model, "delay": np.maximum(delays, dt_ms),
-                "weight": nest_weight(neuron, channel, c.weight, receptors[target])})
+                "weight": nest_weight(neuron, channel, c.weight, receptors[target]),
+                **port(target, channel)})
         if name in d.record.weights:
             sample = sampled_synapses(seed, name, len(c), d.record.weights[name][0])
             h.weight_samples[name] = sample

@@ -19,8 +19,9 @@ from theory.errors import ParameterError, require
 from ...core.description import ExplicitConnections, Neuron, split_projection_name
 from ..base import check_description
 
-__all__ = ["CAPACITANCE", "MODELS", "ADAPTING_MODELS", "WEIGHTS", "RULES", "NO_RULE",
-           "NestModel", "nest_neuron",
+__all__ = ["CAPACITANCE", "MODELS", "ADAPTING_MODELS", "MULTISYNAPSE_MODELS",
+           "NO_MULTISYNAPSE", "WEIGHTS", "RULES", "NO_RULE", "NestModel", "nest_neuron",
+           "receptor_ports",
            "nest_weight", "channel_receptors", "synapse_parameters"]
 
 #: Membrane capacitance of every NEST neuron (pF); a free scale (module doc).
@@ -89,6 +90,25 @@ ADAPTING_MODELS = {
     ("eif", "conductance_exp"): NestModel("aeif_cond_exp", "g_L", "V_peak", "conductance"),
 }
 
+#: (spike, synapse) -> the NEST model with one receptor port per channel, for populations whose
+#: channels do not fit the two receptors of MODELS (several time constants per sign of weight):
+#: exact where NEST has such a model (module doc of the engine)
+MULTISYNAPSE_MODELS = {
+    ("lif", "current_exp"): NestModel("iaf_psc_exp_multisynapse", "tau_m", "V_th", "charge"),
+}
+#: why the other models with several time constants per sign have no exact NEST mapping
+NO_MULTISYNAPSE = {
+    ("eif", "current_exp"): "NEST has no exponential integrate-and-fire model with a current "
+                            "port per time constant (aeif_psc_exp has two: ex and in)",
+    ("eif", "conductance_exp"): "NEST's aeif_cond_beta_multisynapse needs tau_rise > 0 ('All "
+                                "synaptic time constants must be strictly positive'); at "
+                                "tau_rise = 1 us its PSP differs from the exponential one by "
+                                "0.09 % and a neuron integrates 10 times slower, so it is not "
+                                "mapped",
+    ("lif", "conductance_exp"): "NEST has no LIF model with exponential conductances per port "
+                                "(iaf_cond_exp has two: ex and in)",
+}
+
 #: weight kind -> (NEST unit, weight in NEST units from w (SI) and the channel's tau (ms)):
 #: a voltage kick; the same charge per spike of an exponential current; the same conductance
 #: integral of an exponential conductance (signed by the receptor, :func:`nest_weight`)
@@ -114,10 +134,13 @@ NO_RULE = {
 }
 
 
-def _model_of(neuron):
-    """The :data:`MODELS` row of ``neuron``; a ParameterError for what NEST cannot run."""
+def _model_of(neuron, ports=None):
+    """The :data:`MODELS` row of ``neuron`` (:data:`MULTISYNAPSE_MODELS` with ``ports``); a
+    ParameterError for what NEST cannot run."""
     if not isinstance(neuron, Neuron):
         raise ParameterError(f"neuron must be a Neuron; got {type(neuron).__name__}")
+    if ports:
+        return MULTISYNAPSE_MODELS[(neuron.spike, neuron.synapse)]
     table = ADAPTING_MODELS if neuron.adapting else MODELS
     if (neuron.spike, neuron.synapse) not in table:
         raise ParameterError(f"a{'n adapting' if neuron.adapting else ''} {neuron.spike} neuron "
@@ -126,7 +149,7 @@ def _model_of(neuron):
     return table[(neuron.spike, neuron.synapse)]
 
 
-def nest_neuron(neuron, *, mu_ext=0.0, trace_tau=None, receptors=None):
+def nest_neuron(neuron, *, mu_ext=0.0, trace_tau=None, receptors=None, ports=None):
     """(NEST model name, parameters in NEST units) of a
     :class:`~balanced_models.core.description.Neuron`, read off :data:`MODELS`.
 
@@ -140,12 +163,15 @@ def nest_neuron(neuron, *, mu_ext=0.0, trace_tau=None, receptors=None):
         Plasticity trace time constant (s) of a postsynaptic population.
     receptors : dict, optional
         {channel: +1 or -1} from :func:`channel_receptors` (exponential synapses).
+    ports : dict, optional
+        {channel: receptor port} from :func:`receptor_ports`: a multisynapse model, one
+        synaptic time constant per port.
 
     Returns
     -------
     (str, dict)
     """
-    model = _model_of(neuron)
+    model = _model_of(neuron, ports)
     mu_ext = float(require("mu_ext", mu_ext, unit="V"))
     if trace_tau is not None:
         trace_tau = float(require("trace_tau", trace_tau, low=0.0, low_open=True, unit="s"))
@@ -160,6 +186,9 @@ def nest_neuron(neuron, *, mu_ext=0.0, trace_tau=None, receptors=None):
         params["V_peak"] = neuron.V_th * 1e3
     if neuron.adapting:  # per unit capacitance -> NEST's nS and pA (module doc)
         params.update(a=C * neuron.a * 1e-3, b=C * neuron.b, tau_w=neuron.tau_w * 1e3)
+    if ports:
+        params["tau_syn"] = [neuron.channels[c]["tau"] * 1e3
+                             for c in sorted(ports, key=ports.get)]
     receptors = receptors or {}
     for sign, suffix in ((1, "ex"), (-1, "in")):
         used = [c for c, s in receptors.items() if s == sign]
@@ -257,6 +286,24 @@ def channel_receptors(description, population):
                 f"time constant per sign of weight; the {'positive' if sign > 0 else 'negative'}"
                 f" channels have {sorted(found)} s")
     return receptors
+
+
+def receptor_ports(description, population):
+    """{channel: NEST receptor port (1, 2, ...)} where ``population``'s channels need more
+    than NEST's two receptors and a multisynapse model runs its neurons exactly
+    (:data:`MULTISYNAPSE_MODELS`); None where :func:`channel_receptors` maps them. A
+    ParameterError, with the reason of :data:`NO_MULTISYNAPSE`, where neither does."""
+    d = check_description(description)
+    try:
+        channel_receptors(d, population)
+        return None
+    except ParameterError as error:
+        neuron = d.populations[population].neuron
+        kind = (neuron.spike, neuron.synapse)
+        if kind not in MULTISYNAPSE_MODELS or neuron.adapting:
+            why = NO_MULTISYNAPSE.get(kind, "no NEST model has one port per channel for it")
+            raise ParameterError(f"{error}; and {why}") from None
+        return {c: k + 1 for k, c in enumerate(neuron.channels)}
 
 
 def synapse_parameters(plasticity, neuron, channel, receptors):
