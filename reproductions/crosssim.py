@@ -1,6 +1,6 @@
 """Cross-engine validation: the same descriptions and realisations on Brian2 and on NEST.
 
-Four networks, each one :class:`~balanced_models.core.description.NetworkDescription` run by both
+Six networks, each one :class:`~balanced_models.core.description.NetworkDescription` run by both
 engines on the identical realised connectivity (issue "second engine"):
 
 * ``brunel``: Brunel's (2000) model A in the asynchronous irregular state (g = 5, eta = 2,
@@ -14,9 +14,14 @@ engines on the identical realised connectivity (issue "second engine"):
 * ``adex``: an E/I network of EIF neurons with exponential currents whose E neurons adapt
   (AdEx: b = 0.1 V/s, NEST's b = 25 pA at C = 250 pF; tau_w = 100 ms), N = 5,000, in the
   asynchronous irregular state; NEST runs it on ``aeif_psc_exp``.
+* ``sanzeni``: Sanzeni et al.'s quick network (conductance jumps, K = 100, N = 2,000, external
+  Poisson pools), which NEST runs through the NESTML model of
+  :mod:`balanced_models.engines.nest.nestml_models` (skipped, with the reason, where NESTML
+  models cannot be built).
 
 Two changes make the descriptions runnable on NEST, and both engines run the changed
-description. Delays are one time step instead of zero (NEST's minimum delay). The external
+description. Delays are at least one time step (NEST's minimum delay; Sanzeni's uniform
+delays start at dt instead of 0). The external
 channel x of the Zhu and Akil networks takes the E time constant (8 ms instead of 10 ms),
 because NEST's exponential-synapse models have one excitatory time constant. The Akil rule is
 the additive Vogels-Sprekeler rule (NEST's ``vogels_sprekeler_synapse``) in place of Akil's
@@ -43,22 +48,26 @@ from brian2 import second
 
 import balanced_models as bm
 from balanced_models.engines import nest as nest_engine
-from balanced_models.papers import akil, zhu
+from balanced_models.engines.nest.nestml_models import nestml_unavailable
+from balanced_models.papers import akil, sanzeni, zhu
 from theory.plasticity import direct_link_trace_integral, homeostatic_fixed_point
 
 from .akil import ISTDP, RHO, event_gain_curve
 from .report import Check, absolute_check, relative_check
 
 SCALES = {
-    "quick": dict(seeds=(1, 2, 3), T=dict(brunel=2.0, cuba=2.0, zhu=5.0, akil=30.0, adex=3.0),
-                  het_T=5.0, timing_T=dict(brunel=2.0, cuba=2.0, zhu=2.0, akil=2.0, adex=2.0),
+    "quick": dict(seeds=(1, 2, 3), T=dict(brunel=2.0, cuba=2.0, zhu=5.0, akil=30.0, adex=3.0,
+                                          sanzeni=2.0),
+                  het_T=5.0, timing_T=dict(brunel=2.0, cuba=2.0, zhu=2.0, akil=2.0, adex=2.0,
+                                           sanzeni=2.0),
                   brian2_threads=(1,), adaptation_T=5.0),
     "full": dict(seeds=(1, 2, 3, 4, 5), T=dict(brunel=5.0, cuba=5.0, zhu=10.0, akil=100.0,
-                                               adex=10.0),
-                 het_T=20.0, timing_T=dict(brunel=5.0, cuba=5.0, zhu=5.0, akil=5.0, adex=5.0),
+                                               adex=10.0, sanzeni=10.0),
+                 het_T=20.0, timing_T=dict(brunel=5.0, cuba=5.0, zhu=5.0, akil=5.0, adex=5.0,
+                                           sanzeni=5.0),
                  brian2_threads=(1, 2), adaptation_T=20.0),
 }
-NETWORKS = ("brunel", "cuba", "zhu", "akil", "adex")
+NETWORKS = ("brunel", "cuba", "zhu", "akil", "adex", "sanzeni")
 RATE_REL, CV_REL, V_ABS, R_MIN, W_REL = 0.05, 0.05, 0.5e-3, 0.9, 0.05
 #: the adex network's spike-triggered adaptation (V/s), and the values of b the adiabatic
 #: theory is checked at: none, the network's, and two stronger ones
@@ -170,6 +179,17 @@ def adex(b=ADEX_B):
                                     "I": ("v", 100, 1e-3)}))
 
 
+def sanzeni_network():
+    """Sanzeni et al.'s quick network (K = 100, a = 8.8e-3, g = 20, N_E = N_I = N_X = 1000,
+    r_x = 25 Hz; conductance jumps, which NEST runs through the NESTML model), with the E
+    and I delays uniform on [dt, 10 ms] and [dt, 1 ms] and the external ones dt (NEST's
+    minimum delay; the paper's start at 0)."""
+    d = sanzeni.description(sanzeni.NetworkParameters())
+    projections = {k: replace(v, delay=(d.dt, v.delay[1]) if isinstance(v.delay, tuple)
+                              else max(v.delay, d.dt)) for k, v in d.projections.items()}
+    return replace(d, projections=projections, record=_record_potentials(("E", "I")))
+
+
 def _record_potentials(populations, n=100):
     return bm.Recording(states={pop: ("v", n, 1e-3) for pop in populations})
 
@@ -188,8 +208,15 @@ def _nest_ready(d):
 
 def descriptions(cfg):
     """{network: description} at the run lengths of ``cfg``."""
-    return {"brunel": brunel(), "cuba": cuba(), "zhu": zhu_network(cfg["T"]["zhu"]),
+    nets = {"brunel": brunel(), "cuba": cuba(), "zhu": zhu_network(cfg["T"]["zhu"]),
             "akil": akil_network(cfg["T"]["akil"])[0], "adex": adex()}
+    reason = nestml_unavailable()
+    if reason is None:
+        nets["sanzeni"] = sanzeni_network()
+    else:
+        print(f"crosssim: the sanzeni network is left out: NESTML models cannot be built here "
+              f"({reason})", flush=True)
+    return nets
 
 
 # ---------------------------------------------------------------------------------------------

@@ -106,6 +106,45 @@ def test_multisynapse_psps_match_the_exact_solution():
         assert abs(t0 - T_SPIKE) <= 1.5 * DT
 
 
+@pytest.mark.parametrize("jump", ["linear", "exact"])
+def test_conductance_jumps_through_nestml_are_exact(jump):
+    """Sanzeni's conductance jumps on NEST, through the NESTML model: at rest -65 mV an input
+    of efficacy w on a channel with reversal E moves v by w (E - v) ('linear') or
+    (E - v)(1 - exp(-w)) ('exact'), to 1e-6 of the jump, in the same step as Brian2 (each
+    engine's first changed sample within 1.5 steps of T_SPIKE), and v relaxes exactly
+    (exponentially, to 1e-6) before and after."""
+    from balanced_models.engines.nest.nestml_models import nestml_unavailable
+
+    reason = nestml_unavailable()
+    if reason is not None:
+        pytest.skip(f"NESTML models cannot be built here: {reason}")
+    cell = bm.Neuron(synapse="conductance_jump", tau_m=0.02, E_L=-0.07, V_th=-0.05,
+                     V_r=-0.06, tau_ref=0.002, channels={"e": {"E": 0.0}, "i": {"E": -0.08}},
+                     jump=jump)
+    for channel, w in (("e", 0.02), ("i", 0.05)):
+        d = _single_neuron(cell, w, channel)
+        d = replace(d, populations={"post": bm.Population(1, cell, v_init=(-0.065, -0.065))})
+        for h in _both(d, 0.03):
+            t, v = h.state_traces("post")
+            v = v[0]
+            k = np.argmax(np.abs(np.diff(v))) + 1  # the sample after the jump
+            assert abs(t[k] - T_SPIKE) <= 1.5 * DT
+            before, after = v[k - 1], v[k]
+            decay = np.exp(-DT / cell.tau_m)
+            # the step's decay, then the jump from the decayed potential (or the reverse)
+            E = cell.channels[channel]["E"]
+            candidates = []
+            for v0 in (cell.E_L + (before - cell.E_L) * decay, before):
+                jumped = (v0 + w * (E - v0) if jump == "linear"
+                          else E + (v0 - E) * np.exp(-w))
+                candidates += [jumped, cell.E_L + (jumped - cell.E_L) * decay]
+            size = abs(candidates[0] - before)
+            assert min(abs(after - c) for c in candidates) <= 1e-6 * size
+            tail = v[k:]
+            np.testing.assert_allclose(tail - cell.E_L, (after - cell.E_L) * decay ** np.arange(
+                len(tail)), rtol=1e-6, atol=1e-12)
+
+
 @pytest.mark.parametrize("spike", ["lif", "eif"])
 def test_conductance_psp_agrees_between_engines(spike):
     """iaf_cond_exp / aeif_cond_exp with nS = C w / tau_s: the PSPs of an excitatory and an
@@ -251,9 +290,13 @@ def test_rules_without_a_nest_model_are_refused(kind, params, hint):
 
 
 def test_unsupported_features_are_refused_with_their_name():
-    jump = bm.Neuron(synapse="conductance_jump", channels={"e": {"E": 0.0}})
-    with pytest.raises(ParameterError, match="conductance jumps"):
-        nest_engine.check_supported(bm.NetworkDescription({"A": bm.Population(3, jump)}))
+    from balanced_models.engines.nest.nestml_models import nestml_unavailable
+
+    if nestml_unavailable() is not None:
+        jump = bm.Neuron(synapse="conductance_jump", channels={"e": {"E": 0.0}})
+        with pytest.raises(ParameterError, match="conductance jumps.*NESTML model cannot be "
+                                                 "built here"):
+            nest_engine.check_supported(bm.NetworkDescription({"A": bm.Population(3, jump)}))
     zero_delay = bm.Projection(bm.FixedInDegree(2), 1e-4, channel="e")
     with pytest.raises(ParameterError, match="minimum delay"):
         nest_engine.check_supported(_simple(projections={"E->E": zero_delay}))

@@ -99,6 +99,7 @@ from ...core.sources import source_spikes, spike_bins
 from .. import base
 from .models import (CAPACITANCE, NO_RULE, channel_receptors, nest_neuron, nest_weight,
                      receptor_ports, synapse_parameters)
+from .nestml_models import install_conductance_jump_model, nestml_unavailable
 
 __all__ = ["ENGINE", "NestEngine", "NestHandles", "check_supported", "build", "run",
            "simulate", "import_nest", "nest_neuron", "nest_weight", "channel_receptors",
@@ -179,11 +180,12 @@ def _check_supported(description):
                 f"population {pop!r}: a CustomNeuron (the user's own Brian2 equations) has no "
                 "NEST counterpart; run this description with the Brian2 engine, or write the "
                 "model in NESTML and load it into NEST yourself")
-        if p.neuron.synapse == "conductance_jump":
+        if p.neuron.synapse == "conductance_jump" and nestml_unavailable() is not None:
             raise ParameterError(
                 f"population {pop!r}: conductance jumps (synapse='conductance_jump', the "
-                "Sanzeni model) have no NEST built-in; run this description with the Brian2 "
-                "engine, or use synapse='conductance_exp'")
+                "Sanzeni model) have no NEST built-in, and the NESTML model cannot be built "
+                f"here: {nestml_unavailable()}; run this description with the Brian2 engine, "
+                "or use synapse='conductance_exp'")
         receptor_ports(d, pop)  # a ParameterError where neither two receptors nor ports fit
         for k, drive in enumerate(d.drives.get(pop, ())):
             if drive.noise != "poisson":
@@ -249,6 +251,8 @@ def _build(description, *, seed=0, connectivity=None, threads=1):
         return {"receptor_type": ports[pop][channel]} if ports[pop] else {}
 
     for pop, p in d.populations.items():
+        if p.neuron.synapse == "conductance_jump":
+            install_conductance_jump_model(nest, p.neuron)
         model, params = nest_neuron(p.neuron, mu_ext=p.mu_ext, trace_tau=d.trace_tau(pop),
                                     receptors=receptors[pop], ports=ports[pop])
         nodes = nest.Create(model, p.size, params=params)

@@ -18,6 +18,7 @@ from theory.errors import ParameterError, require
 
 from ...core.description import ExplicitConnections, Neuron, split_projection_name
 from ..base import check_description
+from .nestml_models import conductance_jump_model_name
 
 __all__ = ["CAPACITANCE", "MODELS", "ADAPTING_MODELS", "MULTISYNAPSE_MODELS",
            "NO_MULTISYNAPSE", "WEIGHTS", "RULES", "NO_RULE", "NestModel", "nest_neuron",
@@ -109,11 +110,16 @@ NO_MULTISYNAPSE = {
                                 "(iaf_cond_exp has two: ex and in)",
 }
 
+#: the NESTML-generated model of conductance jumps (nestml_models; its name depends on the
+#: channels and the jump), one receptor port per channel
+CONDUCTANCE_JUMP_MODEL = NestModel("(generated with NESTML)", "tau_m", "V_th", "efficacy")
+
 #: weight kind -> (NEST unit, weight in NEST units from w (SI) and the channel's tau (ms)):
 #: a voltage kick; the same charge per spike of an exponential current; the same conductance
 #: integral of an exponential conductance (signed by the receptor, :func:`nest_weight`)
 WEIGHTS = {
     "kick": ("mV", lambda w, tau_ms: w * 1e3),
+    "efficacy": ("1", lambda w, tau_ms: w),
     "charge": ("pA", lambda w, tau_ms: CAPACITANCE * w * 1e3 / tau_ms),
     "conductance": ("nS", lambda w, tau_ms: CAPACITANCE * w / tau_ms),
 }
@@ -139,6 +145,11 @@ def _model_of(neuron, ports=None):
     ParameterError for what NEST cannot run."""
     if not isinstance(neuron, Neuron):
         raise ParameterError(f"neuron must be a Neuron; got {type(neuron).__name__}")
+    if neuron.synapse == "conductance_jump":
+        if neuron.adapting:
+            raise ParameterError("an adapting neuron with conductance jumps has no NEST model "
+                                 "(the NESTML model has no adaptation current)")
+        return CONDUCTANCE_JUMP_MODEL
     if ports:
         return MULTISYNAPSE_MODELS[(neuron.spike, neuron.synapse)]
     table = ADAPTING_MODELS if neuron.adapting else MODELS
@@ -173,6 +184,14 @@ def nest_neuron(neuron, *, mu_ext=0.0, trace_tau=None, receptors=None, ports=Non
     """
     model = _model_of(neuron, ports)
     mu_ext = float(require("mu_ext", mu_ext, unit="V"))
+    if model is CONDUCTANCE_JUMP_MODEL:
+        params = {"tau_m": neuron.tau_m * 1e3, "E_L": neuron.E_L * 1e3, "mu_ext": mu_ext * 1e3,
+                  "V_th": neuron.V_th * 1e3, "V_reset": neuron.V_r * 1e3,
+                  "t_ref": neuron.tau_ref * 1e3,
+                  **{f"E_{c}": spec["E"] * 1e3 for c, spec in neuron.channels.items()}}
+        if trace_tau is not None:
+            raise ParameterError("plasticity onto conductance-jump neurons has no NEST model")
+        return conductance_jump_model_name(tuple(neuron.channels), neuron.jump), params
     if trace_tau is not None:
         trace_tau = float(require("trace_tau", trace_tau, low=0.0, low_open=True, unit="s"))
     C, tau_m = CAPACITANCE, neuron.tau_m * 1e3
@@ -230,7 +249,8 @@ def nest_weight(neuron, channel, weight, receptors=None):
     if neuron.synapse != "delta" and channel not in neuron.channels:
         raise ParameterError(f"channel must be one of {sorted(neuron.channels)}; got "
                              f"{channel!r}")
-    tau_ms = None if neuron.synapse == "delta" else neuron.channels[channel]["tau"] * 1e3
+    tau = neuron.channels.get(channel, {}).get("tau")
+    tau_ms = None if tau is None else tau * 1e3
     out = WEIGHTS[model.weight][1](weight, tau_ms)
     if model.conductance:
         out = (receptors or {}).get(channel, 1) * out
@@ -294,6 +314,9 @@ def receptor_ports(description, population):
     (:data:`MULTISYNAPSE_MODELS`); None where :func:`channel_receptors` maps them. A
     ParameterError, with the reason of :data:`NO_MULTISYNAPSE`, where neither does."""
     d = check_description(description)
+    neuron = d.populations[population].neuron if population in d.populations else None
+    if neuron is not None and getattr(neuron, "synapse", None) == "conductance_jump":
+        return {c: k + 1 for k, c in enumerate(neuron.channels)}
     try:
         channel_receptors(d, population)
         return None
