@@ -79,3 +79,30 @@ def test_adaptation_is_refused_where_the_theory_has_none():
         bm.neuron_prediction(d, connectivity)
     with pytest.raises(ParameterError, match="adapts"):
         bm.stability(d)
+
+
+def test_nestml_model_with_adaptation_has_the_exact_interval():
+    """An adapting LIF whose two excitatory channels have different time constants has no
+    NEST built-in (iaf_psc_exp_multisynapse does not adapt): the NESTML model runs it, with
+    the exact interval of the adapting LIF under constant input (within one step)."""
+    pytest.importorskip("nest")
+    from balanced_models.engines import nest as nest_engine
+    from balanced_models.engines.nest.nestml_models import nestml_unavailable
+
+    if nestml_unavailable() is not None:
+        pytest.skip(f"NESTML models cannot be built here: {nestml_unavailable()}")
+    cell = bm.Neuron(synapse="current_exp", tau_m=0.02, V_th=0.02, V_r=0.01, tau_ref=0.002,
+                     channels={"e": {"tau": 0.005}, "x": {"tau": 0.01}}, b=0.5, tau_w=0.1)
+    d = bm.NetworkDescription(
+        {"E": bm.Population(1, cell, mu_ext=0.03, v_init=(0.01, 0.01))},
+        drives={"E": (bm.PoissonDrive(1, 0.0, 1e-4, channel="e"),
+                      bm.PoissonDrive(1, 0.0, 1e-4, channel="x"))},
+        record=bm.Recording(states={"E": (("v", "w_adapt"), 1, DT)}))
+    assert nest_engine.receptor_ports(d, "E") == {"e": 1, "x": 2}
+    T, w_plus = deterministic_interval(0.03, 0.02, 0.02, 0.01, 0.002, 0.5, 0.1)
+    run = nest_engine.simulate(d, 3.0, seed=0)
+    times = run.spike_trains("E")[1]
+    intervals = np.diff(times[times > 1.5])
+    assert len(intervals) > 10 and abs(intervals.mean() - T) <= DT
+    assert run.state_traces("E", "w_adapt")[1][0, int(1.5 / DT):].max() == pytest.approx(
+        w_plus, rel=2e-3)

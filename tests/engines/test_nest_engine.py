@@ -12,6 +12,7 @@ from theory.errors import ParameterError
 
 pytest.importorskip("nest")
 from balanced_models.engines import nest as nest_engine  # noqa: E402
+from balanced_models.engines.nest.nestml_models import nestml_unavailable  # noqa: E402
 
 DT = 1e-4
 T_SPIKE = 0.010  # s: when the input spike reaches the neuron
@@ -113,11 +114,7 @@ def test_conductance_jumps_through_nestml_are_exact(jump):
     (E - v)(1 - exp(-w)) ('exact'), to 1e-6 of the jump, in the same step as Brian2 (each
     engine's first changed sample within 1.5 steps of T_SPIKE), and v relaxes exactly
     (exponentially, to 1e-6) before and after."""
-    from balanced_models.engines.nest.nestml_models import nestml_unavailable
-
-    reason = nestml_unavailable()
-    if reason is not None:
-        pytest.skip(f"NESTML models cannot be built here: {reason}")
+    _skip_without_nestml()
     cell = bm.Neuron(synapse="conductance_jump", tau_m=0.02, E_L=-0.07, V_th=-0.05,
                      V_r=-0.06, tau_ref=0.002, channels={"e": {"E": 0.0}, "i": {"E": -0.08}},
                      jump=jump)
@@ -143,6 +140,59 @@ def test_conductance_jumps_through_nestml_are_exact(jump):
             tail = v[k:]
             np.testing.assert_allclose(tail - cell.E_L, (after - cell.E_L) * decay ** np.arange(
                 len(tail)), rtol=1e-6, atol=1e-12)
+
+
+def _skip_without_nestml():
+    from balanced_models.engines.nest.nestml_models import nestml_unavailable
+
+    reason = nestml_unavailable()
+    if reason is not None:
+        pytest.skip(f"NESTML models cannot be built here: {reason}")
+
+
+def test_nestml_eif_with_three_current_time_constants():
+    """Akil's EIF with tau_x = 10 ms beside tau_e = 8 ms and tau_i = 4 ms: no NEST built-in,
+    a NESTML model with a port per channel. At rest (V_T 17 mV above, the exponential term
+    e^-17 of the leak) the PSP through each port is the LIF's exact w tau_m/(tau_m - tau_s)
+    (exp(-t/tau_m) - exp(-t/tau_s)), to 1e-5 (NESTML integrates the EIF with GSL's RKF45)."""
+    _skip_without_nestml()
+    taus = {"e": 0.008, "i": 0.004, "x": 0.010}
+    cell = bm.Neuron(spike="eif", synapse="current_exp", tau_m=0.015, E_L=-0.072,
+                     V_T=-0.055, Delta_T=0.001, V_th=-0.045, V_r=-0.075, tau_ref=0.001,
+                     channels={c: {"tau": tau} for c, tau in taus.items()})
+    weights = {"e": 0.5e-3, "i": -0.5e-3, "x": 0.3e-3}
+    for channel, w in weights.items():
+        d = _single_neuron(cell, w, channel)
+        d = replace(d, drives={"post": tuple(bm.PoissonDrive(1, 0.0, weights[c], channel=c)
+                                             for c in taus if c != channel)})
+        assert nest_engine.receptor_ports(d, "post") == {"e": 1, "i": 2, "x": 3}
+        t, v = _psp(nest_engine.simulate(d, 0.06, seed=1), cell.E_L)
+        t0 = t[np.argmax(np.abs(v) > 1e-6 * abs(w))] - DT  # (the exponential term drifts v by 1e-13 V)
+        s = t - t0
+        tau_m, tau_s = cell.tau_m, taus[channel]
+        exact = np.where(s >= 0, w * tau_m / (tau_m - tau_s)
+                         * (np.exp(-s / tau_m) - np.exp(-s / tau_s)), 0.0)
+        np.testing.assert_allclose(v, exact, rtol=1e-5, atol=1e-5 * abs(w))
+        assert abs(t0 - T_SPIKE) <= 1.5 * DT
+
+
+def test_nestml_conductances_with_three_time_constants_agree_with_brian2():
+    """Zhu's conductance EIF with its external channel at 10 ms (E_x = E_e, tau_x != tau_e):
+    a NESTML model; each channel's PSP agrees with Brian2's to 1.5 % of the peak (Euler in
+    Brian2, RKF45 in NESTML; dt / tau_s <= 0.025), as the built-in conductances do."""
+    _skip_without_nestml()
+    cell = bm.Neuron(spike="eif", synapse="conductance_exp", tau_m=0.015, E_L=-0.065,
+                     V_T=-0.055, Delta_T=0.001, V_th=-0.045, V_r=-0.07,
+                     channels={"e": {"tau": 0.004, "E": 0.0}, "i": {"tau": 0.008, "E": -0.08},
+                               "x": {"tau": 0.010, "E": 0.0}})
+    for channel, w in (("e", 0.02), ("i", 0.05), ("x", 0.02)):
+        d = _single_neuron(cell, w, channel)
+        assert nest_engine.receptor_ports(d, "post") == {"e": 1, "i": 2, "x": 3}
+        b, n = _both(d)
+        vb, vn = _psp(b, cell.E_L)[1], _psp(n, cell.E_L)[1]
+        peak = np.abs(vb).max()
+        assert peak > 1e-4
+        assert abs(vn[np.argmax(np.abs(vn))] - vb[np.argmax(np.abs(vb))]) < 0.015 * peak
 
 
 @pytest.mark.parametrize("spike", ["lif", "eif"])
@@ -290,8 +340,6 @@ def test_rules_without_a_nest_model_are_refused(kind, params, hint):
 
 
 def test_unsupported_features_are_refused_with_their_name():
-    from balanced_models.engines.nest.nestml_models import nestml_unavailable
-
     if nestml_unavailable() is not None:
         jump = bm.Neuron(synapse="conductance_jump", channels={"e": {"E": 0.0}})
         with pytest.raises(ParameterError, match="conductance jumps.*NESTML model cannot be "
@@ -309,10 +357,13 @@ def test_unsupported_features_are_refused_with_their_name():
         {"E": bm.Population(10, two_taus)},
         {"E->E": bm.Projection(bm.FixedInDegree(2), 1e-4, channel="e", delay=1e-3)},
         drives={"E": bm.PoissonDrive(10, 5.0, 1e-4, channel="x")})
-    with pytest.raises(ParameterError, match="one synaptic time constant per sign.*NEST has no "
-                                             "exponential integrate-and-fire model with a "
-                                             "current port per time constant"):
-        nest_engine.check_supported(d)
+    if nestml_unavailable() is not None:
+        with pytest.raises(ParameterError, match="one synaptic time constant per sign.*NEST has "
+                                                 "no exponential integrate-and-fire model with "
+                                                 "a current port per time constant"):
+            nest_engine.check_supported(d)
+    else:  # a NESTML model with a port per channel
+        assert nest_engine.receptor_ports(d, "E") == {"e": 1, "x": 2}
     with pytest.raises(ParameterError, match="threads"):
         nest_engine.build(_simple(), threads=0)
 

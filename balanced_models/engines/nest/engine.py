@@ -98,8 +98,8 @@ from ...core.realisation import check_seed, realise_projection, sampled_synapses
 from ...core.sources import source_spikes, spike_bins
 from .. import base
 from .models import (CAPACITANCE, NO_RULE, channel_receptors, nest_neuron, nest_weight,
-                     receptor_ports, synapse_parameters)
-from .nestml_models import install_conductance_jump_model, nestml_unavailable
+                     receptor_ports, synapse_parameters, uses_nestml)
+from .nestml_models import install_nestml_model, nestml_unavailable
 
 __all__ = ["ENGINE", "NestEngine", "NestHandles", "check_supported", "build", "run",
            "simulate", "import_nest", "nest_neuron", "nest_weight", "channel_receptors",
@@ -165,6 +165,8 @@ class NestHandles(base.EngineHandles):
 #: a recordable state of our neurons -> (its NEST name, the factor to SI): the potential (mV),
 #: the adaptation current (NEST's w in pA; ours per unit capacitance, V/s)
 _RECORDABLES = {"v": ("V_m", 1e-3), "w_adapt": ("w", 1.0 / CAPACITANCE)}
+#: the same for the NESTML models, which keep w per unit capacitance (mV/ms = V/s)
+_NESTML_RECORDABLES = {"v": ("V_m", 1e-3), "w_adapt": ("w", 1.0)}
 
 
 def _check_supported(description):
@@ -180,7 +182,7 @@ def _check_supported(description):
                 f"population {pop!r}: a CustomNeuron (the user's own Brian2 equations) has no "
                 "NEST counterpart; run this description with the Brian2 engine, or write the "
                 "model in NESTML and load it into NEST yourself")
-        if p.neuron.synapse == "conductance_jump" and nestml_unavailable() is not None:
+        if p.neuron.synapse == "conductance_jump" and nestml_unavailable():
             raise ParameterError(
                 f"population {pop!r}: conductance jumps (synapse='conductance_jump', the "
                 "Sanzeni model) have no NEST built-in, and the NESTML model cannot be built "
@@ -251,8 +253,8 @@ def _build(description, *, seed=0, connectivity=None, threads=1):
         return {"receptor_type": ports[pop][channel]} if ports[pop] else {}
 
     for pop, p in d.populations.items():
-        if p.neuron.synapse == "conductance_jump":
-            install_conductance_jump_model(nest, p.neuron)
+        if uses_nestml(p.neuron, ports[pop]):
+            install_nestml_model(nest, p.neuron)
         model, params = nest_neuron(p.neuron, mu_ext=p.mu_ext, trace_tau=d.trace_tau(pop),
                                     receptors=receptors[pop], ports=ports[pop])
         nodes = nest.Create(model, p.size, params=params)
@@ -264,7 +266,8 @@ def _build(description, *, seed=0, connectivity=None, threads=1):
             generator = nest.Create("poisson_generator", params={"rate": drive.K * drive.rate})
             channel = p.neuron.check_channel(drive.channel, f"drives[{pop!r}]")
             nest.Connect(generator, nodes, "all_to_all", syn_spec={
-                "weight": nest_weight(p.neuron, channel, drive.weight, receptors[pop]),
+                "weight": nest_weight(p.neuron, channel, drive.weight, receptors[pop],
+                                      ports[pop]),
                 "delay": dt_ms, **port(pop, channel)})
     for name, s in d.sources.items():
         parrots = nest.Create("parrot_neuron", s.size)
@@ -297,7 +300,7 @@ def _build(description, *, seed=0, connectivity=None, threads=1):
             nest.CopyModel("static_synapse", synapse_model)
         else:
             rule_model, params = synapse_parameters(proj.plasticity, neuron, channel,
-                                               receptors[target])
+                                                    receptors[target], ports[target])
             nest.CopyModel(rule_model, synapse_model, {**params, "weight": 0.0})
         h.projections[name] = synapse_model
         offset = proj.target_range[0] if proj.target_range else 0
@@ -307,14 +310,15 @@ def _build(description, *, seed=0, connectivity=None, threads=1):
             delays = np.broadcast_to(np.asarray(c.delay, dtype=float), (len(c),)) * 1e3
             nest.Connect(pre_ids, post_ids, "one_to_one", syn_spec={
                 "synapse_model": synapse_model, "delay": np.maximum(delays, dt_ms),
-                "weight": nest_weight(neuron, channel, c.weight, receptors[target]),
+                "weight": nest_weight(neuron, channel, c.weight, receptors[target],
+                                      ports[target]),
                 **port(target, channel)})
         if name in d.record.weights:
             sample = sampled_synapses(seed, name, len(c), d.record.weights[name][0])
             h.weight_samples[name] = sample
             h._weight_reads[name] = _weight_reader(
                 nest, synapse_model, pre_ids[sample], post_ids[sample],
-                1.0 / nest_weight(neuron, channel, 1.0, receptors[target]))
+                1.0 / nest_weight(neuron, channel, 1.0, receptors[target], ports[target]))
     for pop, n in d.recorded_spikes().items():
         n = d.size(pop) if n is None else n
         recorder = nest.Create("spike_recorder")
@@ -324,7 +328,9 @@ def _build(description, *, seed=0, connectivity=None, threads=1):
         meter = nest.Create("multimeter", params={
             "record_from": [_RECORDABLES[v][0] for v in variables], "interval": dt * 1e3})
         nest.Connect(meter, h.populations[pop][:n])
-        h._meters[pop] = (meter, n, variables)
+        table = _NESTML_RECORDABLES if uses_nestml(d.populations[pop].neuron, ports[pop]) \
+            else _RECORDABLES
+        h._meters[pop] = (meter, n, {v: table[v] for v in variables})
     h.timings["build"] = time.perf_counter() - start
     return h
 
@@ -461,13 +467,13 @@ def _run_nest(handles, duration, report):
         senders, sample_times, *values = _gather(
             [np.asarray(events["senders"], dtype=np.int64) - first,
              np.asarray(events["times"], dtype=float)]
-            + [np.asarray(events[_RECORDABLES[v][0]], dtype=float) for v in variables])
+            + [np.asarray(events[name], dtype=float) for name, _ in variables.values()])
         grid = np.unique(sample_times)
         column = np.searchsorted(grid, sample_times)
         handles.states[pop] = {}
-        for variable, value in zip(variables, values):
+        for (variable, (_, factor)), value in zip(variables.items(), values):
             traces = np.full((n, len(grid)), np.nan)
-            traces[senders, column] = value * _RECORDABLES[variable][1]
+            traces[senders, column] = value * factor
             handles.states[pop][variable] = (grid * 1e-3, traces)
     for name in handles._weight_reads:
         handles.weights[name] = (np.asarray(times[name]), np.array(samples[name]).T)

@@ -18,11 +18,11 @@ from theory.errors import ParameterError, require
 
 from ...core.description import ExplicitConnections, Neuron, split_projection_name
 from ..base import check_description
-from .nestml_models import conductance_jump_model_name
+from .nestml_models import nestml_model_name, nestml_parameters, nestml_unavailable
 
 __all__ = ["CAPACITANCE", "MODELS", "ADAPTING_MODELS", "MULTISYNAPSE_MODELS",
            "NO_MULTISYNAPSE", "WEIGHTS", "RULES", "NO_RULE", "NestModel", "nest_neuron",
-           "receptor_ports",
+           "receptor_ports", "uses_nestml", "NESTML_MODELS",
            "nest_weight", "channel_receptors", "synapse_parameters"]
 
 #: Membrane capacitance of every NEST neuron (pF); a free scale (module doc).
@@ -97,7 +97,8 @@ ADAPTING_MODELS = {
 MULTISYNAPSE_MODELS = {
     ("lif", "current_exp"): NestModel("iaf_psc_exp_multisynapse", "tau_m", "V_th", "charge"),
 }
-#: why the other models with several time constants per sign have no exact NEST mapping
+#: why the other models with several time constants per sign have no NEST built-in (they run
+#: on a NESTML model where NESTML models can be built: nestml_models)
 NO_MULTISYNAPSE = {
     ("eif", "current_exp"): "NEST has no exponential integrate-and-fire model with a current "
                             "port per time constant (aeif_psc_exp has two: ex and in)",
@@ -105,14 +106,17 @@ NO_MULTISYNAPSE = {
                                 "synaptic time constants must be strictly positive'); at "
                                 "tau_rise = 1 us its PSP differs from the exponential one by "
                                 "0.09 % and a neuron integrates 10 times slower, so it is not "
-                                "mapped",
+                                "used",
     ("lif", "conductance_exp"): "NEST has no LIF model with exponential conductances per port "
                                 "(iaf_cond_exp has two: ex and in)",
 }
 
-#: the NESTML-generated model of conductance jumps (nestml_models; its name depends on the
-#: channels and the jump), one receptor port per channel
-CONDUCTANCE_JUMP_MODEL = NestModel("(generated with NESTML)", "tau_m", "V_th", "efficacy")
+#: the models generated with NESTML (nestml_models; the name depends on the neuron): one
+#: receptor port per channel; current weights are kicks (mV), the others efficacies
+NESTML_MODELS = {
+    synapse: NestModel("(generated with NESTML)", "tau_m", "V_th",
+                       "kick" if synapse == "current_exp" else "efficacy")
+    for synapse in ("current_exp", "conductance_exp", "conductance_jump")}
 
 #: weight kind -> (NEST unit, weight in NEST units from w (SI) and the channel's tau (ms)):
 #: a voltage kick; the same charge per spike of an exponential current; the same conductance
@@ -145,11 +149,8 @@ def _model_of(neuron, ports=None):
     ParameterError for what NEST cannot run."""
     if not isinstance(neuron, Neuron):
         raise ParameterError(f"neuron must be a Neuron; got {type(neuron).__name__}")
-    if neuron.synapse == "conductance_jump":
-        if neuron.adapting:
-            raise ParameterError("an adapting neuron with conductance jumps has no NEST model "
-                                 "(the NESTML model has no adaptation current)")
-        return CONDUCTANCE_JUMP_MODEL
+    if uses_nestml(neuron, ports):
+        return NESTML_MODELS[neuron.synapse]
     if ports:
         return MULTISYNAPSE_MODELS[(neuron.spike, neuron.synapse)]
     table = ADAPTING_MODELS if neuron.adapting else MODELS
@@ -184,14 +185,12 @@ def nest_neuron(neuron, *, mu_ext=0.0, trace_tau=None, receptors=None, ports=Non
     """
     model = _model_of(neuron, ports)
     mu_ext = float(require("mu_ext", mu_ext, unit="V"))
-    if model is CONDUCTANCE_JUMP_MODEL:
-        params = {"tau_m": neuron.tau_m * 1e3, "E_L": neuron.E_L * 1e3, "mu_ext": mu_ext * 1e3,
-                  "V_th": neuron.V_th * 1e3, "V_reset": neuron.V_r * 1e3,
-                  "t_ref": neuron.tau_ref * 1e3,
-                  **{f"E_{c}": spec["E"] * 1e3 for c, spec in neuron.channels.items()}}
+    if model in NESTML_MODELS.values():
+        params = nestml_parameters(neuron, mu_ext)
         if trace_tau is not None:
-            raise ParameterError("plasticity onto conductance-jump neurons has no NEST model")
-        return conductance_jump_model_name(tuple(neuron.channels), neuron.jump), params
+            params["tau_minus"] = float(require("trace_tau", trace_tau, low=0.0, low_open=True,
+                                                unit="s")) * 1e3
+        return nestml_model_name(neuron), params
     if trace_tau is not None:
         trace_tau = float(require("trace_tau", trace_tau, low=0.0, low_open=True, unit="s"))
     C, tau_m = CAPACITANCE, neuron.tau_m * 1e3
@@ -220,7 +219,7 @@ def nest_neuron(neuron, *, mu_ext=0.0, trace_tau=None, receptors=None, ports=Non
     return model.name, params
 
 
-def nest_weight(neuron, channel, weight, receptors=None):
+def nest_weight(neuron, channel, weight, receptors=None, ports=None):
     """A weight in NEST units (mV, pA or nS; signed as NEST reads it) from ours (SI).
 
     Parameters
@@ -230,6 +229,7 @@ def nest_weight(neuron, channel, weight, receptors=None):
     weight : float or array: V for current synapses, dimensionless for conductances
     receptors : {channel: +1 or -1} (conductance synapses; default: :func:`channel_receptors`
         must have been applied by the caller)
+    ports : {channel: receptor port} of :func:`receptor_ports`, or None
 
     Returns
     -------
@@ -244,7 +244,7 @@ def nest_weight(neuron, channel, weight, receptors=None):
     >>> round(nest_weight(n, "e", 2e-4), 12)
     10.0
     """
-    model = _model_of(neuron)
+    model = _model_of(neuron, ports)
     weight = np.asarray(require("weight", weight), dtype=float)
     if neuron.synapse != "delta" and channel not in neuron.channels:
         raise ParameterError(f"channel must be one of {sorted(neuron.channels)}; got "
@@ -252,7 +252,7 @@ def nest_weight(neuron, channel, weight, receptors=None):
     tau = neuron.channels.get(channel, {}).get("tau")
     tau_ms = None if tau is None else tau * 1e3
     out = WEIGHTS[model.weight][1](weight, tau_ms)
-    if model.conductance:
+    if model.conductance and not ports:
         out = (receptors or {}).get(channel, 1) * out
     return float(out) if out.ndim == 0 else out
 
@@ -308,28 +308,43 @@ def channel_receptors(description, population):
     return receptors
 
 
+def uses_nestml(neuron, ports):
+    """True where ``neuron`` runs on a NESTML model: conductance jumps, and channels on
+    receptor ``ports`` (:func:`receptor_ports`) that no built-in multisynapse model takes."""
+    return neuron.synapse == "conductance_jump" or bool(ports) and (
+        (neuron.spike, neuron.synapse) not in MULTISYNAPSE_MODELS or neuron.adapting)
+
+
 def receptor_ports(description, population):
-    """{channel: NEST receptor port (1, 2, ...)} where ``population``'s channels need more
-    than NEST's two receptors and a multisynapse model runs its neurons exactly
-    (:data:`MULTISYNAPSE_MODELS`); None where :func:`channel_receptors` maps them. A
-    ParameterError, with the reason of :data:`NO_MULTISYNAPSE`, where neither does."""
+    """{channel: NEST receptor port (1, 2, ...)} of ``population``, or None where
+    :func:`channel_receptors` maps its channels onto NEST's two receptors.
+
+    Ports where the channels need more (several time constants per sign of weight): a
+    built-in multisynapse model (:data:`MULTISYNAPSE_MODELS`) or, where none fits, a NESTML
+    model (:mod:`~balanced_models.engines.nest.nestml_models`); conductance jumps always run
+    on a NESTML model. A ParameterError, with the reasons (:data:`NO_MULTISYNAPSE`, and why
+    NESTML models cannot be built here), where nothing runs them."""
     d = check_description(description)
     neuron = d.populations[population].neuron if population in d.populations else None
+    ports = None if neuron is None else {c: k + 1 for k, c in enumerate(neuron.channels)}
     if neuron is not None and getattr(neuron, "synapse", None) == "conductance_jump":
-        return {c: k + 1 for k, c in enumerate(neuron.channels)}
+        return ports
     try:
         channel_receptors(d, population)
         return None
     except ParameterError as error:
-        neuron = d.populations[population].neuron
         kind = (neuron.spike, neuron.synapse)
-        if kind not in MULTISYNAPSE_MODELS or neuron.adapting:
-            why = NO_MULTISYNAPSE.get(kind, "no NEST model has one port per channel for it")
-            raise ParameterError(f"{error}; and {why}") from None
-        return {c: k + 1 for k, c in enumerate(neuron.channels)}
+        if kind in MULTISYNAPSE_MODELS and not neuron.adapting:
+            return ports
+        reason = nestml_unavailable()
+        if reason is None:
+            return ports
+        why = NO_MULTISYNAPSE.get(kind, "no NEST built-in has one port per channel for it")
+        raise ParameterError(f"{error}; and {why}, and NESTML models cannot be built here: "
+                             f"{reason}") from None
 
 
-def synapse_parameters(plasticity, neuron, channel, receptors):
+def synapse_parameters(plasticity, neuron, channel, receptors, ports=None):
     """(NEST synapse model, parameters in NEST units) of a plastic projection.
 
     Parameters
@@ -350,10 +365,11 @@ def synapse_parameters(plasticity, neuron, channel, receptors):
     if plasticity.kind not in RULES:
         raise ParameterError(f"plasticity: {NO_RULE[plasticity.kind]}")
     p = plasticity
-    w_max = nest_weight(neuron, channel, p.parameters["w_max"], receptors)
+    w_max = nest_weight(neuron, channel, p.parameters["w_max"], receptors, ports)
     if p.kind == "vogels_sprekeler":
         return RULES[p.kind], {"tau": p.tau * 1e3, "Wmax": w_max,
-                                "eta": abs(nest_weight(neuron, channel, p.eta, receptors)),
+                                "eta": abs(nest_weight(neuron, channel, p.eta, receptors,
+                                                       ports)),
                                 "alpha": 2 * p.parameters["rho"] * p.tau}
     return RULES[p.kind], {"tau_plus": p.tau * 1e3, "Wmax": w_max,
                             "lambda": p.eta / abs(p.parameters["w_max"]), "alpha": 1.0,

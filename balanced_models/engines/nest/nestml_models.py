@@ -1,10 +1,15 @@
 """Neuron models NEST has no built-in for, generated with NESTML and compiled for the
-installed NEST: the LIF neuron with instantaneous conductance jumps (Sanzeni, Histed & Brunel).
+installed NEST: the LIF neuron with instantaneous conductance jumps (Sanzeni, Histed & Brunel),
+and LIF or EIF neurons whose exponential currents or conductances have more time constants
+than NEST's two receptors (Zhu et al.'s and Akil et al.'s external channel with its own tau).
 
-A spike of efficacy w on channel c moves the potential by w (E_c - V) ('linear' jumps) or to
-E_c + (V - E_c) exp(-w) ('exact'), as :mod:`balanced_models.engines.brian2.neurons` does; each
-channel is a receptor port (1, 2, ... in the order of the neuron's channels), the weight is the
-efficacy itself, and during the refractory period V is held at V_r and jumps are dropped.
+The equations are the Brian2 engine's (:mod:`balanced_models.engines.brian2.neurons`), one
+receptor port per channel (1, 2, ... in the order of the neuron's channels), with adaptation
+where the neuron has it. A spike of efficacy w on a jump channel c moves the potential by
+w (E_c - V) ('linear') or to E_c + (V - E_c) exp(-w) ('exact'); the weight of a current
+channel is the kick in mV, that of a conductance or jump channel the dimensionless efficacy.
+During the refractory period V is held at V_r and jumps are dropped. NESTML integrates linear
+membranes exactly and the EIF with GSL's adaptive Runge-Kutta-Fehlberg method.
 
 Building for the PyPI wheel of NEST 3.10. NESTML 9 generates the C++ code of a NEST extension
 module and builds it with the installed NEST's ``nest-config``. The wheel is not made for
@@ -37,54 +42,91 @@ import time
 
 from theory.errors import ParameterError
 
-__all__ = ["conductance_jump_model_name", "conductance_jump_source", "nestml_unavailable",
-           "install_conductance_jump_model"]
+__all__ = ["nestml_model_name", "nestml_source", "nestml_parameters", "nestml_unavailable",
+           "install_nestml_model"]
 
 #: headers NEST's own headers include that the wheel does not ship (the apt packages)
 _SYSTEM_HEADERS = {"boost/type_index.hpp": "libboost-dev", "ltdl.h": "libltdl-dev"}
 
 
-def conductance_jump_model_name(channels, jump):
-    """The NEST model name of a conductance-jump LIF neuron with these channels and jumps."""
-    return f"bm_lif_jump_{jump}_{'_'.join(channels)}"
+def nestml_model_name(neuron):
+    """The NEST name of the NESTML model of a :class:`~balanced_models.core.description.Neuron`
+    (its spike, synapse, jump, channels and whether it adapts)."""
+    jump = f"_{neuron.jump}" if neuron.synapse == "conductance_jump" else ""
+    adapting = "_adapting" if neuron.adapting else ""
+    return (f"bm_{neuron.spike}_{neuron.synapse}{jump}_{'_'.join(neuron.channels)}"
+            f"{adapting}")
 
 
-def conductance_jump_source(channels, jump):
-    """(model name, NESTML source) of the LIF neuron with conductance jumps on ``channels``
-    (names, in receptor-port order) and ``jump`` ('linear' or 'exact'); units mV and ms."""
-    if jump not in ("linear", "exact"):
-        raise ParameterError(f"jump must be 'linear' or 'exact'; got {jump!r}")
-    name = conductance_jump_model_name(channels, jump)
-    reversal = "\n".join(f"        E_{c} mV = 0 mV" for c in channels)
-    ports = "\n".join(f"        {c}_spikes <- spike" for c in channels)
-    handlers = []
+def nestml_source(neuron):
+    """(model name, NESTML source) of a LIF or EIF
+    :class:`~balanced_models.core.description.Neuron` with exponential currents, exponential
+    conductances or conductance jumps, one receptor port per channel (in the neuron's order),
+    with or without adaptation; units mV, ms. As the Brian2 engine's equations: the current
+    I_c (mV/ms, ours V/s) jumps by w / tau_c for a weight w in mV, the conductance g_c (1/ms,
+    ours in units of C per s) by w / tau_c for a dimensionless w; while refractory V is held
+    at V_r, jumps are dropped, and currents, conductances and w evolve on."""
+    if neuron.synapse not in ("current_exp", "conductance_exp", "conductance_jump"):
+        raise ParameterError(f"NESTML models here have exponential or jump synapses; got "
+                             f"{neuron.synapse!r}")
+    name, channels = nestml_model_name(neuron), tuple(neuron.channels)
+    kind = neuron.synapse
+    state = ["V_m mV = -70 mV", "refr_t ms = 0 ms"]
+    parameters = ["tau_m ms = 20 ms", "E_L mV = -70 mV", "mu_ext mV = 0 mV",
+                  "V_th mV = -50 mV", "V_reset mV = -60 mV", "t_ref ms = 0 ms"]
+    equations, synaptic, held, handlers = [], [], [], []
+    drift = "E_L + mu_ext - V_m"
+    if neuron.spike == "eif":
+        # bounded at the cut-off V_th, as NEST's aeif models do: the step that crosses it
+        # must not overflow the exponential
+        drift += " + Delta_T * exp((min(V_m, V_th) - V_T) / Delta_T)"
+        parameters += ["V_T mV = -55 mV", "Delta_T mV = 1 mV"]
     for c in channels:
         efficacy = f"{c}_spikes * 1 s"  # the summed weights of this step's spikes on c
-        change = (f"V_m += {efficacy} * (E_{c} - V_m)" if jump == "linear"
-                  else f"V_m += (E_{c} - V_m) * (1 - exp(-{efficacy}))")
-        handlers.append(f"    onReceive({c}_spikes):\n        if refr_t <= 0 ms:\n"
-                        f"            {change}\n")
-    source = f"""# Generated by balanced_models.engines.nest.nestml_models: a LIF neuron with
-# instantaneous conductance jumps ({jump}) on the channels {', '.join(channels)}.
+        if kind == "current_exp":
+            state.append(f"I_{c} mV/ms = 0 mV/ms")
+            parameters.append(f"tau_{c} ms = 5 ms")
+            equations.append(f"I_{c}' = -I_{c} / tau_{c}")
+            synaptic.append(f"I_{c}")
+            held.append(f"I_{c}")
+            change = f"I_{c} += {efficacy} * 1 mV / tau_{c}"
+        elif kind == "conductance_exp":
+            state.append(f"g_{c} 1/ms = 0 ms**-1")
+            parameters += [f"tau_{c} ms = 5 ms", f"E_{c} mV = 0 mV"]
+            equations.append(f"g_{c}' = -g_{c} / tau_{c}")
+            synaptic.append(f"g_{c} * (E_{c} - V_m)")
+            held.append(f"g_{c}")
+            change = f"g_{c} += {efficacy} / tau_{c}"
+        else:
+            parameters.append(f"E_{c} mV = 0 mV")
+            change = (f"V_m += {efficacy} * (E_{c} - V_m)" if neuron.jump == "linear"
+                      else f"V_m += (E_{c} - V_m) * (1 - exp(-{efficacy}))")
+            change = f"if refr_t <= 0 ms:\n            {change}"
+        handlers.append(f"    onReceive({c}_spikes):\n        {change}\n")
+    reset = ["refr_t = t_ref", "V_m = V_reset"]
+    if neuron.adapting:
+        state.append("w mV/ms = 0 mV/ms")
+        parameters += ["a 1/ms = 0 ms**-1", "b mV/ms = 0 mV/ms", "tau_w ms = 100 ms"]
+        equations.append("w' = (a * (V_m - E_L) - w) / tau_w")
+        synaptic.append("(-w)")
+        held.append("w")
+        reset.append("w += b")
+    equations.append(f"V_m' = ({drift}) / tau_m" + "".join(f" + {x}" for x in synaptic))
+    refractory = (f"            integrate_odes({', '.join(held)})\n" if held else "")
+    indent = "\n        "
+    source = f"""# Generated by balanced_models.engines.nest.nestml_models: {name}
 model {name}:
     state:
-        V_m mV = -70 mV
-        refr_t ms = 0 ms
+        {indent.join(state)}
 
     equations:
-        V_m' = (E_L + mu_ext - V_m) / tau_m
+        {indent.join(equations)}
 
     parameters:
-        tau_m ms = 20 ms
-        E_L mV = -70 mV
-        mu_ext mV = 0 mV
-        V_th mV = -50 mV
-        V_reset mV = -60 mV
-        t_ref ms = 0 ms
-{reversal}
+        {indent.join(parameters)}
 
     input:
-{ports}
+        {indent.join(f"{c}_spikes <- spike" for c in channels)}
 
     output:
         spike
@@ -92,16 +134,30 @@ model {name}:
     update:
         if refr_t > 0 ms:
             refr_t -= timestep()
-        else:
+{refractory}        else:
             integrate_odes()
 
 {chr(10).join(handlers)}
     onCondition(refr_t <= 0 ms and V_m >= V_th):
-        refr_t = t_ref
-        V_m = V_reset
+        {indent.join(reset)}
         emit_spike()
 """
     return name, source
+
+
+def nestml_parameters(neuron, mu_ext=0.0):
+    """The NEST parameters (mV, ms) of :func:`nestml_source`'s model of ``neuron``, with the
+    constant input ``mu_ext`` (V)."""
+    params = {"tau_m": neuron.tau_m * 1e3, "E_L": neuron.E_L * 1e3, "mu_ext": mu_ext * 1e3,
+              "V_th": neuron.V_th * 1e3, "V_reset": neuron.V_r * 1e3,
+              "t_ref": neuron.tau_ref * 1e3}
+    if neuron.spike == "eif":
+        params.update(V_T=neuron.V_T * 1e3, Delta_T=neuron.Delta_T * 1e3)
+    for c, spec in neuron.channels.items():
+        params.update({f"{k}_{c}": v * 1e3 for k, v in spec.items()})
+    if neuron.adapting:  # a: 1/s -> 1/ms; b: V/s = mV/ms
+        params.update(a=neuron.a * 1e-3, b=neuron.b, tau_w=neuron.tau_w * 1e3)
+    return params
 
 
 def nestml_unavailable():
@@ -206,12 +262,27 @@ def _build(nest, name, source, directory, module):
         raise ParameterError(f"NESTML could not build {name}: {type(error).__name__}: "
                              f"{str(error).splitlines()[0] if str(error) else ''} (the "
                              f"build files are in {target})") from None
+    if not os.path.exists(os.path.join(directory, "install", f"{module}.so")):
+        raise ParameterError(f"NESTML generated no module for {name} (its messages are printed "
+                             f"above; the model is {model_file})")
     print(f"NESTML: {name} built in {time.perf_counter() - start:.0f} s", flush=True)
 
 
-def install_conductance_jump_model(nest, neuron):
+def install_nestml_model(nest, neuron):
     """Build (once per machine) and install (after each ``nest.ResetKernel()``) the NESTML
-    model of a conductance-jump :class:`~balanced_models.core.description.Neuron`; its NEST name.
+    model of ``neuron`` (:func:`nestml_source`); its NEST name.
+
+    Parameters
+    ----------
+    nest : module
+        The imported ``nest``.
+    neuron : Neuron
+        A LIF or EIF neuron with exponential or jump synapses.
+
+    Returns
+    -------
+    str
+        The model's NEST name.
 
     Raises
     ------
@@ -220,8 +291,8 @@ def install_conductance_jump_model(nest, neuron):
     """
     reason = nestml_unavailable()
     if reason is not None:
-        raise ParameterError(f"conductance jumps run on NEST through a NESTML model, but {reason}")
-    name, source = conductance_jump_source(tuple(neuron.channels), neuron.jump)
+        raise ParameterError(f"this neuron runs on NEST through a NESTML model, but {reason}")
+    name, source = nestml_source(neuron)
     if name not in nest.node_models:  # nest.ResetKernel() forgets installed modules
         nest.Install(_built_module(nest, name, source)[:-len(".so")])
     return name
