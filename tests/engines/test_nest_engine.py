@@ -83,28 +83,38 @@ def test_current_psp_matches_the_exact_solution():
     assert abs(peaks["brian2"] / peaks["nest"] - 1) < 0.01
 
 
-def test_multisynapse_psps_match_the_exact_solution():
-    """A LIF population with three current time constants, two of one sign, runs on
-    iaf_psc_exp_multisynapse: the PSP through each port is w tau_m/(tau_m - tau_s)
-    (exp(-t/tau_m) - exp(-t/tau_s)) with that port's tau_s, to 1e-6 (exact integration).
-    The other channels get drives at 0 Hz, so that the population needs the ports."""
-    taus = {"e": 0.005, "x": 0.010, "i": 0.008}
-    cell = bm.Neuron(synapse="current_exp", E_L=-0.07, V_th=-0.05, V_r=-0.06,
-                     channels={c: {"tau": tau} for c, tau in taus.items()})
-    weights = {"e": 0.5e-3, "x": 0.3e-3, "i": -0.4e-3}
+def _port_psps_are_exact(cell, weights, rtol, atol):
+    """Each channel's PSP of ``cell`` on NEST, one input spike of ``weights[channel]`` with the
+    other channels driven at 0 Hz (so that the population needs one port per channel), is
+    w tau_m/(tau_m - tau_s) (exp(-t/tau_m) - exp(-t/tau_s)) to ``rtol`` (and ``atol`` times
+    |w|), starting within 1.5 steps of T_SPIKE."""
+    channels = list(cell.channels)
     for channel, w in weights.items():
         d = _single_neuron(cell, w, channel)
         d = replace(d, drives={"post": tuple(bm.PoissonDrive(1, 0.0, weights[c], channel=c)
-                                             for c in taus if c != channel)})
-        assert nest_engine.receptor_ports(d, "post") == {"e": 1, "x": 2, "i": 3}
+                                             for c in channels if c != channel)})
+        assert nest_engine.receptor_ports(d, "post") == {c: k + 1 for k, c in
+                                                         enumerate(channels)}
         t, v = _psp(nest_engine.simulate(d, 0.06, seed=1), cell.E_L)
-        t0 = t[np.argmax(np.abs(v) > 1e-12)] - DT
+        # an EIF's exponential term moves v by 1e-13 V before the spike: the PSP's start
+        t0 = t[np.argmax(np.abs(v) > 1e-6 * abs(w))] - DT
         s = t - t0
-        tau_m, tau_s = cell.tau_m, taus[channel]
+        tau_m, tau_s = cell.tau_m, cell.channels[channel]["tau"]
         exact = np.where(s >= 0, w * tau_m / (tau_m - tau_s)
                          * (np.exp(-s / tau_m) - np.exp(-s / tau_s)), 0.0)
-        np.testing.assert_allclose(v, exact, rtol=1e-6, atol=1e-9 * abs(w))
+        np.testing.assert_allclose(v, exact, rtol=rtol, atol=atol * abs(w))
         assert abs(t0 - T_SPIKE) <= 1.5 * DT
+
+
+def test_multisynapse_psps_match_the_exact_solution():
+    """A LIF population with three current time constants, two of one sign, runs on
+    iaf_psc_exp_multisynapse: the PSP through each port is exact to 1e-6 (exact
+    integration)."""
+    taus = {"e": 0.005, "x": 0.010, "i": 0.008}
+    cell = bm.Neuron(synapse="current_exp", E_L=-0.07, V_th=-0.05, V_r=-0.06,
+                     channels={c: {"tau": tau} for c, tau in taus.items()})
+    _port_psps_are_exact(cell, {"e": 0.5e-3, "x": 0.3e-3, "i": -0.4e-3}, rtol=1e-6,
+                         atol=1e-9)
 
 
 @pytest.mark.parametrize("jump", ["linear", "exact"])
@@ -153,28 +163,15 @@ def _skip_without_nestml():
 def test_nestml_eif_with_three_current_time_constants():
     """Akil's EIF with tau_x = 10 ms beside tau_e = 8 ms and tau_i = 4 ms: no NEST built-in,
     a NESTML model with a port per channel. At rest (V_T 17 mV above, the exponential term
-    e^-17 of the leak) the PSP through each port is the LIF's exact w tau_m/(tau_m - tau_s)
-    (exp(-t/tau_m) - exp(-t/tau_s)), to 1e-5 (NESTML integrates the EIF with GSL's RKF45)."""
+    e^-17 of the leak) the PSP through each port is the LIF's exact form to 1e-5 (NESTML
+    integrates the EIF with GSL's RKF45)."""
     _skip_without_nestml()
     taus = {"e": 0.008, "i": 0.004, "x": 0.010}
     cell = bm.Neuron(spike="eif", synapse="current_exp", tau_m=0.015, E_L=-0.072,
                      V_T=-0.055, Delta_T=0.001, V_th=-0.045, V_r=-0.075, tau_ref=0.001,
                      channels={c: {"tau": tau} for c, tau in taus.items()})
-    weights = {"e": 0.5e-3, "i": -0.5e-3, "x": 0.3e-3}
-    for channel, w in weights.items():
-        d = _single_neuron(cell, w, channel)
-        d = replace(d, drives={"post": tuple(bm.PoissonDrive(1, 0.0, weights[c], channel=c)
-                                             for c in taus if c != channel)})
-        assert nest_engine.receptor_ports(d, "post") == {"e": 1, "i": 2, "x": 3}
-        t, v = _psp(nest_engine.simulate(d, 0.06, seed=1), cell.E_L)
-        # the exponential term moves v by 1e-13 V before the spike: find the PSP's start
-        t0 = t[np.argmax(np.abs(v) > 1e-6 * abs(w))] - DT
-        s = t - t0
-        tau_m, tau_s = cell.tau_m, taus[channel]
-        exact = np.where(s >= 0, w * tau_m / (tau_m - tau_s)
-                         * (np.exp(-s / tau_m) - np.exp(-s / tau_s)), 0.0)
-        np.testing.assert_allclose(v, exact, rtol=1e-5, atol=1e-5 * abs(w))
-        assert abs(t0 - T_SPIKE) <= 1.5 * DT
+    _port_psps_are_exact(cell, {"e": 0.5e-3, "i": -0.5e-3, "x": 0.3e-3}, rtol=1e-5,
+                         atol=1e-5)
 
 
 def test_nestml_conductances_with_three_time_constants_agree_with_brian2():
