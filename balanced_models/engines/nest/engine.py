@@ -182,11 +182,12 @@ def _check_supported(description):
                 f"population {pop!r}: a CustomNeuron (the user's own Brian2 equations) has no "
                 "NEST counterpart; run this description with the Brian2 engine, or write the "
                 "model in NESTML and load it into NEST yourself")
-        if p.neuron.synapse == "conductance_jump" and nestml_unavailable():
+        reason = nestml_unavailable() if p.neuron.synapse == "conductance_jump" else None
+        if reason:
             raise ParameterError(
                 f"population {pop!r}: conductance jumps (synapse='conductance_jump', the "
                 "Sanzeni model) have no NEST built-in, and the NESTML model cannot be built "
-                f"here: {nestml_unavailable()}; run this description with the Brian2 engine, "
+                f"here: {reason}; run this description with the Brian2 engine, "
                 "or use synapse='conductance_exp'")
         receptor_ports(d, pop)  # a ParameterError where neither two receptors nor ports fit
         for k, drive in enumerate(d.drives.get(pop, ())):

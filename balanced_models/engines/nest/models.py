@@ -252,7 +252,7 @@ def nest_weight(neuron, channel, weight, receptors=None, ports=None):
     tau = neuron.channels.get(channel, {}).get("tau")
     tau_ms = None if tau is None else tau * 1e3
     out = WEIGHTS[model.weight][1](weight, tau_ms)
-    if model.conductance and not ports:
+    if model.conductance:  # (models on ports take efficacies or kicks, never this)
         out = (receptors or {}).get(channel, 1) * out
     return float(out) if out.ndim == 0 else out
 
