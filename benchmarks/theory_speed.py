@@ -6,9 +6,14 @@ Measured here (best of several repetitions, BLAS as configured in the environmen
 * one scalar :func:`theory.siegert_rate` call (and rate_derivatives, isi_cv);
 * one ETC network solve of the Sanzeni network (theory.conductance.network_rates, variant
   'ETC', a = 0.01, K = 500, g = 12, gamma = 0.25, r_x = 5 Hz) and of its tau_S = 2 ms form;
-* the neuron-resolved working point (theory.heterogeneity.working_point) of the Layer example
-  network, N = 1000 (800 E + 200 I, p = 0.2, J_E = 0.8 mV, g = 5, weight SD 0.16 mV), and of
-  the same network at N = 200 (160 E + 40 I).
+* the neuron-resolved working point (theory.heterogeneity.working_point, its defaults: Newton)
+  of the Layer example network, N = 1000 (800 E + 200 I, p = 0.2, J_E = 0.8 mV, g = 5,
+  weight SD 0.16 mV), and of the same network at N = 200 and N = 2000; and of a network
+  declared as a new user would ("user"): N = 200 and 2000 LIF neurons (80 % E), connection
+  probability 0.1, weights J = 0.2 mV and -5 J with a 20 % Gaussian spread, each neuron with
+  1,000 external Poisson inputs at 10 Hz of weight J (also spread by 20 %), tau_m = 20 ms,
+  V_th = 20 mV, V_r = 10 mV, tau_ref = 2 ms. The damped iteration (method="iteration",
+  default damping 0.2) is timed beside Newton on each.
 
 ``--nnmt PYTHON``: a Python interpreter with NNMT 1.3 installed (a throwaway environment:
 ``python -m venv /tmp/nnmt && /tmp/nnmt/bin/pip install nnmt``; NNMT is not a dependency).
@@ -55,10 +60,24 @@ def layer_network(N_E, N_I, seed=1):
     return p, dense_matrix(p, realise(p, seed))
 
 
-def our_working_point(p, J):
+def user_network(N, seed=1):
+    """The "user" network of the docstring: (parameters, J (N, N) in V)."""
+    rng = np.random.default_rng(seed)
+    J_E, g, N_x, r_x = 0.2e-3, 5.0, 1000, 10.0
+    N_E = int(0.8 * N)
+    mean = np.where(np.arange(N) < N_E, J_E, -g * J_E)[None, :]
+    J = (rng.random((N, N)) < 0.1) * mean * (1 + 0.2 * rng.standard_normal((N, N)))
+    np.fill_diagonal(J, 0.0)
+    J_x = J_E * (1 + 0.2 * rng.standard_normal((N, N_x)))
+    p = argparse.Namespace(tau_m=0.02, V_th=0.02, V_r=0.01, tau_ref=0.002, mu_dc=0.0,
+                           external=lambda: (J_x, np.full(N_x, r_x)))
+    return p, J
+
+
+def our_working_point(p, J, method="newton"):
     J_x, nu_x = p.external()
     return working_point(J, p.tau_m, p.V_th, p.V_r, p.tau_ref, J_x=J_x, nu_x=nu_x,
-                         mu_dc=p.mu_dc, damping=0.5)
+                         mu_dc=p.mu_dc, method=method)
 
 
 def nnmt_working_point(python, p, J):
@@ -90,18 +109,24 @@ def main(argv=None):
     res["etc_network_solve_s"] = best_of(3, lambda: network_rates(*sanzeni, variant="ETC"))
     res["etc_tau_S_network_solve_s"] = best_of(3, lambda: network_rates(
         *sanzeni, variant="ETC", tau_S=0.002))
-    for N_E, N_I in ((800, 200), (160, 40)):
-        p, J = layer_network(N_E, N_I)
-        N = N_E + N_I
+    networks = [(f"layer_N{n}", *layer_network(int(0.8 * n), n - int(0.8 * n)))
+                for n in (200, 1000, 2000)]
+    networks += [(f"user_N{n}", *user_network(n)) for n in (200, 2000)]
+    for name, p, J in networks:
         wp = our_working_point(p, J)
-        res[f"working_point_N{N}_s"] = best_of(3, lambda: our_working_point(p, J))
-        res[f"working_point_N{N}_iterations"] = wp["iterations"]
-        res[f"working_point_N{N}_mean_rate_Hz"] = float(wp["nu"].mean())
+        res[f"{name}_newton_s"] = best_of(3, lambda: our_working_point(p, J))
+        res[f"{name}_newton_steps"] = wp["iterations"]
+        res[f"{name}_iteration_s"] = best_of(1, lambda: our_working_point(p, J, "iteration"))
+        res[f"{name}_iterations"] = our_working_point(p, J, "iteration")["iterations"]
+        res[f"{name}_mean_rate_Hz"] = float(wp["nu"].mean())
         if args.nnmt:
             seconds, nu = nnmt_working_point(args.nnmt, p, J)
-            res[f"nnmt_working_point_N{N}_s"] = seconds
-            res[f"nnmt_over_ours_N{N}"] = seconds / res[f"working_point_N{N}_s"]
-            res[f"nnmt_max_rate_difference_N{N}_Hz"] = float(np.abs(nu - wp["nu"]).max())
+            res[f"{name}_nnmt_s"] = seconds
+            res[f"{name}_nnmt_over_newton"] = seconds / res[f"{name}_newton_s"]
+            res[f"{name}_nnmt_max_difference_Hz"] = float(np.abs(nu - wp["nu"]).max())
+            res[f"{name}_nnmt_max_difference_relative"] = float(
+                np.abs(nu - wp["nu"]).max() / np.abs(wp["nu"]).max())
+        print(f"{name} done", flush=True)
     for key, value in res.items():
         print(f"{key:40s} {value:.4g}")
     if args.json:

@@ -96,3 +96,53 @@ def test_covariances_reproduce_the_autocovariances_and_the_linear_model_pr():
     assert participation_ratio(C_D) / N == pytest.approx((1 - R**2) ** 2, rel=0.05)
     with pytest.raises(ParameterError, match="noise"):
         covariances(W, a, noise="bogus")
+
+
+@pytest.mark.parametrize("dense", [True, False])
+def test_newton_and_the_damped_iteration_reach_the_same_working_point(monkeypatch, dense):
+    """Both solvers stop when max |Phi(nu) - nu| < tol = 1e-10 Hz. Where Phi's Jacobian A has
+    spectral radius r < 1 on the path, two such points differ by at most tol / (1 - r) per
+    neuron; with tau_s and dt shifts the map differs but the solvers still agree. Newton
+    (dense LU, or GMRES when the size limit is lowered) takes a handful of steps where the
+    iteration takes over a hundred."""
+    import theory.heterogeneity as heterogeneity
+
+    if not dense:
+        monkeypatch.setattr(heterogeneity, "_DENSE_NEWTON_MAX_N", 10)
+    p, J = small_network(3)
+    J_x, nu_x = p.external()
+    kw = dict(J_x=J_x, nu_x=nu_x, mu_dc=p.mu_dc)
+    newton = working_point(J, *ARGS, **kw)
+    iteration = working_point(J, *ARGS, **kw, method="iteration")
+    assert newton["method"] == "newton" and iteration["method"] == "iteration"
+    assert newton["iterations"] <= 15 < 100 < iteration["iterations"]
+    W, _, _ = effective_connectivity(J, newton, *ARGS)
+    radius = np.abs(np.linalg.eigvals(W)).max()
+    bound = 2e-10 / max(1e-3, 1.0 - min(radius, 0.999))
+    assert np.abs(newton["nu"] - iteration["nu"]).max() < bound
+    residual = siegert_rate(*input_moments(J, newton["nu"], 0.02, J_x, nu_x, p.mu_dc),
+                            *ARGS) - newton["nu"]
+    assert np.abs(residual).max() < 1e-10
+
+
+def test_newton_keeps_rates_non_negative_from_a_far_start():
+    """From 200 Hz everywhere (far above the working point, deep in inhibition) the line
+    search keeps rates >= 0 and Newton still converges to the iteration's point."""
+    p, J = small_network(4)
+    J_x, nu_x = p.external()
+    kw = dict(J_x=J_x, nu_x=nu_x, mu_dc=p.mu_dc, nu0=np.full(p.N, 200.0))
+    newton = working_point(J, *ARGS, **kw)
+    iteration = working_point(J, *ARGS, **kw, method="iteration")
+    assert newton["method"] == "newton" and np.all(newton["nu"] >= 0)
+    assert np.abs(newton["nu"] - iteration["nu"]).max() < 1e-8
+
+
+@pytest.mark.parametrize("bad, message", [
+    (dict(method="anderson"), "method"), (dict(tol=0.0), "tol"), (dict(max_iter=0), "max_iter"),
+    (dict(damping=1.5), "damping"), (dict(nu0=np.full(3, 1.0)), "nu0"),
+    (dict(nu0=np.full(200, -1.0)), "nu0")])
+def test_working_point_refuses_bad_solver_settings(bad, message):
+    p, J = small_network()
+    J_x, nu_x = p.external()
+    with pytest.raises(ParameterError, match=message):
+        working_point(J, *ARGS, J_x=J_x, nu_x=nu_x, mu_dc=p.mu_dc, **bad)
