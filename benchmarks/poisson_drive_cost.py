@@ -1,4 +1,4 @@
-"""Cost of a Poisson drive per neuron and time step against its mean count per step.
+"""Cost of a Poisson draw of the built-in drive against its mean count per step.
 
     python benchmarks/poisson_drive_cost.py [--N 2800] [--duration 0.1]
 
@@ -8,10 +8,14 @@ per step at about 0.2, 0.7, 2.5, 5.7 and 10.06 per drive. The drive draws its co
 ``balanced_models.inputs.poisson_count``: by inversion from a cached table while consecutive
 neurons share a mean below 16, else with Brian2's poisson() (multiplication of uniforms below
 a mean of 10, PTRS from 10 on). Until 2026-12-02 the table stopped at 10, so the sigma = 8 mV
-point fell to PTRS: 80 against 34 ns per neuron and time step. This compiles the siegert
-neuron once, with the same blocks of neurons per mean input, and times one run per noise
-level in one process, so the ratios are comparable; the first run is repeated at the end to
-show the machine's drift.
+point fell to PTRS: 80 against 34 ns per neuron and time step. Since 2026-12-04 the table is
+an alias table and the uniform numbers come from xoshiro256++ (see inputs.py). This compiles
+the siegert neuron once, with the same blocks of neurons per mean input, with Brian2's
+profiling, and times one run per noise level in one process, so the ratios are comparable;
+the first run is repeated at the end to show the machine's drift. Per run it prints the wall
+time per neuron and step (neuron update, two drives, recording) and, from the profile, the
+drives' time per draw: their code objects' time over the draws made (two per neuron and step
+outside the refractory period, which skips the draw).
 """
 
 import argparse
@@ -51,22 +55,26 @@ def main():
         G = sim.add(model.group(N, drive=["e", "i"], name="neurons"))
         G.K_drive_e, G.K_drive_i = 1, 1
         G.w_drive_e, G.w_drive_i = J * 1e3 * mV, -J * 1e3 * mV
-        sim.add(bm.spike_monitor(G))
-        sim.network.run(duration * second)
+        spikes = sim.add(bm.spike_monitor(G))
+        sim.network.run(duration * second, profile=True)
         start = time.perf_counter()
         sim.compile()
         print(f"compiled in {time.perf_counter() - start:.1f} s; {N} neurons x "
               f"{duration:g} s at dt = {DT * 1e6:g} us per run")
         mu = np.repeat(MUS, -(-N // len(MUS)))[:N]
         steps = N * round(duration / DT)
+        refractory_steps = round(2e-3 / DT)
         for sigma_mV in SIGMAS_MV:
             nu_e, nu_i = external_rates_for_input(mu, sigma_mV * 1e-3, J, -J, TAU_M)
             start = time.perf_counter()
             sim.execute({G.rate_drive_e: nu_e * Hz, G.rate_drive_i: nu_i * Hz}, seed=1)
             seconds = time.perf_counter() - start
+            drive_s = sum(float(t) for name, t in sim.network.profiling_info if "drive" in name)
+            draws = 2 * (steps - len(spikes.i[:]) * refractory_steps)
             print(f"sigma = {sigma_mV:g} mV: mean count per step {np.mean(nu_e) * DT:.2f} (E), "
                   f"{np.mean(nu_i) * DT:.2f} (I); {seconds:.2f} s, "
-                  f"{seconds / steps * 1e9:.1f} ns per neuron and step", flush=True)
+                  f"{seconds / steps * 1e9:.1f} ns per neuron and step; drives "
+                  f"{drive_s / draws * 1e9:.2f} ns per draw", flush=True)
 
 
 if __name__ == "__main__":

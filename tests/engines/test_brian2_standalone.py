@@ -86,10 +86,9 @@ def test_run_args_change_input_without_recompiling(compiled):
 def test_poisson_count_has_the_poisson_distribution(tmp_path):
     """The C++ table sampler behind the built-in drive, one draw per neuron. Neurons with the
     same mean are consecutive, so all but the first draw of each block come from the table
-    (means below 16; 20 uses Brian2's PTRS sampler). Chi-square goodness of fit per mean,
+    (means below 16: the alias table; 20: Brian2's PTRS). Chi-square goodness of fit per mean,
     tails pooled into the end cells: p > 1e-4 each (8 means: a false alarm below 1e-3)."""
     from brian2 import NeuronGroup, ms
-    from scipy import stats
 
     means = np.array([0.05, 0.5, 2.0, 9.5, 10.06, 12.0, 15.9, 20.0])
     n_per = 8000
@@ -103,15 +102,57 @@ def test_poisson_count_has_the_poisson_distribution(tmp_path):
     for row, lam in enumerate(means):
         values = k[row]
         assert np.all(values == np.round(values)) and values.min() >= 0
-        support = np.arange(int(lam + 10 * np.sqrt(lam) + 5))
-        cells = support[n_per * stats.poisson.pmf(support, lam) >= 5]
-        lo, hi = cells[0], cells[-1]
-        expected = n_per * stats.poisson.pmf(cells, lam)
-        expected[0] = n_per * stats.poisson.cdf(lo, lam)
-        expected[-1] = n_per * stats.poisson.sf(hi - 1, lam)
-        observed = np.bincount(np.clip(values, lo, hi).astype(int) - lo, minlength=len(cells))
-        p = stats.chisquare(observed, expected).pvalue
+        p = _chi_square_p(values, lam)
         assert p > 1e-4, (lam, p)
+
+
+def _chi_square_p(values, lam):
+    """Chi-square goodness of fit of integer draws to Poisson(lam), tails pooled into the end
+    cells (each expected >= 5)."""
+    from scipy import stats
+
+    n = len(values)
+    support = np.arange(int(lam + 10 * np.sqrt(lam) + 5))
+    cells = support[n * stats.poisson.pmf(support, lam) >= 5]
+    lo, hi = cells[0], cells[-1]
+    expected = n * stats.poisson.pmf(cells, lam)
+    expected[0] = n * stats.poisson.cdf(lo, lam)
+    expected[-1] = n * stats.poisson.sf(hi - 1, lam)
+    observed = np.bincount(np.clip(values, lo, hi).astype(int) - lo, minlength=len(cells))
+    if len(cells) == 1:  # all the mass in one cell: nothing to test beyond the mean
+        return 1.0
+    return stats.chisquare(observed, expected).pvalue
+
+
+def test_poisson_count_at_the_edges_of_its_table_and_its_seeds(tmp_path):
+    """The alias table's edges: a mean so small that all but 4 of its 64 entries are dropped
+    (1e-3), the largest mean the table takes (15.999) and the first that Brian2's sampler
+    takes (16.0), and a mean that changes with every neuron (no table: Brian2's sampler).
+    Per mean, 40,000 draws: a chi-square test (p > 1e-4) for the three fixed means, and the
+    mean within 4.5 standard errors for all four (a false alarm below 4e-4 in all). The same seed
+    in another process gives the same draws, bit for bit; another seed gives others."""
+    from brian2 import NeuronGroup, ms
+
+    means = [1e-3, 15.999, 16.0]
+    n_per = 40000
+    sim = bm.Simulation("cpp_standalone", directory=str(tmp_path), seed=3)
+    G = sim.add(NeuronGroup((len(means) + 1) * n_per, "lam : 1\nk : 1",
+                            namespace={"poisson_count": bm.inputs.poisson_count}))
+    varying = 2.0 + np.linspace(0.0, 1.0, n_per)  # a new mean every neuron
+    G.lam = np.concatenate([np.repeat(means, n_per), varying])
+    G.run_regularly("k = poisson_count(lam)")
+    sim.run(0.1 * ms)
+    k = np.asarray(G.k).reshape(len(means) + 1, n_per)
+    for row, lam in enumerate(means):
+        assert _chi_square_p(k[row], lam) > 1e-4, lam
+        assert abs(k[row].mean() - lam) < 4.5 * np.sqrt(lam / n_per), lam
+    # the varying block: the mean of its means
+    assert abs(k[-1].mean() - varying.mean()) < 4.5 * np.sqrt(varying.mean() / n_per)
+    first = k.copy()
+    sim.execute(seed=3)
+    assert np.array_equal(np.asarray(G.k).reshape(first.shape), first)
+    sim.execute(seed=4)
+    assert not np.array_equal(np.asarray(G.k).reshape(first.shape), first)
 
 
 def test_streamed_connectivity_is_realised_exactly_and_can_be_swapped(tmp_path):

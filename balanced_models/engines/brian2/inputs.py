@@ -41,43 +41,97 @@ __all__ = ["poisson_count", "set_poisson_drive", "poisson_input", "poisson_sourc
            "windowed_poisson_sources"]
 
 
-# Poisson counts by inversion with a cached table: the cumulative distribution F(k) of one
-# mean is kept, and a draw is the number of entries below one uniform number, counted without
-# branches (vectorised). The table is built when two consecutive draws ask for the same new
-# mean; other draws (neurons with different means) use Brian2's poisson(), so heterogeneous
-# means cost what they cost before. Brian2's poisson() uses the multiplication method (about
-# lambda + 1 uniform numbers, one exp and unpredictable branches per draw): with the table the
-# drive of Brunel's model A takes 1.0 s instead of 3.6 s. Entries whose probability is below
-# 1e-17 of the sum are set beyond reach (2.0). The 64 entries hold every mean below 16 (the
-# mass beyond them is at most 1.4e-19); lam >= 16 uses Brian2's sampler, PTRS (transformed
-# rejection). Between 10 and 16 Brian2 would use PTRS too, which made a siegert neuron's time
-# step 2.3 times as long (benchmarks/poisson_drive_cost.py: 80 against 35 ns, two drives).
+# Poisson counts from cached alias tables (Walker; Vose's construction). When two consecutive
+# draws ask for the same mean lam below 16 (every neuron of a population with one drive, or a
+# block of neurons with one mean input), the probabilities P(k), k < 64, of that mean become
+# an alias table, kept in a cache of the last 32 means (blocks that take turns every step are
+# not rebuilt every step). A draw is one 64-bit random number: its top 6 bits pick a cell, its
+# low 53 bits a uniform fraction, and the count is the cell or its alias, chosen without a
+# branch: two table reads and one comparison, whatever the mean. P(k) below 1e-17 of the sum
+# is dropped (the mass beyond 64 is at most 1.4e-19 for lam < 16); the table is otherwise
+# exact to rounding. The random numbers come from xoshiro256++ (Blackman & Vigna), one state
+# per thread and code object, seeded at its first draw from Brian2's generator: Brian2's seed
+# (and so the per-run seed) makes runs bit-identical across processes. A new mean that the
+# next draw does not repeat (heterogeneous means) and lam >= 16 use Brian2's poisson()
+# (multiplication of uniforms below 10, PTRS from 10 on). The previous sampler compared one
+# uniform number with all 64 cumulative probabilities, and Brian2's Mersenne Twister draws
+# two 32-bit numbers per uniform: benchmarks/cost_model.py and poisson_drive_cost.py give
+# the cost per draw (measurements page).
 _POISSON_COUNT_CPP = """
 int32_t _poisson_count(double lam, int _vectorisation_idx) {
-    static thread_local double table_lam = -1.0, previous_lam = -1.0;
-    static thread_local double table[64];
+    static thread_local double cached_lam[32], previous_lam = -1.0;
+    static thread_local double cuts[32][64];
+    static thread_local int32_t aliases[32][64];
+    static thread_local int current = 0, n_cached = 0, next_slot = 0;
+    static thread_local uint64_t state[4];
+    static thread_local bool seeded = false;
     if (lam >= 16.0 || !(lam > 0.0))
         return _poisson(lam, _vectorisation_idx);
-    if (lam != table_lam) {
-        const bool repeated = (lam == previous_lam);
-        previous_lam = lam;
-        if (!repeated)
-            return _poisson(lam, _vectorisation_idx);
-        double p = exp(-lam);
-        double cumulative = p;
-        table[0] = cumulative;
-        for (int j = 1; j < 64; j++) {
-            p *= lam / j;
-            cumulative += p;
-            table[j] = (p > 1e-17 * cumulative) ? cumulative : 2.0;
+    if (n_cached == 0 || lam != cached_lam[current]) {
+        int found = -1;
+        for (int j = 0; j < n_cached; j++)
+            if (cached_lam[j] == lam)
+                found = j;
+        if (found < 0) {
+            const bool repeated = (lam == previous_lam);
+            previous_lam = lam;
+            if (!repeated)
+                return _poisson(lam, _vectorisation_idx);
+            found = next_slot;
+            next_slot = (next_slot + 1) % 32;
+            n_cached = n_cached < 32 ? n_cached + 1 : 32;
+            double* cut = cuts[found];
+            int32_t* alias = aliases[found];
+            double p[64], total = 0.0, term = exp(-lam);
+            for (int j = 0; j < 64; j++) {
+                if (j > 0)
+                    term *= lam / j;
+                p[j] = term;
+                total += term;
+            }
+            int small[64], large[64], n_small = 0, n_large = 0;
+            for (int j = 0; j < 64; j++) {
+                p[j] = (p[j] > 1e-17 * total) ? 64.0 * p[j] / total : 0.0;
+                alias[j] = j;
+                if (p[j] < 1.0) small[n_small++] = j; else large[n_large++] = j;
+            }
+            while (n_small > 0 && n_large > 0) {
+                const int s = small[--n_small], l = large[--n_large];
+                cut[s] = p[s];
+                alias[s] = l;
+                p[l] = (p[l] + p[s]) - 1.0;
+                if (p[l] < 1.0) small[n_small++] = l; else large[n_large++] = l;
+            }
+            while (n_large > 0) cut[large[--n_large]] = 1.0;
+            while (n_small > 0) cut[small[--n_small]] = 1.0;  /* rounding leftovers */
+            cached_lam[found] = lam;
         }
-        table_lam = lam;
+        current = found;
     }
-    const double u = _rand(_vectorisation_idx);
-    int32_t k = 0;
-    for (int j = 0; j < 64; j++)
-        k += (u > table[j]);
-    return k;
+    if (!seeded) {  /* splitmix64 of 64 bits from Brian2's (seeded) generator */
+        uint64_t x = (uint64_t)(_rand(_vectorisation_idx) * 9007199254740992.0)
+                     ^ ((uint64_t)(_rand(_vectorisation_idx) * 9007199254740992.0) << 11);
+        for (int j = 0; j < 4; j++) {
+            uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
+            z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+            z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+            state[j] = z ^ (z >> 31);
+        }
+        seeded = true;
+    }
+    const uint64_t sum = state[0] + state[3];
+    const uint64_t bits = ((sum << 23) | (sum >> 41)) + state[0];  /* xoshiro256++ */
+    const uint64_t shifted = state[1] << 17;
+    state[2] ^= state[0];
+    state[3] ^= state[1];
+    state[1] ^= state[2];
+    state[0] ^= state[3];
+    state[2] ^= shifted;
+    state[3] = (state[3] << 45) | (state[3] >> 19);
+    const int32_t cell = (int32_t)(bits >> 58);
+    const double fraction = (double)(bits & 0x1fffffffffffffULL) * (1.0 / 9007199254740992.0);
+    const int32_t other = aliases[current][cell];  /* arithmetic: gcc branches on ?: */
+    return other + (int32_t)(fraction < cuts[current][cell]) * (cell - other);
 }
 """
 
