@@ -11,6 +11,10 @@ taking turns, so that a slow spell of the machine hits all of them alike. It pri
 binary's fastest and median run time, the ratios after / before, the compare.py ratio
 description / core parts of each checkout, and whether the two checkouts generated identical
 C++ sources (then the binaries are the same program and any difference is noise).
+
+``--nest``: NEST runs the same network once (the after checkout's compare.py, one thread,
+``Simulate`` only), between the builds and the alternating runs, and its time is divided by
+each binary's fastest whole run (loading, synapse creation, simulation, writing results).
 """
 
 import argparse
@@ -63,6 +67,8 @@ def main():
     p.add_argument("after")
     p.add_argument("--networks", nargs="+", default=["cuba", "brunel"])
     p.add_argument("--runs", type=int, default=10)
+    p.add_argument("--nest", action="store_true",
+                   help="also time NEST on each network (compare.py's NEST model)")
     args = p.parse_args()
     for network in args.networks:
         directories = {}
@@ -71,6 +77,11 @@ def main():
                 directory = tempfile.mkdtemp(prefix=f"bm_before_after_{label}_{impl}_")
                 build(os.path.abspath(checkout), impl, network, directory)
                 directories[(label, impl)] = directory
+        nest_s = None
+        if args.nest:
+            with tempfile.TemporaryDirectory() as directory:
+                nest_s = build(os.path.abspath(args.after), "nest", network, directory)["run"]
+            print(f"{network:7s} NEST 3.10 Simulate {nest_s:7.3f} s", flush=True)
         times = {key: [] for key in directories}
         for k in range(args.runs):
             for key, directory in directories.items():
@@ -90,6 +101,9 @@ def main():
             o, c = times[(label, "ours")], times[(label, "core")]
             print(f"{network}: {label}: description / core parts: {min(o) / min(c):.3f} "
                   f"(fastest), {np.median(o) / np.median(c):.3f} (median)")
+        if nest_s is not None:
+            for key, t in times.items():
+                print(f"{network}: NEST / {key[0]} {key[1]}: {nest_s / min(t):.2f}")
         for directory in directories.values():
             shutil.rmtree(directory, ignore_errors=True)
 

@@ -19,6 +19,7 @@ from theory.errors import ParameterError
 
 from ...core.connectivity import Connectivity, StackedConnectivity
 from ._names import name_kwargs
+from .delivery import CompressedRowCodeObject, compressed_row_delivery_applies
 from .custom_neurons import CustomModel
 from .neurons import NeuronModel
 from .plasticity import STDPRule
@@ -116,6 +117,8 @@ def connect(source: Group, target: Group, connectivity: Connectivity,
     homogeneous, delay = connectivity.uniform("delay")
     if homogeneous:
         kwargs["delay"] = delay * second
+    if compressed_row_delivery_applies(plasticity is None, homogeneous):
+        kwargs["codeobj_class"] = CompressedRowCodeObject
     S = Synapses(source, target, "\n".join(lines), on_pre=on_pre, **name_kwargs(name),
                  **kwargs)
     directory = project_data_directory("connectivity")

@@ -1,0 +1,58 @@
+"""Compressed-row delivery of spikes to static synapses in standalone mode.
+
+Brian2's standalone delivery copies, for every spike, the indices of all the spiking neuron's
+synapses into the queue slot of their delay, and then runs the on_pre code once per copied
+index. For static synapses with one delay per pathway the copy is not needed: the slot can
+hold the spiking neurons, and each neuron's synapses, created in presynaptic order by the
+engine (so that they form one row of consecutive indices), are delivered by a loop over that
+row. That saves writing and reading back 4 bytes per event, and the reads of the targets and
+weights become one forward stream per spike.
+
+The templates in ``templates/`` (``synapses_push_spikes.cpp`` and ``synapses.cpp``) replace
+Brian2's for the Synapses given :data:`CompressedRowCodeObject` as their ``codeobj_class``;
+every other code object of those Synapses uses Brian2's templates. Synapses whose indices are
+not in presynaptic order still work: the row loop then goes through a permutation built once
+per run. benchmarks/cost_model.py measures both paths, and the engine tests check that they
+give the same spikes as Brian2's delivery.
+"""
+
+from __future__ import annotations
+
+from brian2 import get_device, prefs
+from brian2.devices.cpp_standalone.codeobject import CPPStandaloneCodeObject
+
+__all__ = ["CompressedRowCodeObject", "compressed_row_delivery_applies"]
+
+
+class CompressedRowCodeObject(CPPStandaloneCodeObject):
+    """Brian2's standalone code object with this package's delivery templates first."""
+
+    templater = CPPStandaloneCodeObject.templater.derive("balanced_models.engines.brian2")
+
+
+#: set False to build every Synapses with Brian2's own delivery (for comparisons)
+ENABLED = True
+
+
+def compressed_row_delivery_applies(static: bool, one_delay: bool) -> bool:
+    """Whether new Synapses should use compressed-row delivery: standalone mode without
+    OpenMP threads (the queue is one thread's), static synapses (no on_post pathway) and one
+    delay for the whole pathway.
+
+    Parameters
+    ----------
+    static : bool
+        The synapses have no plasticity.
+    one_delay : bool
+        All synapses share one delay.
+
+    Returns
+    -------
+    bool
+        True where :class:`CompressedRowCodeObject` should be the Synapses' codeobj_class.
+    """
+    from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
+
+    return (ENABLED and static and one_delay
+            and isinstance(get_device(), CPPStandaloneDevice)
+            and not prefs.devices.cpp_standalone.openmp_threads)
