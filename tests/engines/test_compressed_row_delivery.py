@@ -39,16 +39,16 @@ def run_network(directory, compressed):
                        refractory=2 * ms)
         G = sim.add(model.group(N_E + N_I, drive=["x"], name="neurons"))
         bm.set_poisson_drive(G, model, "x", K=1000, rate=20 * Hz, weight=0.1 * mV)
-        E, I = G[:N_E], G[N_E:]
+        exc, inh = G[:N_E], G[N_E:]
         projections = {
-            "rows": (E, bm.fixed_indegree(N_E, N_E + N_I, 32, 0.1e-3, weight_unit="V",
+            "rows": (exc, bm.fixed_indegree(N_E, N_E + N_I, 32, 0.1e-3, weight_unit="V",
                                           rng=rng, delay=1.5e-3)),
-            "shuffled": (I, shuffled(bm.fixed_indegree(N_I, N_E + N_I, 8, -0.5e-3,
+            "shuffled": (inh, shuffled(bm.fixed_indegree(N_I, N_E + N_I, 8, -0.5e-3,
                                                        weight_unit="V", rng=rng, weight_cv=0.2,
                                                        delay=1e-3), rng)),
-            "same_step": (E, bm.fixed_indegree(N_E, N_E + N_I, 8, 0.05e-3, weight_unit="V",
+            "same_step": (exc, bm.fixed_indegree(N_E, N_E + N_I, 8, 0.05e-3, weight_unit="V",
                                                rng=rng, delay=0.0)),
-            "two_delays": (I, bm.fixed_indegree(N_I, N_E + N_I, 4, -0.2e-3, weight_unit="V",
+            "two_delays": (inh, bm.fixed_indegree(N_I, N_E + N_I, 4, -0.2e-3, weight_unit="V",
                                                 rng=rng, delay=(0.5e-3, 2e-3))),
         }
         for name, (source, c) in projections.items():

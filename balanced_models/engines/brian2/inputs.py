@@ -58,67 +58,20 @@ __all__ = ["poisson_count", "set_poisson_drive", "poisson_input", "poisson_sourc
 # two 32-bit numbers per uniform: benchmarks/cost_model.py and poisson_drive_cost.py give
 # the cost per draw (measurements page).
 _POISSON_COUNT_CPP = """
-int32_t _poisson_count(double lam, int _vectorisation_idx) {
-    static thread_local double cached_lam[32], previous_lam = -1.0;
-    static thread_local double cuts[32][64];
-    static thread_local int32_t aliases[32][64];
-    static thread_local int current = 0, n_cached = 0, next_slot = 0;
-    static thread_local uint64_t state[4];
-    static thread_local bool seeded = false;
-    if (lam >= 16.0 || !(lam > 0.0))
-        return _poisson(lam, _vectorisation_idx);
-    if (n_cached == 0 || lam != cached_lam[current]) {
-        int found = -1;
-        for (int j = 0; j < n_cached; j++)
-            if (cached_lam[j] == lam)
-                found = j;
-        if (found < 0) {
-            const bool repeated = (lam == previous_lam);
-            previous_lam = lam;
-            if (!repeated)
-                return _poisson(lam, _vectorisation_idx);
-            found = next_slot;
-            next_slot = (next_slot + 1) % 32;
-            n_cached = n_cached < 32 ? n_cached + 1 : 32;
-            double* cut = cuts[found];
-            int32_t* alias = aliases[found];
-            double p[64], total = 0.0, term = exp(-lam);
-            for (int j = 0; j < 64; j++) {
-                if (j > 0)
-                    term *= lam / j;
-                p[j] = term;
-                total += term;
-            }
-            int small[64], large[64], n_small = 0, n_large = 0;
-            for (int j = 0; j < 64; j++) {
-                p[j] = (p[j] > 1e-17 * total) ? 64.0 * p[j] / total : 0.0;
-                alias[j] = j;
-                if (p[j] < 1.0) small[n_small++] = j; else large[n_large++] = j;
-            }
-            while (n_small > 0 && n_large > 0) {
-                const int s = small[--n_small], l = large[--n_large];
-                cut[s] = p[s];
-                alias[s] = l;
-                p[l] = (p[l] + p[s]) - 1.0;
-                if (p[l] < 1.0) small[n_small++] = l; else large[n_large++] = l;
-            }
-            while (n_large > 0) cut[large[--n_large]] = 1.0;
-            while (n_small > 0) cut[small[--n_small]] = 1.0;  /* rounding leftovers */
-            cached_lam[found] = lam;
-        }
-        current = found;
-    }
-    if (!seeded) {  /* splitmix64 of 64 bits from Brian2's (seeded) generator */
-        uint64_t x = (uint64_t)(_rand(_vectorisation_idx) * 9007199254740992.0)
-                     ^ ((uint64_t)(_rand(_vectorisation_idx) * 9007199254740992.0) << 11);
-        for (int j = 0; j < 4; j++) {
-            uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-            z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-            z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-            state[j] = z ^ (z >> 31);
-        }
-        seeded = true;
-    }
+/* the alias table being drawn from (lam: its mean; -1: none) and the generator's state */
+static thread_local double _bm_pc_lam = -1.0;
+static thread_local const double* _bm_pc_cut = 0;
+static thread_local const int32_t* _bm_pc_alias = 0;
+static thread_local uint64_t _bm_pc_state[4];
+static thread_local bool _bm_pc_seeded = false;
+/* the cache of tables */
+static thread_local double _bm_pc_means[32], _bm_pc_previous = -1.0;
+static thread_local double _bm_pc_cuts[32][64];
+static thread_local int32_t _bm_pc_aliases[32][64];
+static thread_local int _bm_pc_n_cached = 0, _bm_pc_next_slot = 0;
+
+static inline int32_t _bm_pc_draw() {
+    uint64_t* const state = _bm_pc_state;
     const uint64_t sum = state[0] + state[3];
     const uint64_t bits = ((sum << 23) | (sum >> 41)) + state[0];  /* xoshiro256++ */
     const uint64_t shifted = state[1] << 17;
@@ -130,8 +83,74 @@ int32_t _poisson_count(double lam, int _vectorisation_idx) {
     state[3] = (state[3] << 45) | (state[3] >> 19);
     const int32_t cell = (int32_t)(bits >> 58);
     const double fraction = (double)(bits & 0x1fffffffffffffULL) * (1.0 / 9007199254740992.0);
-    const int32_t other = aliases[current][cell];  /* arithmetic: gcc branches on ?: */
-    return other + (int32_t)(fraction < cuts[current][cell]) * (cell - other);
+    const int32_t other = _bm_pc_alias[cell];  /* arithmetic: gcc branches on ?: */
+    return other + (int32_t)(fraction < _bm_pc_cut[cell]) * (cell - other);
+}
+
+/* a mean other than the current table's: another cached table, a new one, or Brian2's */
+__attribute__((noinline)) int32_t _bm_pc_other_mean(double lam, int _vectorisation_idx) {
+    if (lam >= 16.0 || !(lam > 0.0))
+        return _poisson(lam, _vectorisation_idx);
+    int found = -1;
+    for (int j = 0; j < _bm_pc_n_cached; j++)
+        if (_bm_pc_means[j] == lam)
+            found = j;
+    if (found < 0) {
+        const bool repeated = (lam == _bm_pc_previous);
+        _bm_pc_previous = lam;
+        if (!repeated)
+            return _poisson(lam, _vectorisation_idx);
+        found = _bm_pc_next_slot;
+        _bm_pc_next_slot = (_bm_pc_next_slot + 1) % 32;
+        _bm_pc_n_cached = _bm_pc_n_cached < 32 ? _bm_pc_n_cached + 1 : 32;
+        double* cut = _bm_pc_cuts[found];
+        int32_t* alias = _bm_pc_aliases[found];
+        double p[64], total = 0.0, term = exp(-lam);
+        for (int j = 0; j < 64; j++) {
+            if (j > 0)
+                term *= lam / j;
+            p[j] = term;
+            total += term;
+        }
+        int small[64], large[64], n_small = 0, n_large = 0;
+        for (int j = 0; j < 64; j++) {
+            p[j] = (p[j] > 1e-17 * total) ? 64.0 * p[j] / total : 0.0;
+            alias[j] = j;
+            if (p[j] < 1.0) small[n_small++] = j; else large[n_large++] = j;
+        }
+        while (n_small > 0 && n_large > 0) {
+            const int s = small[--n_small], l = large[--n_large];
+            cut[s] = p[s];
+            alias[s] = l;
+            p[l] = (p[l] + p[s]) - 1.0;
+            if (p[l] < 1.0) small[n_small++] = l; else large[n_large++] = l;
+        }
+        while (n_large > 0) cut[large[--n_large]] = 1.0;
+        while (n_small > 0) cut[small[--n_small]] = 1.0;  /* rounding leftovers */
+        _bm_pc_means[found] = lam;
+    }
+    if (!_bm_pc_seeded) {  /* splitmix64 of 64 bits from Brian2's (seeded) generator */
+        uint64_t x = (uint64_t)(_rand(_vectorisation_idx) * 9007199254740992.0)
+                     ^ ((uint64_t)(_rand(_vectorisation_idx) * 9007199254740992.0) << 11);
+        for (int j = 0; j < 4; j++) {
+            uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
+            z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+            z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+            _bm_pc_state[j] = z ^ (z >> 31);
+        }
+        _bm_pc_seeded = true;
+    }
+    _bm_pc_lam = lam;
+    _bm_pc_cut = _bm_pc_cuts[found];
+    _bm_pc_alias = _bm_pc_aliases[found];
+    return _bm_pc_draw();
+}
+
+/* the call in the drive's loop: one comparison, then a draw, inlined */
+static inline int32_t _poisson_count(double lam, int _vectorisation_idx) {
+    if (lam == _bm_pc_lam)
+        return _bm_pc_draw();
+    return _bm_pc_other_mean(lam, _vectorisation_idx);
 }
 """
 
