@@ -16,15 +16,17 @@ every step), and each code object's time is charged to one component:
   copies the spiking neurons' synapse indices);
 * spike recording: the spike monitor (ns per recorded spike).
 
-The profile adds two clock reads per code object and step (about 50 ns; about 1 % of a
-step here). The rest of the wall time (start, loading the connectivity, writing results) is
-"other".
+The profile reads the process's CPU clock (std::clock, a system call) around every code
+object in every step; the cost of one read, measured by the C program below, is subtracted
+once per code object and step. The rest of the wall time (start, creating the synapses from
+the connectivity files, writing the results) is "other".
 
 Bounds, measured in the same run by a small C program compiled with the same gcc flags:
 
-* memory bandwidth: a STREAM-like triad a[i] = b[i] + s c[i] over three arrays of 16 M
-  doubles (384 MB), best of 10, counted as 24 bytes per element (3 x 8; write-allocate not
-  counted, as STREAM does);
+* bandwidth: a STREAM-like triad a[i] = b[i] + s c[i], best of 10, counted as 24 bytes per
+  element (3 x 8; write-allocate not counted, as STREAM does), over arrays as large as the
+  component's working set (WORKING_SET below): the neuron update of 12,500 neurons streams
+  from cache, the delivery of 15.6 M synapses from memory;
 * a scatter-add v[post[j]] += w[j] into an array of N doubles (N as the network's, so it
   stays in cache) with random post: the floor of delivery's arithmetic and indexing;
 * xoshiro256++ with an alias-table lookup: the floor of one Poisson draw.
@@ -50,6 +52,13 @@ sys.path.insert(0, HERE)
 from compare import description  # noqa: E402  (benchmarks/compare.py)
 
 DURATION = {"cuba": 10.0, "brunel": 1.0}
+
+#: bytes per neuron (neuron update, drive) or per synapse (delivery, queue) that a component
+#: streams through in one step: the size of the triad that bounds it; recording appends to a
+#: growing buffer (memory)
+WORKING_SET = {"neuron update": ("neurons", 40), "Poisson drive": ("neurons", 40),
+               "synaptic delivery": ("synapses", 4), "spike queue": ("synapses", 4),
+               "spike recording": ("bytes", 16 * 24 << 20)}
 
 #: bytes moved from or to memory per unit of each component (streamed arrays only; state that
 #: stays in cache, such as the membrane potentials a delivered event adds to, is not counted)
@@ -84,17 +93,29 @@ static inline uint64_t next(void) {
     s[3] = (s[3] << 45) | (s[3] >> 19);
     return r;
 }
-int main(int argc, char **argv) {
-    const long n = 16L << 20, n_post = atol(argv[1]), n_events = 1L << 24;
-    double *a = malloc(n * 8), *b = malloc(n * 8), *c = malloc(n * 8);
+static double triad(long n) {  /* GB/s of a[i] = b[i] + 3 c[i] over n doubles each */
+    double *a = malloc(n * 8), *b = malloc(n * 8), *c = malloc(n * 8), best = 1e30;
     for (long i = 0; i < n; i++) a[i] = 0.0, b[i] = 1.0, c[i] = 2.0;
-    double best = 1e30;
+    const long repeats = 1 + (16L << 20) / n;  /* about 16 M elements per timing */
     for (int r = 0; r < 10; r++) {
         double t = now();
-        for (long i = 0; i < n; i++) a[i] = b[i] + 3.0 * c[i];
+        for (long k = 0; k < repeats; k++) {  /* a and b take turns: no pass is dead */
+            double *x = (k & 1) ? b : a, *y = (k & 1) ? a : b;
+            for (long i = 0; i < n; i++) x[i] = y[i] + 3e-9 * c[i];
+        }
         t = now() - t; if (t < best) best = t;
     }
-    printf("{\"triad_GB_per_s\": %.4g, ", 24.0 * n / best / 1e9);
+    const double gbs = 24.0 * n * repeats / best / 1e9 + 0.0 * a[n / 2];
+    free(a); free(b); free(c);
+    return gbs;
+}
+int main(int argc, char **argv) {
+    const long n_post = atol(argv[1]), n_events = 1L << 24;
+    double best;
+    printf("{\"triad_GB_per_s\": {");
+    for (int k = 2; k < argc; k++)
+        printf("%s\"%s\": %.4g", k > 2 ? ", " : "", argv[k], triad(atol(argv[k])));
+    printf("}, ");
     int32_t *post = malloc(n_events * 4); double *w = malloc(n_events * 8);
     double *v = calloc(n_post, 8);
     for (long i = 0; i < n_events; i++) post[i] = next() % n_post, w[i] = 1e-3;
@@ -118,15 +139,22 @@ int main(int argc, char **argv) {
         t = now() - t; if (t < best) best = t;
         for (int i = 0; i < 4096; i++) total += out[i];
     }
-    printf("\"draw_ns\": %.4g, \"checksum\": %g}\n", best / n_events * 1e9, v[0] + total);
+    printf("\"draw_ns\": %.4g, ", best / n_events * 1e9);
+    best = 1e30;
+    for (int r = 0; r < 5; r++) {
+        double t = now();
+        for (int i = 0; i < 100000; i++) total += (int32_t)(clock() & 1);
+        t = now() - t; if (t < best) best = t;
+    }
+    printf("\"clock_ns\": %.4g, \"checksum\": %g}\n", best / 100000 * 1e9, v[0] + total);
     return 0;
 }
 """
 
 
-def machine_bounds(n_post):
-    """Triad bandwidth (GB/s), scatter-add (ns per event into n_post doubles) and a Poisson
-    draw's floor (ns), from the C program above."""
+def machine_bounds(n_post, sizes):
+    """Triad bandwidth (GB/s) over arrays of each of ``sizes`` doubles, scatter-add (ns per
+    event into n_post doubles) and a Poisson draw's floor (ns), from the C program above."""
     from balanced_models.engines.brian2.simulation import _BRIAN_GCC_FLAGS, _VECTORIZE_FLAGS
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -135,7 +163,8 @@ def machine_bounds(n_post):
             f.write(BOUNDS_C)
         flags = [f for f in _BRIAN_GCC_FLAGS + _VECTORIZE_FLAGS if not f.startswith("-W")]
         subprocess.run(["gcc", *flags, source, "-o", os.path.join(tmp, "bounds")], check=True)
-        out = subprocess.run([os.path.join(tmp, "bounds"), str(n_post)], check=True,
+        out = subprocess.run([os.path.join(tmp, "bounds"), str(n_post),
+                              *map(str, sorted(set(sizes)))], check=True,
                              capture_output=True, text=True)
     return json.loads(out.stdout)
 
@@ -175,10 +204,12 @@ def profile(network, duration):
     sim.execute()
     wall = time.perf_counter() - start
     seconds = dict.fromkeys(COMPONENTS + ("other",), 0.0)
+    calls = dict.fromkeys(COMPONENTS + ("other",), 0)
     names = {}
     for name, t in sim.network.profiling_info:
         component = component_of(name)
         seconds[component] += float(t)
+        calls[component] += 1
         names.setdefault(component, []).append(name)
     seconds["other"] += wall - sum(seconds.values())
     steps = round(duration / 1e-4)
@@ -186,17 +217,18 @@ def profile(network, duration):
     draws_per_step = sum(net.populations[pop].size * (len(d) if isinstance(d, tuple) else 1)
                          for pop, d in net.drives.items())
     spikes = {pop: handles.spike_trains(pop)[0] for pop in net.populations}
-    events = 0
+    events = synapses = 0
     for name in net.projections:
         pre = name.split("->")[0]
         out_degree = np.bincount(handles.connectivity[name].pre,
                                  minlength=net.populations[pre].size)
         events += int(out_degree[spikes[pre]].sum())
+        synapses += int(out_degree.sum())
     counts = {"neuron update": neurons * steps, "Poisson drive": draws_per_step * steps,
               "synaptic delivery": events, "spike queue": events,
               "spike recording": sum(len(s) for s in spikes.values())}
     return dict(seconds=seconds, counts=counts, wall=wall, neurons=neurons, steps=steps,
-                code_objects=names)
+                synapses=synapses, calls=calls, code_objects=names)
 
 
 def main(argv=None):
@@ -211,8 +243,9 @@ def main(argv=None):
     for network in args.networks:
         duration = args.duration or DURATION[network]
         run = profile(network, duration)
-        bounds = machine_bounds(run["neurons"])
-        bandwidth = bounds["triad_GB_per_s"] * 1e9
+        counts = dict(neurons=run["neurons"], synapses=run["synapses"], bytes=1)
+        sizes = {c: max(1024, counts[kind] * per // 24) for c, (kind, per) in WORKING_SET.items()}
+        bounds = machine_bounds(run["neurons"], sizes.values())
         floors = {"Poisson drive": bounds["draw_ns"],
                   "synaptic delivery": bounds["scatter_ns_per_event"]}
         rows = {}
@@ -220,23 +253,27 @@ def main(argv=None):
             n = run["counts"][component]
             if n == 0 or run["seconds"][component] == 0:
                 continue
-            ns = run["seconds"][component] / n * 1e9
+            seconds = run["seconds"][component] - (run["calls"][component] * run["steps"]
+                                                   * bounds["clock_ns"] * 1e-9)
+            ns = seconds / n * 1e9
+            bandwidth = bounds["triad_GB_per_s"][str(sizes[component])] * 1e9
             memory_ns = BYTES[component].get(network, 0) / bandwidth * 1e9
             bound = max(memory_ns, floors.get(component, 0.0))
-            rows[component] = dict(seconds=run["seconds"][component], count=n, ns=ns,
-                                   bound_ns=bound, ratio=ns / bound if bound else np.nan)
+            rows[component] = dict(seconds=seconds, count=n, ns=ns, bound_ns=bound,
+                                   triad_GB_per_s=bandwidth / 1e9,
+                                   ratio=ns / bound if bound else np.nan)
         results[network] = dict(duration=duration, wall=run["wall"], bounds=bounds,
                                 other_s=run["seconds"]["other"], components=rows,
                                 code_objects=run["code_objects"])
-        print(f"\n{network}: {run['neurons']} neurons, {duration:g} s simulated, "
-              f"{run['wall']:.2f} s wall; triad {bounds['triad_GB_per_s']:.1f} GB/s, "
-              f"scatter-add {bounds['scatter_ns_per_event']:.2f} ns/event, draw floor "
-              f"{bounds['draw_ns']:.2f} ns")
-        print(f"{'component':20s} {'s':>7s} {'count':>10s} {'ns/unit':>9s} {'bound ns':>9s} "
-              f"{'ratio':>6s}")
+        print(f"\n{network}: {run['neurons']} neurons, {run['synapses']} synapses, "
+              f"{duration:g} s simulated, {run['wall']:.2f} s wall; scatter-add "
+              f"{bounds['scatter_ns_per_event']:.2f} ns/event, draw floor "
+              f"{bounds['draw_ns']:.2f} ns, clock read {bounds['clock_ns']:.0f} ns")
+        print(f"{'component':20s} {'s':>7s} {'count':>10s} {'ns/unit':>9s} {'triad GB/s':>10s} "
+              f"{'bound ns':>9s} {'ratio':>6s}")
         for component, r in rows.items():
             print(f"{component:20s} {r['seconds']:7.3f} {r['count']:10.3g} {r['ns']:9.2f} "
-                  f"{r['bound_ns']:9.2f} {r['ratio']:6.1f}")
+                  f"{r['triad_GB_per_s']:10.1f} {r['bound_ns']:9.2f} {r['ratio']:6.1f}")
         print(f"{'other':20s} {run['seconds']['other']:7.3f}")
     if args.json:
         with open(args.json, "w") as f:
