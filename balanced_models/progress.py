@@ -85,6 +85,8 @@ def update(task=None, stage=None, step=None, done=None, total=None, expected=Non
         if step is not None and step != _STATE["step"]:
             _STATE.update(step=step, step_start=now, done=None, total=None)
         if total is not None:
+            if (done or 0) < (_STATE["done"] or 0):  # the same step counts again from 0
+                _STATE["step_start"] = now
             _STATE.update(done=done or 0, total=total)
         due = now - _STATE["last_print"] >= _STATE["min_interval"]
     if due:

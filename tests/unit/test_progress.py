@@ -59,3 +59,16 @@ def test_reused_points_take_their_time_off_the_expected_duration(tmp_path):
         store.save("k", {"seed": 2}, {"__seconds__": 1.0})
     with pytest.raises(ParameterError, match="seconds"):
         store.save("k", {"seed": 2}, {"x": 1.0}, seconds=float("inf"))
+
+
+def test_a_step_that_counts_again_from_zero_restarts_its_estimate():
+    """A step that keeps its name but counts again (NEST's 'simulated ms' of the next seed)
+    starts its time-left estimate anew: 0.2 s for the first 10 of 1000 items gives 19.8 s
+    left, not the previous seed's time extrapolated (which once printed 124 h)."""
+    with progress.reporting(interval=60.0):
+        progress.update(task="[test]", step="counting", done=900, total=1000)
+        progress._STATE["step_start"] -= 100.0  # the first count took 100 s
+        progress.update(step="counting", done=10, total=1000)
+        progress._STATE["step_start"] -= 0.2
+        line = progress._line(time.monotonic())
+    assert "about 20 s left in this step" in line or "about 19 s left in this step" in line, line
