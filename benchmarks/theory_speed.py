@@ -126,6 +126,9 @@ def main(argv=None):
             res[f"{name}_nnmt_max_difference_Hz"] = float(np.abs(nu - wp["nu"]).max())
             res[f"{name}_nnmt_max_difference_relative"] = float(
                 np.abs(nu - wp["nu"]).max() / np.abs(wp["nu"]).max())
+            firing = wp["nu"] > 0
+            res[f"{name}_nnmt_max_relative_per_neuron"] = float(
+                (np.abs(nu - wp["nu"])[firing] / wp["nu"][firing]).max())
         print(f"{name} done", flush=True)
     for key, value in res.items():
         print(f"{key:40s} {value:.4g}")
