@@ -90,9 +90,12 @@ def working_point(J: ArrayLike, tau_m: float, V_th: float, V_r: float, tau_ref: 
 
     ``method="newton"`` (default) solves nu - Phi(nu) = 0 by Newton's method with the
     analytic Jacobian tau_m (diag(dnu/dmu) J + diag(dnu/dsigma^2) J2) and a backtracking line
-    search that keeps the rates >= 0: a handful of steps from any start that the iteration
-    would also reach. The linear systems are solved densely (LU) up to N = 6000 and by GMRES
-    (matrix-free) above. Should Newton stall, it continues with the damped iteration.
+    search that keeps the rates >= 0: 6-15 steps on the networks of
+    benchmarks/theory_speed.py, where the damped iteration takes 150-700. The linear systems
+    are solved densely (LU) up to N = 6000 and by GMRES (matrix-free) above. Should Newton
+    stall, it continues with the damped iteration. Where several fixed points exist, Newton
+    may find another one than the damped iteration would (an unstable one, say); use
+    ``method="iteration"`` there.
     ``method="iteration"``: the damped iteration nu <- (1 - damping) nu + damping Phi only,
     one matrix-vector product and one vectorised Siegert evaluation per step. Both stop at
     the same criterion and so agree to ``tol``.
