@@ -123,7 +123,7 @@ def working_point(J: ArrayLike, tau_m: float, V_th: float, V_r: float, tau_ref: 
     damping : float, optional
         Step of the damped iteration (in (0, 1]). Default 0.2.
     tol : float, optional
-        Convergence: the largest |Phi_i(nu) - nu_i| (Hz, > 0). Default 1e-10.
+        Convergence: the largest absolute value of Phi_i(nu) - nu_i (Hz, > 0). Default 1e-10.
     max_iter : int, optional
         Iterations at most (Newton steps and damped steps together, >= 1). Default 20000.
     nu0 : array_like, shape (N,), optional
