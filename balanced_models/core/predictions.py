@@ -187,7 +187,9 @@ def diffusion_prediction(description: NetworkDescription, *, damping: float = 0.
         consistently with the rates; ``attrs["mean_adaptation_current"]`` holds it per
         population (V/s).
     damping : float, optional
-        Step of the damped fixed-point iteration (0 < damping <= 1). Default 0.2.
+        Step of the damped fixed-point iteration (0 < damping <= 1): the solver of the
+        conductance and filtered working points, and the fallback of Newton's method for
+        LIF populations. Default 0.2.
     in_degree_spread : bool, optional
         For the Fokker-Planck populations: average each population's rate over its neurons'
         in-degrees (Bernoulli or heterogeneous rules; Gauss-Hermite quadrature, normal
@@ -777,7 +779,7 @@ def neuron_prediction(description: NetworkDescription, connectivity: Mapping, *,
         LIF populations with delta or exponential current synapses.
     connectivity : dict
         The realisation, ``realise(description, seed)`` (or ``handles.connectivity``).
-    damping : step of the damped fixed-point iteration
+    damping : step of the damped iteration, should Newton's method stall
 
     Returns
     -------
