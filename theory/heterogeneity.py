@@ -216,19 +216,20 @@ def _newton(nu, F, mu, sigma, J, J2, tau_m, lif, residual, tol, max_iter, dense=
     kept >= 0. Returns (nu, F, mu, sigma, steps, converged); converged is False when a step
     could not reduce |F| (the caller then iterates).
 
-    Dense: the LU factors of the Jacobian are kept while a step still divides |F| by 4 or
-    more (a chord step costs one Siegert evaluation and two triangular solves), and renewed
-    otherwise."""
+    The Jacobian (its LU factors, when dense) is kept while a step still divides |F| by 4
+    or more (a chord step then costs one Siegert evaluation and two triangular solves), and
+    renewed otherwise."""
     N = nu.size
     dense = N <= _DENSE_NEWTON_MAX_N if dense is None else dense
     norm = np.linalg.norm(F)
-    factors, ratio = None, 1.0
+    factors, jacobian, ratio = None, False, 1.0
     if dense:
         matrix, scratch = np.empty((N, N)), np.empty((N, N))
     for it in range(1, max_iter + 1):
         if np.max(np.abs(F)) < tol:
             return nu, F, mu, sigma, it - 1, True
-        if factors is None or ratio > 0.25:
+        if not jacobian or ratio > 0.25:
+            jacobian = True
             dnu_dmu, dnu_ds2 = rate_derivatives(mu, sigma, *lif)
             a, b = tau_m * dnu_dmu, tau_m * dnu_ds2
             # (1 - A) step = F with A = diag(a) J + diag(b) J2, the Jacobian of Phi
@@ -249,7 +250,6 @@ def _newton(nu, F, mu, sigma, J, J2, tau_m, lif, residual, tol, max_iter, dense=
                 (N, N), matvec=lambda v: v - a * (J @ v) - b * (J2 @ v), dtype=float)
             step, _ = scipy.sparse.linalg.gmres(operator, F, rtol=1e-3 * min(1.0, norm),
                                                 atol=0.1 * tol, restart=100, maxiter=10)
-            factors = True  # GMRES: the next step refreshes a and b only if this one was poor
         if not np.all(np.isfinite(step)):
             return nu, F, mu, sigma, it - 1, False
         t = 1.0

@@ -92,3 +92,10 @@ def test_compressed_rows_give_brian2s_spikes_bit_for_bit(both):
     # 400 neurons at several Hz for 0.5 s
     assert len(i_ref) > 1000
     assert np.array_equal(i, i_ref) and np.array_equal(t, t_ref)
+
+
+@pytest.mark.parametrize("bad", [dict(static=1, one_delay=True),
+                                 dict(static=True, one_delay="yes")])
+def test_the_applicability_question_takes_booleans(bad):
+    with pytest.raises(bm.ParameterError, match="True or False"):
+        delivery.compressed_row_delivery_applies(**bad)

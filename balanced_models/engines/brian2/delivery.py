@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import copy
 
+import numpy as np
 from brian2 import get_device, prefs
 from brian2.codegen.generators import CPPCodeGenerator
 from brian2.devices.cpp_standalone.codeobject import CPPStandaloneCodeObject
+
+from theory.errors import ParameterError
 
 __all__ = ["CompressedRowCodeObject", "compressed_row_delivery_applies"]
 
@@ -86,9 +89,17 @@ def compressed_row_delivery_applies(static: bool, one_delay: bool) -> bool:
     -------
     bool
         True where :class:`CompressedRowCodeObject` should be the Synapses' codeobj_class.
+
+    Raises
+    ------
+    ParameterError
+        If ``static`` or ``one_delay`` is not a bool.
     """
     from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
 
+    for name, value in (("static", static), ("one_delay", one_delay)):
+        if not isinstance(value, (bool, np.bool_)):
+            raise ParameterError(f"{name} must be True or False; got {value!r}")
     return (ENABLED and static and one_delay
             and isinstance(get_device(), CPPStandaloneDevice)
             and not prefs.devices.cpp_standalone.openmp_threads)
