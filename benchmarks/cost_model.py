@@ -12,8 +12,9 @@ every step), and each code object's time is charged to one component:
   neuron, step and channel);
 * synaptic delivery: the synapses' on_pre code (ns per delivered event: spikes times
   out-degree, counted from the recorded spikes and the realised connectivity);
-* spike queue: pushing the spikes into the delay queue (ns per delivered event too: a push
-  copies the spiking neurons' synapse indices);
+* spike queue: pushing the spikes into the delay queue (ns per delivered event too; Brian2's
+  push copies the spiking neurons' synapse indices, the compressed-row push only the spiking
+  neurons);
 * spike recording: the spike monitor (ns per recorded spike).
 
 The profile reads the process's CPU clock (std::clock, a system call) around every code
@@ -69,10 +70,12 @@ BYTES = {
     # K, rate and weight of the channel are read per neuron (3 x 8); v is in cache after the
     # neuron update in the same step only for small groups, so it is counted (8 + 8)
     "Poisson drive": {"brunel": 3 * 8 + 16},
-    # per event: the synapse index from the queue (4), the postsynaptic index (4) and the
-    # weight (8) read
+    # per event, Brian2's delivery: the synapse index from the queue (4), the postsynaptic
+    # index (4) and a weight (8) read; compressed rows read the postsynaptic index only (a
+    # shared weight), so for them this overstates the bytes, and the scatter-add floor,
+    # which is larger, bounds the delivery either way
     "synaptic delivery": {"brunel": 16, "cuba": 16},
-    # per event: the synapse index copied into the queue (4 read, 4 written)
+    # per event, Brian2's push: the synapse index copied into the queue (4 read, 4 written)
     "spike queue": {"brunel": 8, "cuba": 8},
     # per spike: index (4) and time (8) appended
     "spike recording": {"brunel": 12, "cuba": 12},
@@ -193,9 +196,9 @@ def profile(network, duration):
     from brian2 import second
 
     import balanced_models as bm
+    from balanced_models.core.description import split_projection_name
 
-    directory = tempfile.mkdtemp(prefix=f"bm_cost_{network}_")
-    sim = bm.Simulation("cpp_standalone", directory=directory, seed=1)
+    sim = bm.Simulation("cpp_standalone", seed=1)  # a temporary project, removed with sim
     net = description(network)
     handles = bm.build(net, seed=1, simulation=sim)
     sim.network.run(duration * second, profile=True)
@@ -219,7 +222,7 @@ def profile(network, duration):
     spikes = {pop: handles.spike_trains(pop)[0] for pop in net.populations}
     events = synapses = 0
     for name in net.projections:
-        pre = name.split("->")[0]
+        pre, _ = split_projection_name(name)
         out_degree = np.bincount(handles.connectivity[name].pre,
                                  minlength=net.populations[pre].size)
         events += int(out_degree[spikes[pre]].sum())

@@ -211,7 +211,7 @@ def working_point(J: ArrayLike, tau_m: float, V_th: float, V_r: float, tau_ref: 
 _DENSE_NEWTON_MAX_N = 6000
 
 
-def _newton(nu, F, mu, sigma, J, J2, tau_m, lif, residual, tol, max_iter, dense=None):
+def _newton(nu, F, mu, sigma, J, J2, tau_m, lif, residual, tol, max_iter):
     """Newton steps on F(nu) = Phi(nu) - nu with a backtracking line search on |F| and rates
     kept >= 0. Returns (nu, F, mu, sigma, steps, converged); converged is False when a step
     could not reduce |F| (the caller then iterates).
@@ -220,7 +220,7 @@ def _newton(nu, F, mu, sigma, J, J2, tau_m, lif, residual, tol, max_iter, dense=
     or more (a chord step then costs one Siegert evaluation and two triangular solves), and
     renewed otherwise."""
     N = nu.size
-    dense = N <= _DENSE_NEWTON_MAX_N if dense is None else dense
+    dense = N <= _DENSE_NEWTON_MAX_N
     norm = np.linalg.norm(F)
     factors, jacobian, ratio = None, False, 1.0
     if dense:
