@@ -608,13 +608,13 @@ def _figures(report, table, het, akil_res, seeds, j_scale, j_theory, adaptation)
 
     g = table.groupby(["network", "population", "engine"], sort=False)["rate"]
     summary = pd.DataFrame({"mean": g.mean(), "se": g.std(ddof=1) / np.sqrt(g.size())})
-    fig, ax = plt.subplots(figsize=(8, 4), layout="constrained")
     labels = [f"{n} {p}" for n, p in summary.index.droplevel(2).unique()]
+    fig, ax = plt.subplots(figsize=(max(8.0, 0.6 * len(labels)), 4.5), layout="constrained")
     x = np.arange(len(labels))
     for k, engine in enumerate(("brian2", "nest")):
         s = summary.xs(engine, level="engine")
         ax.bar(x + 0.4 * k - 0.2, s["mean"], 0.4, yerr=s["se"], label=engine)
-    ax.set_xticks(x, labels, rotation=30)
+    ax.set_xticks(x, labels, rotation=90)  # upright labels do not overlap at 14 bars
     ax.set_xlabel("network and population")
     ax.set(ylabel="rate (Hz)", yscale="log", title="population rates over seeds")
     ax.legend()
