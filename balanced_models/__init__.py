@@ -42,6 +42,7 @@ from .core.sources import correlated_spike_trains
 from .engines import get_engine, installed_engines
 from .engines import build, simulate
 from .io import from_neo, read_nwb, to_neo, write_nwb
+from .sweeps import as_dataset, sweep
 
 report_parameter_errors_plainly()
 
@@ -90,5 +91,6 @@ __all__ = [
     "plot_cvs", "plot_covariances",
     "Connectivity", "bernoulli", "block_matrix", "fixed_indegree", "indegrees_with_cv",
     "correlated_spike_trains", "StoredActivity", "to_neo", "from_neo", "write_nwb", "read_nwb",
+    "sweep", "as_dataset",
     *_BRIAN2_NAMES, *_BRIAN2_MODULES,
 ]

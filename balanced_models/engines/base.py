@@ -21,6 +21,13 @@ method                                                 what it does
                                                        ``_run``)
 ``simulate(description, duration, *, seed=0,           build and run in one call
 connectivity=None, report=None, **options)``
+``structure_key(description, duration, **options)``    what the engine compiles for this
+                                                       network, as a hash (None: nothing;
+                                                       every point is built anew)
+``run_point(description, duration, *, seed,            one point of a sweep: the network of
+representative, cache_directory, **options)``          ``description`` run with ``seed``,
+                                                       reusing what was compiled for
+                                                       ``representative`` (same structure)
 =====================================================  ========================================
 
 The handles of every engine derive from :class:`EngineHandles`, which implements the shared
@@ -313,3 +320,60 @@ class Engine(abc.ABC):
         check_report(report)
         handles = self.build(description, seed=seed, connectivity=connectivity, **options)
         return self.run(handles, duration, report=report)
+
+    def structure_key(self, description: NetworkDescription, duration: float,
+                      **options) -> str | None:
+        """A hash of what this engine compiles for ``description`` run for ``duration`` s with
+        ``options``: sweep points with equal keys share one compiled network. The default,
+        for engines that compile nothing (NEST), is None: every point is built anew.
+
+        Parameters
+        ----------
+        description : NetworkDescription
+        duration : float
+            Simulated time (s, > 0).
+        **options
+            The engine's build options.
+
+        Returns
+        -------
+        str or None
+        """
+        check_description(description)
+        check_duration(duration)
+        return None
+
+    def run_point(self, description: NetworkDescription, duration: float, *, seed: int,
+                  representative: NetworkDescription | None = None,
+                  cache_directory: str | None = None,
+                  **options) -> tuple[EngineHandles, bool]:
+        """Simulate one sweep point: ``description`` with the realisation and random numbers
+        of ``seed``, for ``duration`` s.
+
+        An engine that compiles (:meth:`structure_key` is not None) builds ``representative``
+        (a description of the same structure) once per process, compiles it once per
+        structure in ``cache_directory``, and gives each point its values and seed without
+        recompiling. The default builds and runs each point (:meth:`simulate`).
+
+        Parameters
+        ----------
+        description : NetworkDescription
+        duration : float
+            Simulated time (s, > 0).
+        seed : int
+            As for :meth:`build`.
+        representative : NetworkDescription, optional
+            The description compiled for this point's structure (default: ``description``).
+        cache_directory : str, optional
+            Where compiled structures are kept (engines that compile).
+        **options
+            The engine's build options.
+
+        Returns
+        -------
+        handles : EngineHandles
+            The run, with its recordings.
+        compiled : bool
+            Whether this call compiled (False when it reused a compiled structure).
+        """
+        return self.simulate(description, duration, seed=seed, **options), False

@@ -329,6 +329,24 @@ class Brian2Engine(Engine):
         handles.simulation.run(duration * second, report=report)
         handles.duration = duration
 
+    def structure_key(self, description: NetworkDescription, duration: float, *,
+                      threads: int = 1) -> str:
+        """A hash of what the standalone project of ``description`` compiles (the contract:
+        :meth:`~balanced_models.engines.base.Engine.structure_key`;
+        :func:`~balanced_models.engines.brian2.compiled_structures.structure_key`)."""
+        from .compiled_structures import structure_key
+        return structure_key(description, duration, threads)
+
+    def run_point(self, description: NetworkDescription, duration: float, *, seed: int,
+                  representative: NetworkDescription | None = None,
+                  cache_directory: str | None = None, threads: int = 1):
+        """One sweep point on a compiled structure (the contract:
+        :meth:`~balanced_models.engines.base.Engine.run_point`;
+        :func:`~balanced_models.engines.brian2.compiled_structures.run_point`)."""
+        from .compiled_structures import run_point
+        return run_point(description, duration, seed=seed, representative=representative,
+                         cache_directory=cache_directory, threads=threads)
+
 
 def _build(d, sim, seed, connectivity):
     """The objects of description ``d`` in ``sim`` (checked arguments:

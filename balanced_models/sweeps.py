@@ -1,0 +1,514 @@
+"""Parameter maps of a network description, on this machine or a cluster: :func:`sweep`.
+
+A sweep runs one :class:`~balanced_models.core.description.NetworkDescription` at many
+points (fields named by dotted paths, :mod:`~balanced_models.core.sweep_points`) and seeds,
+and returns one tidy table: a row per point and seed, the swept values, what was measured
+and, where the theory covers the model, what it predicts for the same point.
+
+How the work is spread
+----------------------
+Each (point, seed) travels to a worker as plain data: the point's description as a dict,
+the description compiled for its structure, the duration, the seed, the engine and the
+measure. Any :class:`concurrent.futures.Executor` runs them:
+
+* the default: local worker processes, one per core (started fresh, sharing nothing with
+  the calling process);
+* a Dask cluster: ``executor=client`` (a :class:`distributed.Client`) or
+  ``client.get_executor()``; run the workers with one thread each
+  (``LocalCluster(n_workers=..., threads_per_worker=1)``, ``dask worker --nthreads 1``):
+  a worker runs one point at a time anyway;
+* MPI: ``mpi4py.futures.MPIPoolExecutor()`` under ``mpirun -n P python -m mpi4py.futures``.
+
+Compile once per structure
+--------------------------
+Points that differ only in values the engine loads at run time (weights, rates, neuron
+constants, seeds: for Brian2 what
+:func:`~balanced_models.engines.brian2.engine.load_realisation` changes) share one compiled
+network; points that change what is compiled (sizes, delays, model types, recording) are
+grouped, one compile per group. The first worker to need a structure compiles it in the cache
+directory (:func:`cache_directory`); the others copy it. ``table.attrs["compiles"]`` says
+how many compiles the sweep did. NEST compiles nothing: each point is built anew, and its
+``threads`` option multiplies with the executor's processes (two processes of two threads
+each keep four cores busy).
+
+Resumable
+---------
+With a ``store`` each finished point is saved as soon as it arrives
+(:class:`~balanced_models.saved_points.PointStore`); a rerun computes only what is missing.
+A worker that dies in the middle of a point loses that point only: Dask and the default
+executor run it again elsewhere; no finished point is run twice.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import functools
+import multiprocessing
+import os
+import pickle
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures.process import BrokenProcessPool
+
+import numpy as np
+import pandas as pd
+
+from theory.errors import ParameterError, require_integer
+
+from . import progress
+from .core.description import NetworkDescription
+from .core.predictions import population_prediction
+from .core.spectra import synchrony
+from .core.sweep_points import field_value, point_description, sweep_points
+from .engines import ENGINES, get_engine
+from .engines.base import check_duration
+from .saved_points import PointStore, point_key
+
+__all__ = ["sweep", "default_measure", "as_dataset", "cache_directory", "CACHE_VARIABLE"]
+
+#: environment variable naming the cache directory of compiled structures
+CACHE_VARIABLE = "BALANCED_MODELS_CACHE"
+#: how many points are handed to the executor ahead of the results (the parent holds no more)
+_IN_FLIGHT = 64
+#: how often the default executor is restarted after a worker died
+_RESTARTS = 3
+_IMPORT_LOCK = threading.Lock()
+
+
+def cache_directory() -> str:
+    """Where workers keep compiled structures: ``$BALANCED_MODELS_CACHE`` if set, else
+    ``$XDG_CACHE_HOME/balanced_models`` (default ``~/.cache/balanced_models``).
+
+    On a cluster, point it at a folder every worker can write (a shared file system lets the
+    workers share one compile; a folder per machine costs one compile per machine).
+
+    Returns
+    -------
+    str
+    """
+    if os.environ.get(CACHE_VARIABLE):
+        return os.environ[CACHE_VARIABLE]
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "balanced_models")
+
+
+_default_cache_directory = cache_directory
+
+
+def default_measure(handles, *, start: float | None = None, stop: float | None = None,
+                    bin_width: float = 3e-3) -> dict:
+    """What a sweep measures by default, per recorded population ``P``.
+
+    Parameters
+    ----------
+    handles : EngineHandles
+        A finished run.
+    start, stop : float, optional
+        The window (s); default: the last 90 % of the run.
+    bin_width : float
+        Counting bin of the synchrony (s, > 0).
+
+    Returns
+    -------
+    dict
+        ``rate_P`` (Hz, mean over neurons) and ``rate_se_P`` (its standard error),
+        ``cv_P`` and ``cv_se_P`` (ISI CVs of the neurons with at least two intervals), and
+        ``synchrony_P`` (chi from spike counts, :func:`~balanced_models.core.spectra.synchrony`;
+        NaN for fewer than two neurons).
+    """
+    out = {}
+    rates = handles.population_rates(start, stop)
+    cvs = handles.population_cvs(start, stop)
+    window = handles._window(start, stop)
+    for pop in handles.recorded_populations():
+        n = handles.recorded_neurons(pop)
+        out[f"rate_{pop}"] = float(rates.loc[pop, "simulated_rate"])
+        out[f"rate_se_{pop}"] = float(rates.loc[pop, "simulated_rate_se"])
+        out[f"cv_{pop}"] = float(cvs.loc[pop, "simulated_cv"])
+        out[f"cv_se_{pop}"] = float(cvs.loc[pop, "simulated_cv_se"])
+        out[f"synchrony_{pop}"] = (synchrony(*handles.spike_trains(pop), n, *window, bin_width)
+                                   if n >= 2 else float("nan"))
+    return out
+
+
+def _measure_name(measure):
+    if isinstance(measure, functools.partial):
+        return (f"{_measure_name(measure.func)}{measure.args!r}"
+                f"{sorted(measure.keywords.items())!r}")
+    return f"{getattr(measure, '__module__', '')}.{getattr(measure, '__qualname__', measure)}"
+
+
+def _engine_in_any_thread(name):
+    """get_engine(name), also from a worker thread (Dask runs tasks in threads): Brian2
+    sets a Ctrl-C handler when it is imported, which only the main thread may do, so a
+    worker thread imports it without one (the worker's own handling of signals stays)."""
+    if threading.current_thread() is threading.main_thread():
+        return get_engine(name)
+    with _IMPORT_LOCK:
+        original = signal.signal
+
+        def outside_the_main_thread(number, handler):
+            try:
+                return original(number, handler)
+            except ValueError:
+                return None
+
+        signal.signal = outside_the_main_thread
+        try:
+            return get_engine(name)
+        finally:
+            signal.signal = original
+
+
+def _run_point(payload):
+    """A worker's part: one point, from plain data to measured numbers."""
+    start = time.perf_counter()
+    engine = _engine_in_any_thread(payload["engine"])
+    d = NetworkDescription.from_dict(payload["description"])
+    rep = payload["representative"]
+    rep = None if rep is None else NetworkDescription.from_dict(rep)
+    handles, compiled = engine.run_point(d, payload["duration"], seed=payload["seed"],
+                                         representative=rep,
+                                         cache_directory=payload["cache_directory"],
+                                         **payload["options"])
+    measure = payload["measure"] or default_measure
+    values = measure(handles)
+    if not isinstance(values, Mapping):
+        raise ParameterError(f"measure must return a dict {{name: number or array}}; got "
+                             f"{type(values).__name__}")
+    return {"measures": dict(values), "compiled": compiled,
+            "seconds": time.perf_counter() - start,
+            "worker": f"{socket.gethostname()}-{os.getpid()}"}
+
+
+def _check_seeds(seeds):
+    if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
+        seeds = [seeds]
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, (Sequence, np.ndarray, range)) \
+            or len(seeds) == 0:
+        raise ParameterError(f"seeds must be a non-empty list of integers >= 0; got {seeds!r}")
+    seeds = [require_integer("seed", s, low=0) for s in seeds]
+    if len(set(seeds)) != len(seeds):
+        raise ParameterError(f"seeds must differ from each other; got {seeds}")
+    return seeds
+
+
+def _executor_of(executor, n_jobs):
+    """(the executor, whether the sweep owns it and shuts it down)."""
+    if executor is None or (isinstance(executor, (int, np.integer))
+                            and not isinstance(executor, bool)):
+        if executor is not None and executor < 1:
+            raise ParameterError(f"executor, as a number of local processes, must be >= 1; "
+                                 f"got {executor}")
+        workers = min(int(executor or os.cpu_count() or 1), max(1, n_jobs))
+        return concurrent.futures.ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("spawn")), True
+    if hasattr(executor, "get_executor") and not isinstance(executor,
+                                                            concurrent.futures.Executor):
+        return executor.get_executor(), False  # a distributed.Client
+    if not isinstance(executor, concurrent.futures.Executor):
+        raise ParameterError(f"executor must be None (local processes), a number of local "
+                             f"processes, a concurrent.futures.Executor or a Dask Client; got "
+                             f"{type(executor).__name__}")
+    return executor, False
+
+
+def _predictions(d, populations):
+    """The theory's rates and CVs of ``d``, by column; reasons where a value is missing."""
+    table = population_prediction(d)
+    out, reasons = {}, []
+    for pop in populations:
+        row = table.loc[pop]
+        out[f"predicted_rate_{pop}"] = float(row["diffusion_rate"])
+        out[f"predicted_cv_{pop}"] = float(row["diffusion_cv"])
+        out[f"balanced_rate_{pop}"] = float(row["balanced_rate"])
+        reasons += [r for r in (row["diffusion_reason"], row["balanced_reason"])
+                    if isinstance(r, str) and r and r not in reasons]
+    out["prediction_reason"] = "; ".join(reasons)
+    return out
+
+
+def sweep(description: NetworkDescription, over: Mapping | Sequence, *, duration: float,
+          seeds: Sequence[int] | int = (0,), engine: str = "brian2",
+          measure: Callable | None = None, executor=None, store=None,
+          predict: bool = True, engine_options: Mapping | None = None,
+          cache_directory: str | None = None, force: bool = False,
+          log: Callable | None = None) -> pd.DataFrame:
+    """Simulate ``description`` at every point of ``over`` and every seed; one tidy table.
+
+    Parameters
+    ----------
+    description : NetworkDescription
+        The base network; each point changes the fields it names.
+    over : mapping or sequence
+        The fields to vary, named by dotted paths into the description
+        (:mod:`~balanced_models.core.sweep_points`): ``"projections.I->E.weight"``,
+        ``"drives.E.rate"``, ``"populations.E.neuron.tau_ref"``, ``"populations.E.size"``.
+        ``{path: values}`` is a grid over every combination (one path: a line), so
+        ``{"projections.I->E.weight": [...], "drives.E.rate": [...]}`` is a 2-D grid; a list
+        of ``{path: value}`` dicts gives the points one by one.
+    duration : float
+        Simulated time of each run (s, > 0).
+    seeds : int or sequence of int
+        Each point runs once per seed (realisation and random numbers; >= 0, distinct).
+    engine : str
+        'brian2' (default) or 'nest'.
+    measure : callable, optional
+        ``measure(handles) -> {name: number or array}``, run in the worker on each finished
+        run; it must be picklable (a module-level function, or a :func:`functools.partial`
+        of one). Default :func:`default_measure` (rates, CVs and synchrony per population).
+        Arrays become cells of an object column.
+    executor : optional
+        None: local processes, one per core; an int: that many local processes; any
+        :class:`concurrent.futures.Executor` (e.g. ``mpi4py.futures.MPIPoolExecutor()``); or
+        a Dask :class:`distributed.Client`. An executor you give is not shut down.
+    store : PointStore or str, optional
+        Where finished points are saved as they arrive (a folder name makes a store); a
+        rerun loads them instead of running them again. Default: nothing is saved.
+    predict : bool
+        Add the theory's prediction for each point
+        (:func:`~balanced_models.core.predictions.population_prediction`): columns
+        ``predicted_rate_P``, ``predicted_cv_P`` (diffusion theory), ``balanced_rate_P``, and
+        ``prediction_reason`` where a value is missing.
+    engine_options : mapping, optional
+        The engine's build options (Brian2 and NEST: ``threads``).
+    cache_directory : str, optional
+        Where compiled structures are kept (default :func:`cache_directory`; on a cluster, a
+        folder the workers can reach).
+    force : bool
+        Run points again even if the store has them.
+    log : callable, optional
+        Called with one line per finished point and per failure (default: nothing; progress
+        goes through :mod:`balanced_models.progress`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per point and seed: the swept fields (columns named by their paths), ``seed``,
+        the measures, the predictions, and ``error`` (empty, or why the point failed; its
+        measures are then NaN). ``attrs``: ``fields`` (the swept paths), ``compiles``
+        (compiles this call did), ``structures`` (distinct compiled structures), ``points``,
+        ``reused`` (loaded from the store), ``failed``, ``seconds`` (wall time).
+        :func:`as_dataset` turns a grid's table into an ``xarray.Dataset``.
+
+    Raises
+    ------
+    ParameterError
+        If an argument is invalid: not a description, a path that names no field, a bad
+        duration, seed, engine, measure or executor. A point whose *value* is refused
+        (e.g. a negative rate) does not stop the others: its row says why.
+
+    Examples
+    --------
+    Brunel's network over (g, nu_ext)::
+
+        import numpy as np, balanced_models as bm
+        from balanced_models.papers.brunel import model_a
+        net = model_a(g=5.0, eta=2.0)
+        table = bm.sweep(net, {"projections.I->E.weight": -0.1e-3 * np.arange(3, 9),
+                               "drives.E.rate": [5e3, 10e3, 15e3]}, duration=0.5)
+    """
+    started = time.perf_counter()
+    if not isinstance(description, NetworkDescription):
+        raise ParameterError(f"description must be a NetworkDescription; got "
+                             f"{type(description).__name__}")
+    duration = check_duration(duration)
+    seeds = _check_seeds(seeds)
+    if not isinstance(engine, str) or engine not in ENGINES:
+        raise ParameterError(f"engine must be one of {sorted(ENGINES)}; got {engine!r}")
+    if measure is not None:
+        if not callable(measure):
+            raise ParameterError(f"measure must be a function of the handles; got {measure!r}")
+        try:
+            pickle.dumps(measure)
+        except Exception as error:  # noqa: BLE001 - any pickling failure means the same
+            raise ParameterError(f"measure must be picklable to reach the workers (a "
+                                 f"module-level function or a functools.partial of one); "
+                                 f"{_measure_name(measure)} is not: {error}") from None
+    if not isinstance(predict, bool):
+        raise ParameterError(f"predict must be True or False; got {predict!r}")
+    options = dict(engine_options or {})
+    cache = cache_directory if cache_directory is not None else _default_cache_directory()
+    if not isinstance(cache, str) or not cache:
+        raise ParameterError(f"cache_directory must name a folder; got {cache!r}")
+    if isinstance(store, (str, os.PathLike)):
+        store = PointStore(store)
+    elif store is not None and not isinstance(store, PointStore):
+        raise ParameterError(f"store must be a PointStore, a folder name or None; got "
+                             f"{type(store).__name__}")
+    log = log or (lambda line: None)
+    fields, points = sweep_points(over)
+    runner = get_engine(engine)
+
+    for path in fields:  # a path that names no field is a bad call, not a bad point
+        field_value(description, path)
+    # each point's description, checked here: a refused value fails that point only
+    descriptions, errors = [], {}
+    for k, point in enumerate(points):
+        try:
+            descriptions.append(point_description(description, point))
+        except ParameterError as error:
+            descriptions.append(None)
+            errors[k] = str(error)
+            log(f"[sweep] point {point} refused: {error}")
+    structures = {}
+    for k, d in enumerate(descriptions):
+        if d is not None:
+            structures[k] = runner.structure_key(d, duration, **options)
+    representative = {}  # structure -> index of its first point
+    for k, key in structures.items():
+        representative.setdefault(key, k)
+    measure_id = _measure_name(measure or default_measure)
+
+    jobs, results, reused = [], {}, 0
+    for k, d in enumerate(descriptions):
+        for seed in seeds:
+            if d is None:
+                continue
+            job_key = point_key({"description": d.to_dict(), "seed": seed},
+                                f"{engine}|T={duration!r}|{measure_id}|{sorted(options.items())}")
+            saved = None
+            if store is not None and not force:
+                saved, seconds = store.load_timed(job_key)
+                if saved is not None:
+                    results[k, seed] = saved
+                    reused += 1
+                    progress.reused(seconds)
+            if saved is None:
+                jobs.append((k, seed, job_key))
+    jobs.sort(key=lambda job: (representative[structures[job[0]]], job[0]))
+
+    compiles = 0
+    if jobs:
+        compiles = _run_jobs(jobs, points, descriptions, structures, representative, seeds,
+                             dict(engine=engine, duration=duration, measure=measure,
+                                  options=options, cache_directory=os.path.abspath(cache)),
+                             executor, store, results, errors, log)
+    predictions = {}
+    if predict:
+        for k, d in enumerate(descriptions):
+            if d is not None:
+                try:
+                    predictions[k] = _predictions(d, list(d.populations))
+                except ParameterError as error:
+                    predictions[k] = {"prediction_reason": str(error)}
+
+    rows = []
+    for k, point in enumerate(points):
+        for seed in seeds:
+            row = {path: point[path] for path in fields}
+            row["seed"] = seed
+            row.update(point)  # linked fields after the axes
+            row.update(results.get((k, seed), {}))
+            row.update(predictions.get(k, {}))
+            row["error"] = errors.get((k, seed), errors.get(k, ""))
+            rows.append(row)
+    table = pd.DataFrame(rows)
+    table.attrs.update(fields=fields, compiles=compiles,
+                       structures=len(set(structures.values()) - {None}),
+                       points=len(rows), reused=reused,
+                       failed=int((table["error"] != "").sum()),
+                       seconds=time.perf_counter() - started)
+    return table
+
+
+def _run_jobs(jobs, points, descriptions, structures, representative, seeds, common,
+              executor, store, results, errors, log):
+    """Run ``jobs`` on the executor, saving each result as it arrives; the number of
+    compiles the workers did."""
+    def payload(job):
+        k, seed, _ = job
+        rep = representative[structures[k]]
+        return dict(common, description=descriptions[k].to_dict(), seed=seed,
+                    representative=None if rep == k else descriptions[rep].to_dict())
+
+    counts = {"compiles": 0, "done": 0}
+    total, restarts = len(jobs), 0
+    start = time.perf_counter()
+    progress.update(step="sweep points", done=0, total=total)
+
+    def collect(future, job):
+        k, seed, job_key = job
+        try:
+            answer = future.result()
+        except BrokenProcessPool:
+            raise
+        except Exception as error:  # noqa: BLE001 - reported per point
+            errors[k, seed] = f"{type(error).__name__}: {error}"
+            log(f"[sweep] point {points[k]} seed {seed} failed: {error}")
+        else:
+            results[k, seed] = answer["measures"]
+            counts["compiles"] += bool(answer["compiled"])
+            if store is not None:
+                store.save(job_key, {"point": points[k], "seed": seed}, answer["measures"],
+                           seconds=answer["seconds"])
+        counts["done"] += 1
+        progress.update(done=counts["done"], total=total)
+        log(f"[sweep] {counts['done']}/{total} points ({time.perf_counter() - start:.1f} s)")
+
+    pending = list(jobs)
+    while pending:
+        pool, owned = _executor_of(executor, len(pending))
+        futures = {}
+        try:
+            while pending or futures:
+                while pending and len(futures) < _IN_FLIGHT:
+                    job = pending.pop(0)
+                    futures[pool.submit(_run_point, payload(job))] = job
+                finished, _ = concurrent.futures.wait(
+                    futures, return_when=concurrent.futures.FIRST_COMPLETED)
+                for future in finished:
+                    collect(future, futures[future])
+                    del futures[future]
+        except BrokenProcessPool:
+            # a worker of our own pool died: keep what finished, run again what did not
+            unfinished = []
+            for future, job in futures.items():
+                if future.done() and future.exception() is None:
+                    collect(future, job)
+                else:
+                    unfinished.append(job)
+            pending = unfinished + pending
+            restarts += 1
+            if not owned or restarts > _RESTARTS:
+                raise ParameterError(f"the worker processes died ({restarts} times); "
+                                     f"{len(pending)} points did not finish") from None
+            log(f"[sweep] a worker process died; running its {len(unfinished)} unfinished "
+                "points again")
+        finally:
+            if owned:
+                pool.shutdown(wait=True, cancel_futures=True)
+    return counts["compiles"]
+
+
+def as_dataset(table: pd.DataFrame):
+    """A grid sweep's table as an ``xarray.Dataset``: the swept fields and ``seed`` as
+    dimensions, every other column a variable.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Returned by :func:`sweep` (its ``attrs["fields"]`` names the dimensions).
+
+    Returns
+    -------
+    xarray.Dataset
+
+    Raises
+    ------
+    ParameterError
+        If ``table`` is not a sweep's table.
+    ImportError
+        If xarray is not installed (``pip install 'balanced-models[dask]'``).
+    """
+    if not isinstance(table, pd.DataFrame) or "fields" not in table.attrs:
+        raise ParameterError("as_dataset needs the table that sweep() returned")
+    try:
+        import xarray  # noqa: F401 - pandas' to_xarray needs it
+    except ImportError as error:
+        raise ImportError("as_dataset needs xarray: pip install 'balanced-models[dask]'",
+                          name="xarray") from error
+    return table.set_index(list(table.attrs["fields"]) + ["seed"]).to_xarray()
