@@ -42,6 +42,7 @@ executor run it again elsewhere; no finished point is run twice.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import functools
 import multiprocessing
 import os
@@ -67,7 +68,8 @@ from .engines import ENGINES, get_engine
 from .engines.base import check_duration
 from .saved_points import PointStore, point_key
 
-__all__ = ["sweep", "default_measure", "as_dataset", "cache_directory", "CACHE_VARIABLE"]
+__all__ = ["sweep", "default_measure", "as_dataset", "cache_directory", "map_points",
+           "point_result", "PointsRun", "CACHE_VARIABLE"]
 
 #: environment variable naming the cache directory of compiled structures
 CACHE_VARIABLE = "BALANCED_MODELS_CACHE"
@@ -176,11 +178,29 @@ def _run_point(payload):
                                          **payload["options"])
     measure = payload["measure"] or default_measure
     values = measure(handles)
+    return point_result(values, compiled=compiled, seconds=time.perf_counter() - start)
+
+
+def point_result(values: Mapping, *, compiled: bool, seconds: float) -> dict:
+    """What a worker function of :func:`map_points` returns for one point.
+
+    Parameters
+    ----------
+    values : mapping
+        {name: number, string or array}: what is kept (and saved) of the point.
+    compiled : bool
+        Whether the point compiled its structure.
+    seconds : float
+        Wall time of the point (s).
+
+    Returns
+    -------
+    dict
+    """
     if not isinstance(values, Mapping):
-        raise ParameterError(f"measure must return a dict {{name: number or array}}; got "
+        raise ParameterError(f"values must be a dict {{name: number or array}}; got "
                              f"{type(values).__name__}")
-    return {"measures": dict(values), "compiled": compiled,
-            "seconds": time.perf_counter() - start,
+    return {"values": dict(values), "compiled": bool(compiled), "seconds": float(seconds),
             "worker": f"{socket.gethostname()}-{os.getpid()}"}
 
 
@@ -363,30 +383,33 @@ def sweep(description: NetworkDescription, over: Mapping | Sequence, *, duration
         representative.setdefault(key, k)
     measure_id = _measure_name(measure or default_measure)
 
-    jobs, results, reused = [], {}, 0
+    keys, job_of = [], {}
     for k, d in enumerate(descriptions):
         for seed in seeds:
-            if d is None:
-                continue
-            job_key = point_key({"description": d.to_dict(), "seed": seed},
+            if d is not None:
+                key = point_key({"description": d.to_dict(), "seed": seed},
                                 f"{engine}|T={duration!r}|{measure_id}|{sorted(options.items())}")
-            saved = None
-            if store is not None and not force:
-                saved, seconds = store.load_timed(job_key)
-                if saved is not None:
-                    results[k, seed] = saved
-                    reused += 1
-                    progress.reused(seconds)
-            if saved is None:
-                jobs.append((k, seed, job_key))
-    jobs.sort(key=lambda job: (representative[structures[job[0]]], job[0]))
+                if key not in job_of:  # equal points run once
+                    keys.append(key)
+                job_of.setdefault(key, []).append((k, seed))
+    # a structure's points together, so that a worker keeps its compiled network
+    keys.sort(key=lambda key: (representative[structures[job_of[key][0][0]]],
+                               job_of[key][0][0]))
+    common = dict(engine=engine, duration=duration, measure=measure, options=options,
+                  cache_directory=os.path.abspath(cache))
 
-    compiles = 0
-    if jobs:
-        compiles = _run_jobs(jobs, points, descriptions, structures, representative, seeds,
-                             dict(engine=engine, duration=duration, measure=measure,
-                                  options=options, cache_directory=os.path.abspath(cache)),
-                             executor, store, results, errors, log)
+    def payload_of(key):
+        k, seed = job_of[key][0]
+        rep = representative[structures[k]]
+        return dict(common, description=descriptions[k].to_dict(), seed=seed,
+                    representative=None if rep == k else descriptions[rep].to_dict())
+
+    run = map_points(_run_point, keys, payload_of, executor=executor, store=store,
+                     force=force, log=log,
+                     describe=lambda key: f"point {points[job_of[key][0][0]]} seed "
+                                          f"{job_of[key][0][1]}")
+    results = {job: values for key, values in run.values.items() for job in job_of[key]}
+    errors.update({job: error for key, error in run.errors.items() for job in job_of[key]})
     predictions = {}
     if predict:
         for k, d in enumerate(descriptions):
@@ -407,57 +430,124 @@ def sweep(description: NetworkDescription, over: Mapping | Sequence, *, duration
             row["error"] = errors.get((k, seed), errors.get(k, ""))
             rows.append(row)
     table = pd.DataFrame(rows)
-    table.attrs.update(fields=fields, compiles=compiles,
+    table.attrs.update(fields=fields, compiles=run.compiles,
                        structures=len(set(structures.values()) - {None}),
-                       points=len(rows), reused=reused,
+                       points=len(rows), reused=run.reused,
                        failed=int((table["error"] != "").sum()),
                        seconds=time.perf_counter() - started)
     return table
 
 
-def _run_jobs(jobs, points, descriptions, structures, representative, seeds, common,
-              executor, store, results, errors, log):
-    """Run ``jobs`` on the executor, saving each result as it arrives; the number of
-    compiles the workers did."""
-    def payload(job):
-        k, seed, _ = job
-        rep = representative[structures[k]]
-        return dict(common, description=descriptions[k].to_dict(), seed=seed,
-                    representative=None if rep == k else descriptions[rep].to_dict())
+@dataclasses.dataclass
+class PointsRun:
+    """What :func:`map_points` did.
 
-    counts = {"compiles": 0, "done": 0}
-    total, restarts = len(jobs), 0
+    Attributes
+    ----------
+    values : dict
+        {key: the point's values}, finished or loaded from the store.
+    errors : dict
+        {key: why the point failed} (type and message of the exception).
+    compiles : int
+        Compiles the workers did.
+    reused : int
+        Points loaded from the store.
+    """
+
+    values: dict
+    errors: dict
+    compiles: int = 0
+    reused: int = 0
+
+
+def map_points(function: Callable, keys: Sequence[str], payload_of: Callable, *,
+               executor=None, store: PointStore | None = None, force: bool = False,
+               log: Callable | None = None, describe: Callable | None = None) -> PointsRun:
+    """Run ``function(payload_of(key))`` for every key on an executor; save each result as it
+    arrives; load from ``store`` what is there.
+
+    The one mechanism behind :func:`sweep` and the reproductions' own sweeps. At most a
+    window of points is in flight, so the calling process holds no more than that many
+    payloads. A point that raises fails alone (its error is returned); a worker of the
+    default executor that dies is replaced and its unfinished points run again (Dask does
+    the same by itself).
+
+    Parameters
+    ----------
+    function : callable
+        A picklable, module-level function ``payload -> point_result(...)``
+        (:func:`point_result`), run in the workers.
+    keys : sequence of str
+        One key per point (:func:`~balanced_models.saved_points.point_key`), in the order to
+        submit them.
+    payload_of : callable
+        ``key -> payload``: plain, picklable data, made when the point is submitted.
+    executor : optional
+        As for :func:`sweep`.
+    store : PointStore, optional
+        Where finished points are saved and looked up.
+    force : bool
+        Run points again even if the store has them.
+    log : callable, optional
+        Called with a line per finished or failed point.
+    describe : callable, optional
+        ``key -> str`` for those lines (default: the key).
+
+    Returns
+    -------
+    PointsRun
+    """
+    if not callable(function) or not callable(payload_of):
+        raise ParameterError("function and payload_of must be callables")
+    if store is not None and not isinstance(store, PointStore):
+        raise ParameterError(f"store must be a PointStore or None; got "
+                             f"{type(store).__name__}")
+    log = log or (lambda line: None)
+    describe = describe or str
+    run = PointsRun(values={}, errors={})
+    pending = []
+    for key in keys:
+        saved = None
+        if store is not None and not force:
+            saved, seconds = store.load_timed(key)
+        if saved is None:
+            pending.append(key)
+        else:
+            run.values[key] = saved
+            run.reused += 1
+            progress.reused(seconds)
+    total, done, restarts = len(pending), 0, 0
     start = time.perf_counter()
-    progress.update(step="sweep points", done=0, total=total)
+    if total:
+        progress.update(step="sweep points", done=0, total=total)
 
-    def collect(future, job):
-        k, seed, job_key = job
+    def collect(future, key):
+        nonlocal done
         try:
             answer = future.result()
         except BrokenProcessPool:
             raise
         except Exception as error:  # noqa: BLE001 - reported per point
-            errors[k, seed] = f"{type(error).__name__}: {error}"
-            log(f"[sweep] point {points[k]} seed {seed} failed: {error}")
+            run.errors[key] = f"{type(error).__name__}: {error}"
+            log(f"[sweep] {describe(key)} failed: {run.errors[key]}")
         else:
-            results[k, seed] = answer["measures"]
-            counts["compiles"] += bool(answer["compiled"])
+            run.values[key] = answer["values"]
+            run.compiles += answer["compiled"]
             if store is not None:
-                store.save(job_key, {"point": points[k], "seed": seed}, answer["measures"],
+                store.save(key, {"point": describe(key)}, answer["values"],
                            seconds=answer["seconds"])
-        counts["done"] += 1
-        progress.update(done=counts["done"], total=total)
-        log(f"[sweep] {counts['done']}/{total} points ({time.perf_counter() - start:.1f} s)")
+        done += 1
+        progress.update(done=done, total=total)
+        log(f"[sweep] {done}/{total} points ({time.perf_counter() - start:.1f} s)")
 
-    pending = list(jobs)
     while pending:
         pool, owned = _executor_of(executor, len(pending))
         futures = {}
         try:
             while pending or futures:
                 while pending and len(futures) < _IN_FLIGHT:
-                    job = pending.pop(0)
-                    futures[pool.submit(_run_point, payload(job))] = job
+                    key = pending.pop(0)
+                    futures[pool.submit(function, payload_of(key))] = key
                 finished, _ = concurrent.futures.wait(
                     futures, return_when=concurrent.futures.FIRST_COMPLETED)
                 for future in finished:
@@ -466,11 +556,11 @@ def _run_jobs(jobs, points, descriptions, structures, representative, seeds, com
         except BrokenProcessPool:
             # a worker of our own pool died: keep what finished, run again what did not
             unfinished = []
-            for future, job in futures.items():
+            for future, key in futures.items():
                 if future.done() and future.exception() is None:
-                    collect(future, job)
+                    collect(future, key)
                 else:
-                    unfinished.append(job)
+                    unfinished.append(key)
             pending = unfinished + pending
             restarts += 1
             if not owned or restarts > _RESTARTS:
@@ -481,7 +571,7 @@ def _run_jobs(jobs, points, descriptions, structures, representative, seeds, com
         finally:
             if owned:
                 pool.shutdown(wait=True, cancel_futures=True)
-    return counts["compiles"]
+    return run
 
 
 def as_dataset(table: pd.DataFrame):

@@ -25,6 +25,7 @@ copy reads its own files and a worker never touches another's.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import dataclasses
 import fcntl
 import hashlib
@@ -40,14 +41,14 @@ import uuid
 import brian2
 from brian2 import second
 
-from theory.errors import ParameterError
+from theory.errors import ParameterError, require_positive
 
 from ...core.realisation import check_seed
 from ..base import check_description, check_duration
 from .engine import _build, _compiled_structure, load_realisation
 from .simulation import Simulation
 
-__all__ = ["structure_key", "run_point"]
+__all__ = ["structure_key", "run_point", "compiled_network", "CompiledNetwork"]
 
 #: this process's current compiled structure: key, Simulation, handles, project directory
 _CURRENT = {}
@@ -90,12 +91,6 @@ def structure_key(description, duration: float, threads: int = 1) -> str:
     return hashlib.sha1(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _project_key(structure, representative):
-    text = json.dumps({"structure": structure, "representative": representative.to_dict()},
-                      sort_keys=True, default=str)
-    return hashlib.sha1(text.encode()).hexdigest()[:16]
-
-
 class _FileLock:
     def __init__(self, path):
         self.path = path
@@ -108,17 +103,6 @@ class _FileLock:
     def __exit__(self, *exc):
         fcntl.flock(self.file, fcntl.LOCK_UN)
         self.file.close()
-
-
-def _generate(representative, directory, duration, threads):
-    """The representative's network generated (and compiled, where needed) in
-    ``directory``: (Simulation, handles)."""
-    sim = Simulation("cpp_standalone", directory=directory, seed=0,
-                     dt=representative.dt * second, threads=threads)
-    handles = _build(representative, sim, 0, None)
-    sim.network.run(duration * second, namespace={})
-    sim.compile()
-    return sim, handles
 
 
 def _alive(pid):
@@ -140,8 +124,24 @@ def _remove_stale_copies(workers):
             shutil.rmtree(os.path.join(workers, name), ignore_errors=True)
 
 
-def _prepare(project, representative, duration, threads, cache_directory):
-    """Make ``project`` this process's current structure; True if this call compiled it."""
+def _project(key, dt, threads):
+    text = json.dumps({"key": key, "dt": dt, "threads": threads, "brian2": brian2.__version__,
+                       "machine": platform.machine()}, sort_keys=True)
+    return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+def _generate(build, directory, dt, threads):
+    """``build``'s network generated (and compiled, where needed) in ``directory``:
+    (Simulation, handles)."""
+    sim = Simulation("cpp_standalone", directory=directory, seed=0, dt=dt * second,
+                     threads=threads)
+    handles = build(sim)
+    sim.compile()
+    return sim, handles
+
+
+def _prepare(project, build, dt, threads, cache_directory):
+    """Make ``project`` this process's current network; True if this call compiled it."""
     root = os.path.join(os.path.abspath(cache_directory), "structures", project)
     compiled_dir, workers = os.path.join(root, "compiled"), os.path.join(root, "workers")
     os.makedirs(workers, exist_ok=True)
@@ -152,7 +152,7 @@ def _prepare(project, representative, duration, threads, cache_directory):
         if not os.path.exists(os.path.join(compiled_dir, _MARKER)):
             shutil.rmtree(compiled_dir, ignore_errors=True)  # a compile that did not finish
             start = time.perf_counter()
-            _generate(representative, compiled_dir, duration, threads)
+            _generate(build, compiled_dir, dt, threads)
             with open(os.path.join(compiled_dir, _MARKER), "w") as f:
                 json.dump({"seconds": time.perf_counter() - start,
                            "host": socket.gethostname()}, f)
@@ -164,7 +164,7 @@ def _prepare(project, representative, duration, threads, cache_directory):
         shutil.copytree(compiled_dir, private, copy_function=shutil.copy2,
                         ignore=shutil.ignore_patterns(*_NOT_COPIED))
     old = _CURRENT.get("directory")
-    sim, handles = _generate(representative, private, duration, threads)
+    sim, handles = _generate(build, private, dt, threads)
     if old is not None and old != private:
         shutil.rmtree(old, ignore_errors=True)
     _CURRENT.update(project=project, sim=sim, handles=handles, directory=private)
@@ -176,6 +176,94 @@ def _remove_own_copy():
     directory = _CURRENT.get("directory")
     if directory is not None:
         shutil.rmtree(directory, ignore_errors=True)
+
+
+class CompiledNetwork:
+    """This process's compiled network for one structure (:func:`compiled_network`).
+
+    Attributes
+    ----------
+    simulation : Simulation
+        The standalone Simulation, in this process's copy of the project.
+    handles : object
+        What ``build`` returned.
+    compiled : bool
+        Whether entering compiled the structure (False: it was compiled already).
+    """
+
+    def __init__(self, simulation, handles, compiled):
+        self.simulation, self.handles, self.compiled = simulation, handles, compiled
+        self._results = []
+
+    def execute(self, run_args: dict | None = None, *, seed: int) -> None:
+        """Run the binary with ``run_args`` and ``seed``; its results go to a folder of
+        their own, read through the handles until the ``with`` block ends.
+
+        Parameters
+        ----------
+        run_args : dict, optional
+            Brian2 run_args ({group.variable: value}).
+        seed : int
+            Seed of Brian2's random numbers (>= 0).
+        """
+        results = f"results_{uuid.uuid4().hex[:12]}"
+        self._results.append(os.path.join(self.simulation.directory, results))
+        self.simulation.execute(run_args, seed=check_seed(seed), results_directory=results)
+
+
+@contextlib.contextmanager
+def compiled_network(key: str, build, *, dt: float, cache_directory: str, threads: int = 1):
+    """This process's compiled network for the structure ``key``, compiled once per
+    structure in ``cache_directory`` (module doc), held for one point at a time.
+
+    Parameters
+    ----------
+    key : str
+        Names everything ``build`` makes: two builds with one key must generate the same
+        code.
+    build : callable
+        ``build(simulation) -> handles``: creates the Brian2 objects in a standalone
+        Simulation and calls ``simulation.network.run`` for each phase; deterministic.
+    dt : float
+        The time step (s, > 0).
+    cache_directory : str
+        Where compiled structures are kept.
+    threads : int
+        OpenMP threads (>= 1).
+
+    Yields
+    ------
+    CompiledNetwork
+        Run it with :meth:`CompiledNetwork.execute` and read its results inside the block;
+        they are removed when it ends.
+
+    Examples
+    --------
+    ::
+
+        with compiled_network(f"siegert {N}", build, dt=1e-4, cache_directory=cache) as net:
+            net.execute({net.handles["G"].rate_drive_e: rates}, seed=1)
+            rates = net.handles["spikes"].count[:] / duration
+    """
+    if not isinstance(key, str) or not key:
+        raise ParameterError(f"key must be a non-empty string; got {key!r}")
+    if not callable(build):
+        raise ParameterError(f"build must be a function of a Simulation; got {build!r}")
+    dt = float(require_positive("dt", dt, "s"))
+    threads = _check_threads(threads)
+    if not isinstance(cache_directory, str) or not cache_directory:
+        raise ParameterError(f"cache_directory must name a folder; got {cache_directory!r}")
+    project = _project(key, dt, threads)
+    with _PROCESS_LOCK:
+        compiled = False
+        if _CURRENT.get("project") != project:
+            compiled = _prepare(project, build, dt, threads, cache_directory)
+        network = CompiledNetwork(_CURRENT["sim"], _CURRENT["handles"], compiled)
+        try:
+            yield network
+        finally:
+            for results in network._results:
+                shutil.rmtree(results, ignore_errors=True)
 
 
 def run_point(description, duration: float, *, seed: int, representative=None,
@@ -214,21 +302,19 @@ def run_point(description, duration: float, *, seed: int, representative=None,
     if structure_key(rep, duration, threads) != structure:
         raise ParameterError("representative must have the point's structure (what the "
                              "compiled code fixes)")
-    if not isinstance(cache_directory, str) or not cache_directory:
-        raise ParameterError(f"cache_directory must name a folder; got {cache_directory!r}")
-    project = _project_key(structure, rep)
-    with _PROCESS_LOCK:
-        compiled = False
-        if _CURRENT.get("project") != project:
-            compiled = _prepare(project, rep, duration, threads, cache_directory)
-        sim, handles = _CURRENT["sim"], _CURRENT["handles"]
-        run_args = load_realisation(handles, seed, description=d)
-        results = f"results_{uuid.uuid4().hex[:12]}"
-        try:
-            sim.execute(run_args, seed=seed, results_directory=results)
-            point = dataclasses.replace(handles, description=d, seed=seed, duration=duration,
-                                        connectivity=handles.connectivity)
-            point._keep_results()
-        finally:
-            shutil.rmtree(os.path.join(sim.directory, results), ignore_errors=True)
-    return point, compiled
+    key = json.dumps({"structure": structure, "representative": rep.to_dict()},
+                     sort_keys=True, default=str)
+
+    def build(sim):
+        handles = _build(rep, sim, 0, None)
+        sim.network.run(duration * second, namespace={})
+        return handles
+
+    with compiled_network(key, build, dt=rep.dt, cache_directory=cache_directory,
+                          threads=threads) as network:
+        handles = network.handles
+        network.execute(load_realisation(handles, seed, description=d), seed=seed)
+        point = dataclasses.replace(handles, description=d, seed=seed, duration=duration,
+                                    connectivity=handles.connectivity)
+        point._keep_results()
+    return point, network.compiled
