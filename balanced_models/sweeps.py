@@ -165,6 +165,11 @@ def _engine_in_any_thread(name):
             signal.signal = original
 
 
+def _order(index):
+    """Sort key of a representative: the base description (None) first."""
+    return -1 if index is None else index
+
+
 def _run_point(payload):
     """A worker's part: one point, from plain data to measured numbers."""
     start = time.perf_counter()
@@ -378,7 +383,10 @@ def sweep(description: NetworkDescription, over: Mapping | Sequence, *, duration
     for k, d in enumerate(descriptions):
         if d is not None:
             structures[k] = runner.structure_key(d, duration, **options)
-    representative = {}  # structure -> index of its first point
+    # the description each structure is compiled from: the base description where it has
+    # the structure (so that sweeps of one base share compiles), else the first point's
+    base_structure = runner.structure_key(description, duration, **options)
+    representative = {base_structure: None}  # structure -> index of its point (None: base)
     for k, key in structures.items():
         representative.setdefault(key, k)
     measure_id = _measure_name(measure or default_measure)
@@ -393,7 +401,7 @@ def sweep(description: NetworkDescription, over: Mapping | Sequence, *, duration
                     keys.append(key)
                 job_of.setdefault(key, []).append((k, seed))
     # a structure's points together, so that a worker keeps its compiled network
-    keys.sort(key=lambda key: (representative[structures[job_of[key][0][0]]],
+    keys.sort(key=lambda key: (_order(representative[structures[job_of[key][0][0]]]),
                                job_of[key][0][0]))
     common = dict(engine=engine, duration=duration, measure=measure, options=options,
                   cache_directory=os.path.abspath(cache))
@@ -401,8 +409,9 @@ def sweep(description: NetworkDescription, over: Mapping | Sequence, *, duration
     def payload_of(key):
         k, seed = job_of[key][0]
         rep = representative[structures[k]]
+        rep = description if rep is None else descriptions[rep]
         return dict(common, description=descriptions[k].to_dict(), seed=seed,
-                    representative=None if rep == k else descriptions[rep].to_dict())
+                    representative=None if rep is descriptions[k] else rep.to_dict())
 
     run = map_points(_run_point, keys, payload_of, executor=executor, store=store,
                      force=force, log=log,

@@ -1,5 +1,9 @@
 """Command line: python -m reproductions PAPER|all [--scale quick|full] [--out DIR] [--force]
-[--strict].
+[--strict] [--processes N | --scheduler ADDRESS | --executor mpi].
+
+The sweeps run on local processes (default: one per core), on a Dask cluster
+(``--scheduler tcp://HOST:8786``) or on MPI ranks (``mpirun -n P python -m mpi4py.futures -m
+reproductions PAPER --executor mpi``); the documentation has a SLURM example.
 
 Exit codes (also in the documentation):
 
@@ -53,7 +57,13 @@ def _parse(argv):
     parser.add_argument("--strict", action="store_true",
                         help="exit 1 when a known gap fails, too")
     parser.add_argument("--processes", type=int, default=None,
-                        help="worker processes for sweeps (default: number of CPUs)")
+                        help="local worker processes for sweeps (default: number of CPUs)")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="run the sweeps on the Dask cluster whose scheduler is at "
+                             "ADDRESS (e.g. tcp://10.0.0.1:8786; needs the dask extra)")
+    parser.add_argument("--executor", default="local", choices=("local", "mpi"),
+                        help="local processes (default), or mpi: the ranks of "
+                             "'mpirun -n P python -m mpi4py.futures -m reproductions ...'")
     args = parser.parse_args(argv)
     if args.scale not in SCALES:
         raise ParameterError(f"scale must be one of {', '.join(SCALES)}; got {args.scale!r}")
@@ -62,7 +72,33 @@ def _parse(argv):
                              f"{', '.join(PAPERS)} or 'all'")
     if args.processes is not None and args.processes < 1:
         raise ParameterError(f"processes must be >= 1; got {args.processes}")
+    if sum([args.scheduler is not None, args.executor == "mpi",
+            args.processes is not None]) > 1:
+        raise ParameterError("give one of --processes, --scheduler and --executor mpi")
     return args
+
+
+def _executor(args):
+    """What the sweeps run on: None or a number of local processes, a Dask Client or an
+    MPIPoolExecutor."""
+    if args.scheduler is not None:
+        try:
+            import distributed
+        except ImportError:
+            raise ParameterError("--scheduler needs Dask: pip install -e '.[dask]'") from None
+        try:
+            return distributed.Client(args.scheduler, timeout="15s")
+        except (OSError, TimeoutError, ValueError) as error:
+            raise ParameterError(f"cannot reach the Dask scheduler at {args.scheduler!r} "
+                                 f"({type(error).__name__}: {error})") from None
+    if args.executor == "mpi":
+        try:
+            from mpi4py.futures import MPIPoolExecutor
+        except ImportError:
+            raise ParameterError("--executor mpi needs mpi4py: pip install -e '.[mpi]' (and "
+                                 "an MPI library)") from None
+        return MPIPoolExecutor()
+    return args.processes
 
 
 EXIT_OK, EXIT_CHECKS_FAILED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -124,10 +160,14 @@ def clean(out):
     return removed
 
 
-def run_paper(paper, scale, out, processes=None, force=False):
-    """Run one paper's reproduction and write DIR/PAPER/; returns its summary dict."""
+def run_paper(paper, scale, out, executor=None, force=False):
+    """Run one paper's reproduction and write DIR/PAPER/; returns its summary dict.
+    ``executor``: where its sweeps run (None: local processes, one per core; a number of
+    local processes; a concurrent.futures.Executor or a Dask Client)."""
     module = importlib.import_module(PAPERS[paper])
     report = Report(paper, scale, out, known_gaps=getattr(module, "KNOWN_GAPS", None))
+    report.executor = executor
+    processes = executor if isinstance(executor, int) else None
     start = time.perf_counter()
     try:
         module.run(scale, report, processes=processes, force=force)
@@ -151,7 +191,7 @@ def _quiet_brian():
 def main(argv=None):
     _quiet_brian()
     argv = sys.argv[1:] if argv is None else argv
-    locks = []
+    locks, executor = [], None
     try:
         if argv[:1] == ["clean"]:
             out = _parse_clean(argv[1:])
@@ -166,13 +206,14 @@ def main(argv=None):
         _check_out(args.out, papers)
         for paper in papers:
             locks.append(RunLock(args.out, paper).acquire())
+        executor = _executor(args)
         failed, gaps = [], []
         with progress.reporting(interval=25.0):  # 25 s: lines at most 30 s apart
             for k, paper in enumerate(papers, 1):
                 progress.update(task=f"[{paper}]" + (f" paper {k} of {len(papers)}"
                                                      if len(papers) > 1 else ""),
                                 expected=_expected_seconds(args.out, paper, args.scale))
-                s = run_paper(paper, args.scale, args.out, args.processes, args.force)
+                s = run_paper(paper, args.scale, args.out, executor, args.force)
                 print(_paper_line(paper, s, args.out), flush=True)
                 for c in s["checks"]:
                     if not c["passed"]:
@@ -200,6 +241,10 @@ def main(argv=None):
     finally:
         for lock in locks:
             lock.release()
+        if hasattr(executor, "close"):  # a Dask Client
+            executor.close()
+        elif hasattr(executor, "shutdown"):
+            executor.shutdown()
     return EXIT_ERROR
 
 

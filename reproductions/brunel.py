@@ -46,15 +46,14 @@ within 3 standard errors (segments) of the prediction, and the peak frequency pa
 line within 10 %.
 """
 
-import os
+import functools
 import time
+
 import numpy as np
 import pandas as pd
-from brian2 import second
-
 import balanced_models as bm
-from balanced_models import progress
 from balanced_models.core.dynamics import spectrum_prediction, stability
+from balanced_models.core.sweep_points import field_value
 from balanced_models.papers.brunel import BrunelParameters, model_a
 
 from .report import interval_check, relative_check
@@ -164,26 +163,18 @@ def classify(m, N):
     return "SI fast" if m["peak"] >= FAST else "SI slow"
 
 
-class _Network:
-    """One compiled network; points load their g and eta and run without recompiling."""
+#: the fields a point of (g, eta) sets: the inhibitory weights and the drives' rates
+_FIELDS = ("projections.I->E.weight", "projections.I->I.weight", "drives.E.rate",
+           "drives.I.rate")
 
-    def __init__(self, cfg, directory):
-        self.cfg, self.p = cfg, parameters(cfg)
-        self.directory = directory
-        self.sim = self.h = None
 
-    def run(self, g, eta, seed):
-        d = model_a(g, eta, self.p)
-        if self.sim is None:
-            self.sim = bm.Simulation("cpp_standalone", seed=seed, dt=self.p.dt * second,
-                                     directory=self.directory)
-            self.h = bm.build(d, seed=1, simulation=self.sim)
-            self.sim.run(self.cfg["T"] * second)
-        else:
-            run_args = bm.load_realisation(self.h, description=d)
-            self.sim.execute(run_args, seed=seed)
-        self.h.duration = self.cfg["T"]
-        return _measure(self.h, self.p, self.cfg["burn_in"], self.cfg["T"])
+def _points(pairs, p):
+    """bm.sweep points of (g, eta) pairs: the values model_a gives those fields."""
+    points = []
+    for g, eta in pairs:
+        d = model_a(g, eta, p)
+        points.append({path: field_value(d, path) for path in _FIELDS})
+    return points
 
 
 # ---------------------------------------------------------------------------------------------
@@ -192,9 +183,7 @@ class _Network:
 def run(scale, report, processes=None, force=False):
     cfg = SCALES[scale]
     p = parameters(cfg)
-    store = report.point_store()
-    network = _Network(cfg, os.path.join(report.build_dir, scale))
-    structure = f"brunel {scale} N_E={p.N_E} eps={p.epsilon} T={cfg['T']}"
+    measure = functools.partial(_measure, p=p, start=cfg["burn_in"], stop=cfg["T"])
 
     report.stage(1, 4, "theory: stationary rates and stability over (g, eta)")
     start = time.perf_counter()
@@ -207,15 +196,15 @@ def run(scale, report, processes=None, force=False):
     report.table(theory, "theory_phase_diagram.csv")
 
     report.stage(2, 4, f"simulated states on {len(cfg['g'])} x {len(cfg['eta'])} points")
+    pairs = [(g, eta) for g in cfg["g"] for eta in cfg["eta"]]
+    table = report.sweep(model_a(*pairs[0], p), _points(pairs, p), duration=cfg["T"],
+                         seeds=[1], measure=measure, predict=False, force=force)
+    _raise_if_failed(table)
+    print(f"brunel: {len(pairs)} grid points, {table.attrs['compiles']} compile(s)", flush=True)
     rows = []
-    points = [(g, eta) for g in cfg["g"] for eta in cfg["eta"]]
-    for k, (g, eta) in enumerate(points):
-        progress.update(step="grid points", done=k, total=len(points))
-        m = store.cached({"g": g, "eta": eta, "seed": 1},
-                         lambda g=g, eta=eta: network.run(g, eta, 1),
-                         structure=structure, force=force)
-        m = {key: v for key, v in m.items() if key != "activity"} | {
-            "peak": spectral_peak(np.asarray(m["activity"]), p.dt)}
+    for (g, eta), (_, m) in zip(pairs, table.iterrows()):
+        m = {"rate": m["rate"], "cv": m["cv"], "chi": m["chi"],
+             "peak": spectral_peak(np.asarray(m["activity"]), p.dt)}
         rows.append(dict(g=g, eta=eta, **m, state=classify(m, p.N_E + p.N_E // 4)))
     states = pd.DataFrame(rows)
     predicted = stability([model_a(g, eta, p) for g, eta in zip(states.g, states.eta)],
@@ -225,22 +214,26 @@ def run(scale, report, processes=None, force=False):
     report.table(states, "simulated_states.csv")
 
     report.stage(3, 4, f"population spectra at {len(cfg['spectra'])} points")
+    runs = report.sweep(model_a(*pairs[0], p), _points(cfg["spectra"], p), duration=cfg["T"],
+                        seeds=list(range(1, cfg["runs"] + 1)), measure=measure,
+                        predict=False, force=force)
+    _raise_if_failed(runs)
     spectra = {}
     for k, (g, eta) in enumerate(cfg["spectra"]):
-        activity = []
-        for seed in range(1, cfg["runs"] + 1):
-            progress.update(step="runs", done=k * cfg["runs"] + seed - 1,
-                            total=len(cfg["spectra"]) * cfg["runs"])
-            m = store.cached({"g": g, "eta": eta, "seed": seed, "spectrum": True},
-                             lambda g=g, eta=eta, seed=seed: network.run(g, eta, seed),
-                             structure=structure, force=force)
-            activity.append(np.asarray(m["activity"]))
-        spectra[g, eta] = _pooled_spectrum(activity, p.dt)
+        activity = runs["activity"].iloc[k * cfg["runs"]:(k + 1) * cfg["runs"]]
+        spectra[g, eta] = _pooled_spectrum([np.asarray(a) for a in activity], p.dt)
 
     report.stage(4, 4, "checks and figures")
     _phase_checks(report, states, theory, cfg)
     _spectrum_checks(report, spectra, p, cfg)
     _figures(report, theory, states, spectra, p, cfg)
+
+
+def _raise_if_failed(table):
+    failed = table[table["error"] != ""]
+    if len(failed):
+        raise RuntimeError(f"{len(failed)} simulation points failed; the first: "
+                           f"{failed['error'].iloc[0]}")
 
 
 def _pooled_spectrum(activities, dt):

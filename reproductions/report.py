@@ -90,6 +90,25 @@ def counts_by_kind(checks):
     return counts
 
 
+def _network_point(payload):
+    """A worker's part of :meth:`Report.network_sweep`: one point of a hand-built network."""
+    import time
+
+    from balanced_models.engines.brian2.compiled_structures import compiled_network
+    from balanced_models.sweeps import point_result
+
+    start = time.perf_counter()
+    point = payload["point"]
+    with compiled_network(payload["key"], payload["build"], dt=payload["dt"],
+                          cache_directory=payload["cache"]) as network:
+        h = network.handles
+        network.execute(payload["run_args"](h, point) if payload["run_args"] else {},
+                        seed=point["seed"])
+        values = payload["extract"](h, point)
+    return point_result(values, compiled=network.compiled,
+                        seconds=time.perf_counter() - start)
+
+
 class Report:
     """Collects the outputs of one paper's run and writes them atomically at the end."""
 
@@ -115,6 +134,12 @@ class Report:
             shutil.copytree(old_points, self.points_dir)
         #: where compiled standalone projects live (reused by later runs into the same DIR)
         self.build_dir = os.path.join(out_dir, ".build", paper)
+        #: compiled structures of the sweeps (balanced_models.sweeps' cache), removed by clean
+        self.structures_dir = os.path.join(out_dir, ".build", "structures")
+        #: where sweeps run: None (local processes, one per core), a number of local
+        #: processes, a concurrent.futures.Executor (--executor mpi) or a Dask Client
+        #: (--scheduler)
+        self.executor = None
         self.checks, self.figures, self.tables, self.stores = [], [], [], []
         #: per figure, what makes it hard to read (core.plotting.layout_problems); tests
         #: require it empty
@@ -134,6 +159,51 @@ class Report:
         store = PointStore(self.points_dir)
         self.stores.append(store)
         return store
+
+    def sweep(self, description, over, **options):
+        """:func:`balanced_models.sweep` on this run's executor, its finished points saved in
+        this paper's store and its structures compiled in DIR/.build/structures."""
+        import balanced_models as bm
+
+        return bm.sweep(description, over, executor=self.executor, store=self.point_store(),
+                        cache_directory=self.structures_dir, **options)
+
+    def map_points(self, function, keys, payload_of, **options):
+        """:func:`balanced_models.sweeps.map_points` on this run's executor, with this
+        paper's store; a failed point stops the paper (after the others finished and were
+        saved). Returns {key: values}."""
+        from balanced_models.sweeps import map_points
+
+        run = map_points(function, keys, payload_of, executor=self.executor,
+                         store=self.point_store(), **options)
+        if run.errors:
+            first = next(iter(run.errors.items()))
+            raise RuntimeError(f"{len(run.errors)} points failed; the first: {first[1]}")
+        return run.values
+
+    def network_sweep(self, key, build, points, *, dt, run_args=None, extract, force=False,
+                      describe=None):
+        """Run ``points`` on one hand-built network, compiled once (on any executor).
+
+        key : names everything ``build`` makes (part of each point's saved key)
+        build : picklable ``build(sim) -> handles``: creates the Brian2 objects and calls
+            ``sim.network.run`` (module-level functions, or functools.partial of them)
+        points : list of dicts, each with an integer 'seed' and JSON-serialisable values
+        dt : time step (s)
+        run_args : picklable ``run_args(handles, point) -> {group.variable: value}``
+        extract : picklable ``extract(handles, point) -> dict`` of what is kept
+        Returns the results in the order of ``points``.
+        """
+        from balanced_models.saved_points import point_key
+
+        keys = [point_key(point, f"{key}|dt={dt!r}") for point in points]
+        point_of = dict(zip(keys, points))
+        common = dict(key=key, build=build, dt=dt, run_args=run_args, extract=extract,
+                      cache=self.structures_dir)
+        values = self.map_points(_network_point, keys,
+                                 lambda k: dict(common, point=point_of[k]), force=force,
+                                 describe=describe and (lambda k: describe(point_of[k])))
+        return [values[k] for k in keys]
 
     def add(self, *checks):
         """Record checks; a failing one that matches a known-gap pattern carries its

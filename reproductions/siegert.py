@@ -25,7 +25,7 @@ allowed for explicitly:
   neuron fires at least MIN_SPIKES_CV spikes on average.
 """
 
-import os
+import functools
 
 import numpy as np
 import pandas as pd
@@ -34,7 +34,6 @@ from brian2 import Hz, mV, ms, second
 import balanced_models as bm
 from balanced_models.core.analysis import firing_rates, isi_cvs
 from balanced_models.engines.brian2.recording import moments_table, spike_arrays
-from balanced_models.engines.brian2.sweeps import run_sweep
 from theory import isi_cv, siegert_rate, threshold_shift, voltage_density
 from theory.heterogeneity import external_rates_for_input
 
@@ -68,46 +67,59 @@ def theory(mu, sigma, delta=0.0):
     return dict(rate=rate, cv=isi_cv(*args), v_mean=mean, v_var=second_moment - mean**2)
 
 
+def _build(sim, cfg):
+    """The compiled network of one scale: every mu block, spikes, V moments and traces."""
+    mus = np.array(cfg["mu_mV"]) * 1e-3
+    N, per_mu = len(mus) * cfg["per_mu"], cfg["per_mu"]
+    model = bm.lif("delta", tau_m=TAU_M * second, E_L=0 * mV, V_th=V_TH * 1e3 * mV,
+                   V_r=V_R * 1e3 * mV, refractory=TAU_REF * second)
+    G = sim.add(model.group(N, drive=["e", "i"], name="neurons"))
+    G.K_drive_e, G.K_drive_i = 1, 1
+    G.w_drive_e, G.w_drive_i = J * 1e3 * mV, -J * 1e3 * mV
+    spikes = sim.add(bm.spike_monitor(G))
+    moments = sim.add(bm.moment_recorder(G, ["v"], start=cfg["burn_in"] * second))
+    first = _trace_block(mus) * per_mu
+    traces = sim.add(bm.state_monitor(G, range(first, first + 10), dt=1 * ms))
+    sim.network.run(cfg["duration"] * second, namespace={})
+    return dict(G=G, spikes=spikes, moments=moments, traces=traces)
+
+
+def _trace_block(mus):
+    """The mu block whose V traces are recorded (for the P(V) figure)."""
+    return int(np.argmin(np.abs(mus - 0.018)))
+
+
+def _run_args(h, point, cfg):
+    """The drive rates that give each block its mu at the point's sigma."""
+    mus = np.array(cfg["mu_mV"]) * 1e-3
+    nu_e, nu_i = external_rates_for_input(np.repeat(mus, cfg["per_mu"]), point["sigma"], J, -J,
+                                          TAU_M)
+    return {h["G"].rate_drive_e: nu_e * Hz, h["G"].rate_drive_i: nu_i * Hz}
+
+
+def _extract(h, point, cfg):
+    N, T, t0 = len(cfg["mu_mV"]) * cfg["per_mu"], cfg["duration"], cfg["burn_in"]
+    i, t = spike_arrays(h["spikes"])
+    m = moments_table(h["moments"])
+    return dict(rate=firing_rates(i, t, N, t0, T), cv=isi_cvs(i, t, N, t0, T),
+                v_mean=m["v_mean"].to_numpy(), v_var=m["v_var"].to_numpy(),
+                trace=np.asarray(h["traces"].v_[:]))
+
+
 def run(scale, report, processes=None, force=False):
     cfg = SCALES[scale]
     mus = np.array(cfg["mu_mV"]) * 1e-3
-    n_mu, per_mu = len(mus), cfg["per_mu"]
-    N = n_mu * per_mu
+    per_mu = cfg["per_mu"]
     T, t0 = cfg["duration"], cfg["burn_in"]
-    trace_block = int(np.argmin(np.abs(mus - 0.018)))  # V traces for the P(V) figure
-    model = bm.lif("delta", tau_m=TAU_M * second, E_L=0 * mV, V_th=V_TH * 1e3 * mV,
-                   V_r=V_R * 1e3 * mV, refractory=TAU_REF * second)
-
-    def build(sim):
-        G = sim.add(model.group(N, drive=["e", "i"], name="neurons"))
-        G.K_drive_e, G.K_drive_i = 1, 1
-        G.w_drive_e, G.w_drive_i = J * 1e3 * mV, -J * 1e3 * mV
-        spikes = sim.add(bm.spike_monitor(G))
-        moments = sim.add(bm.moment_recorder(G, ["v"], start=t0 * second))
-        first = trace_block * per_mu
-        traces = sim.add(bm.state_monitor(G, range(first, first + 10), dt=1 * ms))
-        return dict(G=G, spikes=spikes, moments=moments, traces=traces)
-
-    def run_args(h, point):
-        nu_e, nu_i = external_rates_for_input(np.repeat(mus, per_mu), point["sigma"], J, -J,
-                                              TAU_M)
-        return {h["G"].rate_drive_e: nu_e * Hz, h["G"].rate_drive_i: nu_i * Hz}
-
-    def extract(h, point):
-        i, t = spike_arrays(h["spikes"])
-        m = moments_table(h["moments"])
-        return dict(rate=firing_rates(i, t, N, t0, T), cv=isi_cvs(i, t, N, t0, T),
-                    v_mean=m["v_mean"].to_numpy(), v_var=m["v_var"].to_numpy(),
-                    trace=np.asarray(h["traces"].v_[:]))
-
+    trace_block = _trace_block(mus)
     points = [dict(sigma=s * 1e-3, seed=seed) for s in cfg["sigma_mV"] for seed in cfg["seeds"]]
     report.stage(1, 2, f"{len(points)} noise levels and seeds")
-    results = run_sweep(build, points, duration=T * second, run_args=run_args, extract=extract,
-                        directory=os.path.join(report.build_dir, scale),
-                        store=report.point_store(),
-                        processes=processes, force=force,
-                        structure=f"siegert {scale} J={J} tau_ref={TAU_REF} {sorted(cfg.items())}",
-                        dt=DT * second)
+    results = report.network_sweep(
+        f"siegert J={J} tau_ref={TAU_REF} {sorted(cfg.items())}",
+        functools.partial(_build, cfg=cfg), points, dt=DT,
+        run_args=functools.partial(_run_args, cfg=cfg),
+        extract=functools.partial(_extract, cfg=cfg), force=force,
+        describe=lambda point: f"sigma {point['sigma'] * 1e3:g} mV seed {point['seed']}")
     report.stage(2, 2, "checks and figures")
 
     rows = []
