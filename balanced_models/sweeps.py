@@ -69,7 +69,7 @@ from .engines.base import check_duration
 from .saved_points import PointStore, point_key
 
 __all__ = ["sweep", "default_measure", "as_dataset", "cache_directory", "map_points",
-           "point_result", "PointsRun", "CACHE_VARIABLE"]
+           "point_result", "PointsRun", "local_executor", "CACHE_VARIABLE"]
 
 #: environment variable naming the cache directory of compiled structures
 CACHE_VARIABLE = "BALANCED_MODELS_CACHE"
@@ -221,6 +221,28 @@ def _check_seeds(seeds):
     return seeds
 
 
+def local_executor(processes: int | None = None) -> concurrent.futures.ProcessPoolExecutor:
+    """The default executor of sweeps: fresh local processes (spawned: they share nothing
+    with the calling process).
+
+    Give one to several sweeps in a row and its workers keep their compiled structures and
+    imports between them; shut it down when done (``with local_executor() as pool:``).
+
+    Parameters
+    ----------
+    processes : int, optional
+        Worker processes (>= 1; default: one per core).
+
+    Returns
+    -------
+    concurrent.futures.ProcessPoolExecutor
+    """
+    if processes is not None:
+        processes = require_integer("processes", processes, low=1)
+    return concurrent.futures.ProcessPoolExecutor(
+        processes or os.cpu_count() or 1, mp_context=multiprocessing.get_context("spawn"))
+
+
 def _executor_of(executor, n_jobs):
     """(the executor, whether the sweep owns it and shuts it down)."""
     if executor is None or (isinstance(executor, (int, np.integer))
@@ -228,9 +250,7 @@ def _executor_of(executor, n_jobs):
         if executor is not None and executor < 1:
             raise ParameterError(f"executor, as a number of local processes, must be >= 1; "
                                  f"got {executor}")
-        workers = min(int(executor or os.cpu_count() or 1), max(1, n_jobs))
-        return concurrent.futures.ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("spawn")), True
+        return local_executor(min(int(executor or os.cpu_count() or 1), max(1, n_jobs))), True
     if hasattr(executor, "get_executor") and not isinstance(executor,
                                                             concurrent.futures.Executor):
         return executor.get_executor(), False  # a distributed.Client

@@ -1,6 +1,6 @@
 """Per-paper reproductions: ``python -m reproductions PAPER --scale quick|full --out DIR``.
 
-Each paper module provides ``run(scale, report, processes, force)``; it adds checks, figures
+Each paper module provides ``run(scale, report, force)``; it adds checks, figures
 and tables to the :class:`~reproductions.report.Report`.
 """
 

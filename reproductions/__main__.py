@@ -98,7 +98,9 @@ def _executor(args):
             raise ParameterError("--executor mpi needs mpi4py: pip install -e '.[mpi]' (and "
                                  "an MPI library)") from None
         return MPIPoolExecutor()
-    return args.processes
+    from balanced_models.sweeps import local_executor
+
+    return local_executor(args.processes)  # one pool for every sweep of the run
 
 
 EXIT_OK, EXIT_CHECKS_FAILED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -167,10 +169,9 @@ def run_paper(paper, scale, out, executor=None, force=False):
     module = importlib.import_module(PAPERS[paper])
     report = Report(paper, scale, out, known_gaps=getattr(module, "KNOWN_GAPS", None))
     report.executor = executor
-    processes = executor if isinstance(executor, int) else None
     start = time.perf_counter()
     try:
-        module.run(scale, report, processes=processes, force=force)
+        module.run(scale, report, force=force)
     except BaseException:
         report.discard()
         raise

@@ -15,7 +15,7 @@ Statistics of plastic runs use the second half of the run (as the authors); stat
 equilibrate within a second and use [2 s, T].
 """
 
-import os
+import functools
 from dataclasses import replace
 
 import numpy as np
@@ -27,7 +27,6 @@ from balanced_models.core.analysis import (firing_rates, mean_pair_covariances, 
 from balanced_models.core.fixed_points import plasticity_fixed_points
 from balanced_models.core.realisation import realise_projection
 from balanced_models.engines.brian2.papers.akil import build_network
-from balanced_models.engines.brian2.sweeps import run_sweep
 from balanced_models.papers.akil import AkilParameters, description
 from balanced_models.core.predictions import diffusion_prediction
 from theory.integrate_and_fire import eif_drift, if_rate_colored_noise, if_transfer_function
@@ -101,10 +100,10 @@ SCALES = {
 }
 
 
-def run(scale, report, processes=None, force=False):
+def run(scale, report, force=False):
     cfg = SCALES[scale]
     store = report.point_store()
-    ctx = dict(report=report, store=store, processes=processes, force=force)
+    ctx = dict(report=report, store=store, force=force)
     n = 6 + ("manifold" in cfg) + ("opto" in cfg)
     report.stage(1, n, "mean-field theory")
     theory = _theory(report)
@@ -181,19 +180,40 @@ def _theory(report):
 
 
 # ------------------------------------------------------------------------------------------
-def _sweep(ctx, tag, p, points, run_args=None, stats_start=None):
-    """Run ``points`` on the network of ``p`` (compiled once); returns the measurements."""
+def _sweep(ctx, p, points, run_args=None, stats_start=None):
+    """Run ``points`` on the network of ``p`` (compiled once); returns the measurements.
+    ``run_args``: a picklable function (h, point) -> Brian2 run_args (module-level, or a
+    functools.partial of one), run in the workers."""
     t0 = p.duration / 2 if stats_start is None else stats_start
+    return ctx["report"].network_sweep(
+        f"akil {p!r} seed={SEED}", functools.partial(_build, p=p), points, dt=p.dt,
+        run_args=run_args, extract=functools.partial(_extract, p=p, t0=t0),
+        force=ctx["force"])
 
-    def build(sim):
-        return build_network(sim, p, SEED)
 
-    return run_sweep(build, points, duration=p.duration * second,
-                     run_args=run_args or (lambda h, pt: {}),
-                     extract=lambda h, pt: _measure(h, p, t0),
-                     directory=os.path.join(ctx["report"].build_dir, tag), store=ctx["store"],
-                     processes=ctx["processes"], force=ctx["force"], dt=p.dt * second,
-                     structure=f"akil {tag} {p!r}")
+def _build(sim, p):
+    handles = build_network(sim, p, SEED)
+    sim.network.run(p.duration * second, namespace={})
+    return handles
+
+
+def _extract(h, point, p, t0):
+    return _measure(h, p, t0)
+
+
+def _learning_rate(h, point, projection):
+    """run_args: the learning rate ``point['eta']`` of ``projection``."""
+    return {h[projection].eta: point["eta"] * volt}
+
+
+def _kohonen_beta(h, point, N):
+    """run_args: Kohonen's beta = beta_hat / sqrt(N) of E->E."""
+    return {h["E->E"].beta: point["beta_hat"] / np.sqrt(N) * volt}
+
+
+def _initial_inhibition(h, point, N):
+    """run_args: every I->E weight starts at j0 / sqrt(N)."""
+    return {h["I->E"].w: np.full(len(h.connectivity["I->E"]), point["j0"] / np.sqrt(N)) * volt}
 
 
 def _label(projection):
@@ -256,7 +276,7 @@ def _static(ctx, cfg):
     rows = []
     for N in cfg["static_Ns"]:
         p = AkilParameters(N=N, c=0.1, duration=cfg["static_T"], record_weights=0)
-        (res,) = _sweep(ctx, f"static_N{N}", p, [dict(seed=1)], stats_start=2.0)
+        (res,) = _sweep(ctx, p, [dict(seed=1)], stats_start=2.0)
         theory = p.mean_field().count_covariances(WINDOW)
         row = dict(N=N, c=0.1, rate_E=res["rates_E"].mean(), rate_I=res["rates_I"].mean())
         for pair, (a, b) in (("EE", (0, 0)), ("EI", (0, 1)), ("II", (1, 1))):
@@ -313,8 +333,8 @@ def _istdp(ctx, cfg):
         p = AkilParameters(N=cfg["N"], c=c, duration=cfg["istdp_T"],
                            plasticity={"I->E": ISTDP})
         points = [dict(seed=1, eta=ETA_ISTDP)] + ([dict(seed=1, eta=0.0)] if c == 0 else [])
-        res = _sweep(ctx, f"istdp_c{c:g}", p, points,
-                     run_args=lambda h, pt: {h["I->E"].eta: pt["eta"] * volt})
+        res = _sweep(ctx, p, points,
+                     run_args=functools.partial(_learning_rate, projection="I->E"))
         out[c] = res[0]
         if c == 0:
             out["static_c0"] = res[1]
@@ -455,7 +475,7 @@ def _soft_hebbian(ctx, cfg):
     eta = 0.01
     p = AkilParameters(N=cfg["N"], duration=cfg["hebb_T"],
                        plasticity={"E->E": ("soft_hebbian", dict(eta=eta, j_max=J_MAX))})
-    (res,) = _sweep(ctx, "soft_hebbian", p, [dict(seed=1)])
+    (res,) = _sweep(ctx, p, [dict(seed=1)])
     j_final = res["w_final_E_to_E"].mean()
     T, j0 = p.duration, p.j[0][0]
     c = realise_projection(description(p), "E->E", SEED)  # the realisation the run used
@@ -539,8 +559,7 @@ def _kohonen(ctx, cfg):
                        j=_with_j(AkilParameters(), {"E->E": 0.001, "I->E": -0.100}),
                        plasticity={"E->E": ("kohonen", dict(eta=0.01, beta_hat=0.002))})
     points = [dict(seed=1, beta_hat=b) for b in cfg["betas"]]
-    res = _sweep(ctx, "kohonen", p, points, run_args=lambda h, pt: {
-        h["E->E"].beta: pt["beta_hat"] / np.sqrt(p.N) * volt})
+    res = _sweep(ctx, p, points, run_args=functools.partial(_kohonen_beta, N=p.N))
     koh = p.mean_field()
     rows = []
     for pt, r in zip(points, res):
@@ -581,9 +600,8 @@ def _kohonen_scaling(ctx, cfg, p2):
     rows = []
     for N in cfg["static_Ns"]:
         p = replace(p2, N=N)
-        tag = "kohonen" if N == p2.N else f"kohonen_N{N}"
-        (r,) = _sweep(ctx, tag, p, [dict(seed=1, beta_hat=KOHONEN_BETA)], run_args=lambda h, pt: {
-            h["E->E"].beta: pt["beta_hat"] / np.sqrt(p.N) * volt})
+        (r,) = _sweep(ctx, p, [dict(seed=1, beta_hat=KOHONEN_BETA)],
+                      run_args=functools.partial(_kohonen_beta, N=p.N))
         stable = [x for x, s in kohonen_fixed_points(p.mean_field(), 0, KOHONEN_BETA, TAU) if s]
         mean_t = r["w_t_E_to_E"].mean(axis=0)
         tail = mean_t[-max(2, len(mean_t) // 4):]
@@ -632,8 +650,7 @@ def _finite_size_trend(report, name, what, N, ratio, ratio_se, se_dof=None):
 def _manifold(ctx, m):
     p = AkilParameters(N=m["N"], duration=m["T"], plasticity={"I->E": ISTDP})
     points = [dict(seed=1, j0=j0) for j0 in m["j0"]]
-    res = _sweep(ctx, "manifold", p, points, run_args=lambda h, pt: {
-        h["I->E"].w: np.full(len(h.connectivity["I->E"]), pt["j0"] / np.sqrt(p.N)) * volt})
+    res = _sweep(ctx, p, points, run_args=functools.partial(_initial_inhibition, N=p.N))
     rows = []
     leading = pinned_rate_weights(p.mean_field(), {0: RHO}, [(0, 1)])[0][(0, 1)]
     for pt, r in zip(points, res):
@@ -667,7 +684,7 @@ def _opto(ctx, o):
                        plasticity={"I->E": ("homeostatic", dict(eta=o["eta"], j_n=J_N,
                                                                   rho=RHO))},
                        record_spikes=500)
-    (res,) = _sweep(ctx, "opto", p, [dict(seed=1)])
+    (res,) = _sweep(ctx, p, [dict(seed=1)])
     times = res["w_times_I_to_E"]
     e1 = res["w_post_I_to_E"] < p.n_E1
     w = MV * res["w_t_I_to_E"]

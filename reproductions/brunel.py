@@ -180,7 +180,7 @@ def _points(pairs, p):
 # ---------------------------------------------------------------------------------------------
 # the reproduction
 # ---------------------------------------------------------------------------------------------
-def run(scale, report, processes=None, force=False):
+def run(scale, report, force=False):
     cfg = SCALES[scale]
     p = parameters(cfg)
     measure = functools.partial(_measure, p=p, start=cfg["burn_in"], stop=cfg["T"])

@@ -307,7 +307,7 @@ def _points(store, key, compute, force):
 # ---------------------------------------------------------------------------------------------
 # the reproduction
 # ---------------------------------------------------------------------------------------------
-def run(scale, report, processes=None, force=False):
+def run(scale, report, force=False):
     cfg = SCALES[scale]
     store = report.point_store()
     nets = descriptions(cfg)

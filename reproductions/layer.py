@@ -71,7 +71,7 @@ SCALES = {
 T_INIT = 1.0
 
 
-def run(scale, report, processes=None, force=False):
+def run(scale, report, force=False):
     cfg = SCALES[scale]
     store = report.point_store()
     n = 6 + ("sweep" in cfg) + ("calibration" in cfg) + ("response_duration" in cfg)

@@ -18,6 +18,7 @@ Statistical errors of network rates come from independent seeds: the network's p
 activity has slow collective fluctuations, so time blocks of one run understate the error.
 """
 
+import functools
 import os
 
 import numpy as np
@@ -28,7 +29,6 @@ from balanced_models.core.analysis import firing_rates, isi_cvs
 from balanced_models.engines.brian2.papers.sanzeni import build_network, build_single_neurons
 from balanced_models.engines.brian2.recording import moments_table, spike_arrays
 from balanced_models.engines.brian2.simulation import Simulation
-from balanced_models.engines.brian2.sweeps import run_sweep
 from balanced_models.papers.sanzeni import (NetworkParameters, SingleNeuronBlock,
                                             additive_equivalent_description,
                                             unconnected_description)
@@ -89,7 +89,7 @@ SCALES = {
 }
 
 
-def run(scale, report, processes=None, force=False):
+def run(scale, report, force=False):
     cfg = SCALES[scale]
     store = report.point_store()
     n = 4 + len(cfg["networks"]) + ("synaptic" in cfg)
@@ -100,12 +100,12 @@ def run(scale, report, processes=None, force=False):
     networks = []
     for k, net in enumerate(cfg["networks"], 3):
         report.stage(k, n, f"network {k - 2} of {len(cfg['networks'])}")
-        networks.append(_network(report, cfg, net, store, processes, force))
+        networks.append(_network(report, cfg, net, store, force))
     report.stage(3 + len(cfg["networks"]), n, "heterogeneous in-degrees")
-    hetero = _heterogeneity(report, cfg, store, processes, force) if cfg["cv_K"] else None
+    hetero = _heterogeneity(report, cfg, store, force) if cfg["cv_K"] else None
     if "synaptic" in cfg:
         report.stage(n - 1, n, "exponential conductances (Fig. 6)")
-        _synaptic_time_constants(report, cfg, store, processes, force)
+        _synaptic_time_constants(report, cfg, store, force)
     report.stage(n, n, "figures")
     _figures(report, cfg, single, networks, hetero)
 
@@ -223,33 +223,44 @@ def _single_neurons(report, cfg, store, force):
 
 
 # ------------------------------------------------------------------------------------------
-def _network_sweep(report, cfg, net, dt, points, store, processes, force, tag, tau_S=0.0):
+def _network_sweep(report, cfg, net, dt, points, force, tau_S=0.0):
     K, a, N = net["K"], net["a"], net["N"]
     p = NetworkParameters(K=K, a=a, N_E=N, N_I=N, N_X=N, dt=dt, tau_S=tau_S)
     T, t0 = net.get("duration", cfg["duration"]), cfg["burn_in"]
-
-    def build(sim):
-        return build_network(sim, p, 1234, record_from=t0)
-
-    def run_args(h, point):
-        return {h[x].rates: np.full(N, point["r_x"]) * Hz for x in ("X_E", "X_I")}
-
-    def extract(h, point):
-        i, t = h.network_spike_trains()
-        v_mean, v_var = (np.concatenate([moments_table(h.monitors[f"moments_{pop}"])[q]
-                                         .to_numpy() for pop in ("E", "I")])
-                         for q in ("v_mean", "v_var"))
-        return dict(rate=firing_rates(i, t, 2 * N, t0, T), cv=isi_cvs(i, t, 2 * N, t0, T),
-                    v_mean=v_mean, v_var=v_var,
-                    trace=np.asarray(h.states["E"].v_[:, int(t0 / 1e-4):]))
-
-    return run_sweep(build, points, duration=T * second, run_args=run_args, extract=extract,
-                     directory=os.path.join(report.build_dir, tag), store=store,
-                     processes=processes, force=force, dt=dt * second,
-                     structure=f"sanzeni network {p} T={T} t0={t0}")
+    return report.network_sweep(
+        f"sanzeni network {p} T={T} t0={t0}",
+        functools.partial(_build, p=p, seed=1234, t0=t0, T=T), points, dt=dt,
+        run_args=functools.partial(_external_rates, N=N),
+        extract=functools.partial(_extract, N=N, t0=t0, T=T), force=force)
 
 
-def _network(report, cfg, net, store, processes, force):
+def _build(sim, p, seed, t0, T):
+    handles = build_network(sim, p, seed, record_from=t0)
+    sim.network.run(T * second, namespace={})
+    return handles
+
+
+def _external_rates(h, point, N):
+    """run_args: every external neuron fires at the point's r_x."""
+    return {h[x].rates: np.full(N, point["r_x"]) * Hz for x in ("X_E", "X_I")}
+
+
+def _extract(h, point, N, t0, T):
+    i, t = h.network_spike_trains()
+    v_mean, v_var = (np.concatenate([moments_table(h.monitors[f"moments_{pop}"])[q]
+                                     .to_numpy() for pop in ("E", "I")])
+                     for q in ("v_mean", "v_var"))
+    return dict(rate=firing_rates(i, t, 2 * N, t0, T), cv=isi_cvs(i, t, 2 * N, t0, T),
+                v_mean=v_mean, v_var=v_var,
+                trace=np.asarray(h.states["E"].v_[:, int(t0 / 1e-4):]))
+
+
+def _spike_statistics(h, point, n, t0, T):
+    i, t = h.network_spike_trains()
+    return dict(rate=firing_rates(i, t, n, t0, T), cv=isi_cvs(i, t, n, t0, T))
+
+
+def _network(report, cfg, net, store, force):
     K, a = net["K"], net["a"]
     # time step: 1% of the effective membrane time constant at the theory's working point
     nu = network_rates(a, K, 20.0, GAMMA, 25.0, "A13")[-1]
@@ -257,7 +268,7 @@ def _network(report, cfg, net, store, processes, force):
     dt = float(f"{cfg['dt_fraction'] * tau:.2g}")
     sweep = [dict(r_x=float(x), seed=1) for x in cfg["r_x"]]
     sweep += [dict(r_x=25.0, seed=s) for s in cfg["seeds"] if s != 1]
-    results = _network_sweep(report, cfg, net, dt, sweep, store, processes, force, f"net_K{K}")
+    results = _network_sweep(report, cfg, net, dt, sweep, force)
     by_point = {(pt["r_x"], pt["seed"]): r for pt, r in zip(sweep, results)}
     at25 = [by_point[25.0, s] for s in cfg["seeds"]]
     rate25 = np.array([r["rate"].mean() for r in at25])
@@ -287,8 +298,7 @@ def _network(report, cfg, net, store, processes, force):
                                   0.6, 0.95, "issue: [0.6, 0.95]", kind="simulation-vs-paper"))
         # dt convergence: the same network at half the time step, same seeds
         half = _network_sweep(report, cfg, net, dt / 2, [dict(r_x=25.0, seed=s)
-                                                         for s in cfg["seeds"]],
-                              store, processes, force, f"net_K{K}_halfdt")
+                                                         for s in cfg["seeds"]], force)
         rate_half = np.array([r["rate"].mean() for r in half])
         se_diff = np.sqrt(rate25.var(ddof=1) / len(rate25) + rate_half.var(ddof=1) / len(rate_half))
         diff = rate_half.mean() - rate25.mean()
@@ -356,7 +366,7 @@ def _voltage_moments(variant, a, K, nu, r_x=25.0):
     return mean, np.sqrt(second - mean**2)
 
 
-def _synaptic_time_constants(report, cfg, store, processes, force):
+def _synaptic_time_constants(report, cfg, store, force):
     """Fig. 6B,C: the K = 1000 network with exponential conductances of decay tau_S (each
     spike's conductance integral kept at a tau_L), r_x = 20 Hz: rate and CV against tau_S,
     with the ETC theory and the Fourcaud-Brunel shift, valid while tau_S / tau << 1 (tau the
@@ -372,8 +382,8 @@ def _synaptic_time_constants(report, cfg, store, processes, force):
     K, a, r_x = syn["K"], syn["a"], syn["r_x"]
     rows = []
     for tau_S, dt in zip(syn["tau_S"], syn["dt"]):
-        results = _network_sweep(report, cfg, syn, dt, [dict(r_x=r_x, seed=s) for s in syn["seeds"]],
-                                 store, processes, force, f"synaptic_tau{tau_S * 1e3:g}ms",
+        results = _network_sweep(report, cfg, syn, dt,
+                                 [dict(r_x=r_x, seed=s) for s in syn["seeds"]], force,
                                  tau_S=tau_S)
         rates = np.array([r["rate"].mean() for r in results])
         cvs = np.array([_nanmean(r["cv"]) for r in results])
@@ -586,7 +596,7 @@ def _synaptic_figure(report, syn, table):
     report.figure(fig, "synaptic_time_constants.png")
 
 
-def _heterogeneity(report, cfg, store, processes, force):
+def _heterogeneity(report, cfg, store, force):
     """Fig. 4 protocol: N_E = N_X = N, N_I = N/4, K = 1000, a = 1.6e-3 (brief sec. 3)."""
     rows = []
     h = cfg["hetero"]
@@ -594,17 +604,10 @@ def _heterogeneity(report, cfg, store, processes, force):
     for cv_K in cfg["cv_K"]:
         p = NetworkParameters(K=K, a=a, N_E=N, N_I=N // 4, N_X=N, cv_K=cv_K, dt=25e-6)
 
-        def build(sim, p=p):
-            return build_network(sim, p, 99, record_from=t0)
-
-        def extract(h, point, n=p.N_E + p.N_I):
-            i, t = h.network_spike_trains()
-            return dict(rate=firing_rates(i, t, n, t0, T), cv=isi_cvs(i, t, n, t0, T))
-
-        (res,) = run_sweep(build, [dict(seed=1)], duration=T * second, run_args=lambda h, pt: {},
-                           extract=extract, directory=os.path.join(report.build_dir, f"hetero{cv_K}"),
-                           store=store, processes=1, force=force, dt=25e-6 * second,
-                           structure=f"sanzeni hetero {p}")
+        (res,) = report.network_sweep(
+            f"sanzeni hetero {p} T={T}", functools.partial(_build, p=p, seed=99, t0=t0, T=T),
+            [dict(seed=1)], dt=25e-6, force=force,
+            extract=functools.partial(_spike_statistics, n=p.N_E + p.N_I, t0=t0, T=T))
         r = res["rate"]
         rows.append(dict(cv_K=cv_K, mean_rate=r.mean(), rel_sd=r.std() / r.mean(),
                          quiescent_fraction=np.mean(r == 0),  # no spike in T - t0

@@ -38,7 +38,7 @@ REFERENCES = {(10, 0.8): (0.36658, 3.5714), (100, 0.9): (0.37826, 9.1743),
 RANDOM_SEED = 6  # the random N = 6 network
 
 
-def run(scale, report, processes=None, force=False):
+def run(scale, report, force=False):
     cfg = SCALES[scale]
     store = report.point_store()
 

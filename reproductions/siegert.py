@@ -106,7 +106,7 @@ def _extract(h, point, cfg):
                 trace=np.asarray(h["traces"].v_[:]))
 
 
-def run(scale, report, processes=None, force=False):
+def run(scale, report, force=False):
     cfg = SCALES[scale]
     mus = np.array(cfg["mu_mV"]) * 1e-3
     per_mu = cfg["per_mu"]

@@ -44,7 +44,7 @@ VAR_TARGETS = {("current", 0.0): (38, 4), ("conductance", 0.0): (12.2, 1.5),
                ("current", 0.2): (67, 12), ("conductance", 0.2): (14.2, 2)}
 
 
-def run(scale, report, processes=None, force=False):
+def run(scale, report, force=False):
     cfg = SCALES[scale]
     store = report.point_store()
     rows = []

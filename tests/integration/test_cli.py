@@ -44,7 +44,7 @@ def test_a_failed_run_overwrites_nothing(tmp_path, monkeypatch):
     (final / "summary.json").write_text('{"old": true}')
     (final / "figure.png").write_bytes(b"old figure")
 
-    def failing_run(scale, report, processes=None, force=False):
+    def failing_run(scale, report, force=False):
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
@@ -64,7 +64,7 @@ def test_a_failed_run_overwrites_nothing(tmp_path, monkeypatch):
 
 def _demo_paper(monkeypatch, *checks, known_gaps=None):
     """A paper module whose run adds ``checks`` (and declares ``known_gaps``)."""
-    def run(scale, report, processes=None, force=False):
+    def run(scale, report, force=False):
         report.add(*checks)
 
     module = types.ModuleType("reproductions.demo")

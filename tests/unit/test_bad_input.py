@@ -14,7 +14,6 @@ import balanced_models as bm
 from balanced_models import analysis, progress
 from balanced_models.core import sources
 from balanced_models.engines import nest as nest_engine
-from balanced_models.engines.brian2 import sweeps
 from balanced_models.papers import schuenemann as avalanches
 from theory import conductance, heterogeneity, isi_cv, lif, plasticity, siegert_rate
 from theory import avalanches as avalanche_theory
@@ -38,6 +37,11 @@ def _custom(**changes):
                 reset="v = 0*volt", inputs={"x": "v"}, parameters={"tau": 0.02})
     spec.update(changes)
     return bm.CustomNeuron(**spec)
+
+
+def _brunel():
+    from balanced_models.papers.brunel import BrunelParameters, model_a
+    return model_a(5.0, 2.0, BrunelParameters(N_E=400))
 
 
 def _rng():
@@ -193,9 +197,12 @@ CASES = [
      "indices", "[0, 4]"),
     ("dense_matrix description", lambda: bm.dense_matrix("net", {}), "description", None),
     ("load_realisation handles", lambda: bm.load_realisation("handles"), "handles", None),
-    ("sweep point seed nan", lambda: sweeps.run_sweep(
-        None, [{"seed": NAN}], duration=1 * ms, run_args=None, extract=None, directory="x"),
-     "seed", "integer"),
+    ("sweep seed nan", lambda: bm.sweep(_brunel(), {"drives.E.rate": [5.0]}, duration=0.1,
+                                        seeds=[NAN]), "seed", "integer"),
+    ("sweep duration inf", lambda: bm.sweep(_brunel(), {"drives.E.rate": [5.0]},
+                                            duration=INF), "duration", "(0, inf)"),
+    ("sweep value nan", lambda: bm.sweep(_brunel(), {"drives.E.rate": [NAN]}, duration=0.1),
+     "drives.E.rate", "finite"),
     ("simulate_avalanches count nan", lambda: avalanches.simulate_avalanches(
         avalanches.homogeneous_weights(5, 0.5), NAN, rng=_rng()), "n_avalanches", "integer"),
     ("random_weights p nan", lambda: avalanches.random_weights(5, NAN, 0.5, rng=_rng()), "p",

@@ -14,7 +14,7 @@ module                     what it holds
 ``recording``              spike, state, weight monitors; in-simulation moment recorders
 ``plasticity``             STDPRule: the STDP rules as synaptic code
 ``units``                  dimension checks at the Brian2 boundary
-``sweeps``                 run_sweep: many points on one compiled binary
+``compiled_structures``    one compile per structure for sweep points, on any worker
 ``papers``                 the papers' extra Brian2 recordings and formulations
 =========================  ===================================================================
 

@@ -147,24 +147,31 @@ def _prepare(project, build, dt, threads, cache_directory):
     os.makedirs(workers, exist_ok=True)
     if "sim" in _CURRENT:  # its points kept their results; the structure's own handles
         _CURRENT["sim"]._before_reinit.clear()  # have nothing left to read
-    compiled = False
+    private = os.path.join(workers, f"{socket.gethostname()}-{os.getpid()}")
+    old = _CURRENT.get("directory")
+    sim = None
     with _FileLock(os.path.join(root, "lock")):
+        _remove_stale_copies(workers)
         if not os.path.exists(os.path.join(compiled_dir, _MARKER)):
-            shutil.rmtree(compiled_dir, ignore_errors=True)  # a compile that did not finish
+            # compile in this worker's own folder and publish a copy for the others
             start = time.perf_counter()
-            _generate(build, compiled_dir, dt, threads)
-            with open(os.path.join(compiled_dir, _MARKER), "w") as f:
+            shutil.rmtree(private, ignore_errors=True)
+            sim, handles = _generate(build, private, dt, threads)
+            shutil.rmtree(compiled_dir, ignore_errors=True)  # a publish that did not finish
+            staging = compiled_dir + f".{os.getpid()}"
+            shutil.copytree(private, staging, copy_function=shutil.copy2,
+                            ignore=shutil.ignore_patterns(*_NOT_COPIED))
+            with open(os.path.join(staging, _MARKER), "w") as f:
                 json.dump({"seconds": time.perf_counter() - start,
                            "host": socket.gethostname()}, f)
-            compiled = True
-        _remove_stale_copies(workers)
-    private = os.path.join(workers, f"{socket.gethostname()}-{os.getpid()}")
-    if not os.path.exists(os.path.join(private, _MARKER)):
-        shutil.rmtree(private, ignore_errors=True)
-        shutil.copytree(compiled_dir, private, copy_function=shutil.copy2,
-                        ignore=shutil.ignore_patterns(*_NOT_COPIED))
-    old = _CURRENT.get("directory")
-    sim, handles = _generate(build, private, dt, threads)
+            os.rename(staging, compiled_dir)
+    compiled = sim is not None
+    if not compiled:
+        if not os.path.exists(os.path.join(private, _MARKER)):
+            shutil.rmtree(private, ignore_errors=True)
+            shutil.copytree(compiled_dir, private, copy_function=shutil.copy2,
+                            ignore=shutil.ignore_patterns(*_NOT_COPIED))
+        sim, handles = _generate(build, private, dt, threads)
     if old is not None and old != private:
         shutil.rmtree(old, ignore_errors=True)
     _CURRENT.update(project=project, sim=sim, handles=handles, directory=private)
