@@ -34,7 +34,7 @@ from .core.description import (Bernoulli, CorrelatedSource, CustomNeuron, Explic
                                SpikeTrainSource, WindowedPoissonSource)
 from .core.comparisons import compare_covariances, compare_populations
 from .core.dynamics import spectrum_prediction, stability
-from .core.plotting import plot_covariances, plot_cvs, plot_rates
+from .core.plotting import plot_covariances, plot_cvs, plot_rates, plot_sweep
 from .core.predictions import (TheoryNotApplicable, balanced_prediction, covariance_prediction,
                                diffusion_prediction, neuron_prediction, population_prediction)
 from .core.realisation import Realisation, dense_matrix, realise
@@ -88,7 +88,7 @@ __all__ = [
     "neuron_prediction", "covariance_prediction", "TheoryNotApplicable",
     "plasticity_fixed_points", "spectrum_prediction", "stability", "compare_populations",
     "compare_covariances", "plot_rates",
-    "plot_cvs", "plot_covariances",
+    "plot_cvs", "plot_covariances", "plot_sweep",
     "Connectivity", "bernoulli", "block_matrix", "fixed_indegree", "indegrees_with_cv",
     "correlated_spike_trains", "StoredActivity", "to_neo", "from_neo", "write_nwb", "read_nwb",
     "sweep", "as_dataset",

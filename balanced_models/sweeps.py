@@ -63,7 +63,7 @@ from . import progress
 from .core.description import NetworkDescription
 from .core.predictions import population_prediction
 from .core.spectra import synchrony
-from .core.sweep_points import field_value, point_description, sweep_points
+from .core.sweep_points import field_unit, field_value, point_description, sweep_points
 from .engines import ENGINES, get_engine
 from .engines.base import check_duration
 from .saved_points import PointStore, point_key
@@ -245,6 +245,9 @@ def local_executor(processes: int | None = None) -> concurrent.futures.ProcessPo
 
 def _executor_of(executor, n_jobs):
     """(the executor, whether the sweep owns it and shuts it down)."""
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        raise ParameterError("a sweep was started while a worker process imported the "
+                             "calling script: call it under if __name__ == '__main__':")
     if executor is None or (isinstance(executor, (int, np.integer))
                             and not isinstance(executor, bool)):
         if executor is not None and executor < 1:
@@ -336,7 +339,9 @@ def sweep(description: NetworkDescription, over: Mapping | Sequence, *, duration
         the measures, the predictions, and ``error`` (empty, or why the point failed; its
         measures are then NaN). ``attrs``: ``fields`` (the swept paths), ``compiles``
         (compiles this call did), ``structures`` (distinct compiled structures), ``points``,
-        ``reused`` (loaded from the store), ``failed``, ``seconds`` (wall time).
+        ``reused`` (loaded from the store), ``failed``, ``seconds`` (wall time), ``units``
+        (the swept fields' SI units). :func:`~balanced_models.core.plotting.plot_sweep` draws
+        a column as a map.
         :func:`as_dataset` turns a grid's table into an ``xarray.Dataset``.
 
     Raises
@@ -459,7 +464,9 @@ def sweep(description: NetworkDescription, over: Mapping | Sequence, *, duration
             row["error"] = errors.get((k, seed), errors.get(k, ""))
             rows.append(row)
     table = pd.DataFrame(rows)
-    table.attrs.update(fields=fields, compiles=run.compiles,
+    table.attrs.update(fields=fields, units={path: field_unit(description, path)
+                                             for path in points[0]},
+                       compiles=run.compiles,
                        structures=len(set(structures.values()) - {None}),
                        points=len(rows), reused=run.reused,
                        failed=int((table["error"] != "").sum()),
@@ -593,8 +600,10 @@ def map_points(function: Callable, keys: Sequence[str], payload_of: Callable, *,
             pending = unfinished + pending
             restarts += 1
             if not owned or restarts > _RESTARTS:
-                raise ParameterError(f"the worker processes died ({restarts} times); "
-                                     f"{len(pending)} points did not finish") from None
+                raise ParameterError(
+                    f"the worker processes died ({restarts} times); {len(pending)} points did "
+                    "not finish (from a script, call the sweep under if __name__ == "
+                    "'__main__': the workers import the script)") from None
             log(f"[sweep] a worker process died; running its {len(unfinished)} unfinished "
                 "points again")
         finally:

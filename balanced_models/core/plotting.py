@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from .activity import RecordedActivity
 
-__all__ = ["plot_rates", "plot_cvs", "plot_covariances", "layout_problems"]
+__all__ = ["plot_rates", "plot_cvs", "plot_covariances", "plot_sweep", "layout_problems"]
 
 
 def plot_rates(handles: RecordedActivity, population_table: pd.DataFrame | None = None,
@@ -213,6 +213,86 @@ def plot_covariances(predicted: pd.DataFrame, simulated: pd.DataFrame, *,
     ax.set(xlabel="predicted covariance (counts$^2$)",
            ylabel="simulated covariance (counts$^2$)", title="pairs of neurons")
     return fig
+
+
+def _column_unit(table, column):
+    units = table.attrs.get("units", {})
+    if column in units:
+        return units[column]
+    name = column.split("_")[0] if not column.startswith(("predicted_", "balanced_")) \
+        else column.split("_")[1]
+    return "Hz" if name == "rate" else ""
+
+
+def _label(name, unit):
+    return f"{name} ({unit})" if unit else f"{name} (dimensionless)"
+
+
+def plot_sweep(table: pd.DataFrame, column: str, *, x: str | None = None,
+               y: str | None = None, ax=None):
+    """A map of one column of a two-field sweep, averaged over seeds.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Returned by :func:`~balanced_models.sweeps.sweep` over a grid of two fields (a
+        one-field sweep is drawn as a line).
+    column : str
+        What to show, e.g. ``"rate_E"`` or ``"predicted_rate_E"``.
+    x, y : str, optional
+        The fields on the axes (default: the second swept field on x, the first on y).
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Raises
+    ------
+    ParameterError
+        If ``table`` is not a sweep's table or ``column`` is not one of its columns.
+    """
+    if not hasattr(table, "attrs") or "fields" not in table.attrs:
+        raise ParameterError("plot_sweep needs the table that sweep() returned")
+    if column not in table.columns:
+        raise ParameterError(f"column must be one of the table's columns; got {column!r}")
+    fields = list(table.attrs["fields"])
+    plt = _pyplot()
+    if ax is None:
+        _, ax = plt.subplots(layout="constrained", figsize=(5, 3.8))
+    units = table.attrs.get("units", {})
+    if len(fields) == 1 and x is None and y is None:
+        mean = table.groupby(fields[0])[column].mean()
+        ax.plot(mean.index, mean.to_numpy(), "o-")
+        ax.set_xlabel(_label(fields[0], units.get(fields[0], "")))
+        ax.set_ylabel(_label(column, _column_unit(table, column)))
+        return ax
+    if len(fields) < 2 and (x is None or y is None):
+        raise ParameterError("plot_sweep draws a map of two fields: give x and y")
+    y = fields[0] if y is None else y
+    x = (fields[1] if fields[1] != y else fields[0]) if x is None else x
+    for name, value in (("x", x), ("y", y)):
+        if value not in table.columns:
+            raise ParameterError(f"{name} must be a swept field of the table; got {value!r}")
+    grid = table.groupby([y, x])[column].mean().unstack(x)
+    mesh = ax.pcolormesh(_edges(grid.columns.to_numpy(float)),
+                         _edges(grid.index.to_numpy(float)), grid.to_numpy(float),
+                         shading="flat")
+    bar = ax.figure.colorbar(mesh, ax=ax)
+    bar.set_label(_label(column, _column_unit(table, column)))
+    ax.set_xlabel(_label(x, units.get(x, "")))
+    ax.set_ylabel(_label(y, units.get(y, "")))
+    return ax
+
+
+def _edges(centres):
+    """Cell edges around sorted grid values (midpoints; the outer cells as wide as their
+    neighbours)."""
+    if len(centres) == 1:
+        return np.array([centres[0] - 0.5, centres[0] + 0.5])
+    mid = (centres[1:] + centres[:-1]) / 2
+    return np.concatenate([[2 * centres[0] - mid[0]], mid, [2 * centres[-1] - mid[-1]]])
 
 
 def layout_problems(fig) -> list[str]:
