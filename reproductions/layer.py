@@ -14,6 +14,7 @@ realised connectivity.
   those of the example), simulated mean and variance of covariances against theory vs R.
 """
 
+import functools
 import os
 import time
 
@@ -25,9 +26,12 @@ from balanced_models.core.analysis import (correlation_from_covariance, count_co
                                            firing_rates, isi_cvs, mean_pair_covariances,
                                            pair_statistics, shifted_covariance_spread,
                                            spike_counts)
+from balanced_models.engines.brian2.compiled_structures import compiled_network
 from balanced_models.engines.brian2.papers.layer import build_network
 from balanced_models.engines.brian2.simulation import Simulation
 from balanced_models.papers.layer import LayerParameters, dense_matrix, description, realise
+from balanced_models.saved_points import point_key
+from balanced_models.sweeps import point_result
 from theory.errors import ParameterError
 from theory.dynamics import linear_response
 from theory.heterogeneity import (block_means_and_variances, bulk_radius_squared,
@@ -245,24 +249,43 @@ def _example_checks(report, theories):
                  "example_theory.csv")
 
 
-def _simulate(report, store, p, connections, T, seed, point, force, directory="example"):
-    """Spike times of one Brian2 run of the network (cached as a point)."""
-    def simulate():
-        sim = Simulation("cpp_standalone", seed=seed,
-                         directory=os.path.join(report.build_dir, directory))
-        handles = build_network(sim, p, connections)
-        sim.run(T * second)
-        i, t = handles.network_spike_trains()
-        return dict(i=i, t=t, build_seconds=sim.timings["build"],
-                    run_seconds=sim.timings["execute"])
+def _simulate(report, runs, force):
+    """Spike times of Brian2 runs of the network, one per (p, realisation seed, T, simulation
+    seed, saved point), on the run's executor; each saved as it finishes."""
+    keys = [point_key(point) for *_, point in runs]
+    run_of = {key: dict(p=p, realisation=realisation, T=T, seed=seed,
+                        cache=report.structures_dir)
+              for key, (p, realisation, T, seed, _) in zip(keys, runs)}
+    values = report.map_points(_simulate_run, keys, lambda key: run_of[key], force=force)
+    return [values[key] for key in keys]
 
-    return store.cached(point, simulate, force=force)
+
+def _build(sim, p, realisation, T):
+    handles = build_network(sim, p, realise(p, realisation))
+    sim.network.run(T * second, namespace={})
+    return handles
+
+
+def _simulate_run(payload):
+    """A worker's part: one run of the network of ``p`` on realisation ``realisation``."""
+    start = time.perf_counter()
+    p, realisation, T = payload["p"], payload["realisation"], payload["T"]
+    with compiled_network(f"layer {p!r} realisation={realisation} T={T}",
+                          functools.partial(_build, p=p, realisation=realisation, T=T),
+                          dt=description(p).dt, cache_directory=payload["cache"]) as network:
+        network.execute({}, seed=payload["seed"])
+        i, t = network.handles.network_spike_trains()
+        timings = network.simulation.timings
+        values = dict(i=i, t=t, build_seconds=timings.get("build", 0.0),
+                      run_seconds=timings["execute"])
+    return point_result(values, compiled=network.compiled,
+                        seconds=time.perf_counter() - start)
 
 
 def _simulation(report, cfg, store, p, theory, force):
     T, bin_width = cfg["duration"], cfg["bin"]
     point = dict(kind="layer_example", seed=cfg["sim_seed"], realisation=theory["seed"], T=T)
-    res = _simulate(report, store, p, theory["connections"], T, cfg["sim_seed"], point, force)
+    (res,) = _simulate(report, [(p, theory["seed"], T, cfg["sim_seed"], point)], force)
     i, t = res["i"], res["t"]
     rates = firing_rates(i, t, p.N, T_INIT, T)
     cvs = isi_cvs(i, t, p.N, T_INIT, T)
@@ -435,13 +458,16 @@ def _spiking_sweep(report, cfg, store, p0, th0, force, stage=lambda text: None):
     T, bin_width = cfg["sweep_duration"], cfg["bin"]
     nu = th0["wp"]["nu"].mean()
     rows = []
+    stage(f"{len(cfg['sweep'])} networks")
+    params = [_sweep_parameters(p0, nu, p_conn, cv_w) for p_conn, cv_w in cfg["sweep"]]
+    results = _simulate(report, [(p, 100, T, cfg["sim_seed"],
+                                  dict(kind="layer_sweep", p=p_conn, cv_w=cv_w,
+                                       seed=cfg["sim_seed"], T=T))
+                                 for p, (p_conn, cv_w) in zip(params, cfg["sweep"])], force)
     for k, (p_conn, cv_w) in enumerate(cfg["sweep"]):
-        stage(f"point {k + 1} of {len(cfg['sweep'])}: p = {p_conn}, CV_w = {cv_w}")
-        p = _sweep_parameters(p0, nu, p_conn, cv_w)
+        stage(f"theory of point {k + 1} of {len(cfg['sweep'])}: p = {p_conn}, CV_w = {cv_w}")
+        p, res = params[k], results[k]
         th = _network_theory(p, seed=100)
-        point = dict(kind="layer_sweep", p=p_conn, cv_w=cv_w, seed=cfg["sim_seed"], T=T)
-        res = _simulate(report, store, p, th["connections"], T, cfg["sim_seed"], point, force,
-                        directory="sweep")
         sim = _measured_covariances(res["i"], res["t"], p, T, bin_width)
         theories = _theory_variants(p, th, sim["rates"])
         row = dict(p=p_conn, cv_w=cv_w, J_E_mV=p.J_E * 1e3, nu_ext_E=p.r_x[0],
@@ -525,13 +551,17 @@ def _psp_calibration(report, cfg, store, p0, th0, force, stage=lambda text: None
     cv_w = p0.weight_sd / p0.J_E
     J_values = cfg["calibration"]
     rows = []
+    params = [_sweep_parameters(p0, nu, p0.p, cv_w, size=p0.J_E * 1e3 / J_mV)
+              for J_mV in J_values]
+    stage(f"{len(J_values)} networks, N = {', '.join(str(p.N) for p in params)}")
+    results = _simulate(report, [(p, 200, T, cfg["sim_seed"],
+                                  dict(kind="layer_calibration", J_E_mV=J_mV, N=p.N,
+                                       seed=cfg["sim_seed"], T=T))
+                                 for p, J_mV in zip(params, J_values)], force)
     for k, J_mV in enumerate(J_values):
-        p = _sweep_parameters(p0, nu, p0.p, cv_w, size=p0.J_E * 1e3 / J_mV)
-        stage(f"J_E = {J_mV} mV, N = {p.N} ({k + 1} of {len(J_values)})")
+        p, res = params[k], results[k]
+        stage(f"theory at J_E = {J_mV} mV, N = {p.N} ({k + 1} of {len(J_values)})")
         th = _network_theory(p, seed=200)
-        point = dict(kind="layer_calibration", J_E_mV=J_mV, N=p.N, seed=cfg["sim_seed"], T=T)
-        res = _simulate(report, store, p, th["connections"], T, cfg["sim_seed"], point, force,
-                        directory=f"calibration_N{p.N}")
         sim = _measured_covariances(res["i"], res["t"], p, T, bin_width)
         theories = _theory_variants(p, th, sim["rates"])
         rows.append(dict(J_E_mV=J_mV, N=p.N, K_E=round(p.p * p.N_E), nu_ext_E=p.r_x[0],

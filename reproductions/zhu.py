@@ -14,7 +14,7 @@ The simulated rates at c = 0 are also checked against the finite-N working point
 network's description (population_prediction), within 10 %.
 """
 
-import os
+import functools
 import time
 
 import numpy as np
@@ -23,10 +23,12 @@ from brian2 import Hz, second, volt
 
 from balanced_models.core.analysis import correlation_from_covariance, firing_rates, spike_counts
 from balanced_models.engines.brian2.papers.zhu import build_network, load_point
+from balanced_models.engines.brian2.compiled_structures import compiled_network
 from balanced_models.engines.brian2.recording import moments_table
-from balanced_models.engines.brian2.simulation import Simulation
 from balanced_models.core.predictions import population_prediction
 from balanced_models.papers.zhu import POPULATIONS, ZhuParameters, description
+from balanced_models.saved_points import point_key
+from balanced_models.sweeps import point_result
 from theory.balanced import (balanced_rates, conductance_balanced_rates,
                              correlated_state_correlations, effective_time_constants)
 from theory.conductance import conductance_time_constant
@@ -46,27 +48,26 @@ VAR_TARGETS = {("current", 0.0): (38, 4), ("conductance", 0.0): (12.2, 1.5),
 
 def run(scale, report, force=False):
     cfg = SCALES[scale]
-    store = report.point_store()
     rows = []
-    n_stages, stage = 3 * len(cfg["Ns"]), 0
+    n_stages, stage = 2 * len(cfg["Ns"]), 0
     for N in cfg["Ns"]:
         points = [(c, trial) for c in cfg["cs"] for trial in range(cfg["trials"][N])]
-        params = {c: ZhuParameters(N=N, c=c) for c in cfg["cs"]}
-        results = {}
         # one compiled binary per (variant, N) serves every trial and c; the surrogate needs
-        # the conductance runs of the same trial, so the conductance variant goes first
-        for variant in ("conductance", "current", "surrogate"):
-            stage += 1
-            report.stage(stage, n_stages, f"N = {N}, {variant} ({len(points)} runs)")
-            network = _CompiledNetwork(report, variant, N)
-            for c, trial in points:
-                surrogate = None
-                if variant == "surrogate":
-                    cond = results["conductance", c, trial]
-                    surrogate = {pop: (cond[f"tau_eff_{pop}"], cond[f"v_mean_{pop}"])
-                                 for pop in POPULATIONS}
-                results[variant, c, trial] = _run_variant(network, store, params[c], trial,
-                                                          force, surrogate)
+        # the conductance runs of the same trial, so it runs after them
+        stage += 1
+        report.stage(stage, n_stages, f"N = {N}, conductance and current "
+                                      f"({2 * len(points)} runs)")
+        results = _runs(report, N, [(variant, c, trial, None) for variant in
+                                    ("conductance", "current") for c, trial in points], force)
+        stage += 1
+        report.stage(stage, n_stages, f"N = {N}, surrogate ({len(points)} runs)")
+        surrogates = []
+        for c, trial in points:
+            cond = results["conductance", c, trial]
+            surrogates.append(("surrogate", c, trial,
+                               {pop: (cond[f"tau_eff_{pop}"], cond[f"v_mean_{pop}"])
+                                for pop in POPULATIONS}))
+        results.update(_runs(report, N, surrogates, force))
         rows += [results[variant, c, trial] for c, trial in points
                  for variant in ("conductance", "current", "surrogate")]
     table = pd.DataFrame(rows)
@@ -82,38 +83,50 @@ def run(scale, report, force=False):
     _figures(report, summary)
 
 
-class _CompiledNetwork:
-    """The standalone network of one (variant, N), built and compiled at its first point;
-    later points load their spikes, connectivity and parameters into the same binary."""
+def _runs(report, N, runs, force):
+    """{(variant, c, trial): measures} of ``runs`` [(variant, c, trial, surrogate)] at size
+    N, on the run's executor. The first run of each variant is the one its network is
+    compiled from."""
+    first = {}
+    for variant, c, trial, surrogate in runs:
+        first.setdefault(variant, dict(c=c, trial=trial, surrogate=surrogate))
+    keys, run_of = [], {}
+    for variant, c, trial, surrogate in runs:
+        p = ZhuParameters(N=N, c=c)
+        key = point_key(dict(variant=variant, trial=trial, surrogate=surrogate,
+                             parameters=repr(p)))
+        keys.append(key)
+        run_of[key] = dict(variant=variant, N=N, c=c, trial=trial, surrogate=surrogate,
+                           compiled_from=first[variant], cache=report.structures_dir)
+    values = report.map_points(_simulate_run, keys, lambda key: run_of[key], force=force,
+                               describe=lambda key: "{variant} c = {c:g} trial {trial}"
+                               .format(**run_of[key]))
+    return {(r["variant"], r["c"], r["trial"]): dict(
+        variant=r["variant"], N=N, c=r["c"], trial=r["trial"],
+        **{k: float(v) for k, v in values[key].items()}) for key, r in run_of.items()}
 
-    def __init__(self, report, variant, N):
-        self.variant, self.N = variant, N
-        self.directory = os.path.join(report.build_dir, f"{variant}_N{N}")
-        self.sim = self.handles = None
 
-    def load(self, p, trial, surrogate):
-        """(sim, handles, run_args) ready to execute the point. The realisation (connectivity
-        and external trains) of a trial is the same for every variant and c."""
-        seed = 1000 + trial
-        if self.sim is None:
-            self.sim = Simulation("cpp_standalone", seed=seed, dt=p.dt * second,
-                                  directory=self.directory)
-            self.handles = build_network(self.sim, p, self.variant, seed, surrogate=surrogate)
-            self.sim.network.run(p.duration * second)
-            return self.sim, self.handles, {}
-        return self.sim, self.handles, load_point(self.handles, p, self.variant, seed,
-                                                  surrogate)
+def _build(sim, variant, N, c, trial, surrogate):
+    p = ZhuParameters(N=N, c=c)
+    h = build_network(sim, p, variant, 1000 + trial, surrogate=surrogate)
+    sim.network.run(p.duration * second, namespace={})
+    return h
 
 
-def _run_variant(network, store, p, trial, force, surrogate=None):
-    variant = network.variant
-    point = dict(variant=variant, trial=trial, surrogate=surrogate, parameters=repr(p))
-
-    def simulate():
-        start = time.perf_counter()
-        compiled = network.sim is not None
-        sim, h, run_args = network.load(p, trial, surrogate)
-        sim.execute(run_args=run_args, seed=1000 + trial)
+def _simulate_run(payload):
+    """A worker's part: one run (variant, N, c, trial) on the compiled network of its
+    (variant, N). The realisation (connectivity and external trains) of a trial is the same
+    for every variant and c."""
+    start = time.perf_counter()
+    variant, N, trial = payload["variant"], payload["N"], payload["trial"]
+    p, seed = ZhuParameters(N=N, c=payload["c"]), 1000 + trial
+    rep = payload["compiled_from"]
+    build = functools.partial(_build, variant=variant, N=N, **rep)
+    with compiled_network(f"zhu {variant} N={N} {rep!r}", build, dt=p.dt,
+                          cache_directory=payload["cache"]) as network:
+        h = network.handles
+        run_args = load_point(h, p, variant, seed, payload["surrogate"])
+        network.execute(run_args, seed=seed)
         out = _measures(p, h)
         if variant == "conductance":  # second pass: |C| with the per-neuron means as refs
             args = dict(run_args)
@@ -122,17 +135,14 @@ def _run_variant(network, store, p, trial, force, surrogate=None):
                 m = moments_table(R)
                 args[R.v_ref] = m["v_mean"].to_numpy() * volt
                 args[R.g_tot_ref] = m["g_tot_mean"].to_numpy() * Hz
-            sim.execute(run_args=args, seed=1000 + trial)
+            network.execute(args, seed=seed)
             absdev = np.concatenate([moments_table(h.monitors[f"moments_{pop}"])["v_g_tot_absdev"]
                                      for pop in POPULATIONS])
             out["C_abs"] = absdev.mean() * 1e3 * 1e-3  # V Hz -> mV/ms
         out["seconds"] = time.perf_counter() - start
-        out["build_seconds"] = 0.0 if compiled else sim.timings.get("build", np.nan)
-        return out
-
-    res = store.cached(point, simulate, force=force)
-    return dict(variant=variant, N=p.N, c=p.c, trial=trial,
-                **{k: float(v) for k, v in res.items()})
+        out["build_seconds"] = (network.simulation.timings.get("build", np.nan)
+                                if network.compiled else 0.0)
+    return point_result(out, compiled=network.compiled, seconds=out["seconds"])
 
 
 def _measures(p, h):
