@@ -183,6 +183,14 @@ def _run_point(payload):
                                          **payload["options"])
     measure = payload["measure"] or default_measure
     values = measure(handles)
+    if payload.get("predict"):  # the theory of the point, next to what it measured
+        if not isinstance(values, Mapping):
+            raise ParameterError(f"measure must return a dict {{name: number or array}}; got "
+                                 f"{type(values).__name__}")
+        try:
+            values = {**values, **_predictions(d, list(d.populations))}
+        except ParameterError as error:
+            values = {**values, "prediction_reason": str(error)}
     return point_result(values, compiled=compiled, seconds=time.perf_counter() - start)
 
 
@@ -262,6 +270,10 @@ def _executor_of(executor, n_jobs):
                              f"processes, a concurrent.futures.Executor or a Dask Client; got "
                              f"{type(executor).__name__}")
     return executor, False
+
+
+_PREDICTION_COLUMNS = ("predicted_rate_", "predicted_cv_", "balanced_rate_",
+                       "prediction_reason")
 
 
 def _predictions(d, populations):
@@ -421,7 +433,8 @@ def sweep(description: NetworkDescription, over: Mapping | Sequence, *, duration
         for seed in seeds:
             if d is not None:
                 key = point_key({"description": d.to_dict(), "seed": seed},
-                                f"{engine}|T={duration!r}|{measure_id}|{sorted(options.items())}")
+                                f"{engine}|T={duration!r}|{measure_id}|{sorted(options.items())}"
+                                f"|predict={predict and seed == seeds[0]}")
                 if key not in job_of:  # equal points run once
                     keys.append(key)
                 job_of.setdefault(key, []).append((k, seed))
@@ -436,6 +449,7 @@ def sweep(description: NetworkDescription, over: Mapping | Sequence, *, duration
         rep = representative[structures[k]]
         rep = description if rep is None else descriptions[rep]
         return dict(common, description=descriptions[k].to_dict(), seed=seed,
+                    predict=predict and seed == seeds[0],
                     representative=None if rep is descriptions[k] else rep.to_dict())
 
     run = map_points(_run_point, keys, payload_of, executor=executor, store=store,
@@ -444,15 +458,9 @@ def sweep(description: NetworkDescription, over: Mapping | Sequence, *, duration
                                           f"{job_of[key][0][1]}")
     results = {job: values for key, values in run.values.items() for job in job_of[key]}
     errors.update({job: error for key, error in run.errors.items() for job in job_of[key]})
-    predictions = {}
-    if predict:
-        for k, d in enumerate(descriptions):
-            if d is not None:
-                try:
-                    predictions[k] = _predictions(d, list(d.populations))
-                except ParameterError as error:
-                    predictions[k] = {"prediction_reason": str(error)}
-
+    # the theory ran in the workers, once per point (with its first seed)
+    predictions = {k: {name: value for name, value in results.get((k, seeds[0]), {}).items()
+                       if name.startswith(_PREDICTION_COLUMNS)} for k in range(len(points))}
     rows = []
     for k, point in enumerate(points):
         for seed in seeds:
