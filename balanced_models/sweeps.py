@@ -42,6 +42,7 @@ executor run it again elsewhere; no finished point is run twice.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import dataclasses
 import functools
 import multiprocessing
@@ -143,12 +144,14 @@ def _measure_name(measure):
     return f"{getattr(measure, '__module__', '')}.{getattr(measure, '__qualname__', measure)}"
 
 
-def _engine_in_any_thread(name):
-    """get_engine(name), also from a worker thread (Dask runs tasks in threads): Brian2
-    sets a Ctrl-C handler when it is imported, which only the main thread may do, so a
-    worker thread imports it without one (the worker's own handling of signals stays)."""
+@contextlib.contextmanager
+def _imports_in_any_thread():
+    """Imports from a worker thread (Dask runs tasks in threads): Brian2 sets a Ctrl-C
+    handler when it is imported, which only the main thread may do, so a worker thread
+    imports it without one (the worker's own handling of signals stays)."""
     if threading.current_thread() is threading.main_thread():
-        return get_engine(name)
+        yield
+        return
     with _IMPORT_LOCK:
         original = signal.signal
 
@@ -160,9 +163,23 @@ def _engine_in_any_thread(name):
 
         signal.signal = outside_the_main_thread
         try:
-            return get_engine(name)
+            yield
         finally:
             signal.signal = original
+
+
+def _engine_in_any_thread(name):
+    """get_engine(name), also from a worker thread (:func:`_imports_in_any_thread`)."""
+    with _imports_in_any_thread():
+        return get_engine(name)
+
+
+def _run_pickled(blob):
+    """A worker's entry: the point's function and payload arrive pickled, so that a Dask
+    scheduler passes them on without importing what they need (a simulator)."""
+    with _imports_in_any_thread():
+        function, payload = pickle.loads(blob)
+    return function(payload)
 
 
 def _order(index):
@@ -427,6 +444,15 @@ def sweep(description: NetworkDescription, over: Mapping | Sequence, *, duration
     for k, key in structures.items():
         representative.setdefault(key, k)
     measure_id = _measure_name(measure or default_measure)
+    # each structure must fit in memory, once per local worker (on a cluster: on this
+    # machine, a lower bound of what a worker needs)
+    copies = 1
+    if executor is None or (isinstance(executor, (int, np.integer))
+                            and not isinstance(executor, bool)):
+        copies = min(int(executor or os.cpu_count() or 1), len(points) * len(seeds))
+    for k in representative.values():
+        runner.check_fits(description if k is None else descriptions[k], duration,
+                          copies=copies)
 
     keys, job_of = [], {}
     for k, d in enumerate(descriptions):
@@ -591,7 +617,8 @@ def map_points(function: Callable, keys: Sequence[str], payload_of: Callable, *,
             while pending or futures:
                 while pending and len(futures) < _IN_FLIGHT:
                     key = pending.pop(0)
-                    futures[pool.submit(function, payload_of(key))] = key
+                    blob = pickle.dumps((function, payload_of(key)))
+                    futures[pool.submit(_run_pickled, blob)] = key
                 finished, _ = concurrent.futures.wait(
                     futures, return_when=concurrent.futures.FIRST_COMPLETED)
                 for future in finished:

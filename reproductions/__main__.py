@@ -87,7 +87,7 @@ def _executor(args):
         except ImportError:
             raise ParameterError("--scheduler needs Dask: pip install -e '.[dask]'") from None
         try:
-            return distributed.Client(args.scheduler, timeout="15s")
+            return distributed.Client(args.scheduler, timeout="10s")
         except (OSError, TimeoutError, ValueError) as error:
             raise ParameterError(f"cannot reach the Dask scheduler at {args.scheduler!r} "
                                  f"({type(error).__name__}: {error})") from None

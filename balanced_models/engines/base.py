@@ -52,6 +52,7 @@ from dataclasses import dataclass, field
 from theory.errors import ParameterError, require
 
 from ..core.activity import RecordedActivity
+from ..core.memory import check_memory
 from ..core.description import NetworkDescription
 
 __all__ = ["Engine", "EngineHandles", "REPORTS", "check_description", "check_duration",
@@ -318,8 +319,32 @@ class Engine(abc.ABC):
         """
         duration = check_duration(duration)
         check_report(report)
+        self.check_fits(check_description(description), duration)
         handles = self.build(description, seed=seed, connectivity=connectivity, **options)
         return self.run(handles, duration, report=report)
+
+    def check_fits(self, description: NetworkDescription, duration: float | None = None, *,
+                   copies: int = 1):
+        """The network's memory estimate, or a ParameterError, before anything is allocated,
+        if ``copies`` of it do not fit in this machine's available memory
+        (:func:`~balanced_models.core.memory.check_memory`; engines it has no figures for
+        are not checked).
+
+        Parameters
+        ----------
+        description : NetworkDescription
+        duration : float, optional
+            Simulated time (s), for the recorded spikes.
+        copies : int
+            Networks held at once.
+
+        Returns
+        -------
+        MemoryEstimate or None
+        """
+        if self.name not in ("brian2", "nest"):
+            return None
+        return check_memory(description, duration, engine=self.name, copies=copies)
 
     def structure_key(self, description: NetworkDescription, duration: float,
                       **options) -> str | None:

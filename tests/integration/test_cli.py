@@ -37,6 +37,21 @@ def test_bad_input_prints_one_line_and_exits_2(args, match):
     assert len(lines) == 1 and match in lines[0] and lines[0].startswith("error: ")
 
 
+@pytest.mark.parametrize("args,match", [
+    (["--scheduler", "tcp://127.0.0.1:9"], "cannot reach the Dask scheduler at "
+                                           "'tcp://127.0.0.1:9'"),
+    (["--processes", "2", "--executor", "mpi"], "give one of --processes, --scheduler"),
+    (["--executor", "slurm"], "invalid choice: 'slurm'"),
+])
+def test_a_bad_executor_prints_one_line_and_exits_2(args, match, tmp_path):
+    pytest.importorskip("distributed", reason="the dask extra is not installed")
+    result = cli("siegert", "--out", str(tmp_path), *args)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and match in lines[0] and lines[0].startswith("error: "), lines
+    assert not (tmp_path / "siegert").exists()
+
+
 def test_a_failed_run_overwrites_nothing(tmp_path, monkeypatch):
     out = str(tmp_path)
     final = tmp_path / "demo"

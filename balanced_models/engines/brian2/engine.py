@@ -311,6 +311,7 @@ class Brian2Engine(Engine):
         d = self.check_supported(description)
         seed = check_seed(seed)
         connectivity = check_connectivity(d, connectivity)
+        self.check_fits(d)
         if simulation is None:
             simulation = Simulation(device, seed=seed, dt=d.dt * second, directory=directory,
                                     threads=threads)

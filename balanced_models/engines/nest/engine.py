@@ -525,6 +525,7 @@ class NestEngine(base.Engine):
         -------
         NestHandles
         """
+        self.check_fits(base.check_description(description))
         return _build(description, seed=seed, connectivity=connectivity, threads=threads)
 
     def _run(self, handles, duration, report):
