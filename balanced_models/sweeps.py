@@ -182,11 +182,6 @@ def _run_pickled(blob):
     return function(payload)
 
 
-def _order(index):
-    """Sort key of a representative: the base description (None) first."""
-    return -1 if index is None else index
-
-
 def _run_point(payload):
     """A worker's part: one point, from plain data to measured numbers."""
     start = time.perf_counter()
@@ -424,59 +419,56 @@ def sweep(description: NetworkDescription, over: Mapping | Sequence, *, duration
 
     for path in fields:  # a path that names no field is a bad call, not a bad point
         field_value(description, path)
-    # each point's description, checked here: a refused value fails that point only
-    descriptions, errors = [], {}
-    for k, point in enumerate(points):
-        try:
-            descriptions.append(point_description(description, point))
-        except ParameterError as error:
-            descriptions.append(None)
-            errors[k] = str(error)
-            log(f"[sweep] point {point} refused: {error}")
-    structures = {}
-    for k, d in enumerate(descriptions):
-        if d is not None:
-            structures[k] = runner.structure_key(d, duration, **options)
+    measure_id = _measure_name(measure or default_measure)
+    identity = f"{engine}|T={duration!r}|{measure_id}|{sorted(options.items())}"
+    # each point's description, checked here (a refused value fails that point only), its
+    # structure and its keys; the descriptions are not kept: a long sweep holds its table
+    errors, structures, keys, job_of = {}, {}, [], {}
+    base_structure = runner.structure_key(description, duration, **options)
     # the description each structure is compiled from: the base description where it has
     # the structure (so that sweeps of one base share compiles), else the first point's
-    base_structure = runner.structure_key(description, duration, **options)
-    representative = {base_structure: None}  # structure -> index of its point (None: base)
-    for k, key in structures.items():
-        representative.setdefault(key, k)
-    measure_id = _measure_name(measure or default_measure)
+    representative = {base_structure: description}
+    first_of = {base_structure: -1}  # structure -> the index of its representative
+    for k, point in enumerate(points):
+        try:
+            d = point_description(description, point)
+        except ParameterError as error:
+            errors[k] = str(error)
+            log(f"[sweep] point {point} refused: {error}")
+            continue
+        structures[k] = runner.structure_key(d, duration, **options)
+        if structures[k] not in representative:
+            representative[structures[k]], first_of[structures[k]] = d, k
+        plain = d.to_dict()
+        for seed in seeds:
+            key = point_key({"description": plain, "seed": seed},
+                            f"{identity}|predict={predict and seed == seeds[0]}")
+            if key not in job_of:  # equal points run once
+                keys.append(key)
+            job_of.setdefault(key, []).append((k, seed))
     # each structure must fit in memory, once per local worker (on a cluster: on this
     # machine, a lower bound of what a worker needs)
     copies = 1
     if executor is None or (isinstance(executor, (int, np.integer))
                             and not isinstance(executor, bool)):
         copies = min(int(executor or os.cpu_count() or 1), len(points) * len(seeds))
-    for k in representative.values():
-        runner.check_fits(description if k is None else descriptions[k], duration,
-                          copies=copies)
-
-    keys, job_of = [], {}
-    for k, d in enumerate(descriptions):
-        for seed in seeds:
-            if d is not None:
-                key = point_key({"description": d.to_dict(), "seed": seed},
-                                f"{engine}|T={duration!r}|{measure_id}|{sorted(options.items())}"
-                                f"|predict={predict and seed == seeds[0]}")
-                if key not in job_of:  # equal points run once
-                    keys.append(key)
-                job_of.setdefault(key, []).append((k, seed))
+    for d in representative.values():
+        runner.check_fits(d, duration, copies=copies)
     # a structure's points together, so that a worker keeps its compiled network
-    keys.sort(key=lambda key: (_order(representative[structures[job_of[key][0][0]]]),
-                               job_of[key][0][0]))
+    keys.sort(key=lambda key: (first_of[structures[job_of[key][0][0]]], job_of[key][0][0]))
     common = dict(engine=engine, duration=duration, measure=measure, options=options,
                   cache_directory=os.path.abspath(cache))
+    plain_representative = {}
 
     def payload_of(key):
         k, seed = job_of[key][0]
-        rep = representative[structures[k]]
-        rep = description if rep is None else descriptions[rep]
-        return dict(common, description=descriptions[k].to_dict(), seed=seed,
-                    predict=predict and seed == seeds[0],
-                    representative=None if rep is descriptions[k] else rep.to_dict())
+        structure = structures[k]
+        if structure not in plain_representative:
+            plain_representative[structure] = representative[structure].to_dict()
+        return dict(common, description=point_description(description, points[k]).to_dict(),
+                    seed=seed, predict=predict and seed == seeds[0],
+                    representative=None if first_of[structure] == k
+                    else plain_representative[structure])
 
     run = map_points(_run_point, keys, payload_of, executor=executor, store=store,
                      force=force, log=log,

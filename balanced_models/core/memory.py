@@ -13,16 +13,21 @@ The estimate counts what the engines store:
   the network is built, Python holds the realisation's indices (int32, 8 B per synapse) and
   Brian2's code generation (``BRIAN2_BUILD_BYTES``); while the binary runs, Python keeps
   Brian2's objects (``BRIAN2_PYTHON_BYTES``) beside it.
-* **NEST**: ``NEST_BYTES_PER_SYNAPSE`` per static synapse (the connection and its entry in
-  the source table), more per plastic one, and ``NEST_BYTES_PER_NEURON`` per neuron.
+* **NEST**: ``NEST_BYTES_PER_SYNAPSE`` per synapse at the peak, while the last projection
+  is connected: NEST's connection and its source-table entry, the realisation the handles
+  keep (8 B) and the arrays handed to ``nest.Connect`` (node ids, weights, delays); plastic
+  synapses add ``NEST_PLASTIC_EXTRA`` (counted). Per neuron ``NEST_BYTES_PER_NEURON``.
 
 Recorded spikes take 12 B each (index and time), at the theory's rate where it exists, else
 at ``UNKNOWN_RATE`` Hz.
 
-The constants that are not array sizes (the build's, Python's and the engines' base) were
-measured once on a small network (benchmarks/memory_estimate.py, 2,000 neurons, 2 million
-synapses); the estimate is tested against measured peaks at 10, 20 and 40 million synapses
-(the benchmarks page).
+The constants that are not array sizes were measured on small networks
+(benchmarks/memory_estimate.py, Brunel's model A with 1,000 inputs per neuron): Brian2's bases
+on 2,000 neurons (2 million synapses); NEST's per-synapse peak and base from 2,000 and 4,000
+neurons. The estimate is tested against measured peaks at 10, 20 and 40 million synapses
+(the benchmarks page). NEST's per-synapse peak depends on how the synapses split into
+projections (the arrays of the largest are transient); these networks' largest projection
+holds 64 % of the synapses.
 """
 
 from __future__ import annotations
@@ -44,9 +49,9 @@ BRIAN2_BYTES_PER_NEURON = 400
 BRIAN2_BUILD_BYTES = 112 * 2**20
 BRIAN2_PYTHON_BYTES = 107 * 2**20
 BRIAN2_BINARY_BYTES = 6 * 2**20
-NEST_BYTES_PER_SYNAPSE = 48
+NEST_BYTES_PER_SYNAPSE = 87
 NEST_PLASTIC_EXTRA = 16
-NEST_BYTES_PER_NEURON = 1500
+NEST_BYTES_PER_NEURON = 1000
 NEST_BASE_BYTES = 60 * 2**20
 SPIKE_BYTES = 12
 UNKNOWN_RATE = 100.0  # Hz
@@ -170,11 +175,10 @@ def memory_estimate(description: NetworkDescription, duration: float | None = No
                              f"{duration!r}")
     d = description
     neurons = sum(p.size for p in d.populations.values())
-    synapses, synapse_bytes, largest = 0, 0, 0
+    synapses, synapse_bytes = 0, 0
     for name, proj in d.projections.items():
         n = int(round(d.mean_indegree(name) * d.target_size(name)))
         synapses += n
-        largest = max(largest, n)
         per = _bytes_per_synapse(engine, proj)
         synapse_bytes += n * per
     recording = 0
@@ -191,7 +195,7 @@ def memory_estimate(description: NetworkDescription, duration: float | None = No
                       + recording)
     else:
         neuron_bytes = neurons * NEST_BYTES_PER_NEURON
-        build = 8 * largest  # the realisation of one projection, handed to NEST
+        build = 0  # in the per-synapse peak
         simulation = NEST_BASE_BYTES + synapse_bytes + neuron_bytes + recording
     return MemoryEstimate(engine=engine, synapses=synapses, neurons=neurons,
                           bytes_per_synapse=synapse_bytes / synapses if synapses else 0.0,

@@ -162,8 +162,6 @@ def _logged_measure(handles, *, directory):
 
 def test_a_killed_dask_worker_loses_only_its_running_point(local, dask_client, cache,
                                                            tmp_path):
-    import cloudpickle
-    cloudpickle.register_pickle_by_value(sys.modules[__name__])
     table, _ = local
     log = tmp_path / "computed"
     log.mkdir()
