@@ -98,6 +98,19 @@ def test_each_structure_is_compiled_once(cache):
     assert out.loc[2, "rate_E"] != out.loc[0, "rate_E"]
 
 
+def test_nest_runs_through_the_same_sweep(cache):
+    """NEST compiles nothing: each point is built anew, with the same values as alone."""
+    pytest.importorskip("nest", reason="NEST is not installed")
+    out = bm.sweep(NET, {EXT: [2 * threshold_rate(P)]}, duration=T, seeds=[1], engine="nest",
+                   cache_directory=cache, executor=1)
+    assert out.attrs["compiles"] == 0 and out.attrs["failed"] == 0
+    alone = default_measure(bm.simulate(point_description(NET, {p: 2 * threshold_rate(P)
+                                                                for p in EXT}),
+                                        T, seed=1, engine="nest"))
+    for column in SPIKE_COLUMNS:
+        assert out.loc[0, column] == alone[column], column
+
+
 def test_a_grid_becomes_a_dataset(local):
     xarray = pytest.importorskip("xarray")
     table, _ = local
