@@ -42,7 +42,8 @@ from .core.sources import correlated_spike_trains
 from .engines import get_engine, installed_engines
 from .engines import build, simulate
 from .io import from_neo, read_nwb, to_neo, write_nwb
-from .sweeps import as_dataset, sweep
+from .core.memory import memory_estimate
+from .sweeps import as_dataset, default_measure, local_executor, sweep
 
 report_parameter_errors_plainly()
 
@@ -91,6 +92,6 @@ __all__ = [
     "plot_cvs", "plot_covariances", "plot_sweep",
     "Connectivity", "bernoulli", "block_matrix", "fixed_indegree", "indegrees_with_cv",
     "correlated_spike_trains", "StoredActivity", "to_neo", "from_neo", "write_nwb", "read_nwb",
-    "sweep", "as_dataset",
+    "sweep", "as_dataset", "default_measure", "local_executor", "memory_estimate",
     *_BRIAN2_NAMES, *_BRIAN2_MODULES,
 ]

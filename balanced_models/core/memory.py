@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 from theory.errors import ParameterError
 
-from .description import NetworkDescription
+from .description import ExplicitConnections, NetworkDescription
 
 __all__ = ["MemoryEstimate", "memory_estimate", "check_memory", "available_bytes",
            "resident_bytes"]
@@ -177,7 +177,11 @@ def memory_estimate(description: NetworkDescription, duration: float | None = No
     neurons = sum(p.size for p in d.populations.values())
     synapses, synapse_bytes = 0, 0
     for name, proj in d.projections.items():
-        n = int(round(d.mean_indegree(name) * d.target_size(name)))
+        if isinstance(proj.rule, ExplicitConnections):
+            n = len(proj.rule.source)
+        else:
+            mean = d.mean_indegree(name) * d.target_size(name)
+            n = int(round(mean)) if mean == mean else 0
         synapses += n
         per = _bytes_per_synapse(engine, proj)
         synapse_bytes += n * per
