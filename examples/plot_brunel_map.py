@@ -26,9 +26,11 @@ if __name__ == "__main__":  # the workers import this script; they must not swee
                      {("projections.I->E.weight", "projections.I->I.weight"): -g * p.J,
                       ("drives.E.rate", "drives.I.rate"): eta * threshold_rate(p)},
                      duration=0.5, seeds=[1])
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6), layout="constrained")
-    for ax, column in zip(axes, ("rate_E", "predicted_rate_E", "cv_E")):
-        bm.plot_sweep(table, column, ax=ax)
+    fig, axes = plt.subplots(1, 3, figsize=(15, 3.8), layout="constrained")
+    top = table[["rate_E", "predicted_rate_E"]].max().max()
+    for ax, column in zip(axes, ("rate_E", "predicted_rate_E")):
+        bm.plot_sweep(table, column, ax=ax, vmin=0.0, vmax=top)  # one scale for both
+    bm.plot_sweep(table, "cv_E", ax=axes[2])
     print(f"{len(table)} points, {table.attrs['compiles']} compile, "
           f"{table.attrs['seconds']:.0f} s")
 

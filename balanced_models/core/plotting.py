@@ -229,7 +229,8 @@ def _label(name, unit):
 
 
 def plot_sweep(table: pd.DataFrame, column: str, *, x: str | None = None,
-               y: str | None = None, ax=None):
+               y: str | None = None, ax=None, vmin: float | None = None,
+               vmax: float | None = None):
     """A map of one column of a two-field sweep, averaged over seeds.
 
     Parameters
@@ -243,6 +244,9 @@ def plot_sweep(table: pd.DataFrame, column: str, *, x: str | None = None,
         The fields on the axes (default: the second swept field on x, the first on y).
     ax : matplotlib Axes, optional
         Where to draw (default: a new figure).
+    vmin, vmax : float, optional
+        The colour scale's ends, in the column's unit (default: the data's), e.g. one scale
+        for a simulated and a predicted map.
 
     Returns
     -------
@@ -278,7 +282,7 @@ def plot_sweep(table: pd.DataFrame, column: str, *, x: str | None = None,
     grid = table.groupby([y, x])[column].mean().unstack(x)
     mesh = ax.pcolormesh(_edges(grid.columns.to_numpy(float)),
                          _edges(grid.index.to_numpy(float)), grid.to_numpy(float),
-                         shading="flat")
+                         shading="flat", vmin=vmin, vmax=vmax)
     bar = ax.figure.colorbar(mesh, ax=ax)
     bar.set_label(_label(column, _column_unit(table, column)))
     ax.set_xlabel(_label(x, units.get(x, "")))
