@@ -402,8 +402,15 @@ def sweep(description: NetworkDescription, over: Mapping | Sequence, *, duration
             raise ParameterError(f"measure must be picklable to reach the workers (a "
                                  f"module-level function or a functools.partial of one); "
                                  f"{_measure_name(measure)} is not: {error}") from None
-    if not isinstance(predict, bool):
-        raise ParameterError(f"predict must be True or False; got {predict!r}")
+    for name, value in (("predict", predict), ("force", force)):
+        if not isinstance(value, bool):
+            raise ParameterError(f"{name} must be True or False; got {value!r}")
+    if log is not None and not callable(log):
+        raise ParameterError(f"log must be a function of one line of text or None; got "
+                             f"{log!r}")
+    if engine_options is not None and not isinstance(engine_options, Mapping):
+        raise ParameterError(f"engine_options must be a dict of the engine's build options; "
+                             f"got {engine_options!r}")
     options = dict(engine_options or {})
     cache = cache_directory if cache_directory is not None else _default_cache_directory()
     if not isinstance(cache, str) or not cache:
@@ -424,7 +431,10 @@ def sweep(description: NetworkDescription, over: Mapping | Sequence, *, duration
     # each point's description, checked here (a refused value fails that point only), its
     # structure and its keys; the descriptions are not kept: a long sweep holds its table
     errors, structures, keys, job_of = {}, {}, [], {}
-    base_structure = runner.structure_key(description, duration, **options)
+    try:
+        base_structure = runner.structure_key(description, duration, **options)
+    except TypeError as error:  # an option the engine does not have
+        raise ParameterError(f"engine_options: {error}") from None
     # the description each structure is compiled from: the base description where it has
     # the structure (so that sweeps of one base share compiles), else the first point's
     representative = {base_structure: description}

@@ -19,25 +19,18 @@ import time
 import numpy as np
 
 
-def _rss_mib():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=100)
     parser.add_argument("--json", default=None)
     args = parser.parse_args(argv)
     import balanced_models as bm
+    from balanced_models.core.memory import resident_bytes
     from balanced_models.papers.brunel import BrunelParameters, model_a, threshold_rate
 
     p = BrunelParameters(N_E=2000, epsilon=0.1)
     rates = threshold_rate(p) * np.linspace(1.5, 3.5, args.points)
-    before = _rss_mib()
+    before = resident_bytes() / 2**20
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as store, tempfile.TemporaryDirectory() as cache:
         table = bm.sweep(model_a(5.0, 2.0, p), {("drives.E.rate", "drives.I.rate"): rates},
@@ -45,7 +38,7 @@ def main(argv=None):
     row = dict(points=args.points, seconds=round(time.perf_counter() - start, 1),
                rss_before_mib=round(before, 1),
                peak_rss_mib=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-               rss_after_mib=round(_rss_mib(), 1),
+               rss_after_mib=round(resident_bytes() / 2**20, 1),
                table_mib=round(table.memory_usage(deep=True).sum() / 2**20, 2),
                compiles=table.attrs["compiles"], failed=table.attrs["failed"])
     print(json.dumps(row), flush=True)

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from theory.errors import ParameterError
+from theory.errors import ParameterError, require_integer
 
 from .description import ExplicitConnections, NetworkDescription
 
@@ -109,28 +109,26 @@ def _gib(n):
     return f"{n / 2**30:.2f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
 
 
-def resident_bytes() -> int:
-    """This process's resident memory (bytes; 0 where /proc is missing)."""
+def _proc_bytes(path, field):
+    """A ``field: N kB`` line of a /proc file, in bytes; None where it is missing."""
     try:
-        with open("/proc/self/status") as f:
+        with open(path) as f:
             for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
-
-
-def available_bytes() -> int | None:
-    """Memory this machine can still give (MemAvailable, bytes); None where unknown."""
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1]) * 1024
     except OSError:
         pass
     return None
+
+
+def resident_bytes() -> int:
+    """This process's resident memory (bytes; 0 where /proc is missing)."""
+    return _proc_bytes("/proc/self/status", "VmRSS") or 0
+
+
+def available_bytes() -> int | None:
+    """Memory this machine can still give (MemAvailable, bytes); None where unknown."""
+    return _proc_bytes("/proc/meminfo", "MemAvailable")
 
 
 def _expected_rates(d):
@@ -250,6 +248,9 @@ def check_memory(description: NetworkDescription, duration: float | None = None,
         If the network does not fit; the message gives the estimate, what is available and
         the ways out.
     """
+    copies = require_integer("copies", copies, low=1)
+    if available is not None:
+        available = require_integer("available", available, low=0)
     estimate = memory_estimate(description, duration, engine=engine)
     available = available_bytes() if available is None else available
     if available is None:

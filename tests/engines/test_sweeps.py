@@ -130,7 +130,11 @@ def test_bad_arguments_name_the_parameter(cache):
                           (dict(duration=T, engine="neuron"), "engine"),
                           (dict(duration=T, measure=lambda h: {}), "picklable"),
                           (dict(duration=T, executor="dask"), "executor"),
-                          (dict(duration=T, executor=0), "executor")]:
+                          (dict(duration=T, executor=0), "executor"),
+                          (dict(duration=T, force="yes"), "force"),
+                          (dict(duration=T, engine_options=[1]), "engine_options"),
+                          (dict(duration=T, engine_options={"thread": 2}), "thread"),
+                          (dict(duration=T, store=3), "store")]:
         with pytest.raises(ParameterError, match=words):
             bm.sweep(NET, OVER, cache_directory=cache, **kwargs)
     with pytest.raises(ParameterError, match="no entry 'X->E'"):
