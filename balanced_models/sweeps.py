@@ -31,6 +31,11 @@ how many compiles the sweep did. NEST compiles nothing: each point is built anew
 ``threads`` option multiplies with the executor's processes (two processes of two threads
 each keep four cores busy).
 
+Networks built by hand (the reproductions' paper builders) use the same loop,
+:func:`map_points`, with a worker function of their own and
+:func:`~balanced_models.engines.brian2.compiled_structures.compiled_network` for the
+compile-once cache.
+
 Resumable
 ---------
 With a ``store`` each finished point is saved as soon as it arrives
@@ -377,13 +382,18 @@ def sweep(description: NetworkDescription, over: Mapping | Sequence, *, duration
 
     Examples
     --------
-    Brunel's network over (g, nu_ext)::
+    Brunel's network over (g, nu_ext), each axis moving two fields (the sweeps guide)::
 
         import numpy as np, balanced_models as bm
-        from balanced_models.papers.brunel import model_a
-        net = model_a(g=5.0, eta=2.0)
-        table = bm.sweep(net, {"projections.I->E.weight": -0.1e-3 * np.arange(3, 9),
-                               "drives.E.rate": [5e3, 10e3, 15e3]}, duration=0.5)
+        from balanced_models.papers.brunel import BrunelParameters, model_a, threshold_rate
+        p = BrunelParameters(N_E=2000)
+        g, eta = np.linspace(3.0, 8.0, 6), np.linspace(1.0, 3.5, 6)
+        if __name__ == "__main__":  # the workers import the calling script
+            table = bm.sweep(model_a(5.0, 2.0, p),
+                             {("projections.I->E.weight", "projections.I->I.weight"): -g * p.J,
+                              ("drives.E.rate", "drives.I.rate"): eta * threshold_rate(p)},
+                             duration=0.5)
+            bm.plot_sweep(table, "rate_E")
     """
     started = time.perf_counter()
     if not isinstance(description, NetworkDescription):

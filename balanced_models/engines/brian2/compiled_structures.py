@@ -9,12 +9,14 @@ nothing of the process that sent the point. Projects live in the cache directory
     <cache>/structures/<key>/workers/<host>-<pid>/   each worker process's copy
     <cache>/structures/<key>/lock                 taken while compiling
 
-``<key>`` hashes the structure and the representative description the project was
-generated from (so that every worker generates byte-identical code). The first worker to
-take the lock compiles; every worker then copies the compiled project (its data files
-excepted), generates the same code into the copy, which ``make`` finds up to date, and runs
-each of its points there with the point's values and realisation loaded at run time
-(:func:`~balanced_models.engines.brian2.engine.load_realisation`). A worker keeps its
+``<key>`` hashes what the build makes (for a description: its structure and the
+representative description the project is generated from, so that every worker generates
+byte-identical code), the time step, the threads and the Brian2 version. The first worker to
+take the lock compiles in its own folder and publishes a copy (its data files excepted);
+every other worker copies that, generates the same code into the copy, which ``make`` finds
+up to date, and runs each of its points there with the point's values and realisation
+loaded at run time (:func:`~balanced_models.engines.brian2.engine.load_realisation`;
+:func:`compiled_network` does the same for any deterministic build). A worker keeps its
 current structure between points; its copy is removed when it exits, and copies left by
 processes that died are removed by the next worker on the same host.
 
