@@ -206,6 +206,37 @@ def test_a_killed_dask_worker_loses_only_its_running_point(local, dask_client, c
     pd.testing.assert_frame_equal(merged[SPIKE_COLUMNS], table[SPIKE_COLUMNS])
 
 
+def test_a_killed_local_worker_costs_only_the_running_points(local, cache, tmp_path,
+                                                            monkeypatch):
+    """The default pool breaks as a whole when one of its processes dies: the sweep starts a
+    new one and runs again what was running (on either worker), nothing that finished. The
+    workers' temporary files (Brian2's logs, which killed processes cannot remove) go to a
+    folder of their own."""
+    import multiprocessing
+    (tmp_path / "workers").mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "workers"))
+    log = tmp_path / "computed"
+    log.mkdir()
+    measure = functools.partial(_logged_measure, directory=str(log))
+    killed = []
+
+    def kill_once(line):
+        if not killed and line.startswith("[sweep] 3/"):
+            workers = multiprocessing.active_children()
+            os.kill(workers[0].pid, signal.SIGKILL)
+            killed.append(workers[0].pid)
+
+    out = bm.sweep(NET, OVER, duration=T, seeds=[1, 2, 3], cache_directory=cache,
+                   measure=measure, log=kill_once, executor=2)
+    assert killed and out.attrs["failed"] == 0 and len(out) == 12
+    counts = pd.Series([line for f in log.iterdir()
+                        for line in f.read_text().splitlines()]).value_counts()
+    assert len(counts) == 12 and (counts > 1).sum() <= 2, counts[counts > 1]
+    table, _ = local
+    pd.testing.assert_frame_equal(out[out.seed <= 2].reset_index(drop=True)[SPIKE_COLUMNS],
+                                  table[SPIKE_COLUMNS])
+
+
 _MPI_SCRIPT = """
 import sys
 from mpi4py.futures import MPIPoolExecutor
