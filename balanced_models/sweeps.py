@@ -40,8 +40,9 @@ Resumable
 ---------
 With a ``store`` each finished point is saved as soon as it arrives
 (:class:`~balanced_models.saved_points.PointStore`); a rerun computes only what is missing.
-A worker that dies in the middle of a point loses that point only: Dask and the default
-executor run it again elsewhere; no finished point is run twice.
+A worker that dies in the middle of a point loses that point only on Dask, which runs it
+again elsewhere; the default local pool breaks as a whole, so the points running on its
+other workers are run again too. No finished point is run twice.
 """
 
 from __future__ import annotations
