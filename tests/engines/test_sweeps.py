@@ -263,9 +263,13 @@ def test_mpi_gives_the_same_table(local, tmp_path):
     args = [mpirun, "-n", "2", "--oversubscribe"]
     if os.geteuid() == 0:
         args.append("--allow-run-as-root")
+    # a clean start: its own folder and temporary folder, no MPI variables of this process
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("OMPI_", "PMIX_", "OPAL_", "PRTE_"))}
+    env["TMPDIR"] = str(tmp_path)
     result = subprocess.run(args + [sys.executable, "-m", "mpi4py.futures", str(script)],
-                            capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-2000:]
+                            capture_output=True, text=True, timeout=600, cwd=tmp_path, env=env)
+    assert result.returncode == 0, (result.stdout[-2000:], result.stderr[-2000:])
     mpi = pd.read_pickle(out)
     assert mpi.attrs["compiles"] == 1
     pd.testing.assert_frame_equal(mpi[SPIKE_COLUMNS], table[SPIKE_COLUMNS])
