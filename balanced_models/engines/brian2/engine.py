@@ -14,8 +14,10 @@ other parameter values without recompiling.
 
 Build options (keywords of :func:`build` and :func:`simulate`): ``simulation`` (a
 Simulation to build into, created first because it selects the device; default: a new one),
-or for a new one ``device`` ('cpp_standalone', the default, or 'runtime'), ``directory`` (the
-standalone project; default: a temporary one) and ``threads`` (OpenMP threads, default 1).
+or for a new one ``device`` ('cpp_standalone', the default, 'runtime', or 'cuda_standalone'
+for an NVIDIA GPU through brian2cuda), ``directory`` (the standalone project; default: a
+temporary one), ``threads`` (OpenMP threads, default 1) and ``compute_capability`` (the GPU to
+compile for without one: :mod:`~balanced_models.engines.brian2.cuda`).
 
 Brian2 runs fewer, larger objects faster (each costs a fixed time per step, and each
 Synapses has its own spike queue), so populations with equal neurons share one NeuronGroup
@@ -285,7 +287,7 @@ class Brian2Engine(Engine):
     def build(self, description: NetworkDescription, *, seed: int = 0,
               connectivity: Mapping | None = None, simulation: Simulation | None = None,
               device: str = "cpp_standalone", directory: str | None = None,
-              threads: int = 1) -> NetworkHandles:
+              threads: int = 1, compute_capability: float | None = None) -> NetworkHandles:
         """Create the network of ``description`` in a Simulation (the contract:
         :meth:`~balanced_models.engines.base.Engine.build`; ``seed`` seeds a new Simulation's
         random numbers too, while a given Simulation keeps its own seed for those).
@@ -297,12 +299,16 @@ class Brian2Engine(Engine):
         simulation : Simulation, optional
             Build into this one (created first: it selects the device; its dt must be the
             description's). Default: a new Simulation with the options below.
-        device : {'cpp_standalone', 'runtime'}
-            The device of a new Simulation.
+        device : {'cpp_standalone', 'runtime', 'cuda_standalone'}
+            The device of a new Simulation. 'cuda_standalone' runs on an NVIDIA GPU through
+            brian2cuda (the ``cuda`` extra); what differs there is listed in
+            :mod:`~balanced_models.engines.brian2.cuda`.
         directory : str, optional
             The standalone project directory of a new Simulation (default: a temporary one).
         threads : int
-            OpenMP threads of a new standalone Simulation (>= 1).
+            OpenMP threads of a new cpp_standalone Simulation (>= 1).
+        compute_capability : float, optional
+            cuda_standalone: the GPU to compile for (e.g. 9.0), without detecting one.
 
         Returns
         -------
@@ -314,7 +320,7 @@ class Brian2Engine(Engine):
         self.check_fits(d)
         if simulation is None:
             simulation = Simulation(device, seed=seed, dt=d.dt * second, directory=directory,
-                                    threads=threads)
+                                    threads=threads, compute_capability=compute_capability)
         elif not isinstance(simulation, Simulation):
             raise ParameterError(f"simulation must be a Simulation; got "
                                  f"{type(simulation).__name__}")
@@ -356,7 +362,7 @@ def _build(d, sim, seed, connectivity):
         connectivity = Realisation(d, seed)
     h = NetworkHandles(description=d, seed=seed, connectivity=connectivity, simulation=sim,
                        timings=sim.timings)
-    if sim.device_name == "cpp_standalone":
+    if sim.standalone:
         sim.before_reinit(h._keep_results)
     for group_name, pops in neuron_groups(d):
         first = d.populations[pops[0]]

@@ -30,6 +30,7 @@ from theory.errors import ParameterError, require, require_integer
 
 from ...core.sources import spike_bins
 from ._names import name_kwargs
+from .cuda import is_cuda_device
 from .simulation import project_data_directory
 from .units import check_quantity
 
@@ -366,6 +367,11 @@ def rewrite_spike_trains(group: SpikeGeneratorGroup, indices: ArrayLike,
     """
     directory = project_data_directory("spike_trains")
     if directory is None or not os.path.exists(os.path.join(directory, f"{group.name}.bin")):
+        if is_cuda_device():
+            raise ParameterError(
+                f"spike source {group.name!r}: a cuda_standalone project compiles its spike "
+                "trains in (the file reader of cpp_standalone has no CUDA counterpart); new "
+                "trains need a new build")
         raise ParameterError(f"spike source {group.name!r} was not created by spike_source in "
                              "the current standalone project")
     step = float(group.clock.dt_)

@@ -47,6 +47,7 @@ from theory.errors import ParameterError
 from ...core.checks import _linear_membrane, _model_time_constants, check_time_step
 from ...core.description import SYNAPSE_TYPES
 from ._names import name_kwargs
+from .cuda import is_cuda_device
 from .inputs import poisson_count
 from .units import check_quantity, integration_methods
 
@@ -345,10 +346,13 @@ def attach_drives(G, model, drive, gaussian_drive):
     if unknown:
         raise ParameterError(f"gaussian_drive must be channels of drive {list(drive)}; "
                              f"got {sorted(unknown)}")
+    # on a GPU, Brian2's poisson (brian2cuda draws it with cuRAND); poisson_count's sampler is
+    # host C++
+    sampler = "poisson" if is_cuda_device() else "poisson_count"
     for c in drive:
         mean = f"K_drive_{c}*rate_drive_{c}*dt"
         count = (f"({mean} + sqrt({mean})*randn())" if c in gaussian_drive
-                 else f"poisson_count({mean})")
+                 else f"{sampler}({mean})")
         G.run_regularly(model.increment(c, f"{count}*w_drive_{c}"), when="synapses",
                         name=f"{G.name}_drive_{c}")
 

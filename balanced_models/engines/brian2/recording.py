@@ -16,6 +16,7 @@ from brian2.units.fundamentalunits import DIMENSIONLESS
 
 from theory.errors import ParameterError, require, require_integer
 
+from .cuda import is_cuda_device, sorted_spikes
 from ._names import name_kwargs
 from .units import check_quantity
 
@@ -272,9 +273,11 @@ def spike_arrays(monitor):
     """(indices, times in s) of a Brian2 SpikeMonitor, as numpy arrays of their own.
 
     Copies: Brian2 >= 2.10 may hand out views of the monitor's buffers, which are freed with
-    the monitor (a runtime test read freed memory as spike times)."""
-    return (np.array(monitor.i[:], dtype=np.int64, copy=True),
-            np.array(monitor.t_[:], dtype=float, copy=True))
+    the monitor (a runtime test read freed memory as spike times). On cuda_standalone they
+    are sorted by time, then neuron, as on every other device (brian2cuda's known issue #46)."""
+    indices = np.array(monitor.i[:], dtype=np.int64, copy=True)
+    times = np.array(monitor.t_[:], dtype=float, copy=True)
+    return sorted_spikes(indices, times) if is_cuda_device() else (indices, times)
 
 
 def moments_table(recorder):

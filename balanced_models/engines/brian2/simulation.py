@@ -1,6 +1,7 @@
-"""The Brian2 simulation: one entry point that runs on Brian2's runtime target or on
-cpp_standalone with a reproducible seed, the compiler flags and the precompiled header of a
-standalone project, and where a project keeps the data its binary reads at run time.
+"""The Brian2 simulation: one entry point that runs on Brian2's runtime target, on
+cpp_standalone or on a GPU (brian2cuda's cuda_standalone, :mod:`.cuda`) with a reproducible
+seed, the compiler flags and the precompiled header of a standalone project, and where a
+project keeps the data its binary reads at run time.
 """
 
 from __future__ import annotations
@@ -25,9 +26,15 @@ from brian2.devices.device import all_devices
 from theory.errors import ParameterError, require_integer
 
 from ... import progress
+from .cuda import (CUDA_DEVICE, check_network, is_cuda_device, prepare_device,
+                   prepare_makefile, streams)
+from .cuda import seed_code as _cuda_seed_code
 from .units import check_quantity
 
-__all__ = ["Simulation", "SEED_VARIABLE", "project_data_directory"]
+__all__ = ["Simulation", "SEED_VARIABLE", "DEVICES", "project_data_directory"]
+
+#: the devices a Simulation runs on
+DEVICES = ("runtime", "cpp_standalone", "cuda_standalone")
 
 #: Prefix of the temporary standalone projects a Simulation creates (and removes).
 BUILD_PREFIX = "bm_build_"
@@ -60,12 +67,15 @@ _PCH_RULE = f"""
 
 
 def project_data_directory(kind):
-    """``<project>/<kind>`` of the current cpp_standalone project, or None on other devices.
+    """``<project>/<kind>`` of the current standalone project, or None on the runtime device
+    and for what a cuda_standalone project compiles in (:func:`.cuda.streams`).
 
     Data that the compiled binary reads at run time (connectivity, spike trains) lives here,
     so that new data needs no recompilation."""
     device = get_device()
     if not isinstance(device, CPPStandaloneDevice):
+        return None
+    if is_cuda_device() and not streams(kind):
         return None
     project = device.build_options.get("directory")
     return None if project is None else os.path.join(os.path.abspath(project), kind)
@@ -81,8 +91,9 @@ class Simulation:
 
     Parameters
     ----------
-    device : {'runtime', 'cpp_standalone'}, optional
-        Brian2's runtime mode (default) or a compiled standalone project.
+    device : {'runtime', 'cpp_standalone', 'cuda_standalone'}, optional
+        Brian2's runtime mode (default), a compiled C++ standalone project, or a CUDA project
+        for an NVIDIA GPU (brian2cuda: the ``cuda`` extra; :mod:`.cuda` lists what differs).
     directory : str, optional
         Standalone project directory. Default: a new temporary directory ``bm_build_*``,
         removed by :meth:`close`, when the Simulation is garbage-collected or when the
@@ -101,7 +112,11 @@ class Simulation:
         becomes NaN or infinite; set False for models that rely on such values.
     threads : int, optional
         OpenMP threads of the standalone binary (>= 1; default 1: no OpenMP). On 2 cores two
-        threads did not pay (see the benchmarks page).
+        threads did not pay (see the benchmarks page). cuda_standalone: 1.
+    compute_capability : float, optional
+        cuda_standalone only: the GPU to compile for (e.g. 9.0 for an H100 or H200), which
+        turns brian2cuda's GPU detection off, so a machine without a GPU builds the project.
+        Default None: the GPU found.
 
     Raises
     ------
@@ -121,9 +136,10 @@ class Simulation:
 
     def __init__(self, device: str = "runtime", *, directory: str | None = None,
                  dt: Quantity = 0.1 * ms, seed: int | None = None, target: str = "numpy",
-                 vectorize: bool = True, threads: int = 1) -> None:
-        if device not in ("runtime", "cpp_standalone"):
-            raise ParameterError(f"device must be 'runtime' or 'cpp_standalone'; got {device!r}")
+                 vectorize: bool = True, threads: int = 1,
+                 compute_capability: float | None = None) -> None:
+        if device not in DEVICES:
+            raise ParameterError(f"device must be one of {', '.join(DEVICES)}; got {device!r}")
         if target not in ("numpy", "cython"):
             raise ParameterError(f"target must be 'numpy' or 'cython'; got {target!r}")
         if seed is not None:
@@ -131,7 +147,17 @@ class Simulation:
         check_quantity("dt", dt, second, low=0.0, low_open=True)
         if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
             raise ParameterError(f"threads must be an integer >= 1; got {threads!r}")
+        if device == CUDA_DEVICE:
+            if threads != 1:
+                raise ParameterError(f"threads must be 1 on cuda_standalone (OpenMP threads are "
+                                     f"cpp_standalone's); got {threads!r}")
+            prepare_device(compute_capability)
+        elif compute_capability is not None:
+            raise ParameterError("compute_capability is for device='cuda_standalone' only; "
+                                 f"got {compute_capability!r} with device={device!r}")
         self.device_name = device
+        #: whether the network compiles (cpp_standalone, cuda_standalone)
+        self.standalone = device != "runtime"
         self._executed = False
         self._before_reinit = []
         self.seed = seed
@@ -153,12 +179,15 @@ class Simulation:
                 self._cleanup = weakref.finalize(self, _remove_directory, self.directory,
                                                  os.getpid())
             _forget_previous_standalone_networks()
-            set_device("cpp_standalone", directory=self.directory, build_on_run=False)
+            set_device(device, directory=self.directory, build_on_run=False)
             prefs.devices.cpp_standalone.openmp_threads = 0 if threads == 1 else int(threads)
-            get_device().insert_code("main", _seed_code(seed))
-            # the device's own flags: Brian2 tests each preference flag on its own, and drops
-            # "-include" without its file
-            get_device().extra_compile_args = list(_PCH_FLAGS)
+            if device == CUDA_DEVICE:  # nvcc has no precompiled header
+                get_device().insert_code("main", _cuda_seed_code(SEED_VARIABLE, seed))
+            else:
+                get_device().insert_code("main", _seed_code(seed))
+                # the device's own flags: Brian2 tests each preference flag on its own, and
+                # drops "-include" without its file
+                get_device().extra_compile_args = list(_PCH_FLAGS)
         defaultclock.dt = dt
         prefs.codegen.cpp.extra_compile_args_gcc = _BRIAN_GCC_FLAGS + (
             _VECTORIZE_FLAGS if vectorize else [])
@@ -169,6 +198,9 @@ class Simulation:
         cleanup = getattr(self, "_cleanup", None)
         if cleanup is not None:
             cleanup()
+            # nothing left to read before the next network replaces this one
+            self._before_reinit.clear()
+            _STANDALONE.discard(self)
 
     def __enter__(self):
         return self
@@ -198,16 +230,22 @@ class Simulation:
 
     def compile(self):
         """Generate and compile the standalone project (once)."""
-        if self.device_name != "cpp_standalone":
-            raise RuntimeError("compile() is only for device='cpp_standalone'")
+        if not self.standalone:
+            raise RuntimeError("compile() is only for the standalone devices")
         if not self._compiled:
             start = time.perf_counter()
-            progress.update(step=f"compiling {os.path.basename(self.directory)} "
-                                 "(10-60 s for a new structure)")
+            cuda = self.device_name == CUDA_DEVICE
+            progress.update(step=f"compiling {os.path.basename(self.directory)} " + (
+                "with nvcc (minutes on few cores)" if cuda else "(10-60 s for a new structure)"))
             device = get_device()
+            if cuda:
+                check_network(device)
             device.build(directory=self.directory, compile=False, run=False,
                          with_output=False)
-            _precompile_header(self.directory)
+            if cuda:
+                prepare_makefile(self.directory)
+            else:
+                _precompile_header(self.directory)
             compiler, _ = get_compiler_and_args()
             try:
                 device.compile_source(self.directory, compiler, debug=False, clean=False)
@@ -269,7 +307,9 @@ def _forget_previous_standalone_networks():
                 keep()
         sim._before_reinit.clear()
         _STANDALONE.discard(sim)
-    all_devices["cpp_standalone"].reinit()
+    for name in ("cpp_standalone", CUDA_DEVICE):
+        if name in all_devices:
+            all_devices[name].reinit()
 
 
 def _raise_if_interrupted(error):

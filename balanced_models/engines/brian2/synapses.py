@@ -23,6 +23,7 @@ from .delivery import CompressedRowCodeObject, compressed_row_delivery_applies
 from .custom_neurons import CustomModel
 from .neurons import NeuronModel
 from .plasticity import STDPRule
+from .cuda import is_cuda_device
 from .simulation import project_data_directory
 
 if TYPE_CHECKING:
@@ -122,7 +123,10 @@ def connect(source: Group, target: Group, connectivity: Connectivity,
     S = Synapses(source, target, "\n".join(lines), on_pre=on_pre, **name_kwargs(name),
                  **kwargs)
     directory = project_data_directory("connectivity")
-    streamed = directory is not None and connectivity.presynaptic_major
+    # on a GPU, per-synapse weights and delays are set in device code, where the file
+    # readers cannot run: such projections are compiled in (module doc of .cuda)
+    streamed = directory is not None and connectivity.presynaptic_major and (
+        not is_cuda_device() or (uniform and homogeneous))
     if not streamed and isinstance(connectivity, StackedConnectivity):
         connectivity = connectivity.merged()
     if streamed:
@@ -207,6 +211,12 @@ def rewrite_connectivity(synapses: Synapses, connectivity: Connectivity) -> dict
     directory = project_data_directory("connectivity")
     path = None if directory is None else os.path.join(directory, synapses.name)
     if path is None or not os.path.exists(path + ".json"):
+        if is_cuda_device():
+            raise ParameterError(
+                f"synapses {synapses.name!r} have per-synapse weights or delays, which a "
+                "cuda_standalone project compiles in (they are set on the GPU, where the "
+                "streamed connectivity cannot be read): a new realisation of them needs a new "
+                "build")
         raise ParameterError(f"synapses {synapses.name!r} were not created from a streamed "
                              "connectivity in the current standalone project")
     with open(path + ".json") as f:
@@ -268,5 +278,8 @@ static {ctype} {fname}(...) {{
                      return_unit=unit, return_type="integer" if ctype == "int32_t" else "float",
                      stateless=False)
         f.implementations.add_implementation(CPPCodeGenerator, code=code, name=fname)
+        if is_cuda_device():  # the same host code: brian2cuda creates synapses on the host
+            from brian2cuda.cuda_generator import CUDACodeGenerator
+            f.implementations.add_implementation(CUDACodeGenerator, code=code, name=fname)
         functions[fname] = f
     return functions
