@@ -293,6 +293,12 @@ def test_results_of_a_standalone_network_stay_readable_after_another_is_built():
     assert second.population_rates().loc["E", "simulated_rate"] < \
         before[0].loc["E", "simulated_rate"]  # inhibitory recurrence
 
+    # a closed network has nothing left to read: the next one builds (this failed reading
+    # the removed project's results)
+    second.simulation.close()
+    third = bm.simulate(net(100, 0.1e-3), duration=0.3, seed=1)
+    assert third.population_rates().equals(before[0])  # same network and seed, same spikes
+
 
 def test_a_loaded_description_stays_loaded(tmp_path):
     """load_realisation returns everything loaded so far: loading the same values again (a

@@ -95,6 +95,10 @@ def prepare_device(compute_capability: float | None = None) -> None:
         precision is set (brian2cuda's known issue with some variable names).
     """
     if compute_capability is not None:
+        if isinstance(compute_capability, bool) or not isinstance(
+                compute_capability, (int, float, np.integer, np.floating)):
+            raise ParameterError(f"compute_capability must be a number such as 9.0, in "
+                                 f"[3.5, 20]; got {compute_capability!r}")
         compute_capability = require("compute_capability", compute_capability, low=3.5,
                                      high=20.0)
     require_brian2cuda()
