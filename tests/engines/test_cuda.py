@@ -106,7 +106,7 @@ def cuba():
 
 def conductance_eif():
     from balanced_models.papers import zhu
-    return zhu.description(zhu.ZhuParameters(N=1000, c=0.0, duration=0.2), "conductance")
+    return zhu.description(zhu.ZhuParameters(N=1000, c=0.0, duration=1.0), "conductance")
 
 
 def plastic():

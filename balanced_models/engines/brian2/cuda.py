@@ -57,6 +57,11 @@ _STREAMED = ("connectivity",)
 def require_brian2cuda():
     """The brian2cuda module (importing it registers the device).
 
+    Returns
+    -------
+    module
+        brian2cuda.
+
     Raises
     ------
     ParameterError
@@ -72,7 +77,13 @@ def require_brian2cuda():
 
 
 def is_cuda_device() -> bool:
-    """Whether Brian2's current device is brian2cuda's ``cuda_standalone``."""
+    """Whether Brian2's current device is brian2cuda's ``cuda_standalone``.
+
+    Returns
+    -------
+    bool
+        True on cuda_standalone (False where brian2cuda was never imported).
+    """
     from brian2 import get_device
     from brian2.devices.device import all_devices
     return CUDA_DEVICE in all_devices and get_device() is all_devices[CUDA_DEVICE]
@@ -125,6 +136,13 @@ def curand_location() -> tuple[str | None, str | None]:
     ``nvidia-curand`` wheel's headers and library (the wheel for CUDA 13 installs under
     ``nvidia/cu13``, those for CUDA 12 under ``nvidia/curand``).
 
+    Returns
+    -------
+    include : str or None
+        The folder of ``curand.h``.
+    library : str or None
+        The path of ``libcurand.so*``.
+
     Raises
     ------
     ParameterError
@@ -152,8 +170,14 @@ def curand_location() -> tuple[str | None, str | None]:
 
 
 def prepare_makefile(directory: str) -> None:
-    """Make the generated makefile of the project in ``directory`` compile as C++17 and
-    link cuRAND from where :func:`curand_location` found it (idempotent)."""
+    """Make the generated makefile of a project compile as C++17 and link cuRAND from where
+    :func:`curand_location` found it (idempotent: an unchanged file keeps its time stamp).
+
+    Parameters
+    ----------
+    directory : str
+        The generated cuda_standalone project.
+    """
     path = os.path.join(directory, "makefile")
     with open(path) as f:
         text = f.read()
@@ -173,8 +197,20 @@ def prepare_makefile(directory: str) -> None:
 
 
 def seed_code(variable: str, default_seed: int | None) -> str:
-    """C++ for main(): seed cuRAND from the environment variable ``variable`` if it is set,
-    else from ``default_seed`` (None: brian2cuda's own seeding)."""
+    """C++ for main() that seeds cuRAND at run time.
+
+    Parameters
+    ----------
+    variable : str
+        The environment variable whose value, where it is set, is the seed.
+    default_seed : int or None
+        The seed where the variable is not set (None: brian2cuda's own seeding).
+
+    Returns
+    -------
+    str
+        The code, for ``device.insert_code("main", ...)``.
+    """
     fallback = ("" if default_seed is None
                 else f"else _bm_seed = {int(default_seed)}ULL, _bm_set = true;")
     return (
@@ -188,8 +224,18 @@ def seed_code(variable: str, default_seed: int | None) -> str:
 
 
 def streams(kind: str) -> bool:
-    """Whether a cuda_standalone project reads data of ``kind`` ('connectivity',
-    'spike_trains') from files at run time; the rest is compiled in."""
+    """Whether a cuda_standalone project reads data of a kind from files at run time.
+
+    Parameters
+    ----------
+    kind : {'connectivity', 'spike_trains'}
+        The data.
+
+    Returns
+    -------
+    bool
+        True for the connectivity; what is not streamed is compiled in.
+    """
     return kind in _STREAMED
 
 
@@ -200,6 +246,11 @@ def check_network(device) -> None:
       issues #136 and #302);
     - Synapses with a homogeneous delay whose source runs on another dt (spikes are lost:
       issue #222).
+
+    Parameters
+    ----------
+    device : brian2cuda.device.CUDAStandaloneDevice
+        The device whose networks and queued main code are checked.
 
     Raises
     ------
@@ -239,6 +290,19 @@ def check_network(device) -> None:
 
 def sorted_spikes(indices: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Spikes sorted by time, then neuron, as every other Brian2 device records them
-    (brian2cuda sorts one time step's spikes by neuron only sometimes: its issue #46)."""
+    (brian2cuda sorts one time step's spikes by neuron only sometimes: its issue #46).
+
+    Parameters
+    ----------
+    indices : numpy.ndarray
+        Neuron of each spike.
+    times : numpy.ndarray
+        Time of each spike (s).
+
+    Returns
+    -------
+    indices, times : numpy.ndarray
+        The same spikes, sorted.
+    """
     order = np.lexsort((indices, times))
     return indices[order], times[order]
