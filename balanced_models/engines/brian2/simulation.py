@@ -139,7 +139,8 @@ class Simulation:
                  vectorize: bool = True, threads: int = 1,
                  compute_capability: float | None = None) -> None:
         if device not in DEVICES:
-            raise ParameterError(f"device must be one of {', '.join(DEVICES)}; got {device!r}")
+            raise ParameterError(f"device must be one of {', '.join(map(repr, DEVICES))}; got "
+                                 f"{device!r}")
         if target not in ("numpy", "cython"):
             raise ParameterError(f"target must be 'numpy' or 'cython'; got {target!r}")
         if seed is not None:
