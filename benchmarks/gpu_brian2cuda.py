@@ -102,15 +102,17 @@ def model_a_network(n_neurons, record="both", n_record=1000):
     return replace(d, record=bm.Recording(spikes=spikes or None))
 
 
+def synapse_count(d, name):
+    """Expected synapses of projection ``name`` (the description's mean in-degree times its
+    targets)."""
+    return d.mean_indegree(name) * d.target_size(name)
+
+
 def mean_out_degree(d, population):
-    """Synapses leaving ``population`` per neuron (fixed in-degrees)."""
+    """Synapses leaving ``population`` per neuron."""
     from balanced_models.core.description import split_projection_name
-    total = 0.0
-    for name, proj in d.projections.items():
-        source, target = split_projection_name(name)
-        if source == population:
-            total += proj.rule.K * d.size(target)
-    return total / d.size(population)
+    return sum(synapse_count(d, name) for name in d.projections
+               if split_projection_name(name)[0] == population) / d.size(population)
 
 
 def device_options(device, args):
@@ -209,8 +211,8 @@ def scaling_point(device, n, duration, results, path, compile_only, options, rec
     h = bm.build(d, seed=1, simulation=sim)
     sim.network.run(duration * second)
     sim.compile()
-    entry = {"neurons": n, "synapses": int(sum(p.rule.K * d.size(t.split("->")[1])
-                                               for t, p in d.projections.items())),
+    entry = {"neurons": n, "synapses": int(round(sum(synapse_count(d, name)
+                                                     for name in d.projections))),
              "duration_s": duration, "build_s": time.perf_counter() - start}
     if not compile_only:
         log(f"{device}: model A, {n} neurons: running {duration} s")

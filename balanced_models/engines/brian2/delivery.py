@@ -27,6 +27,8 @@ from brian2.devices.cpp_standalone.codeobject import CPPStandaloneCodeObject
 
 from theory.errors import ParameterError
 
+from .cuda import is_cuda_device
+
 __all__ = ["CompressedRowCodeObject", "compressed_row_delivery_applies"]
 
 
@@ -100,8 +102,6 @@ def compressed_row_delivery_applies(static: bool, one_delay: bool) -> bool:
     for name, value in (("static", static), ("one_delay", one_delay)):
         if not isinstance(value, (bool, np.bool_)):
             raise ParameterError(f"{name} must be True or False; got {value!r}")
-    from .cuda import is_cuda_device
-
     return (ENABLED and static and one_delay
             and isinstance(get_device(), CPPStandaloneDevice) and not is_cuda_device()
             and not prefs.devices.cpp_standalone.openmp_threads)
